@@ -1,0 +1,482 @@
+//! Parses `#[lifecycle(...)]` (and the serde renames the phase's wire names follow) into
+//! plain syntax with spans. No names are resolved and no code is generated here.
+
+use proc_macro2::{Span, TokenStream, TokenTree};
+use syn::ext::IdentExt;
+use syn::parse::{ParseStream, Parser};
+use syn::{Attribute, Ident, LitStr, Path, Token};
+
+use crate::ctxt::Ctxt;
+
+/// The keys `#[lifecycle(...)]` takes on the enum.
+const CONTAINER_KEYS: &str =
+    "`crate`, `module`, `roles`, `role_module`, `role`, `event`, `action`, `schema`, `phase_field`";
+/// The keys `#[lifecycle(...)]` takes on a variant.
+const VARIANT_KEYS: &str = "`initial`, `terminal`";
+/// The keys inside `action(...)`.
+const ACTION_KEYS: &str = "`states`, `roles`, `field`";
+
+/// Everything the enum-level attributes declare.
+#[derive(Default)]
+pub(crate) struct Container {
+    pub(crate) krate: Option<Path>,
+    pub(crate) module: Option<Ident>,
+    pub(crate) roles_type: Option<Path>,
+    pub(crate) role_module: Option<Ident>,
+    pub(crate) roles: Vec<RoleDecl>,
+    pub(crate) events: Vec<EventDecl>,
+    pub(crate) actions: Vec<ActionDecl>,
+    pub(crate) schema: bool,
+    pub(crate) phase_field: Option<LitStr>,
+    pub(crate) rename_all: Option<RenameRule>,
+    /// Keys given once already, to report the second occurrence.
+    seen: Vec<String>,
+}
+
+/// `role(Source, cel = "has(self.source)")`.
+pub(crate) struct RoleDecl {
+    pub(crate) name: Ident,
+    pub(crate) cel: Option<LitStr>,
+}
+
+/// `event(resume: Pausing | Paused -> Running)`.
+pub(crate) struct EventDecl {
+    pub(crate) name: Ident,
+    pub(crate) from: Vec<Ident>,
+    pub(crate) to: Ident,
+}
+
+/// `action(scale, states = Running, roles = Source | Sink, field = "replicas")`.
+pub(crate) struct ActionDecl {
+    pub(crate) name: Ident,
+    pub(crate) states: Vec<Ident>,
+    pub(crate) roles: Option<Vec<Ident>>,
+    pub(crate) field: Option<LitStr>,
+}
+
+/// What a variant's attributes say.
+#[derive(Default)]
+pub(crate) struct VariantAttrs {
+    pub(crate) initial: bool,
+    pub(crate) terminal: bool,
+    /// `#[serde(rename = "...")]`, so CEL and `name()` use the wire name.
+    pub(crate) rename: Option<String>,
+}
+
+/// Parses every `#[lifecycle(...)]` and `#[serde(rename_all)]` on the enum.
+pub(crate) fn container(attrs: &[Attribute], cx: &mut Ctxt) -> Container {
+    let mut out = Container::default();
+    for attr in attrs {
+        if attr.path().is_ident("serde") {
+            out.rename_all = serde_string(attr, "rename_all").and_then(|lit| {
+                let rule = RenameRule::from_str(&lit.value());
+                if rule.is_none() {
+                    cx.error_spanned(&lit, format!("unknown `rename_all` rule {:?}", lit.value()));
+                }
+                rule
+            });
+            continue;
+        }
+        for item in lifecycle_items(attr, cx) {
+            if let Err(e) = container_item.parse2(item).and_then(|item| out.add(item)) {
+                cx.push(e);
+            }
+        }
+    }
+    out
+}
+
+/// Parses every `#[lifecycle(...)]` and `#[serde(rename)]` on a variant.
+pub(crate) fn variant(attrs: &[Attribute], cx: &mut Ctxt) -> VariantAttrs {
+    let mut out = VariantAttrs::default();
+    for attr in attrs {
+        if attr.path().is_ident("serde") {
+            if let Some(lit) = serde_string(attr, "rename") {
+                out.rename = Some(lit.value());
+            }
+            continue;
+        }
+        for item in lifecycle_items(attr, cx) {
+            let parsed = (|input: ParseStream<'_>| {
+                let key = Ident::parse_any(input)?;
+                let flag = match key.to_string().as_str() {
+                    "initial" => &mut out.initial,
+                    "terminal" => &mut out.terminal,
+                    other => {
+                        return Err(syn::Error::new(
+                            key.span(),
+                            format!("unknown variant attribute `{other}`; expected one of: {VARIANT_KEYS}"),
+                        ));
+                    }
+                };
+                if *flag {
+                    return Err(syn::Error::new(key.span(), format!("duplicate `{key}`")));
+                }
+                *flag = true;
+                expect_end(input, "a variant attribute takes no value")
+            })
+            .parse2(item);
+            if let Err(e) = parsed {
+                cx.push(e);
+            }
+        }
+    }
+    out
+}
+
+/// The comma-separated items of one `#[lifecycle(...)]`, each parsed on its own so that a
+/// mistake in one does not hide mistakes in the others.
+fn lifecycle_items(attr: &Attribute, cx: &mut Ctxt) -> Vec<TokenStream> {
+    if !attr.path().is_ident("lifecycle") {
+        return Vec::new();
+    }
+    let list = match attr.meta.require_list() {
+        Ok(list) => list,
+        Err(_) => {
+            cx.error_spanned(attr, "expected `#[lifecycle(...)]`");
+            return Vec::new();
+        }
+    };
+    let mut items = Vec::new();
+    let mut current = TokenStream::new();
+    for tt in list.tokens.clone() {
+        match &tt {
+            TokenTree::Punct(p) if p.as_char() == ',' => {
+                items.push(std::mem::take(&mut current));
+            }
+            _ => current.extend([tt]),
+        }
+    }
+    items.push(current);
+    items.retain(|item| !item.is_empty());
+    items
+}
+
+/// One enum-level item, before it is merged into the [`Container`].
+enum Item {
+    Crate(Ident, Path),
+    Module(Ident, Ident),
+    Roles(Ident, Path),
+    RoleModule(Ident, Ident),
+    PhaseField(Ident, LitStr),
+    Schema(Ident),
+    Role(RoleDecl),
+    Event(EventDecl),
+    Action(ActionDecl),
+}
+
+fn container_item(input: ParseStream<'_>) -> syn::Result<Item> {
+    let key = Ident::parse_any(input)?;
+    let item = match key.to_string().as_str() {
+        "crate" => {
+            let lit: LitStr = value(input, &key)?;
+            let path = lit.parse::<Path>().map_err(|_| {
+                syn::Error::new(
+                    lit.span(),
+                    "expected a path such as `\"::lifecycle_model\"`",
+                )
+            })?;
+            Item::Crate(key, path)
+        }
+        "module" => Item::Module(key.clone(), value(input, &key)?),
+        "role_module" => Item::RoleModule(key.clone(), value(input, &key)?),
+        "roles" => Item::Roles(key.clone(), value(input, &key)?),
+        "phase_field" => Item::PhaseField(key.clone(), value(input, &key)?),
+        "schema" => Item::Schema(key),
+        "role" => Item::Role(nested(input, &key, role_decl)?),
+        "event" => Item::Event(nested(input, &key, event_decl)?),
+        "action" => Item::Action(nested(input, &key, action_decl)?),
+        other => {
+            return Err(syn::Error::new(
+                key.span(),
+                format!("unknown lifecycle attribute `{other}`; expected one of: {CONTAINER_KEYS}"),
+            ));
+        }
+    };
+    expect_end(input, "expected `,` between lifecycle attributes")?;
+    Ok(item)
+}
+
+impl Container {
+    fn add(&mut self, item: Item) -> syn::Result<()> {
+        match item {
+            Item::Crate(key, path) => self.once(&key).map(|()| self.krate = Some(path)),
+            Item::Module(key, ident) => self.once(&key).map(|()| self.module = Some(ident)),
+            Item::Roles(key, path) => self.once(&key).map(|()| self.roles_type = Some(path)),
+            Item::RoleModule(key, ident) => {
+                self.once(&key).map(|()| self.role_module = Some(ident))
+            }
+            Item::PhaseField(key, lit) => self.once(&key).map(|()| self.phase_field = Some(lit)),
+            Item::Schema(key) => self.once(&key).map(|()| self.schema = true),
+            Item::Role(role) => {
+                self.roles.push(role);
+                Ok(())
+            }
+            Item::Event(event) => {
+                self.events.push(event);
+                Ok(())
+            }
+            Item::Action(action) => {
+                self.actions.push(action);
+                Ok(())
+            }
+        }
+    }
+
+    /// Fails on the second occurrence of a key that may appear once.
+    fn once(&mut self, key: &Ident) -> syn::Result<()> {
+        let name = key.unraw().to_string();
+        if self.seen.contains(&name) {
+            return Err(syn::Error::new(key.span(), format!("duplicate `{name}`")));
+        }
+        self.seen.push(name);
+        Ok(())
+    }
+}
+
+/// `= value` after `key`.
+fn value<T: syn::parse::Parse>(input: ParseStream<'_>, key: &Ident) -> syn::Result<T> {
+    if !input.peek(Token![=]) {
+        return Err(syn::Error::new(
+            key.span(),
+            format!("expected `{key} = ...`"),
+        ));
+    }
+    input.parse::<Token![=]>()?;
+    input.parse()
+}
+
+/// `key(...)`, parsed with `inner`.
+fn nested<T>(
+    input: ParseStream<'_>,
+    key: &Ident,
+    inner: fn(ParseStream<'_>) -> syn::Result<T>,
+) -> syn::Result<T> {
+    if !input.peek(syn::token::Paren) {
+        return Err(syn::Error::new(
+            key.span(),
+            format!("expected `{key}(...)`"),
+        ));
+    }
+    let content;
+    syn::parenthesized!(content in input);
+    inner(&content)
+}
+
+fn expect_end(input: ParseStream<'_>, message: &str) -> syn::Result<()> {
+    if input.is_empty() {
+        Ok(())
+    } else {
+        Err(input.error(message))
+    }
+}
+
+/// `Name` or `Name, cel = "..."`.
+fn role_decl(input: ParseStream<'_>) -> syn::Result<RoleDecl> {
+    let name: Ident = input.parse()?;
+    let mut cel = None;
+    if input.parse::<Option<Token![,]>>()?.is_some() && !input.is_empty() {
+        let key: Ident = input.parse()?;
+        if key != "cel" {
+            return Err(syn::Error::new(
+                key.span(),
+                format!("unknown role attribute `{key}`; expected `cel`"),
+            ));
+        }
+        cel = Some(value(input, &key)?);
+    }
+    expect_end(
+        input,
+        "expected `role(Name)` or `role(Name, cel = \"...\")`",
+    )?;
+    Ok(RoleDecl { name, cel })
+}
+
+/// `name: A | B -> C`.
+fn event_decl(input: ParseStream<'_>) -> syn::Result<EventDecl> {
+    let name: Ident = input.parse()?;
+    if !input.peek(Token![:]) {
+        return Err(syn::Error::new(
+            name.span(),
+            "expected `:` after the event name, as in `event(pause: Running -> Paused)`",
+        ));
+    }
+    input.parse::<Token![:]>()?;
+    let from = name_set(input)?;
+    if !input.peek(Token![->]) {
+        return Err(input.error("expected `->` and the state the event leads to"));
+    }
+    input.parse::<Token![->]>()?;
+    let to: Ident = input.parse()?;
+    expect_end(input, "an event has exactly one target state")?;
+    Ok(EventDecl { name, from, to })
+}
+
+/// `name, states = A | B, roles = X | Y, field = "a.b"`.
+fn action_decl(input: ParseStream<'_>) -> syn::Result<ActionDecl> {
+    let name: Ident = input.parse()?;
+    let mut states = None;
+    let mut roles = None;
+    let mut field = None;
+    while !input.is_empty() {
+        input.parse::<Token![,]>()?;
+        if input.is_empty() {
+            break;
+        }
+        let key: Ident = input.parse()?;
+        let duplicate = match key.to_string().as_str() {
+            "states" => states.replace(set_value(input, &key)?).is_some(),
+            "roles" => roles.replace(set_value(input, &key)?).is_some(),
+            "field" => field.replace(value::<LitStr>(input, &key)?).is_some(),
+            other => {
+                return Err(syn::Error::new(
+                    key.span(),
+                    format!("unknown action attribute `{other}`; expected one of: {ACTION_KEYS}"),
+                ));
+            }
+        };
+        if duplicate {
+            return Err(syn::Error::new(key.span(), format!("duplicate `{key}`")));
+        }
+    }
+    let Some(states) = states else {
+        return Err(syn::Error::new(
+            name.span(),
+            format!("action `{name}` needs the states it is allowed in: `states = A | B`"),
+        ));
+    };
+    Ok(ActionDecl {
+        name,
+        states,
+        roles,
+        field,
+    })
+}
+
+fn set_value(input: ParseStream<'_>, key: &Ident) -> syn::Result<Vec<Ident>> {
+    if !input.peek(Token![=]) {
+        return Err(syn::Error::new(
+            key.span(),
+            format!("expected `{key} = A | B`"),
+        ));
+    }
+    input.parse::<Token![=]>()?;
+    name_set(input)
+}
+
+/// `A | B | C`.
+fn name_set(input: ParseStream<'_>) -> syn::Result<Vec<Ident>> {
+    let mut names = vec![input.parse::<Ident>()?];
+    while input.parse::<Option<Token![|]>>()?.is_some() {
+        names.push(input.parse()?);
+    }
+    Ok(names)
+}
+
+/// The string value of `key = "..."` inside a `#[serde(...)]`, ignoring everything else
+/// there: serde reports its own mistakes.
+fn serde_string(attr: &Attribute, key: &str) -> Option<LitStr> {
+    let mut found = None;
+    let _ = attr.parse_nested_meta(|meta| {
+        if meta.path.is_ident(key) && meta.input.peek(Token![=]) {
+            found = Some(meta.value()?.parse::<LitStr>()?);
+        } else if meta.input.peek(Token![=]) {
+            meta.value()?.parse::<syn::Expr>()?;
+        } else if meta.input.peek(syn::token::Paren) {
+            meta.parse_nested_meta(|inner| {
+                if inner.input.peek(Token![=]) {
+                    inner.value()?.parse::<syn::Expr>()?;
+                }
+                Ok(())
+            })?;
+        }
+        Ok(())
+    });
+    found
+}
+
+/// serde's `rename_all` conventions, applied to PascalCase variant names.
+#[derive(Clone, Copy)]
+pub(crate) enum RenameRule {
+    Lower,
+    Upper,
+    Pascal,
+    Camel,
+    Snake,
+    ScreamingSnake,
+    Kebab,
+    ScreamingKebab,
+}
+
+impl RenameRule {
+    fn from_str(rule: &str) -> Option<Self> {
+        Some(match rule {
+            "lowercase" => RenameRule::Lower,
+            "UPPERCASE" => RenameRule::Upper,
+            "PascalCase" => RenameRule::Pascal,
+            "camelCase" => RenameRule::Camel,
+            "snake_case" => RenameRule::Snake,
+            "SCREAMING_SNAKE_CASE" => RenameRule::ScreamingSnake,
+            "kebab-case" => RenameRule::Kebab,
+            "SCREAMING-KEBAB-CASE" => RenameRule::ScreamingKebab,
+            _ => return None,
+        })
+    }
+
+    /// The wire name of the variant `name`.
+    pub(crate) fn apply(self, name: &str) -> String {
+        match self {
+            RenameRule::Lower => name.to_ascii_lowercase(),
+            RenameRule::Upper => name.to_ascii_uppercase(),
+            RenameRule::Pascal => name.to_owned(),
+            RenameRule::Camel => {
+                let mut chars = name.chars();
+                chars
+                    .next()
+                    .map(|c| c.to_ascii_lowercase().to_string() + chars.as_str())
+                    .unwrap_or_default()
+            }
+            RenameRule::Snake => snake_case(name),
+            RenameRule::ScreamingSnake => snake_case(name).to_ascii_uppercase(),
+            RenameRule::Kebab => snake_case(name).replace('_', "-"),
+            RenameRule::ScreamingKebab => snake_case(name).replace('_', "-").to_ascii_uppercase(),
+        }
+    }
+}
+
+/// `VertexPhase` → `vertex_phase`.
+pub(crate) fn snake_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    for (i, c) in name.char_indices() {
+        if c.is_ascii_uppercase() {
+            if i > 0 && !name[..i].ends_with('_') {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `force_delete` → `ForceDelete`.
+pub(crate) fn pascal_case(name: &str) -> String {
+    name.split('_')
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let mut chars = part.chars();
+            chars
+                .next()
+                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// The span of the first token of `path`, for errors about it.
+pub(crate) fn path_span(path: &Path) -> Span {
+    path.segments
+        .first()
+        .map_or_else(Span::call_site, |s| s.ident.span())
+}

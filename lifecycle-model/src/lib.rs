@@ -1,0 +1,76 @@
+//! Lifecycle state machines for Kubernetes controllers.
+//!
+//! Declare a lifecycle once, on a fieldless phase enum, and `#[derive(Lifecycle)]` turns
+//! it into four things that cannot drift apart:
+//!
+//! 1. **Typestates.** Marker types per state and role, and event methods on
+//!    [`Typed<T, S, R>`](Typed): an illegal move does not compile, and the error names the
+//!    rule it breaks.
+//! 2. **A runtime twin.** The [`Lifecycle`] trait: the transition table, legality checks
+//!    with errors that say what is allowed, and a checked bridge from a value read off
+//!    the API server into a typed state.
+//! 3. **Server-side rules.** A JSON schema for the phase with CEL
+//!    `x-kubernetes-validations`, so the API server rejects the same illegal moves from
+//!    anyone ([`schema`]).
+//! 4. **Diagrams.** Mermaid and DOT text ([`Lifecycle::MERMAID`], [`Lifecycle::DOT`]).
+//!
+//! ```
+//! use lifecycle_model::{HasPhase, Lifecycle, Typed};
+//!
+//! #[derive(Lifecycle, Clone, Copy, Debug, PartialEq, Eq)]
+//! #[lifecycle(module = job_state)]
+//! #[lifecycle(event(start: Queued -> Running), event(finish: Running -> Done))]
+//! #[lifecycle(event(cancel: Queued | Running -> Done))]
+//! enum JobState {
+//!     #[lifecycle(initial)]
+//!     Queued,
+//!     Running,
+//!     #[lifecycle(terminal)]
+//!     Done,
+//! }
+//!
+//! struct Job {
+//!     state: JobState,
+//! }
+//!
+//! impl HasPhase<JobState> for Job {
+//!     fn phase(&self) -> Option<JobState> {
+//!         Some(self.state)
+//!     }
+//!     fn set_phase(&mut self, state: JobState) {
+//!         self.state = state;
+//!     }
+//! }
+//!
+//! // Typed: `start` exists only on a queued job, `finish` only on a running one.
+//! let queued: Typed<Job, job_state::Queued> = Typed::try_new(Job { state: JobState::Queued }).unwrap();
+//! let done = queued.start().finish();
+//! assert_eq!(done.state, JobState::Done);
+//!
+//! // Runtime: the same table.
+//! assert!(JobState::can_transition(JobState::Queued, JobState::Done));
+//! assert!(!JobState::can_transition(JobState::Done, JobState::Running));
+//! ```
+//!
+//! The [`reference`] module documents every attribute.
+
+#![warn(missing_docs)]
+
+mod error;
+mod lifecycle;
+pub mod machine;
+pub mod reference;
+pub mod schema;
+mod typed;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
+pub use crate::error::{LifecycleError, Mismatch};
+pub use crate::lifecycle::{Lifecycle, NoRole, Role};
+pub use crate::typed::{HasPhase, RoleMarker, StateMarker, Typed};
+
+/// Derives [`Lifecycle`](trait@Lifecycle) and its typestates, schema and diagrams from a
+/// fieldless enum. See the [`reference`] for every attribute.
+pub use lifecycle_derive::Lifecycle;

@@ -1,0 +1,182 @@
+//! The runtime twin: the [`Lifecycle`] trait the derive implements, and the [`Role`] axis.
+
+use core::fmt::Debug;
+
+use crate::error::LifecycleError;
+use crate::machine::Machine;
+
+/// A lifecycle state machine over a fieldless phase enum.
+///
+/// `#[derive(Lifecycle)]` implements it from the enum's `#[lifecycle(...)]` attributes; see
+/// the [attribute reference](crate::reference). The derived checks are plain `match`
+/// expressions, as fast as hand-written ones.
+///
+/// ```
+/// use lifecycle_model::Lifecycle;
+///
+/// #[derive(Lifecycle, Clone, Copy, Debug, PartialEq, Eq)]
+/// #[lifecycle(event(open: Closed -> Opened), event(close: Opened -> Closed))]
+/// #[lifecycle(event(lock: Closed -> Locked), event(unlock: Locked -> Closed))]
+/// enum Door {
+///     #[lifecycle(initial)]
+///     Closed,
+///     Opened,
+///     Locked,
+/// }
+///
+/// assert!(Door::can_transition(Door::Closed, Door::Locked));
+/// assert!(!Door::can_transition(Door::Opened, Door::Locked));
+/// assert_eq!(Door::Closed.fire("lock"), Ok(Door::Locked));
+/// let err = Door::Opened.fire("lock").unwrap_err();
+/// assert_eq!(err.to_string(), "event `lock` cannot fire from `Opened` in `Door`; it fires from: Closed");
+/// ```
+pub trait Lifecycle: Copy + Eq + Debug + Sized + 'static {
+    /// The role axis, or [`NoRole`] when the machine has none.
+    type Role: Role;
+    /// The events, as a generated fieldless enum (`DoorEvent::Open`).
+    type Event: Copy + Eq + Debug + 'static;
+    /// The actions, as a generated fieldless enum; uninhabited when there are none.
+    type Action: Copy + Eq + Debug + 'static;
+
+    /// The machine's name: the enum's name.
+    const NAME: &'static str;
+    /// Every state, in declaration order.
+    const STATES: &'static [Self];
+    /// The states an object may start in.
+    const INITIAL: &'static [Self];
+    /// The states no event leaves.
+    const TERMINAL: &'static [Self];
+    /// Every event, in declaration order.
+    const EVENTS: &'static [Self::Event];
+    /// Every action, in declaration order.
+    const ACTIONS: &'static [Self::Action];
+    /// The Mermaid `stateDiagram-v2` of the machine.
+    const MERMAID: &'static str;
+    /// The Graphviz DOT digraph of the machine.
+    const DOT: &'static str;
+
+    /// The state's position in [`Lifecycle::STATES`].
+    fn index(self) -> usize;
+    /// The state's serialized name, as the API server sees it.
+    fn name(self) -> &'static str;
+    /// The state serialized as `name`.
+    fn from_name(name: &str) -> Option<Self> {
+        Self::STATES.iter().copied().find(|s| s.name() == name)
+    }
+
+    /// Whether an object may move from `from` to `to`. Staying put is always allowed.
+    fn can_transition(from: Self, to: Self) -> bool;
+    /// Fires `event` from `self`: the state it leads to, or why it cannot fire here.
+    fn on(self, event: Self::Event) -> Result<Self, LifecycleError>;
+    /// The event's name.
+    fn event_name(event: Self::Event) -> &'static str;
+    /// The event called `name`.
+    fn event_from_name(name: &str) -> Option<Self::Event> {
+        Self::EVENTS
+            .iter()
+            .copied()
+            .find(|&e| Self::event_name(e) == name)
+    }
+    /// Fires the event called `name`; an unknown name is an error that lists the events.
+    fn fire(self, event: &str) -> Result<Self, LifecycleError> {
+        match Self::event_from_name(event) {
+            Some(e) => self.on(e),
+            None => Err(LifecycleError::UnknownEvent {
+                machine: Self::NAME,
+                event: event.to_owned(),
+                known: Self::EVENTS.iter().map(|&e| Self::event_name(e)).collect(),
+            }),
+        }
+    }
+    /// Moves from `self` to `to` if the lifecycle allows it.
+    fn transition(self, to: Self) -> Result<Self, LifecycleError> {
+        if Self::can_transition(self, to) {
+            Ok(to)
+        } else {
+            Err(LifecycleError::IllegalTransition {
+                machine: Self::NAME,
+                from: self.name(),
+                to: to.name(),
+                allowed: Self::STATES
+                    .iter()
+                    .filter(|&&s| s != self && Self::can_transition(self, s))
+                    .map(|s| s.name())
+                    .collect(),
+            })
+        }
+    }
+
+    /// Whether `action` is allowed in state `self` for `role`.
+    fn allows(self, role: Self::Role, action: Self::Action) -> bool;
+    /// The action's name.
+    fn action_name(action: Self::Action) -> &'static str;
+    /// The action called `name`.
+    fn action_from_name(name: &str) -> Option<Self::Action> {
+        Self::ACTIONS
+            .iter()
+            .copied()
+            .find(|&a| Self::action_name(a) == name)
+    }
+    /// Checks the action called `name`: `Ok(())` when allowed, otherwise an error that
+    /// says where it is allowed.
+    fn check_action(self, role: Self::Role, action: &str) -> Result<(), LifecycleError> {
+        let Some(a) = Self::action_from_name(action) else {
+            return Err(LifecycleError::UnknownAction {
+                machine: Self::NAME,
+                action: action.to_owned(),
+                known: Self::ACTIONS
+                    .iter()
+                    .map(|&a| Self::action_name(a))
+                    .collect(),
+            });
+        };
+        if self.allows(role, a) {
+            return Ok(());
+        }
+        Err(LifecycleError::ActionNotAllowed {
+            machine: Self::NAME,
+            action: Self::action_name(a),
+            state: self.name(),
+            role: role.name(),
+            allowed_in: Self::STATES
+                .iter()
+                .filter(|&&s| s.allows(role, a))
+                .map(|s| s.name())
+                .collect(),
+        })
+    }
+
+    /// The machine as plain data, for graph queries and renderings.
+    fn machine() -> Machine;
+}
+
+/// The role axis of a lifecycle: which kind of object this is.
+pub trait Role: Copy + Eq + Debug + Sized + 'static {
+    /// Every role, in declaration order.
+    const ROLES: &'static [Self];
+    /// The role's position in [`Role::ROLES`].
+    fn index(self) -> usize;
+    /// The role's name.
+    fn name(self) -> &'static str;
+    /// The role every object has, for machines without a role axis.
+    fn only() -> Option<Self> {
+        None
+    }
+}
+
+/// The role of machines without a role axis: every object has it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct NoRole;
+
+impl Role for NoRole {
+    const ROLES: &'static [Self] = &[NoRole];
+    fn index(self) -> usize {
+        0
+    }
+    fn name(self) -> &'static str {
+        "any"
+    }
+    fn only() -> Option<Self> {
+        Some(NoRole)
+    }
+}

@@ -1,0 +1,1 @@
+//! The attribute reference of `#[derive(Lifecycle)]`.

@@ -1,0 +1,1 @@
+//! Machines shared by the tests of the lifecycle workspace.
