@@ -467,7 +467,12 @@ impl Machine {
         let clauses: Vec<String> = groups
             .iter()
             .map(|(states, roles)| {
-                let in_states = format!("{new_phase} in [{}]", self.cel_list(states));
+                // With a default, the phase is always some state: "in every state" is true.
+                let everywhere = states.len() == self.states.len() && self.default_state.is_some();
+                let in_states = match everywhere {
+                    true => "true".to_owned(),
+                    false => format!("{new_phase} in [{}]", self.cel_list(states)),
+                };
                 if self.roles.is_empty() {
                     return in_states;
                 }
@@ -493,32 +498,34 @@ impl Machine {
 
     fn action_message(&self, action: usize, field: &str) -> String {
         let spec = &self.actions[action];
-        let allowed_states = |role: Option<usize>| -> Vec<&str> {
+        let allowed_in = |role: Option<usize>| -> Vec<usize> {
             (0..self.states.len())
                 .filter(|&s| self.allows(s, role, action))
-                .map(|s| self.states[s].as_str())
                 .collect()
         };
         let detail = if self.roles.is_empty() {
-            format!("only in {}", allowed_states(None).join(", "))
+            format!("only in {}", self.list_states(&allowed_in(None)))
         } else {
-            let parts: Vec<String> = self
-                .roles
+            // Roles that share the same allowed states are listed together.
+            let mut groups: Vec<(Vec<usize>, Vec<&str>)> = Vec::new();
+            for (r, role) in self.roles.iter().enumerate() {
+                let states = allowed_in(Some(r));
+                match groups.iter_mut().find(|(s, _)| *s == states) {
+                    Some((_, names)) => names.push(&role.name),
+                    None => groups.push((states, vec![&role.name])),
+                }
+            }
+            let parts: Vec<String> = groups
                 .iter()
-                .enumerate()
-                .map(|(r, role)| {
-                    let states = allowed_states(Some(r));
-                    if states.is_empty() {
-                        format!("{}: never", role.name)
-                    } else {
-                        format!("{}: in {}", role.name, states.join(", "))
-                    }
+                .map(|(states, names)| match states.is_empty() {
+                    true => format!("never for {}", names.join(", ")),
+                    false => format!("for {} in {}", names.join(", "), self.list_states(states)),
                 })
                 .collect();
             parts.join("; ")
         };
         format!(
-            "{field} is frozen in this phase: `{}` is allowed {detail}",
+            "{field} must not change while the phase stays put: `{}` is allowed {detail}",
             spec.name
         )
     }

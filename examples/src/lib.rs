@@ -1,0 +1,2 @@
+//! Worked examples of `lifecycle-model`.
+pub mod numaflow;

@@ -1,0 +1,49 @@
+//! NumaFlow's Pipeline and Vertex lifecycles, declared with `#[derive(Lifecycle)]`.
+//!
+//! - [`vertex`]: the Vertex CRD, its desired phase (`Running | Paused`), its roles, and
+//!   the replica decision made from the vertex's own spec.
+//! - [`pipeline`]: the Pipeline CRD and the pipeline's status phase machine.
+//! - [`plan`]: lifecycle propagation as pure planning functions over typed states: pause,
+//!   resume and delete as the merge patches to send.
+//! - [`crd`]: both CRDs as one YAML stream.
+//!
+//! The vertex's desired phase:
+//!
+//! ```mermaid
+#![doc = include_str!("../doc/vertex.mmd")]
+//! ```
+//!
+//! The pipeline's status phase:
+//!
+//! ```mermaid
+#![doc = include_str!("../doc/pipeline.mmd")]
+//! ```
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+pub mod crd;
+pub mod pipeline;
+pub mod plan;
+pub mod vertex;
+
+/// A part of NumaFlow's spec the lifecycle needs only the presence of (a source, a
+/// sink). Its content is kept as it is, and the CRD preserves it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Opaque(pub serde_json::Map<String, serde_json::Value>);
+
+impl JsonSchema for Opaque {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Opaque".into()
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "object",
+            "x-kubernetes-preserve-unknown-fields": true,
+        })
+    }
+}

@@ -1,0 +1,259 @@
+//! NumaFlow's Pipeline: its spec, its lifecycle settings and its status phase machine.
+//!
+//! ```
+//! use lifecycle_examples::numaflow::pipeline::*;
+//! use lifecycle_model::Lifecycle;
+//!
+//! // Pausing always passes through Pausing; Deleting is final.
+//! assert!(!PipelinePhase::can_transition(PipelinePhase::Running, PipelinePhase::Paused));
+//! assert!(PipelinePhase::can_transition(PipelinePhase::Pausing, PipelinePhase::Paused));
+//! assert!(!PipelinePhase::can_transition(PipelinePhase::Deleting, PipelinePhase::Running));
+//! ```
+
+use kube::CustomResource;
+use lifecycle_model::{HasPhase, Lifecycle};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::numaflow::Opaque;
+use crate::numaflow::vertex::{Scale, Udf, VertexSpec};
+
+/// The annotation that records when a pause began (RFC 3339).
+pub const PAUSE_TIMESTAMP_ANNOTATION: &str = "numaflow.numaproj.io/pause-timestamp";
+/// The annotation that picks the resume strategy; `slow` restarts vertices at their
+/// default replicas.
+pub const RESUME_STRATEGY_ANNOTATION: &str = "numaflow.numaproj.io/resume-strategy";
+/// The default of `pauseGracePeriodSeconds` and `deletionGracePeriodSeconds`.
+pub const DEFAULT_GRACE_PERIOD_SECONDS: i64 = 30;
+
+/// The phase of a pipeline, `status.phase`. Unset means unknown, and any phase but
+/// `Paused` may come first. Pausing always passes through `Pausing`, and `Deleting` is
+/// final. The API server enforces the same moves through the CEL rule on the field.
+#[derive(Lifecycle, Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[lifecycle(module = pipeline_phase, schema, phase_field = "status.phase")]
+#[lifecycle(event(pause: Running | Failed -> Pausing))]
+#[lifecycle(event(finish_pause: Pausing -> Paused))]
+#[lifecycle(event(resume: Pausing | Paused -> Running))]
+#[lifecycle(event(recover: Failed -> Running))]
+#[lifecycle(event(fail: Running | Pausing | Paused -> Failed))]
+#[lifecycle(event(delete: Running | Pausing | Paused | Failed -> Deleting))]
+pub enum PipelinePhase {
+    /// Processing.
+    #[lifecycle(initial)]
+    Running,
+    /// Something went wrong.
+    #[lifecycle(initial)]
+    Failed,
+    /// Sources are paused; the rest drains.
+    #[lifecycle(initial)]
+    Pausing,
+    /// Every vertex is paused.
+    Paused,
+    /// Going away; final.
+    #[lifecycle(initial, terminal)]
+    Deleting,
+}
+
+/// The phase a pipeline is asked to be in, `spec.lifecycle.desiredPhase`. Missing means
+/// `Running`; any other value is rejected.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+pub enum DesiredPhase {
+    /// Run.
+    #[default]
+    Running,
+    /// Pause: sources first, then the rest once drained.
+    Paused,
+}
+
+/// `spec.lifecycle` of a pipeline.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PipelineLifecycle {
+    /// The desired phase; missing means `Running`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desired_phase: Option<DesiredPhase>,
+    /// How long a pause waits for the buffers to drain; default 30.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pause_grace_period_seconds: Option<i64>,
+    /// How long a delete waits for the buffers to drain; default 30.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deletion_grace_period_seconds: Option<i64>,
+    /// Deprecated spelling of `deletionGracePeriodSeconds`, read as its fallback.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delete_grace_period_seconds: Option<i64>,
+}
+
+/// A vertex as the pipeline declares it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
+pub struct AbstractVertex {
+    /// The vertex's name.
+    pub name: String,
+    /// Set on sources.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Opaque>,
+    /// Set on sinks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sink: Option<Opaque>,
+    /// Set on maps and reduces.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub udf: Option<Udf>,
+    /// Autoscaling bounds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale: Option<Scale>,
+    /// Buffer partitions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partitions: Option<i32>,
+}
+
+/// An edge between two vertices.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
+pub struct Edge {
+    /// The upstream vertex.
+    pub from: String,
+    /// The downstream vertex.
+    pub to: String,
+}
+
+/// The spec of a NumaFlow Pipeline; fields the lifecycle does not use are kept by the CRD
+/// and ignored here.
+// kube's `printcolumn(...)` repeats by design; clippy reads the repeats as duplicates.
+#[allow(clippy::duplicated_attributes)]
+#[derive(CustomResource, Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[kube(
+    group = "numaflow.numaproj.io",
+    version = "v1alpha1",
+    kind = "Pipeline",
+    plural = "pipelines",
+    shortname = "pl",
+    namespaced,
+    status = "PipelineStatus",
+    printcolumn(name = "Phase", type_ = "string", json_path = ".status.phase"),
+    printcolumn(name = "Message", type_ = "string", json_path = ".status.message"),
+    printcolumn(
+        name = "Age",
+        type_ = "date",
+        json_path = ".metadata.creationTimestamp"
+    )
+)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
+pub struct PipelineSpec {
+    /// The vertices.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vertices: Vec<AbstractVertex>,
+    /// The edges.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub edges: Vec<Edge>,
+    /// The lifecycle settings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifecycle: Option<PipelineLifecycle>,
+}
+
+/// The status of a pipeline.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PipelineStatus {
+    /// The phase; unset means unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<PipelinePhase>,
+    /// True only when the last pause really drained the buffers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drained_on_pause: Option<bool>,
+    /// A human-readable message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+impl PipelineSpec {
+    /// The desired phase; missing means `Running`.
+    pub fn desired_phase(&self) -> DesiredPhase {
+        self.lifecycle
+            .as_ref()
+            .and_then(|l| l.desired_phase)
+            .unwrap_or_default()
+    }
+
+    /// `pauseGracePeriodSeconds`, default 30.
+    pub fn pause_grace_period_seconds(&self) -> i64 {
+        self.lifecycle
+            .as_ref()
+            .and_then(|l| l.pause_grace_period_seconds)
+            .unwrap_or(DEFAULT_GRACE_PERIOD_SECONDS)
+    }
+}
+
+impl Pipeline {
+    /// `deletionGracePeriodSeconds`; else the deprecated `deleteGracePeriodSeconds`;
+    /// else `metadata.deletionGracePeriodSeconds`; else 30.
+    pub fn deletion_grace_period_seconds(&self) -> i64 {
+        let lifecycle = self.spec.lifecycle.as_ref();
+        lifecycle
+            .and_then(|l| l.deletion_grace_period_seconds)
+            .or_else(|| lifecycle.and_then(|l| l.delete_grace_period_seconds))
+            .or(self.metadata.deletion_grace_period_seconds)
+            .unwrap_or(DEFAULT_GRACE_PERIOD_SECONDS)
+    }
+
+    /// Whether resuming should restart vertices at their default replicas.
+    pub fn slow_resume(&self) -> bool {
+        self.metadata
+            .annotations
+            .as_ref()
+            .and_then(|a| a.get(RESUME_STRATEGY_ANNOTATION))
+            .is_some_and(|s| s == "slow")
+    }
+
+    /// The status phase, if any.
+    pub fn phase(&self) -> Option<PipelinePhase> {
+        self.status.as_ref().and_then(|s| s.phase)
+    }
+
+    /// The spec of a new vertex built from this pipeline: NumaFlow's initial replicas (0
+    /// while pausing or paused, the partition count for a reduce, otherwise 1 clamped),
+    /// and the pipeline's desired phase.
+    pub fn vertex_spec(&self, vertex: &AbstractVertex) -> VertexSpec {
+        let mut spec = VertexSpec {
+            name: vertex.name.clone(),
+            pipeline_name: self.metadata.name.clone().unwrap_or_default(),
+            replicas: None,
+            scale: vertex.scale.clone(),
+            lifecycle: None,
+            source: vertex.source.clone(),
+            sink: vertex.sink.clone(),
+            udf: vertex.udf.clone(),
+            partitions: vertex.partitions,
+        };
+        let desired = match self.spec.desired_phase() {
+            DesiredPhase::Running => crate::numaflow::vertex::VertexPhase::Running,
+            DesiredPhase::Paused => crate::numaflow::vertex::VertexPhase::Paused,
+        };
+        spec.set_desired_phase(desired);
+        let pausing = matches!(
+            self.phase(),
+            Some(PipelinePhase::Pausing | PipelinePhase::Paused)
+        );
+        spec.replicas = Some(if pausing {
+            0
+        } else if spec.role() == Some(crate::numaflow::vertex::VertexRole::ReduceUdf) {
+            spec.partition_count()
+        } else {
+            spec.clamp_to_scale(1)
+        });
+        spec
+    }
+}
+
+impl HasPhase<PipelinePhase> for Pipeline {
+    fn phase(&self) -> Option<PipelinePhase> {
+        Pipeline::phase(self)
+    }
+    fn set_phase(&mut self, phase: PipelinePhase) {
+        self.status
+            .get_or_insert_with(PipelineStatus::default)
+            .phase = Some(phase);
+    }
+}

@@ -1,0 +1,412 @@
+//! Lifecycle propagation as pure planning functions.
+//!
+//! [`plan`] reads a pipeline, its vertices and what the controller observed, and returns
+//! the merge patches to send: one reconcile's worth, and only for values that change, so
+//! a second plan over the patched world sends nothing.
+//!
+//! Pausing a vertex that is not a source takes a [`DrainProof`], a value that only a
+//! drained observation or an expired grace period can produce. Pausing the downstream
+//! vertices too early cannot be written:
+//!
+//! ```compile_fail
+//! use lifecycle_examples::numaflow::plan::DrainProof;
+//! let proof = DrainProof { drained: true }; // private: no way to forge one
+//! ```
+
+use jiff::{SignedDuration, Timestamp};
+use lifecycle_model::{Lifecycle, Typed};
+use serde_json::{Value, json};
+
+use crate::numaflow::pipeline::{
+    DesiredPhase, PAUSE_TIMESTAMP_ANNOTATION, Pipeline, PipelinePhase, PipelinePhaseEvents,
+    PipelinePhaseTyped, pipeline_phase,
+};
+use crate::numaflow::vertex::{
+    Vertex, VertexPhase, VertexPhaseEvents, VertexPhaseTyped, VertexRole, phase, role,
+};
+
+/// One inter-step buffer, as the controller observed it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BufferDepth {
+    /// The buffer's name.
+    pub name: String,
+    /// Messages waiting to be read.
+    pub pending: u64,
+    /// Messages read but not yet acknowledged.
+    pub ack_pending: u64,
+}
+
+/// What the controller observed of the world besides the objects.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Observations {
+    /// The time now.
+    pub now: Timestamp,
+    /// Source pods still running.
+    pub source_pods: u32,
+    /// Every inter-step buffer of the pipeline.
+    pub buffers: Vec<BufferDepth>,
+}
+
+impl Observations {
+    /// Observations at `now` of a drained pipeline: no source pods, empty buffers.
+    pub fn drained_at(now: Timestamp) -> Self {
+        Observations {
+            now,
+            source_pods: 0,
+            buffers: Vec::new(),
+        }
+    }
+
+    /// Whether no source pod runs and every buffer is empty and acknowledged.
+    pub fn drained(&self) -> bool {
+        self.source_pods == 0
+            && self
+                .buffers
+                .iter()
+                .all(|b| b.pending == 0 && b.ack_pending == 0)
+    }
+
+    /// Proof that the downstream vertices may be paused: the pipeline drained, or
+    /// `grace_seconds` have passed since `since`. `None` while neither holds.
+    pub fn drain_proof(&self, since: Timestamp, grace_seconds: i64) -> Option<DrainProof> {
+        if self.drained() {
+            Some(DrainProof { drained: true })
+        } else if self.now
+            >= since
+                .saturating_add(SignedDuration::from_secs(grace_seconds))
+                .ok()?
+        {
+            Some(DrainProof { drained: false })
+        } else {
+            None
+        }
+    }
+}
+
+/// Proof that pausing every vertex is safe now. Only [`Observations::drain_proof`] makes
+/// one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DrainProof {
+    drained: bool,
+}
+
+impl DrainProof {
+    /// A paused pipeline is proof in itself: it could only reach `Paused` with one.
+    /// Vertices created or reset since then are paused on its strength.
+    pub fn paused(pipeline: &Typed<Pipeline, pipeline_phase::Paused>) -> Self {
+        DrainProof {
+            drained: pipeline
+                .status
+                .as_ref()
+                .and_then(|s| s.drained_on_pause)
+                .unwrap_or(false),
+        }
+    }
+
+    /// True when the buffers really drained; false when the grace period ran out.
+    pub fn drained(self) -> bool {
+        self.drained
+    }
+}
+
+/// What a patch applies to.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PatchTarget {
+    /// The pipeline's metadata or spec.
+    Pipeline,
+    /// The pipeline's status subresource.
+    PipelineStatus,
+    /// The vertex with this `metadata.name`.
+    Vertex(String),
+}
+
+/// A JSON merge patch to send.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Patch {
+    /// Where it goes.
+    pub target: PatchTarget,
+    /// The merge patch body.
+    pub body: Value,
+}
+
+impl Patch {
+    fn vertex(vertex: &Vertex, body: Value) -> Self {
+        Patch {
+            target: PatchTarget::Vertex(vertex.metadata.name.clone().unwrap_or_default()),
+            body,
+        }
+    }
+
+    /// The `spec.lifecycle.desiredPhase` this patch writes, if it is a vertex patch
+    /// that writes one.
+    pub fn desired_phase(&self) -> Option<VertexPhase> {
+        let value = self.body.pointer("/spec/lifecycle/desiredPhase")?;
+        serde_json::from_value(value.clone()).ok()
+    }
+}
+
+/// The patches of one reconcile of `pipeline`, given its `vertices` and what was
+/// `observed`. Deletion comes first, then the desired phase decides.
+pub fn plan(pipeline: &Pipeline, vertices: &[Vertex], observed: &Observations) -> Vec<Patch> {
+    if pipeline.metadata.deletion_timestamp.is_some() {
+        return plan_delete(pipeline, vertices, observed);
+    }
+    match pipeline.spec.desired_phase() {
+        DesiredPhase::Paused => plan_pause(pipeline, vertices, observed),
+        DesiredPhase::Running => plan_run(pipeline, vertices),
+    }
+}
+
+/// Typed views of the vertices, in input order; vertices without a role are skipped, as
+/// NumaFlow cannot run them.
+fn typed_vertices(vertices: &[Vertex]) -> Vec<VertexPhaseTyped<Vertex>> {
+    vertices
+        .iter()
+        .filter_map(|v| VertexPhaseTyped::from_object(v.clone()).ok())
+        .collect()
+}
+
+fn status_patch(phase: PipelinePhase, drained_on_pause: Option<bool>) -> Patch {
+    let mut status = json!({ "phase": phase.name() });
+    if let Some(drained) = drained_on_pause {
+        status["drainedOnPause"] = json!(drained);
+    }
+    Patch {
+        target: PatchTarget::PipelineStatus,
+        body: json!({ "status": status }),
+    }
+}
+
+fn pause_timestamp(pipeline: &Pipeline) -> Option<Timestamp> {
+    pipeline
+        .metadata
+        .annotations
+        .as_ref()?
+        .get(PAUSE_TIMESTAMP_ANNOTATION)?
+        .parse()
+        .ok()
+}
+
+/// The patch that pauses a running source. Sources go first, without waiting.
+pub fn pause_source(source: Typed<Vertex, phase::Running, role::Source>) -> Patch {
+    let paused = source.pause();
+    Patch::vertex(&paused, lifecycle_body(paused.state()))
+}
+
+/// The patch that pauses any running vertex. It needs a [`DrainProof`]: downstream
+/// vertices keep running until the buffers drain or the grace period ends.
+pub fn pause_after_drain<R>(vertex: Typed<Vertex, phase::Running, R>, proof: DrainProof) -> Patch
+where
+    R: lifecycle_model::RoleMarker<Role = VertexRole>,
+{
+    let _ = proof;
+    let paused = vertex.pause();
+    Patch::vertex(&paused, lifecycle_body(paused.state()))
+}
+
+/// The patch that resumes a paused vertex; a slow resume also drops `spec.replicas`, so
+/// the vertex restarts at its default.
+pub fn resume_vertex<R>(vertex: Typed<Vertex, phase::Paused, R>, slow: bool) -> Patch
+where
+    R: lifecycle_model::RoleMarker<Role = VertexRole>,
+{
+    let running = vertex.resume();
+    let mut body = lifecycle_body(running.state());
+    if slow {
+        body["spec"]["replicas"] = Value::Null;
+    }
+    Patch::vertex(&running, body)
+}
+
+fn lifecycle_body(phase: VertexPhase) -> Value {
+    json!({ "spec": { "lifecycle": { "desiredPhase": phase.name() } } })
+}
+
+/// Pauses every running source vertex.
+fn pause_sources(vertices: Vec<VertexPhaseTyped<Vertex>>) -> Vec<Patch> {
+    vertices
+        .into_iter()
+        .filter_map(|v| match v {
+            VertexPhaseTyped::RunningSource(source) => Some(pause_source(source)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Pauses every running vertex, sources included, on the strength of `proof`.
+fn pause_all(vertices: Vec<VertexPhaseTyped<Vertex>>, proof: DrainProof) -> Vec<Patch> {
+    vertices
+        .into_iter()
+        .filter_map(|v| match v {
+            VertexPhaseTyped::RunningSource(v) => Some(pause_after_drain(v, proof)),
+            VertexPhaseTyped::RunningSink(v) => Some(pause_after_drain(v, proof)),
+            VertexPhaseTyped::RunningMapUdf(v) => Some(pause_after_drain(v, proof)),
+            VertexPhaseTyped::RunningReduceUdf(v) => Some(pause_after_drain(v, proof)),
+            VertexPhaseTyped::PausedSource(_)
+            | VertexPhaseTyped::PausedSink(_)
+            | VertexPhaseTyped::PausedMapUdf(_)
+            | VertexPhaseTyped::PausedReduceUdf(_) => None,
+        })
+        .collect()
+}
+
+/// Resumes every paused vertex.
+fn resume_all(vertices: Vec<VertexPhaseTyped<Vertex>>, slow: bool) -> Vec<Patch> {
+    vertices
+        .into_iter()
+        .filter_map(|v| match v {
+            VertexPhaseTyped::PausedSource(v) => Some(resume_vertex(v, slow)),
+            VertexPhaseTyped::PausedSink(v) => Some(resume_vertex(v, slow)),
+            VertexPhaseTyped::PausedMapUdf(v) => Some(resume_vertex(v, slow)),
+            VertexPhaseTyped::PausedReduceUdf(v) => Some(resume_vertex(v, slow)),
+            VertexPhaseTyped::RunningSource(_)
+            | VertexPhaseTyped::RunningSink(_)
+            | VertexPhaseTyped::RunningMapUdf(_)
+            | VertexPhaseTyped::RunningReduceUdf(_) => None,
+        })
+        .collect()
+}
+
+fn annotation_patch(value: Option<String>) -> Patch {
+    Patch {
+        target: PatchTarget::Pipeline,
+        body: json!({ "metadata": { "annotations": { PAUSE_TIMESTAMP_ANNOTATION: value } } }),
+    }
+}
+
+/// Pause, one step per reconcile: status Pausing; then the sources and the pause
+/// timestamp; then, once drained or out of grace, every other vertex and status Paused.
+fn plan_pause(pipeline: &Pipeline, vertices: &[Vertex], observed: &Observations) -> Vec<Patch> {
+    let Ok(typed) = PipelinePhaseTyped::from_object(pipeline.clone()) else {
+        // No status yet: a pipeline asked to start paused begins in Pausing.
+        return vec![status_patch(PipelinePhase::Pausing, None)];
+    };
+    match typed {
+        PipelinePhaseTyped::Running(p) => vec![status_patch(p.pause().state(), None)],
+        PipelinePhaseTyped::Failed(p) => vec![status_patch(p.pause().state(), None)],
+        PipelinePhaseTyped::Pausing(p) => continue_pause(p, vertices, observed),
+        PipelinePhaseTyped::Paused(p) => {
+            pause_all(typed_vertices(vertices), DrainProof::paused(&p))
+        }
+        PipelinePhaseTyped::Deleting(_) => Vec::new(),
+    }
+}
+
+fn continue_pause(
+    pipeline: Typed<Pipeline, pipeline_phase::Pausing>,
+    vertices: &[Vertex],
+    observed: &Observations,
+) -> Vec<Patch> {
+    let mut patches = pause_sources(typed_vertices(vertices));
+    let Some(since) = pause_timestamp(&pipeline) else {
+        patches.push(annotation_patch(Some(observed.now.to_string())));
+        return patches;
+    };
+    if !patches.is_empty() {
+        return patches;
+    }
+    let Some(proof) = observed.drain_proof(since, pipeline.spec.pause_grace_period_seconds())
+    else {
+        return Vec::new();
+    };
+    let mut patches = pause_all(typed_vertices(vertices), proof);
+    let paused = pipeline.finish_pause();
+    patches.push(status_patch(paused.state(), Some(proof.drained())));
+    patches
+}
+
+/// Running: resume whatever is paused, in one step, and settle the status.
+fn plan_run(pipeline: &Pipeline, vertices: &[Vertex]) -> Vec<Patch> {
+    let slow = pipeline.slow_resume();
+    let mut patches = Vec::new();
+    if pause_timestamp(pipeline).is_some() {
+        patches.push(annotation_patch(None));
+    }
+    patches.extend(resume_all(typed_vertices(vertices), slow));
+    match PipelinePhaseTyped::from_object(pipeline.clone()) {
+        Ok(PipelinePhaseTyped::Pausing(p)) => {
+            patches.push(status_patch(p.resume().state(), Some(false)));
+        }
+        Ok(PipelinePhaseTyped::Paused(p)) => {
+            patches.push(status_patch(p.resume().state(), Some(false)));
+        }
+        Ok(PipelinePhaseTyped::Running(_) | PipelinePhaseTyped::Failed(_))
+        | Ok(PipelinePhaseTyped::Deleting(_)) => {}
+        Err(_) => patches.push(status_patch(PipelinePhase::Running, None)),
+    }
+    patches
+}
+
+/// Delete: status Deleting; sources paused; then, once drained or out of grace, the
+/// rest paused and the finalizer released.
+fn plan_delete(pipeline: &Pipeline, vertices: &[Vertex], observed: &Observations) -> Vec<Patch> {
+    let typed = PipelinePhaseTyped::from_object(pipeline.clone());
+    let deleting = match typed {
+        Ok(PipelinePhaseTyped::Deleting(p)) => p,
+        Ok(PipelinePhaseTyped::Running(p)) => return vec![status_patch(p.delete().state(), None)],
+        Ok(PipelinePhaseTyped::Failed(p)) => return vec![status_patch(p.delete().state(), None)],
+        Ok(PipelinePhaseTyped::Pausing(p)) => return vec![status_patch(p.delete().state(), None)],
+        Ok(PipelinePhaseTyped::Paused(p)) => return vec![status_patch(p.delete().state(), None)],
+        Err(_) => return vec![status_patch(PipelinePhase::Deleting, None)],
+    };
+    let patches = pause_sources(typed_vertices(vertices));
+    if !patches.is_empty() {
+        return patches;
+    }
+    let since = deleting
+        .metadata
+        .deletion_timestamp
+        .as_ref()
+        .map_or(observed.now, |t| t.0);
+    let Some(proof) = observed.drain_proof(since, deleting.deletion_grace_period_seconds()) else {
+        return Vec::new();
+    };
+    let mut patches = pause_all(typed_vertices(vertices), proof);
+    if deleting
+        .metadata
+        .finalizers
+        .as_ref()
+        .is_some_and(|f| !f.is_empty())
+    {
+        patches.push(Patch {
+            target: PatchTarget::Pipeline,
+            body: json!({ "metadata": { "finalizers": null } }),
+        });
+    }
+    patches
+}
+
+/// Applies `patches` to in-memory copies of the objects, as the API server would apply
+/// the merge patches: for tests, the simulation and idempotency checks.
+pub fn apply(pipeline: &mut Pipeline, vertices: &mut [Vertex], patches: &[Patch]) {
+    for patch in patches {
+        match &patch.target {
+            PatchTarget::Pipeline | PatchTarget::PipelineStatus => {
+                merge_into(pipeline, &patch.body)
+            }
+            PatchTarget::Vertex(name) => {
+                if let Some(v) = vertices
+                    .iter_mut()
+                    .find(|v| v.metadata.name.as_deref() == Some(name.as_str()))
+                {
+                    merge_into(v, &patch.body);
+                }
+            }
+        }
+    }
+}
+
+fn merge_into<T: serde::Serialize + serde::de::DeserializeOwned>(object: &mut T, patch: &Value) {
+    let Ok(mut value) = serde_json::to_value(&*object) else {
+        return;
+    };
+    json_patch::merge(&mut value, patch);
+    if let Ok(merged) = serde_json::from_value(value) {
+        *object = merged;
+    }
+}
+
+/// Whether every vertex is in `phase`.
+pub fn all_vertices_in(vertices: &[Vertex], phase: VertexPhase) -> bool {
+    vertices.iter().all(|v| v.spec.desired_phase() == phase)
+}

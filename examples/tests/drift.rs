@@ -1,0 +1,31 @@
+//! Committed copies of generated text stay equal to what the code generates: the CRD
+//! YAML and the diagrams in the model's rustdoc. Regenerate with `UPDATE_GOLDEN=1`.
+
+use std::path::Path;
+
+use lifecycle_examples::numaflow::{crd, pipeline::PipelinePhase, vertex::VertexPhase};
+
+fn check(relative: &str, generated: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(relative);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, generated).unwrap();
+        return;
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "{relative} has drifted from the code; regenerate it with \
+         `UPDATE_GOLDEN=1 cargo test -p lifecycle-examples --test drift`"
+    );
+}
+
+#[test]
+fn committed_crds_match_crdgen() {
+    check("crds/numaflow.yaml", &crd::yaml().unwrap());
+}
+
+#[test]
+fn rustdoc_diagrams_match_the_declarations() {
+    check("doc/vertex.mmd", VertexPhase::MERMAID);
+    check("doc/pipeline.mmd", PipelinePhase::MERMAID);
+}
