@@ -71,6 +71,7 @@ pub enum DesiredPhase {
 pub struct PipelineLifecycle {
     /// The desired phase; missing means `Running`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "DesiredPhase")] // optional, never null: the enum is closed
     pub desired_phase: Option<DesiredPhase>,
     /// How long a pause waits for the buffers to drain; default 30.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -159,6 +160,7 @@ pub struct PipelineSpec {
 pub struct PipelineStatus {
     /// The phase; unset means unknown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "PipelinePhase")]
     pub phase: Option<PipelinePhase>,
     /// True only when the last pause really drained the buffers.
     #[serde(default, skip_serializing_if = "Option::is_none")]

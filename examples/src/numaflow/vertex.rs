@@ -102,6 +102,7 @@ pub struct Scale {
 pub struct VertexLifecycle {
     /// The desired phase; missing means `Running`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "VertexPhase")] // optional, never null: the enum is closed
     pub desired_phase: Option<VertexPhase>,
 }
 
@@ -198,6 +199,7 @@ pub struct VertexSpec {
 pub struct VertexStatus {
     /// The phase the vertex is in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "VertexPhase")]
     pub phase: Option<VertexPhase>,
     /// Pods running.
     #[serde(default, skip_serializing_if = "Option::is_none")]

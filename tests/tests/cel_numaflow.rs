@@ -1,0 +1,81 @@
+//! The generated CEL rules of the NumaFlow CRDs, judged by kube's client-side CEL engine:
+//! every pipeline phase pair, and every vertex scaling and lifecycle scenario.
+
+use lifecycle_tests::scenarios::{
+    client_verdict, pipeline_scenarios, pipeline_schema, vertex_scenarios, vertex_schema,
+};
+
+#[test]
+fn every_pipeline_phase_pair_gets_the_machines_verdict() {
+    let schema = pipeline_schema();
+    let scenarios = pipeline_scenarios();
+    assert_eq!(scenarios.len(), 25);
+    let mut admitted = 0;
+    for scenario in &scenarios {
+        let verdict = client_verdict(&schema, scenario);
+        assert_eq!(
+            verdict.is_ok(),
+            scenario.admitted,
+            "{}: {verdict:?}",
+            scenario.name
+        );
+        if let Err(messages) = verdict {
+            assert_eq!(messages.len(), 1, "{}: {messages:?}", scenario.name);
+            assert!(
+                messages[0].starts_with(
+                    "status.phase: phase may only follow the PipelinePhase lifecycle: "
+                ),
+                "{}: {}",
+                scenario.name,
+                messages[0]
+            );
+        } else {
+            admitted += 1;
+        }
+    }
+    // 5 stays plus the 13 moves the reference lists.
+    assert_eq!(admitted, 18);
+}
+
+#[test]
+fn every_vertex_scenario_gets_the_lifecycles_verdict() {
+    let schema = vertex_schema();
+    for scenario in vertex_scenarios() {
+        let verdict = client_verdict(&schema, &scenario);
+        assert_eq!(
+            verdict.is_ok(),
+            scenario.admitted,
+            "{}: {verdict:?}",
+            scenario.name
+        );
+        if let Err(messages) = verdict {
+            assert_eq!(
+                messages,
+                vec![
+                    "spec.replicas: replicas must not change while the phase stays put: `scale` is \
+                     allowed for Source, Sink, MapUdf in Running; never for ReduceUdf"
+                        .to_owned()
+                ],
+                "{}",
+                scenario.name
+            );
+        }
+    }
+}
+
+#[test]
+fn the_scenarios_cover_what_the_lifecycle_promises() {
+    let names: Vec<String> = vertex_scenarios().into_iter().map(|s| s.name).collect();
+    for required in [
+        "scale-source-paused",
+        "scale-sink-paused",
+        "scale-source-running",
+        "scale-map-running",
+        "pause-source",
+        "fast-resume-source",
+        "slow-resume-source",
+        "edit-paused-source",
+    ] {
+        assert!(names.iter().any(|n| n == required), "missing {required}");
+    }
+}
