@@ -329,20 +329,29 @@ impl Machine {
     /// A Mermaid `stateDiagram-v2` of the machine.
     pub fn mermaid(&self) -> String {
         let mut out = String::from("stateDiagram-v2\n");
+        // Names Mermaid cannot take as ids (dashes, spaces) get an alias.
+        let ids: Vec<String> = self
+            .states
+            .iter()
+            .enumerate()
+            .map(|(i, name)| match is_identifier(name) {
+                true => name.clone(),
+                false => {
+                    let _ = writeln!(out, "    state \"{}\" as s{i}", name.replace('"', "#quot;"));
+                    format!("s{i}")
+                }
+            })
+            .collect();
         for &s in &self.initial {
-            let _ = writeln!(out, "    [*] --> {}", self.states[s]);
+            let _ = writeln!(out, "    [*] --> {}", ids[s]);
         }
         for e in &self.events {
             for &f in &e.from {
-                let _ = writeln!(
-                    out,
-                    "    {} --> {}: {}",
-                    self.states[f], self.states[e.to], e.name
-                );
+                let _ = writeln!(out, "    {} --> {}: {}", ids[f], ids[e.to], e.name);
             }
         }
         for &s in &self.terminal {
-            let _ = writeln!(out, "    {} --> [*]", self.states[s]);
+            let _ = writeln!(out, "    {} --> [*]", ids[s]);
         }
         out
     }
@@ -363,7 +372,13 @@ impl Machine {
             } else {
                 ""
             };
-            let _ = writeln!(out, "    {} [label=\"{}\"{}];", dot_id(s), s, border);
+            let _ = writeln!(
+                out,
+                "    {} [label={}{}];",
+                dot_id(s),
+                dot_string(s),
+                border
+            );
         }
         for &s in &self.initial {
             let _ = writeln!(out, "    __start -> {};", dot_id(&self.states[s]));
@@ -593,26 +608,30 @@ fn cel_string(s: &str) -> String {
 
 /// A DOT identifier: bare when it is a plain identifier, quoted otherwise.
 fn dot_id(s: &str) -> String {
-    let plain = s
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if plain {
+    const KEYWORDS: [&str; 6] = ["node", "edge", "graph", "digraph", "subgraph", "strict"];
+    let keyword = KEYWORDS.iter().any(|k| k.eq_ignore_ascii_case(s));
+    if is_identifier(s) && !keyword {
         s.to_owned()
     } else {
-        format!("\"{}\"", s.replace('"', "\\\""))
+        dot_string(s)
     }
+}
+
+/// A DOT double-quoted string.
+fn dot_string(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// `[A-Za-z_][A-Za-z0-9_]*`.
+fn is_identifier(s: &str) -> bool {
+    s.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// Whether `path` is a dotted path of identifiers (`spec.replicas`), as CEL field
 /// selection needs.
 pub fn is_field_path(path: &str) -> bool {
-    !path.is_empty()
-        && path.split('.').all(|part| {
-            part.chars()
-                .next()
-                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-                && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        })
+    path.split('.').all(is_identifier)
 }
