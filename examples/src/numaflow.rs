@@ -22,6 +22,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub mod controller;
 pub mod crd;
 pub mod pipeline;
 pub mod plan;

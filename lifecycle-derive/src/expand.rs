@@ -3,9 +3,10 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
+use syn::ext::IdentExt;
 use syn::{DeriveInput, Ident, LitStr};
 
-use crate::attr::pascal_case;
+use crate::attr::{pascal_case, path_span};
 use crate::ctxt::Ctxt;
 use crate::model::{self, Model, Outcome, RoleAxis};
 
@@ -14,7 +15,7 @@ pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
     let mut cx = Ctxt::default();
     let outcome = model::build(input, &mut cx);
     let generated = match &outcome {
-        Outcome::Model(model) => expand_model(model),
+        Outcome::Model(model) => expand_model(model, cx.has_errors()),
         Outcome::Stub {
             ident,
             variants,
@@ -68,9 +69,11 @@ fn stub(
     }
 }
 
-fn expand_model(model: &Model) -> TokenStream {
+/// `has_errors`: the expansion goes with errors, so it never runs and must only keep
+/// rustc from adding errors of its own.
+fn expand_model(model: &Model, has_errors: bool) -> TokenStream {
     let markers = markers(model);
-    let role_markers = role_markers(model);
+    let role_markers = role_markers(model, has_errors);
     let lifecycle = lifecycle_impl(model);
     let events = events_trait(model);
     let bridge = bridge(model);
@@ -137,7 +140,20 @@ fn role_type(model: &Model) -> TokenStream {
 }
 
 fn gate_trait(name: &Ident) -> Ident {
-    format_ident!("Can{}", pascal_case(&name.to_string()), span = name.span())
+    format_ident!(
+        "Can{}",
+        pascal_case(&name.unraw().to_string()),
+        span = name.span()
+    )
+}
+
+/// The variant of the `<Enum>Event` or `<Enum>Action` enum for the event or action `name`.
+fn pascal_variant(name: &Ident) -> Ident {
+    format_ident!(
+        "{}",
+        pascal_case(&name.unraw().to_string()),
+        span = name.span()
+    )
 }
 
 fn names(model: &Model, states: &[usize]) -> String {
@@ -186,11 +202,12 @@ fn markers(model: &Model) -> TokenStream {
         let gate = gate_trait(name);
         let from = names(model, &event.from);
         let to = &machine.states[event.to];
-        let doc = format!("States that `{name}` fires from: {from}.");
-        let message = format!("`{ident}` cannot `{name}` from `{{Self}}`");
-        let label = format!("`{name}` fires only from {from}");
+        let event_name = &event.name;
+        let doc = format!("States that `{event_name}` fires from: {from}.");
+        let message = format!("`{ident}` cannot `{event_name}` from `{{Self}}`");
+        let label = format!("`{event_name}` fires only from {from}");
         let note = format!(
-            "declared as `{name}: {} -> {to}`",
+            "declared as `{event_name}: {} -> {to}`",
             from.replace(", ", " | ")
         );
         items.push(quote_spanned! {name.span()=>
@@ -208,19 +225,23 @@ fn markers(model: &Model) -> TokenStream {
     }
     for (index, (action, name)) in machine.actions.iter().zip(&model.actions).enumerate() {
         let gate = gate_trait(name);
+        let action_name = &action.name;
         let (message, note) = match &model.roles {
             Some(axis) => (
-                format!("a `{{R}}` in state `{{Self}}` cannot `{name}`"),
+                format!("a `{{R}}` in state `{{Self}}` cannot `{action_name}`"),
                 action_roles_note(model, axis, index),
             ),
             None => (
-                format!("`{ident}` does not allow `{name}` in state `{{Self}}`"),
-                format!("`{name}` is allowed in: {}", names(model, &action.states)),
+                format!("`{ident}` does not allow `{action_name}` in state `{{Self}}`"),
+                format!(
+                    "`{action_name}` is allowed in: {}",
+                    names(model, &action.states)
+                ),
             ),
         };
-        let label = format!("`{name}` is not allowed here");
+        let label = format!("`{action_name}` is not allowed here");
         let doc = format!(
-            "States (and roles) where `{name}` is allowed. Gate your own method on it: `where S: {gate}<R>`."
+            "States (and roles) where `{action_name}` is allowed. Gate your own method on it: `where S: {gate}<R>`."
         );
         items.push(quote_spanned! {name.span()=>
             #[doc = #doc]
@@ -276,13 +297,13 @@ fn action_roles_note(model: &Model, axis: &RoleAxis, action: usize) -> String {
         .collect();
     format!(
         "`{}` is allowed for {}",
-        model.actions[action],
+        machine.actions[action].name,
         parts.join("; ")
     )
 }
 
 /// The role marker module and the `Role` impl of the role enum.
-fn role_markers(model: &Model) -> TokenStream {
+fn role_markers(model: &Model, has_errors: bool) -> TokenStream {
     let Some(axis) = &model.roles else {
         return TokenStream::new();
     };
@@ -292,17 +313,22 @@ fn role_markers(model: &Model) -> TokenStream {
     let module = &axis.module;
     let ident = &model.ident;
     let names = &axis.names;
-    let strings: Vec<String> = names.iter().map(Ident::to_string).collect();
+    let strings: Vec<&String> = model.machine.roles.iter().map(|r| &r.name).collect();
     let indices = 0..names.len();
     let inner = inner_vis(vis);
     let module_doc = format!("Role markers of [`{ident}`]: one zero-sized type per role.");
-    let docs = names.iter().map(|n| format!("The `{n}` role."));
+    let docs = strings.iter().map(|n| format!("The `{n}` role."));
     // Spanned on the role declarations, so a role enum that does not match them is
     // reported where the roles are declared.
     let variant_paths: Vec<TokenStream> = names
         .iter()
         .map(|n| quote_spanned!(n.span()=> #ty::#n))
         .collect();
+    // A role enum with variants no `role(...)` declares fails these matches: say so at
+    // `roles = ...`. With errors already reported, a role dropped by a mistake must not.
+    let scrutinee = quote_spanned!(path_span(ty)=> self);
+    let rest =
+        has_errors.then(|| quote!(#[allow(unreachable_patterns)] _ => ::core::unreachable!(),));
     quote! {
         #[doc = #module_doc]
         #[allow(unreachable_pub)]
@@ -327,14 +353,16 @@ fn role_markers(model: &Model) -> TokenStream {
             const ROLES: &'static [Self] = &[#(#variant_paths),*];
             #[inline]
             fn index(self) -> usize {
-                match self {
+                match #scrutinee {
                     #(#variant_paths => #indices,)*
+                    #rest
                 }
             }
             #[inline]
             fn name(self) -> &'static str {
-                match self {
+                match #scrutinee {
                     #(#variant_paths => #strings,)*
+                    #rest
                 }
             }
         }
@@ -374,12 +402,8 @@ fn lifecycle_impl(model: &Model) -> TokenStream {
         quote!(from == to || ::core::matches!((from, to), #(#pairs)|*))
     };
 
-    let event_variants: Vec<Ident> = model
-        .events
-        .iter()
-        .map(|e| format_ident!("{}", pascal_case(&e.to_string()), span = e.span()))
-        .collect();
-    let event_strings: Vec<String> = model.events.iter().map(Ident::to_string).collect();
+    let event_variants: Vec<Ident> = model.events.iter().map(pascal_variant).collect();
+    let event_strings: Vec<&String> = machine.events.iter().map(|e| &e.name).collect();
     let event_docs = machine.events.iter().map(|e| {
         format!(
             "`{}`: {} -> {}.",
@@ -400,12 +424,8 @@ fn lifecycle_impl(model: &Model) -> TokenStream {
         }
     });
 
-    let action_variants: Vec<Ident> = model
-        .actions
-        .iter()
-        .map(|a| format_ident!("{}", pascal_case(&a.to_string()), span = a.span()))
-        .collect();
-    let action_strings: Vec<String> = model.actions.iter().map(Ident::to_string).collect();
+    let action_variants: Vec<Ident> = model.actions.iter().map(pascal_variant).collect();
+    let action_strings: Vec<&String> = machine.actions.iter().map(|a| &a.name).collect();
     let action_docs = machine
         .actions
         .iter()
@@ -570,14 +590,18 @@ fn events_trait(model: &Model) -> TokenStream {
         let to = &model.variants[event.to];
         let to_path = state_path(model, event.to);
         let doc = format!(
-            "`{name}`: {} -> {}. Writes the phase field and returns the handle of the new state.",
+            "`{}`: {} -> {}. Writes the phase field and returns the handle of the new state.",
+            event.name,
             names(model, &event.from).replace(", ", " | "),
             machine.states[event.to]
         );
+        // The whole bound on the event's name, so "required by this bound" points there.
+        let mut gate_module = module.clone();
+        gate_module.set_span(name.span());
         let sig = quote_spanned! {name.span()=>
             fn #name(self) -> #krate::__private::Typed<T, #module::#to, R>
             where
-                S: #module::#gate
+                S: #gate_module::#gate
         };
         decls.push(quote! {
             #[doc = #doc]
@@ -639,7 +663,10 @@ fn bridge(model: &Model) -> TokenStream {
                         format_ident!("{}{}", state, name),
                         role_marker(axis, r),
                         quote!(::core::option::Option::Some(#ty::#name)),
-                        format!("State `{}`, role `{name}`.", model.machine.states[s]),
+                        format!(
+                            "State `{}`, role `{}`.",
+                            model.machine.states[s], model.machine.roles[r].name
+                        ),
                     )
                 }
                 None => (

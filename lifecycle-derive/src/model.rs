@@ -3,9 +3,10 @@
 //! so the expansion can go on and users see one wave of errors.
 
 use proc_macro2::Span;
+use syn::ext::IdentExt;
 use syn::{Data, DeriveInput, Fields, Ident, LitStr, Path, Visibility};
 
-use crate::attr::{self, path_span, snake_case};
+use crate::attr::{self, pascal_case, path_span, snake_case};
 use crate::ctxt::Ctxt;
 use crate::machine::{ActionSpec, EventSpec, Machine, Problem, RoleSpec, is_field_path};
 
@@ -77,7 +78,7 @@ pub(crate) fn build(input: &DeriveInput, cx: &mut Ctxt) -> Outcome {
     let mut variants = Vec::new();
     let mut shape_ok = true;
     let mut machine = Machine {
-        name: input.ident.to_string(),
+        name: input.ident.unraw().to_string(),
         ..Machine::default()
     };
     for (index, variant) in data.variants.iter().enumerate() {
@@ -96,8 +97,8 @@ pub(crate) fn build(input: &DeriveInput, cx: &mut Ctxt) -> Outcome {
             .rename
             .clone()
             .unwrap_or_else(|| match container.rename_all {
-                Some(rule) => rule.apply(&variant.ident.to_string()),
-                None => variant.ident.to_string(),
+                Some(rule) => rule.apply(&variant.ident.unraw().to_string()),
+                None => variant.ident.unraw().to_string(),
             });
         machine.states.push(wire);
         if attrs.initial {
@@ -139,11 +140,12 @@ pub(crate) fn build(input: &DeriveInput, cx: &mut Ctxt) -> Outcome {
     };
     let mut resolver = Resolver {
         variants: &variants,
+        // An attribute that failed to parse took its part of the machine with it.
+        complete: !cx.has_errors(),
         cx,
-        complete: true,
     };
 
-    let roles = resolver.roles(&container, &mut machine, &mut spans, &input.ident);
+    let mut roles = resolver.roles(&container, &mut machine, &mut spans, &input.ident);
     let events = resolver.events(&container, &mut machine, &mut spans);
     let actions = resolver.actions(
         &container,
@@ -160,16 +162,19 @@ pub(crate) fn build(input: &DeriveInput, cx: &mut Ctxt) -> Outcome {
                 lit,
                 "expected a dotted field path such as `\"lifecycle.desiredPhase\"`",
             );
+            resolver.complete = false;
         }
     }
     let complete = resolver.complete;
     validate(&machine, &spans, &variants, complete, cx);
 
-    let module = container
-        .module
-        .clone()
-        .unwrap_or_else(|| Ident::new(&snake_case(&input.ident.to_string()), input.ident.span()));
-    if let Some(axis) = &roles
+    let module = container.module.clone().unwrap_or_else(|| {
+        Ident::new(
+            &snake_case(&input.ident.unraw().to_string()),
+            input.ident.span(),
+        )
+    });
+    if let Some(axis) = &mut roles
         && axis.module == module
     {
         cx.error_spanned(
@@ -178,6 +183,8 @@ pub(crate) fn build(input: &DeriveInput, cx: &mut Ctxt) -> Outcome {
                 "the role markers need a module of their own; `{module}` holds the state markers"
             ),
         );
+        // Expand into another module, so rustc does not report the clash a second time.
+        axis.module = Ident::new(&format!("{}_roles", module.unraw()), axis.module.span());
     }
     Outcome::Model(Box::new(Model {
         ident: input.ident.clone(),
@@ -293,7 +300,7 @@ impl Resolver<'_> {
                     .error_spanned(cel, "a role's CEL predicate is one non-empty line");
             }
             machine.roles.push(RoleSpec {
-                name: role.name.to_string(),
+                name: role.name.unraw().to_string(),
                 cel: role.cel.as_ref().map(LitStr::value),
             });
             spans.roles.push(role.name.span());
@@ -302,7 +309,7 @@ impl Resolver<'_> {
         let last = ty
             .segments
             .last()
-            .map_or_else(|| enum_ident.to_string(), |s| s.ident.to_string());
+            .map_or_else(|| enum_ident.to_string(), |s| s.ident.unraw().to_string());
         let module = container
             .role_module
             .clone()
@@ -322,9 +329,10 @@ impl Resolver<'_> {
     ) -> Vec<Ident> {
         let mut names: Vec<Ident> = Vec::new();
         for event in &container.events {
-            if names.contains(&event.name) {
-                self.cx
-                    .error_spanned(&event.name, format!("duplicate event `{}`", event.name));
+            if let Some(earlier) = same_name(&names, &event.name) {
+                let message = clash_message("event", &event.name, "event", earlier);
+                self.cx.error_spanned(&event.name, message);
+                self.complete = false;
                 continue;
             }
             let from = self.set(&event.from, "source state", Self::state);
@@ -334,7 +342,7 @@ impl Resolver<'_> {
                 continue;
             };
             machine.events.push(EventSpec::new(
-                event.name.to_string(),
+                event.name.unraw().to_string(),
                 from.iter().map(|f| f.0),
                 to,
             ));
@@ -354,19 +362,15 @@ impl Resolver<'_> {
     ) -> Vec<Ident> {
         let mut names: Vec<Ident> = Vec::new();
         for action in &container.actions {
-            if names.contains(&action.name) {
-                self.cx
-                    .error_spanned(&action.name, format!("duplicate action `{}`", action.name));
-                continue;
-            }
-            if events.contains(&action.name) {
-                self.cx.error_spanned(
-                    &action.name,
-                    format!(
-                        "`{}` is already an event; events and actions share one namespace",
-                        action.name
-                    ),
-                );
+            let clash = same_name(&names, &action.name)
+                .map(|earlier| clash_message("action", &action.name, "action", earlier))
+                .or_else(|| {
+                    same_name(events, &action.name)
+                        .map(|event| clash_message("action", &action.name, "event", event))
+                });
+            if let Some(message) = clash {
+                self.cx.error_spanned(&action.name, message);
+                self.complete = false;
                 continue;
             }
             let states = self.set(&action.states, "state", Self::state);
@@ -393,10 +397,13 @@ impl Resolver<'_> {
                     .map(|r| r.0)
                     .collect(),
                 (Some(list), None) => {
-                    self.cx.error_spanned(
-                        &list[0],
-                        "this lifecycle has no roles; declare them with `roles = YourRoleEnum` and `role(...)`",
-                    );
+                    // A half-declared role axis has had its error already.
+                    if container.roles_type.is_none() && container.roles.is_empty() {
+                        self.cx.error_spanned(
+                            &list[0],
+                            "this lifecycle has no roles; declare them with `roles = YourRoleEnum` and `role(...)`",
+                        );
+                    }
                     Vec::new()
                 }
             };
@@ -413,7 +420,7 @@ impl Resolver<'_> {
                 continue;
             }
             machine.actions.push(ActionSpec {
-                name: action.name.to_string(),
+                name: action.name.unraw().to_string(),
                 states: states.iter().map(|s| s.0).collect(),
                 roles: role_indices,
                 field: field.map(LitStr::value),
@@ -432,7 +439,11 @@ fn validate(machine: &Machine, spans: &Spans, variants: &[Ident], complete: bool
     for problem in machine.problems() {
         let span = match problem {
             // With parts dropped, these would describe the drop, not the declaration.
-            Problem::NoInitialState | Problem::Unreachable { .. } | Problem::DeadEnd { .. }
+            Problem::NoInitialState
+            | Problem::Unreachable { .. }
+            | Problem::DeadEnd { .. }
+            | Problem::UnusedRoles
+            | Problem::MissingPhaseField { .. }
                 if !complete =>
             {
                 continue;
@@ -453,5 +464,29 @@ fn validate(machine: &Machine, spans: &Spans, variants: &[Ident], complete: bool
             Problem::MissingRolePredicate { role, .. } => spans.roles[role],
         };
         cx.error_at(span, problem.message(machine));
+    }
+}
+
+/// `force_delete` → `ForceDelete`: the name an event or action takes in generated types.
+fn pascal_name(name: &Ident) -> String {
+    pascal_case(&name.unraw().to_string())
+}
+
+/// The earlier name in `names` that generates the same types as `name`, if any.
+fn same_name<'a>(names: &'a [Ident], name: &Ident) -> Option<&'a Ident> {
+    names.iter().find(|n| pascal_name(n) == pascal_name(name))
+}
+
+/// Why the `kind` called `name` cannot be declared after the `earlier_kind` `earlier`.
+fn clash_message(kind: &str, name: &Ident, earlier_kind: &str, earlier: &Ident) -> String {
+    if earlier != name {
+        let gate = pascal_name(name);
+        format!(
+            "{kind} `{name}` and {earlier_kind} `{earlier}` would both generate `Can{gate}`; rename one"
+        )
+    } else if kind == earlier_kind {
+        format!("duplicate {kind} `{name}`")
+    } else {
+        format!("`{name}` is already an {earlier_kind}; events and actions share one namespace")
     }
 }

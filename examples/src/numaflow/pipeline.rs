@@ -228,6 +228,7 @@ impl Pipeline {
             sink: vertex.sink.clone(),
             udf: vertex.udf.clone(),
             partitions: vertex.partitions,
+            extra: serde_json::Map::new(),
         };
         let desired = match self.spec.desired_phase() {
             DesiredPhase::Running => crate::numaflow::vertex::VertexPhase::Running,

@@ -319,7 +319,12 @@ fn continue_pause(
 fn plan_run(pipeline: &Pipeline, vertices: &[Vertex]) -> Vec<Patch> {
     let slow = pipeline.slow_resume();
     let mut patches = Vec::new();
-    if pause_timestamp(pipeline).is_some() {
+    let stamped = pipeline
+        .metadata
+        .annotations
+        .as_ref()
+        .is_some_and(|a| a.contains_key(PAUSE_TIMESTAMP_ANNOTATION));
+    if stamped {
         patches.push(annotation_patch(None));
     }
     patches.extend(resume_all(typed_vertices(vertices), slow));

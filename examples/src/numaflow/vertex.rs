@@ -80,6 +80,32 @@ pub enum VertexPhase {
     Paused,
 }
 
+/// The phase a vertex reports in `status.phase`, as NumaFlow spells it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+pub enum VertexStatusPhase {
+    /// Not known yet; NumaFlow writes the empty string.
+    #[default]
+    #[serde(rename = "")]
+    Unknown,
+    /// Being set up.
+    Pending,
+    /// Running.
+    Running,
+    /// Paused by its pipeline.
+    Paused,
+    /// Something went wrong.
+    Failed,
+}
+
+impl From<VertexPhase> for VertexStatusPhase {
+    fn from(phase: VertexPhase) -> Self {
+        match phase {
+            VertexPhase::Running => VertexStatusPhase::Running,
+            VertexPhase::Paused => VertexStatusPhase::Paused,
+        }
+    }
+}
+
 /// `spec.scale`: the autoscaling bounds.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -124,6 +150,11 @@ pub struct Udf {
     /// Set for a reduce; absent for a map.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_by: Option<GroupBy>,
+    /// Fields the lifecycle does not model, kept as they are so the spec hash and
+    /// re-serialization see the whole object.
+    #[serde(flatten, default, skip_serializing_if = "serde_json::Map::is_empty")]
+    #[schemars(skip)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The spec of a NumaFlow Vertex. It reads NumaFlow's own JSON and ignores the fields the
@@ -191,6 +222,11 @@ pub struct VertexSpec {
     /// The partition count of the vertex's buffers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partitions: Option<i32>,
+    /// Fields the lifecycle does not model, kept as they are so the spec hash and
+    /// re-serialization see the whole object.
+    #[serde(flatten, default, skip_serializing_if = "serde_json::Map::is_empty")]
+    #[schemars(skip)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The status of a vertex, as NumaFlow reports it.
@@ -199,8 +235,8 @@ pub struct VertexSpec {
 pub struct VertexStatus {
     /// The phase the vertex is in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "VertexPhase")]
-    pub phase: Option<VertexPhase>,
+    #[schemars(with = "VertexStatusPhase")]
+    pub phase: Option<VertexStatusPhase>,
     /// Pods running.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replicas: Option<i32>,

@@ -1,0 +1,910 @@
+//! `plan::plan`, step by step: pause, resume and delete, each compared patch for patch
+//! with the exact merge patches NumaFlow's pipeline controller sends; steps are chained
+//! with `plan::apply`. Also `Observations::drain_proof`.
+
+mod common;
+
+use common::{PAUSE_TS, RESUME, busy, drained, pipeline, plus, simple_vertices, ts, vertex};
+use jiff::Timestamp;
+use lifecycle_examples::numaflow::pipeline::{Pipeline, PipelinePhase};
+use lifecycle_examples::numaflow::plan::{
+    self, BufferDepth, Observations, Patch, PatchTarget, all_vertices_in,
+};
+use lifecycle_examples::numaflow::vertex::{Vertex, VertexPhase};
+use serde_json::{Value, json};
+
+const NOW: &str = "2025-03-01T12:00:00Z";
+const TEN_SECONDS_AGO: &str = "2025-03-01T11:59:50Z";
+const FINALIZER: &str = "pipeline-controller";
+
+fn now() -> Timestamp {
+    ts(NOW)
+}
+
+fn status(body: Value) -> Patch {
+    Patch {
+        target: PatchTarget::PipelineStatus,
+        body: json!({ "status": body }),
+    }
+}
+
+fn meta(body: Value) -> Patch {
+    Patch {
+        target: PatchTarget::Pipeline,
+        body: json!({ "metadata": body }),
+    }
+}
+
+fn stamp(value: &str) -> Patch {
+    meta(json!({ "annotations": { PAUSE_TS: value } }))
+}
+
+fn unstamp() -> Patch {
+    meta(json!({ "annotations": { PAUSE_TS: null } }))
+}
+
+fn to_vertex(name: &str, phase: &str) -> Patch {
+    Patch {
+        target: PatchTarget::Vertex(format!("simple-{name}")),
+        body: json!({ "spec": { "lifecycle": { "desiredPhase": phase } } }),
+    }
+}
+
+fn slow_resume(name: &str) -> Patch {
+    Patch {
+        target: PatchTarget::Vertex(format!("simple-{name}")),
+        body: json!({ "spec": { "lifecycle": { "desiredPhase": "Running" }, "replicas": null } }),
+    }
+}
+
+/// A pipeline asked to be `desired`, in status `phase` (`None`: no status), with extra
+/// `metadata` and `lifecycle` settings.
+fn pl(desired: &str, phase: Option<Value>, metadata: Value, lifecycle: Value) -> Pipeline {
+    let mut life = json!({ "desiredPhase": desired });
+    json_patch::merge(&mut life, &lifecycle);
+    pipeline(json!({ "lifecycle": life }), metadata, phase)
+}
+
+fn phase(p: &str) -> Option<Value> {
+    Some(json!({ "phase": p }))
+}
+
+fn stamped(at: &str) -> Value {
+    json!({ "annotations": { PAUSE_TS: at } })
+}
+
+/// `in` (source) paused, `cat` and `out` running: the state after pause step 2.
+fn sources_paused() -> Vec<Vertex> {
+    vec![
+        vertex("in", "source", Some("Paused")),
+        vertex("cat", "map", Some("Running")),
+        vertex("out", "sink", Some("Running")),
+    ]
+}
+
+fn phases(vertices: &[Vertex]) -> Vec<(String, VertexPhase)> {
+    vertices
+        .iter()
+        .map(|v| (v.spec.name.clone(), v.spec.desired_phase()))
+        .collect()
+}
+
+fn annotation(p: &Pipeline, key: &str) -> Option<String> {
+    p.metadata.annotations.as_ref()?.get(key).cloned()
+}
+
+// ---------------------------------------------------------------------------------------
+// Pause.
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn pause_step_1_running_becomes_pausing() {
+    let p = pl("Paused", phase("Running"), json!({}), json!({}));
+    let patches = plan::plan(&p, &simple_vertices("Running"), &busy(now()));
+    assert_eq!(patches, vec![status(json!({ "phase": "Pausing" }))]);
+}
+
+#[test]
+fn pause_step_1_failed_becomes_pausing() {
+    let p = pl("Paused", phase("Failed"), json!({}), json!({}));
+    let patches = plan::plan(&p, &simple_vertices("Running"), &drained(now()));
+    assert_eq!(patches, vec![status(json!({ "phase": "Pausing" }))]);
+}
+
+#[test]
+fn pause_of_a_new_pipeline_without_status_starts_in_pausing() {
+    let p = pl("Paused", None, json!({}), json!({}));
+    let patches = plan::plan(&p, &simple_vertices("Running"), &drained(now()));
+    assert_eq!(patches, vec![status(json!({ "phase": "Pausing" }))]);
+}
+
+#[test]
+fn pause_step_2_pauses_only_the_sources_and_stamps_the_time() {
+    let p = pl("Paused", phase("Pausing"), json!({}), json!({}));
+    let vertices = vec![
+        vertex("in", "source", Some("Running")),
+        vertex("in2", "source", None),
+        vertex("cat", "map", Some("Running")),
+        vertex("agg", "reduce", Some("Running")),
+        vertex("out", "sink", Some("Running")),
+    ];
+    // Even when drained: the downstream vertices wait for the next pass.
+    let patches = plan::plan(&p, &vertices, &drained(now()));
+    assert_eq!(
+        patches,
+        vec![
+            to_vertex("in", "Paused"),
+            to_vertex("in2", "Paused"),
+            stamp(NOW),
+        ]
+    );
+}
+
+#[test]
+fn pause_step_2_stamps_the_observed_time() {
+    let p = pl("Paused", phase("Pausing"), json!({}), json!({}));
+    let at = ts("2031-07-04T08:09:10Z");
+    let patches = plan::plan(&p, &simple_vertices("Running"), &busy(at));
+    assert_eq!(
+        patches,
+        vec![to_vertex("in", "Paused"), stamp("2031-07-04T08:09:10Z")]
+    );
+}
+
+#[test]
+fn pause_step_2_with_sources_already_paused_only_stamps() {
+    let p = pl("Paused", phase("Pausing"), json!({}), json!({}));
+    let patches = plan::plan(&p, &sources_paused(), &drained(now()));
+    assert_eq!(patches, vec![stamp(NOW)]);
+}
+
+#[test]
+fn pause_with_a_stamp_but_a_running_source_pauses_it_and_keeps_the_stamp() {
+    let p = pl(
+        "Paused",
+        phase("Pausing"),
+        stamped(TEN_SECONDS_AGO),
+        json!({}),
+    );
+    let patches = plan::plan(&p, &simple_vertices("Running"), &drained(plus(now(), 3600)));
+    assert_eq!(
+        patches,
+        vec![to_vertex("in", "Paused")],
+        "sources first; nothing downstream in the same pass, even drained and out of grace"
+    );
+}
+
+#[test]
+fn pause_with_an_unreadable_stamp_stamps_again() {
+    let p = pl("Paused", phase("Pausing"), stamped("yesterday"), json!({}));
+    let patches = plan::plan(&p, &sources_paused(), &drained(now()));
+    assert_eq!(patches, vec![stamp(NOW)]);
+}
+
+#[test]
+fn pause_step_3_waits_while_not_drained_within_grace() {
+    let p = pl(
+        "Paused",
+        phase("Pausing"),
+        stamped(TEN_SECONDS_AGO),
+        json!({}),
+    );
+    assert_eq!(plan::plan(&p, &sources_paused(), &busy(now())), vec![]);
+    // Only acknowledgements pending: not drained either.
+    let acking = Observations {
+        now: now(),
+        source_pods: 0,
+        buffers: vec![BufferDepth {
+            name: "b".into(),
+            pending: 0,
+            ack_pending: 1,
+        }],
+    };
+    assert_eq!(plan::plan(&p, &sources_paused(), &acking), vec![]);
+    // Buffers empty, but a source pod still runs: not drained.
+    let pods = Observations {
+        source_pods: 1,
+        ..Observations::drained_at(now())
+    };
+    assert_eq!(plan::plan(&p, &sources_paused(), &pods), vec![]);
+}
+
+#[test]
+fn pause_step_3_drained_pauses_the_rest_and_finishes() {
+    let p = pl(
+        "Paused",
+        phase("Pausing"),
+        stamped(TEN_SECONDS_AGO),
+        json!({}),
+    );
+    let patches = plan::plan(&p, &sources_paused(), &drained(now()));
+    assert_eq!(
+        patches,
+        vec![
+            to_vertex("cat", "Paused"),
+            to_vertex("out", "Paused"),
+            status(json!({ "phase": "Paused", "drainedOnPause": true })),
+        ]
+    );
+    // No buffers listed at all counts as drained too.
+    let patches = plan::plan(&p, &sources_paused(), &Observations::drained_at(now()));
+    assert_eq!(
+        patches.last(),
+        Some(&status(
+            json!({ "phase": "Paused", "drainedOnPause": true })
+        ))
+    );
+}
+
+#[test]
+fn pause_step_3_grace_expired_pauses_the_rest_undrained() {
+    let p = pl("Paused", phase("Pausing"), stamped(NOW), json!({}));
+    assert_eq!(
+        plan::plan(&p, &sources_paused(), &busy(plus(now(), 29))),
+        vec![],
+        "29 s into a 30 s grace period: still waiting"
+    );
+    let expired = vec![
+        to_vertex("cat", "Paused"),
+        to_vertex("out", "Paused"),
+        status(json!({ "phase": "Paused", "drainedOnPause": false })),
+    ];
+    assert_eq!(
+        plan::plan(&p, &sources_paused(), &busy(plus(now(), 30))),
+        expired
+    );
+    assert_eq!(
+        plan::plan(&p, &sources_paused(), &busy(plus(now(), 600))),
+        expired
+    );
+    // Source pods still running do not hold the pause past its grace period.
+    let pods = Observations {
+        source_pods: 2,
+        ..busy(plus(now(), 30))
+    };
+    assert_eq!(plan::plan(&p, &sources_paused(), &pods), expired);
+}
+
+#[test]
+fn pause_step_3_honours_pause_grace_period_seconds() {
+    let p = pl(
+        "Paused",
+        phase("Pausing"),
+        stamped(NOW),
+        json!({ "pauseGracePeriodSeconds": 60, "deletionGracePeriodSeconds": 5 }),
+    );
+    assert_eq!(
+        plan::plan(&p, &sources_paused(), &busy(plus(now(), 30))),
+        vec![]
+    );
+    assert_eq!(
+        plan::plan(&p, &sources_paused(), &busy(plus(now(), 59))),
+        vec![]
+    );
+    assert_eq!(
+        plan::plan(&p, &sources_paused(), &busy(plus(now(), 60))).last(),
+        Some(&status(
+            json!({ "phase": "Paused", "drainedOnPause": false })
+        ))
+    );
+    let zero = pl(
+        "Paused",
+        phase("Pausing"),
+        stamped(NOW),
+        json!({ "pauseGracePeriodSeconds": 0 }),
+    );
+    assert_eq!(
+        plan::plan(&zero, &sources_paused(), &busy(now())).len(),
+        3,
+        "a zero grace period expires at once"
+    );
+}
+
+#[test]
+fn pause_step_3_patches_only_vertices_still_running() {
+    let p = pl(
+        "Paused",
+        phase("Pausing"),
+        stamped(TEN_SECONDS_AGO),
+        json!({}),
+    );
+    let vertices = vec![
+        vertex("in", "source", Some("Paused")),
+        vertex("cat", "map", Some("Paused")),
+        vertex("agg", "reduce", None),
+        vertex("out", "sink", Some("Running")),
+    ];
+    assert_eq!(
+        plan::plan(&p, &vertices, &drained(now())),
+        vec![
+            to_vertex("agg", "Paused"),
+            to_vertex("out", "Paused"),
+            status(json!({ "phase": "Paused", "drainedOnPause": true })),
+        ]
+    );
+}
+
+#[test]
+fn vertices_without_a_role_are_left_alone() {
+    let mut vertices = simple_vertices("Running");
+    vertices.push(vertex("odd", "none", Some("Running")));
+    let p = pl("Paused", phase("Pausing"), json!({}), json!({}));
+    assert_eq!(
+        plan::plan(&p, &vertices, &drained(now())),
+        vec![to_vertex("in", "Paused"), stamp(NOW)]
+    );
+    let mut vertices = sources_paused();
+    vertices.push(vertex("odd", "none", Some("Running")));
+    let p = pl("Paused", phase("Pausing"), stamped(NOW), json!({}));
+    let patches = plan::plan(&p, &vertices, &drained(now()));
+    assert!(
+        !patches.contains(&to_vertex("odd", "Paused")),
+        "a vertex without a role is never patched: {patches:?}"
+    );
+    assert_eq!(patches.len(), 3);
+}
+
+#[test]
+fn paused_pipeline_pauses_a_vertex_found_running() {
+    let p = pl(
+        "Paused",
+        Some(json!({ "phase": "Paused", "drainedOnPause": true })),
+        stamped(TEN_SECONDS_AGO),
+        json!({}),
+    );
+    let mut vertices = simple_vertices("Paused");
+    vertices.push(vertex("late", "map", Some("Running")));
+    // Not drained now, but the pipeline already reached Paused: no new wait.
+    assert_eq!(
+        plan::plan(&p, &vertices, &busy(now())),
+        vec![to_vertex("late", "Paused")]
+    );
+    assert_eq!(
+        plan::plan(&p, &simple_vertices("Paused"), &busy(now())),
+        vec![]
+    );
+}
+
+#[test]
+fn pause_end_to_end_with_apply() {
+    let mut p = pl("Paused", phase("Running"), json!({}), json!({}));
+    let mut vs = simple_vertices("Running");
+    let t0 = now();
+
+    // Step 1.
+    let step = plan::plan(&p, &vs, &busy(t0));
+    assert_eq!(step, vec![status(json!({ "phase": "Pausing" }))]);
+    plan::apply(&mut p, &mut vs, &step);
+    assert_eq!(p.phase(), Some(PipelinePhase::Pausing));
+    assert!(all_vertices_in(&vs, VertexPhase::Running));
+
+    // Step 2, one requeue later.
+    let t1 = plus(t0, 10);
+    let step = plan::plan(&p, &vs, &busy(t1));
+    assert_eq!(
+        step,
+        vec![to_vertex("in", "Paused"), stamp("2025-03-01T12:00:10Z")]
+    );
+    plan::apply(&mut p, &mut vs, &step);
+    assert_eq!(
+        annotation(&p, PAUSE_TS).as_deref(),
+        Some("2025-03-01T12:00:10Z")
+    );
+    assert_eq!(
+        phases(&vs),
+        vec![
+            ("in".into(), VertexPhase::Paused),
+            ("cat".into(), VertexPhase::Running),
+            ("out".into(), VertexPhase::Running),
+        ]
+    );
+    assert_eq!(vs[0].spec.desired_replicas(), 0);
+    assert_eq!(
+        vs[1].spec.desired_replicas(),
+        1,
+        "downstream keeps running to drain"
+    );
+
+    // Step 3: not drained yet.
+    let t2 = plus(t1, 10);
+    assert_eq!(plan::plan(&p, &vs, &busy(t2)), vec![]);
+
+    // Step 3: drained.
+    let t3 = plus(t2, 10);
+    let step = plan::plan(&p, &vs, &drained(t3));
+    assert_eq!(
+        step,
+        vec![
+            to_vertex("cat", "Paused"),
+            to_vertex("out", "Paused"),
+            status(json!({ "phase": "Paused", "drainedOnPause": true })),
+        ]
+    );
+    plan::apply(&mut p, &mut vs, &step);
+    assert_eq!(p.phase(), Some(PipelinePhase::Paused));
+    assert_eq!(p.status.as_ref().unwrap().drained_on_pause, Some(true));
+    assert!(all_vertices_in(&vs, VertexPhase::Paused));
+    assert!(vs.iter().all(|v| v.spec.desired_replicas() == 0));
+
+    // Converged: a reconcile over the unchanged world sends nothing, drained or not.
+    assert_eq!(plan::plan(&p, &vs, &drained(t3)), vec![]);
+    assert_eq!(plan::plan(&p, &vs, &busy(plus(t3, 3600))), vec![]);
+}
+
+// ---------------------------------------------------------------------------------------
+// Resume.
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn resume_fast_from_paused() {
+    let p = pl(
+        "Running",
+        Some(json!({ "phase": "Paused", "drainedOnPause": true })),
+        stamped(TEN_SECONDS_AGO),
+        json!({}),
+    );
+    let patches = plan::plan(&p, &simple_vertices("Paused"), &busy(now()));
+    assert_eq!(
+        patches,
+        vec![
+            unstamp(),
+            to_vertex("in", "Running"),
+            to_vertex("cat", "Running"),
+            to_vertex("out", "Running"),
+            status(json!({ "phase": "Running", "drainedOnPause": false })),
+        ]
+    );
+}
+
+#[test]
+fn resume_fast_keeps_replicas() {
+    let mut p = pl(
+        "Running",
+        phase("Paused"),
+        json!({ "annotations": { PAUSE_TS: NOW, RESUME: "fast" } }),
+        json!({}),
+    );
+    let mut vs = simple_vertices("Paused");
+    vs[1].spec.replicas = Some(4);
+    let step = plan::plan(&p, &vs, &busy(now()));
+    assert!(
+        step.iter()
+            .all(|patch| patch.body.pointer("/spec/replicas").is_none())
+    );
+    plan::apply(&mut p, &mut vs, &step);
+    assert_eq!(vs[1].spec.replicas, Some(4));
+    assert_eq!(
+        vs[1].spec.desired_replicas(),
+        4,
+        "back at its pre-pause count"
+    );
+    assert!(all_vertices_in(&vs, VertexPhase::Running));
+    assert_eq!(annotation(&p, PAUSE_TS), None);
+    assert_eq!(p.phase(), Some(PipelinePhase::Running));
+    assert_eq!(p.status.as_ref().unwrap().drained_on_pause, Some(false));
+    assert_eq!(plan::plan(&p, &vs, &busy(now())), vec![]);
+}
+
+#[test]
+fn resume_slow_also_nulls_replicas() {
+    let mut p = pl(
+        "Running",
+        Some(json!({ "phase": "Paused", "drainedOnPause": false })),
+        json!({ "annotations": { PAUSE_TS: TEN_SECONDS_AGO, RESUME: "slow" } }),
+        json!({}),
+    );
+    let mut vs = simple_vertices("Paused");
+    vs[1].spec.replicas = Some(4);
+    vs[1].spec.scale = common::spec(json!({ "scale": { "min": 2 } })).scale;
+    let step = plan::plan(&p, &vs, &busy(now()));
+    assert_eq!(
+        step,
+        vec![
+            unstamp(),
+            slow_resume("in"),
+            slow_resume("cat"),
+            slow_resume("out"),
+            status(json!({ "phase": "Running", "drainedOnPause": false })),
+        ]
+    );
+    plan::apply(&mut p, &mut vs, &step);
+    assert!(vs.iter().all(|v| v.spec.replicas.is_none()));
+    assert_eq!(vs[0].spec.desired_replicas(), 1, "restarts at its default");
+    assert_eq!(
+        vs[1].spec.desired_replicas(),
+        2,
+        "the default 1, clamped to min"
+    );
+    assert_eq!(
+        annotation(&p, RESUME).as_deref(),
+        Some("slow"),
+        "the strategy annotation stays"
+    );
+    assert_eq!(annotation(&p, PAUSE_TS), None);
+    assert_eq!(plan::plan(&p, &vs, &busy(now())), vec![]);
+}
+
+#[test]
+fn resume_mid_pause_goes_back_to_running() {
+    let p = pl(
+        "Running",
+        phase("Pausing"),
+        stamped(TEN_SECONDS_AGO),
+        json!({}),
+    );
+    let patches = plan::plan(&p, &sources_paused(), &busy(now()));
+    assert_eq!(
+        patches,
+        vec![
+            unstamp(),
+            to_vertex("in", "Running"),
+            status(json!({ "phase": "Running", "drainedOnPause": false })),
+        ]
+    );
+    // Before the sources were paused: only the status moves back.
+    let p = pl("Running", phase("Pausing"), json!({}), json!({}));
+    assert_eq!(
+        plan::plan(&p, &simple_vertices("Running"), &busy(now())),
+        vec![status(
+            json!({ "phase": "Running", "drainedOnPause": false })
+        )]
+    );
+}
+
+/// BUG (reported): numaflow.md, Resume step 1, "The pause timestamp annotation is
+/// removed" — unconditionally (upstream removes it whenever it is non-empty). `plan_run`
+/// removes it only when it parses as a timestamp, so an unreadable stamp survives the
+/// resume. Expected: the same `unstamp()` patch as for a readable stamp. Actual: no
+/// annotation patch at all.
+#[test]
+fn resume_removes_an_unreadable_pause_stamp() {
+    let p = pl("Running", phase("Paused"), stamped("yesterday"), json!({}));
+    let patches = plan::plan(&p, &simple_vertices("Paused"), &busy(now()));
+    assert_eq!(
+        patches.first(),
+        Some(&unstamp()),
+        "resume must remove the pause-timestamp annotation even when it is not a valid \
+         RFC 3339 time (examples/src/numaflow/plan.rs, plan_run: `if \
+         pause_timestamp(pipeline).is_some()`); got {patches:?}"
+    );
+}
+
+#[test]
+fn resume_patches_only_vertices_that_are_paused() {
+    let p = pl("Running", phase("Paused"), json!({}), json!({}));
+    let vertices = vec![
+        vertex("in", "source", Some("Paused")),
+        vertex("cat", "map", None),
+        vertex("agg", "reduce", Some("Paused")),
+        vertex("out", "sink", Some("Running")),
+    ];
+    assert_eq!(
+        plan::plan(&p, &vertices, &busy(now())),
+        vec![
+            to_vertex("in", "Running"),
+            to_vertex("agg", "Running"),
+            status(json!({ "phase": "Running", "drainedOnPause": false })),
+        ]
+    );
+}
+
+#[test]
+fn running_pipeline_sends_nothing() {
+    for desired in [
+        json!({}),
+        json!({ "lifecycle": { "desiredPhase": "Running" } }),
+    ] {
+        let p = pipeline(desired, json!({}), phase("Running"));
+        assert_eq!(
+            plan::plan(&p, &simple_vertices("Running"), &busy(now())),
+            vec![]
+        );
+    }
+    // A failed pipeline is not resumed by the lifecycle: its status is not ours to fix.
+    let p = pl("Running", phase("Failed"), json!({}), json!({}));
+    assert_eq!(
+        plan::plan(&p, &simple_vertices("Running"), &busy(now())),
+        vec![]
+    );
+}
+
+#[test]
+fn running_pipeline_resumes_stray_paused_vertices_and_stale_stamp() {
+    let p = pl(
+        "Running",
+        phase("Running"),
+        stamped(TEN_SECONDS_AGO),
+        json!({}),
+    );
+    assert_eq!(
+        plan::plan(&p, &sources_paused(), &busy(now())),
+        vec![unstamp(), to_vertex("in", "Running")]
+    );
+}
+
+#[test]
+fn new_running_pipeline_without_status_becomes_running() {
+    let p = pipeline(json!({}), json!({}), None);
+    assert_eq!(
+        plan::plan(&p, &simple_vertices("Running"), &busy(now())),
+        vec![status(json!({ "phase": "Running" }))]
+    );
+    let p = pl("Running", Some(json!({})), json!({}), json!({}));
+    assert_eq!(
+        plan::plan(&p, &[], &busy(now())),
+        vec![status(json!({ "phase": "Running" }))],
+        "a status without a phase is no status"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Delete.
+// ---------------------------------------------------------------------------------------
+
+fn deleted(status: Option<Value>, finalizers: bool, lifecycle: Value) -> Pipeline {
+    let mut metadata = json!({ "deletionTimestamp": NOW });
+    if finalizers {
+        metadata["finalizers"] = json!([FINALIZER]);
+    }
+    pl("Running", status, metadata, lifecycle)
+}
+
+#[test]
+fn delete_step_1_status_becomes_deleting() {
+    for from in [
+        phase("Running"),
+        phase("Pausing"),
+        phase("Paused"),
+        phase("Failed"),
+        None,
+    ] {
+        let p = deleted(from.clone(), true, json!({}));
+        assert_eq!(
+            plan::plan(&p, &simple_vertices("Running"), &drained(now())),
+            vec![status(json!({ "phase": "Deleting" }))],
+            "from {from:?}"
+        );
+    }
+    // Deletion comes before the desired phase.
+    let mut p = deleted(phase("Paused"), true, json!({}));
+    p.spec.lifecycle.as_mut().unwrap().desired_phase =
+        Some(lifecycle_examples::numaflow::pipeline::DesiredPhase::Paused);
+    assert_eq!(
+        plan::plan(&p, &simple_vertices("Paused"), &drained(now())),
+        vec![status(json!({ "phase": "Deleting" }))]
+    );
+}
+
+#[test]
+fn delete_step_2_pauses_the_sources() {
+    let p = deleted(phase("Deleting"), true, json!({}));
+    assert_eq!(
+        plan::plan(&p, &simple_vertices("Running"), &drained(now())),
+        vec![to_vertex("in", "Paused")]
+    );
+}
+
+#[test]
+fn delete_step_3_waits_for_drain_or_grace() {
+    let p = deleted(phase("Deleting"), true, json!({}));
+    assert_eq!(
+        plan::plan(&p, &sources_paused(), &busy(plus(now(), 29))),
+        vec![]
+    );
+    let expired = vec![
+        to_vertex("cat", "Paused"),
+        to_vertex("out", "Paused"),
+        meta(json!({ "finalizers": null })),
+    ];
+    assert_eq!(
+        plan::plan(&p, &sources_paused(), &busy(plus(now(), 30))),
+        expired
+    );
+    assert_eq!(
+        plan::plan(&p, &sources_paused(), &drained(plus(now(), 1))),
+        expired
+    );
+}
+
+#[test]
+fn delete_uses_the_deletion_grace_period() {
+    // deletionGracePeriodSeconds: 10, while pauseGracePeriodSeconds says 100.
+    let p = deleted(
+        phase("Deleting"),
+        true,
+        json!({ "deletionGracePeriodSeconds": 10, "pauseGracePeriodSeconds": 100 }),
+    );
+    assert_eq!(
+        plan::plan(&p, &sources_paused(), &busy(plus(now(), 9))),
+        vec![]
+    );
+    assert_eq!(
+        plan::plan(&p, &sources_paused(), &busy(plus(now(), 10))).len(),
+        3
+    );
+    // The deprecated spelling, then metadata's.
+    let p = deleted(
+        phase("Deleting"),
+        true,
+        json!({ "deleteGracePeriodSeconds": 5 }),
+    );
+    assert_eq!(
+        plan::plan(&p, &sources_paused(), &busy(plus(now(), 4))),
+        vec![]
+    );
+    assert_eq!(
+        plan::plan(&p, &sources_paused(), &busy(plus(now(), 5))).len(),
+        3
+    );
+    let mut p = deleted(phase("Deleting"), true, json!({}));
+    p.metadata.deletion_grace_period_seconds = Some(7);
+    assert_eq!(
+        plan::plan(&p, &sources_paused(), &busy(plus(now(), 6))),
+        vec![]
+    );
+    assert_eq!(
+        plan::plan(&p, &sources_paused(), &busy(plus(now(), 7))).len(),
+        3
+    );
+}
+
+#[test]
+fn delete_without_finalizers_has_nothing_to_release() {
+    let p = deleted(phase("Deleting"), false, json!({}));
+    assert_eq!(
+        plan::plan(&p, &sources_paused(), &drained(now())),
+        vec![to_vertex("cat", "Paused"), to_vertex("out", "Paused")]
+    );
+    let mut p = deleted(phase("Deleting"), false, json!({}));
+    p.metadata.finalizers = Some(vec![]);
+    assert_eq!(
+        plan::plan(&p, &simple_vertices("Paused"), &drained(now())),
+        vec![]
+    );
+}
+
+#[test]
+fn delete_end_to_end_with_apply() {
+    let mut p = deleted(phase("Running"), true, json!({}));
+    let mut vs = simple_vertices("Running");
+    let step = plan::plan(&p, &vs, &busy(now()));
+    assert_eq!(step, vec![status(json!({ "phase": "Deleting" }))]);
+    plan::apply(&mut p, &mut vs, &step);
+    assert_eq!(p.phase(), Some(PipelinePhase::Deleting));
+
+    let step = plan::plan(&p, &vs, &busy(plus(now(), 5)));
+    assert_eq!(step, vec![to_vertex("in", "Paused")]);
+    plan::apply(&mut p, &mut vs, &step);
+
+    assert_eq!(plan::plan(&p, &vs, &busy(plus(now(), 10))), vec![]);
+
+    let step = plan::plan(&p, &vs, &drained(plus(now(), 15)));
+    assert_eq!(
+        step,
+        vec![
+            to_vertex("cat", "Paused"),
+            to_vertex("out", "Paused"),
+            meta(json!({ "finalizers": null })),
+        ]
+    );
+    plan::apply(&mut p, &mut vs, &step);
+    assert!(all_vertices_in(&vs, VertexPhase::Paused));
+    assert_eq!(p.metadata.finalizers, None);
+    assert_eq!(p.phase(), Some(PipelinePhase::Deleting));
+    assert_eq!(plan::plan(&p, &vs, &drained(plus(now(), 20))), vec![]);
+}
+
+// ---------------------------------------------------------------------------------------
+// Drain proof, patches, apply.
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn drain_proof_drained() {
+    let since = now();
+    let proof = drained(plus(since, 1))
+        .drain_proof(since, 30)
+        .expect("drained");
+    assert!(proof.drained());
+    let proof = Observations::drained_at(since)
+        .drain_proof(since, 30)
+        .expect("drained at once");
+    assert!(proof.drained());
+    // Drained wins over an expired grace period: it really drained.
+    let proof = drained(plus(since, 999)).drain_proof(since, 30).unwrap();
+    assert!(proof.drained());
+}
+
+#[test]
+fn drain_proof_grace_expired() {
+    let since = now();
+    let proof = busy(plus(since, 30))
+        .drain_proof(since, 30)
+        .expect("expired");
+    assert!(!proof.drained());
+    let proof = busy(plus(since, 31))
+        .drain_proof(since, 30)
+        .expect("expired");
+    assert!(!proof.drained());
+    let proof = busy(since).drain_proof(since, 0).expect("zero grace");
+    assert!(!proof.drained());
+}
+
+#[test]
+fn drain_proof_neither() {
+    let since = now();
+    assert_eq!(busy(since).drain_proof(since, 30), None);
+    assert_eq!(busy(plus(since, 29)).drain_proof(since, 30), None);
+    let pods = Observations {
+        source_pods: 1,
+        ..Observations::drained_at(plus(since, 5))
+    };
+    assert!(!pods.drained());
+    assert_eq!(pods.drain_proof(since, 30), None);
+    let acking = Observations {
+        now: since,
+        source_pods: 0,
+        buffers: vec![
+            BufferDepth {
+                name: "a".into(),
+                pending: 0,
+                ack_pending: 0,
+            },
+            BufferDepth {
+                name: "b".into(),
+                pending: 0,
+                ack_pending: 2,
+            },
+        ],
+    };
+    assert!(!acking.drained());
+    assert_eq!(acking.drain_proof(since, 30), None);
+}
+
+#[test]
+fn patch_desired_phase_reads_the_vertex_patch() {
+    assert_eq!(
+        to_vertex("in", "Paused").desired_phase(),
+        Some(VertexPhase::Paused)
+    );
+    assert_eq!(
+        slow_resume("in").desired_phase(),
+        Some(VertexPhase::Running)
+    );
+    assert_eq!(status(json!({ "phase": "Paused" })).desired_phase(), None);
+    assert_eq!(stamp(NOW).desired_phase(), None);
+}
+
+#[test]
+fn apply_merges_like_the_api_server() {
+    let mut p = pl(
+        "Paused",
+        phase("Running"),
+        json!({ "annotations": { "keep": "me" } }),
+        json!({}),
+    );
+    let mut vs = simple_vertices("Running");
+    plan::apply(
+        &mut p,
+        &mut vs,
+        &[
+            stamp(NOW),
+            status(json!({ "phase": "Pausing" })),
+            to_vertex("cat", "Paused"),
+            to_vertex("missing", "Paused"),
+        ],
+    );
+    assert_eq!(annotation(&p, PAUSE_TS).as_deref(), Some(NOW));
+    assert_eq!(annotation(&p, "keep").as_deref(), Some("me"));
+    assert_eq!(p.phase(), Some(PipelinePhase::Pausing));
+    assert_eq!(
+        phases(&vs),
+        vec![
+            ("in".into(), VertexPhase::Running),
+            ("cat".into(), VertexPhase::Paused),
+            ("out".into(), VertexPhase::Running),
+        ]
+    );
+    plan::apply(&mut p, &mut vs, &[unstamp()]);
+    assert_eq!(annotation(&p, PAUSE_TS), None);
+    assert_eq!(annotation(&p, "keep").as_deref(), Some("me"));
+}

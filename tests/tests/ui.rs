@@ -1,0 +1,18 @@
+//! The trybuild UI suite: declarations the derive must reject, and every legal form it accepts.
+
+/// Every case under `ui/fail` fails to compile with exactly its `.stderr`.
+// Compiler messages change between releases: bump this one marker with the toolchain.
+#[rustversion::attr(
+    not(stable(1.95)),
+    ignore = "the .stderr files are pinned to rustc 1.95"
+)]
+#[test]
+fn compile_fail() {
+    trybuild::TestCases::new().compile_fail("ui/fail/*.rs");
+}
+
+/// Every case under `ui/pass` compiles and its `main` runs without panicking.
+#[test]
+fn compile_pass() {
+    trybuild::TestCases::new().pass("ui/pass/*.rs");
+}

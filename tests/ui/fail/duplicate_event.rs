@@ -1,0 +1,13 @@
+// An event declared twice is rejected at its second name.
+use lifecycle_model::Lifecycle;
+
+#[derive(Lifecycle, Clone, Copy, Debug, PartialEq, Eq)]
+#[lifecycle(event(open: Closed -> Opened), event(close: Opened -> Closed))]
+#[lifecycle(event(open: Closed -> Opened))]
+enum Door {
+    #[lifecycle(initial)]
+    Closed,
+    Opened,
+}
+
+fn main() {}

@@ -1,0 +1,20 @@
+// An unknown key inside `action(...)` is rejected at the key, not again as "roles unused".
+use lifecycle_model::Lifecycle;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Channel {
+    Canary,
+    Stable,
+}
+
+#[derive(Lifecycle, Clone, Copy, Debug, PartialEq, Eq)]
+#[lifecycle(roles = Channel, role(Canary), role(Stable))]
+#[lifecycle(event(build: Draft -> Built), event(retry: Built -> Draft))]
+#[lifecycle(action(promote, states = Built, roles = Canary, feild = "traffic"))]
+enum Release {
+    #[lifecycle(initial)]
+    Draft,
+    Built,
+}
+
+fn main() {}
