@@ -26,6 +26,7 @@ pub mod controller;
 pub mod crd;
 pub mod pipeline;
 pub mod plan;
+pub mod sim;
 pub mod vertex;
 
 /// A part of NumaFlow's spec the lifecycle needs only the presence of (a source, a

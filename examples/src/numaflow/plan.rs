@@ -315,10 +315,18 @@ fn continue_pause(
     patches
 }
 
-/// Running: resume whatever is paused, in one step, and settle the status.
+/// Running: settle the status, drop the pause stamp and resume whatever is paused, in
+/// one step.
 fn plan_run(pipeline: &Pipeline, vertices: &[Vertex]) -> Vec<Patch> {
-    let slow = pipeline.slow_resume();
-    let mut patches = Vec::new();
+    // The status goes first: should the reconcile stop halfway, no pipeline claims to be
+    // Paused while some of its vertices already run again.
+    let mut patches = match PipelinePhaseTyped::from_object(pipeline.clone()) {
+        Ok(PipelinePhaseTyped::Pausing(p)) => vec![status_patch(p.resume().state(), Some(false))],
+        Ok(PipelinePhaseTyped::Paused(p)) => vec![status_patch(p.resume().state(), Some(false))],
+        Ok(PipelinePhaseTyped::Running(_) | PipelinePhaseTyped::Failed(_))
+        | Ok(PipelinePhaseTyped::Deleting(_)) => Vec::new(),
+        Err(_) => vec![status_patch(PipelinePhase::Running, None)],
+    };
     let stamped = pipeline
         .metadata
         .annotations
@@ -327,18 +335,7 @@ fn plan_run(pipeline: &Pipeline, vertices: &[Vertex]) -> Vec<Patch> {
     if stamped {
         patches.push(annotation_patch(None));
     }
-    patches.extend(resume_all(typed_vertices(vertices), slow));
-    match PipelinePhaseTyped::from_object(pipeline.clone()) {
-        Ok(PipelinePhaseTyped::Pausing(p)) => {
-            patches.push(status_patch(p.resume().state(), Some(false)));
-        }
-        Ok(PipelinePhaseTyped::Paused(p)) => {
-            patches.push(status_patch(p.resume().state(), Some(false)));
-        }
-        Ok(PipelinePhaseTyped::Running(_) | PipelinePhaseTyped::Failed(_))
-        | Ok(PipelinePhaseTyped::Deleting(_)) => {}
-        Err(_) => patches.push(status_patch(PipelinePhase::Running, None)),
-    }
+    patches.extend(resume_all(typed_vertices(vertices), pipeline.slow_resume()));
     patches
 }
 

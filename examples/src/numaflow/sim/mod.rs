@@ -1,0 +1,754 @@
+//! A deterministic simulation that drives the real reconcile functions against an
+//! in-process cluster, with the faults real controllers meet:
+//!
+//! - resourceVersion conflicts (409) and stale watch caches;
+//! - delayed and reordered watch events;
+//! - a controller crash, and a restart, at any step, even halfway through a reconcile;
+//! - pods that follow `status.desiredReplicas`;
+//! - inter-step buffers: sources produce, every other vertex forwards, sinks consume;
+//! - the clock.
+//!
+//! Everything is drawn from one seed. The seven invariants of [`invariants`] are checked
+//! after every step, and a failure names the command that replays it.
+//!
+//! ```
+//! use lifecycle_examples::numaflow::sim::{Correct, Sim, SimConfig};
+//!
+//! let report = Sim::new(SimConfig::from_seed(7), &Correct).run().unwrap();
+//! assert!(report.writes > 0);
+//! ```
+
+use std::collections::{BTreeMap, VecDeque};
+
+use jiff::{SignedDuration, Timestamp};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use lifecycle_model::Lifecycle;
+use serde_json::{Value, json};
+
+use crate::numaflow::controller::{
+    PipelineActions, reconcile_pipeline, reconcile_vertex, vertex_object_name,
+};
+use crate::numaflow::pipeline::{
+    DesiredPhase, Pipeline, PipelineLifecycle, PipelinePhase, RESUME_STRATEGY_ANNOTATION,
+};
+use crate::numaflow::plan::{BufferDepth, Observations, Patch, PatchTarget};
+use crate::numaflow::vertex::{Vertex, VertexRole};
+
+pub mod invariants;
+pub mod shapes;
+
+pub use invariants::{Invariant, Violation};
+use shapes::Shape;
+
+/// The pipeline every simulation runs.
+pub const PIPELINE: &str = "sim";
+/// The finalizer that keeps a deleted pipeline until its controller lets go.
+pub const FINALIZER: &str = "numaflow.numaproj.io/pipeline-controller";
+
+/// How often each fault strikes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Faults {
+    /// Chance that a write fails with a 409 conflict although nothing changed.
+    pub conflict: f64,
+    /// Chance that a reconcile reads from a stale watch cache.
+    pub stale: f64,
+    /// How many writes behind a stale cache may be.
+    pub max_staleness: usize,
+    /// The longest delay of a watch event, in ticks; events also come out of order.
+    pub max_delay: u64,
+    /// Chance that the controller crashes during a reconcile.
+    pub crash: f64,
+}
+
+impl Faults {
+    /// No faults: the demo's world.
+    pub fn none() -> Self {
+        Faults {
+            conflict: 0.0,
+            stale: 0.0,
+            max_staleness: 0,
+            max_delay: 0,
+            crash: 0.0,
+        }
+    }
+
+    /// Every fault kind on.
+    pub fn all() -> Self {
+        Faults {
+            conflict: 0.1,
+            stale: 0.2,
+            max_staleness: 4,
+            max_delay: 3,
+            crash: 0.03,
+        }
+    }
+}
+
+/// What the user does to the pipeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    /// Set the desired phase to Paused.
+    Pause,
+    /// Resume, keeping the replicas.
+    ResumeFast,
+    /// Resume, restarting vertices at their default replicas.
+    ResumeSlow,
+    /// Delete the pipeline.
+    Delete,
+}
+
+/// One simulation's setup.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// The seed everything is drawn from.
+    pub seed: u64,
+    /// The pipeline's shape.
+    pub shape: Shape,
+    /// The faults.
+    pub faults: Faults,
+    /// The user's operations, by tick.
+    pub ops: Vec<(u64, Op)>,
+    /// `pauseGracePeriodSeconds` and `deletionGracePeriodSeconds`.
+    pub grace_seconds: i64,
+    /// Ticks to run after the last operation, so the world can settle.
+    pub settle_ticks: u64,
+}
+
+impl SimConfig {
+    /// The whole setup drawn from `seed`: shape, operations, grace period, every fault on.
+    pub fn from_seed(seed: u64) -> Self {
+        let mut rng = fastrand::Rng::with_seed(seed);
+        let all = shapes::shapes();
+        let shape = all[rng.usize(..all.len())].clone();
+        let mut ops = Vec::new();
+        let mut tick = rng.u64(3..10);
+        for _ in 0..rng.usize(1..=3) {
+            ops.push((tick, Op::Pause));
+            tick += rng.u64(2..40);
+            let resume = if rng.bool() {
+                Op::ResumeFast
+            } else {
+                Op::ResumeSlow
+            };
+            ops.push((tick, resume));
+            tick += rng.u64(2..20);
+        }
+        match rng.u8(..3) {
+            0 => ops.push((tick, Op::Pause)),
+            1 => ops.push((tick, Op::Delete)),
+            _ => {}
+        }
+        SimConfig {
+            seed,
+            shape,
+            faults: Faults::all(),
+            ops,
+            grace_seconds: rng.i64(5..=30),
+            settle_ticks: 80,
+        }
+    }
+
+    /// The command that replays this simulation.
+    pub fn replay_command(&self) -> String {
+        format!(
+            "LIFECYCLE_SIM_SEED={} cargo test -p lifecycle-examples --test simulation replay -- --nocapture",
+            self.seed
+        )
+    }
+}
+
+/// The controllers under test; the default methods are the real ones.
+pub trait Controllers {
+    /// One reconcile of the Pipeline controller.
+    fn pipeline(
+        &self,
+        pipeline: &Pipeline,
+        vertices: &[Vertex],
+        observed: &Observations,
+    ) -> PipelineActions {
+        reconcile_pipeline(pipeline, vertices, observed)
+    }
+    /// One reconcile of the Vertex controller.
+    fn vertex(&self, vertex: &Vertex) -> Option<Patch> {
+        reconcile_vertex(vertex)
+    }
+}
+
+/// The controllers as shipped.
+pub struct Correct;
+
+impl Controllers for Correct {}
+
+/// The objects the API server holds.
+#[derive(Debug, Clone, Default)]
+pub struct Store {
+    /// The pipeline, until it is deleted.
+    pub pipeline: Option<Pipeline>,
+    /// The vertices, by object name.
+    pub vertices: BTreeMap<String, Vertex>,
+    revision: u64,
+}
+
+/// What is not an object: pods, buffers, message counts.
+#[derive(Debug, Clone, Default)]
+pub struct World {
+    /// Running pods, by vertex object name.
+    pub pods: BTreeMap<String, i32>,
+    /// Messages in each edge's buffer, in the pipeline's edge order.
+    pub buffers: Vec<u64>,
+    /// Messages that entered the pipeline (fan-out counts each copy).
+    pub injected: u64,
+    /// Messages sinks consumed.
+    pub consumed: u64,
+}
+
+impl World {
+    /// Messages waiting in buffers.
+    pub fn buffered(&self) -> u64 {
+        self.buffers.iter().sum()
+    }
+}
+
+/// A work-queue item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Key {
+    Pipeline,
+    Vertex(String),
+}
+
+/// Who wrote, for the invariants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Writer {
+    /// The user.
+    User,
+    /// The Pipeline controller.
+    PipelineController,
+    /// The Vertex controller.
+    VertexController,
+}
+
+/// What a finished simulation saw.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// Ticks run.
+    pub ticks: u64,
+    /// Writes admitted.
+    pub writes: u64,
+    /// Conflicts met.
+    pub conflicts: u64,
+    /// Crashes.
+    pub crashes: u64,
+    /// Reconciles that read a stale cache.
+    pub stale_reads: u64,
+}
+
+/// A running simulation.
+pub struct Sim<'a> {
+    /// The setup.
+    pub config: SimConfig,
+    controllers: &'a dyn Controllers,
+    rng: fastrand::Rng,
+    /// The objects.
+    pub store: Store,
+    history: VecDeque<Store>,
+    /// Pods, buffers and messages.
+    pub world: World,
+    queue: Vec<(u64, Key)>,
+    /// The current tick; one tick is one second.
+    pub tick: u64,
+    down_until: Option<u64>,
+    checker: invariants::Checker,
+    /// What happened so far.
+    pub report: Report,
+    /// Every admitted write, as `(tick, writer, target, body)`, when tracing is on.
+    pub trace: Option<Vec<(u64, Writer, String, String)>>,
+}
+
+/// Messages one source pod produces per tick.
+const SOURCE_RATE: u64 = 3;
+/// Messages one pod of any other vertex processes per tick.
+const PROCESS_RATE: u64 = 2;
+
+const EPOCH: Timestamp = Timestamp::constant(1_800_000_000, 0);
+
+impl<'a> Sim<'a> {
+    /// A simulation of `config` with `controllers`, with the pipeline created.
+    pub fn new(config: SimConfig, controllers: &'a dyn Controllers) -> Self {
+        let mut rng = fastrand::Rng::with_seed(config.seed ^ 0x5eed);
+        let _ = rng.u64(..);
+        let mut sim = Sim {
+            world: World {
+                buffers: vec![0; config.shape.edges.len()],
+                ..World::default()
+            },
+            config,
+            controllers,
+            rng,
+            store: Store::default(),
+            history: VecDeque::new(),
+            queue: Vec::new(),
+            tick: 0,
+            down_until: None,
+            checker: invariants::Checker::default(),
+            report: Report::default(),
+            trace: None,
+        };
+        let mut pipeline = Pipeline::new(PIPELINE, Default::default());
+        pipeline.spec.vertices = sim.config.shape.vertices.clone();
+        pipeline.spec.edges = sim.config.shape.edges.clone();
+        pipeline.spec.lifecycle = Some(PipelineLifecycle {
+            pause_grace_period_seconds: Some(sim.config.grace_seconds),
+            deletion_grace_period_seconds: Some(sim.config.grace_seconds),
+            ..PipelineLifecycle::default()
+        });
+        pipeline.metadata.finalizers = Some(vec![FINALIZER.to_owned()]);
+        sim.store.pipeline = Some(pipeline);
+        sim.bump(None);
+        sim.enqueue(Key::Pipeline, 0);
+        sim
+    }
+
+    /// The simulated time now.
+    pub fn now(&self) -> Timestamp {
+        EPOCH
+            .saturating_add(SignedDuration::from_secs(self.tick as i64))
+            .unwrap_or(EPOCH)
+    }
+
+    /// Runs every operation, then lets the world settle; the first violation stops it.
+    pub fn run(mut self) -> Result<Report, Violation> {
+        let last = self.config.ops.iter().map(|(t, _)| *t).max().unwrap_or(0);
+        while self.tick < last + self.config.settle_ticks {
+            self.step()?;
+        }
+        self.checker
+            .at_end(
+                &self.store,
+                &self.world,
+                self.config.ops.last().map(|o| o.1),
+            )
+            .map_err(|v| self.violation(v))?;
+        self.report.ticks = self.tick;
+        Ok(self.report)
+    }
+
+    fn violation(&self, (invariant, message): (Invariant, String)) -> Violation {
+        Violation {
+            invariant,
+            message,
+            tick: self.tick,
+            seed: self.config.seed,
+            shape: self.config.shape.name.clone(),
+            replay: self.config.replay_command(),
+        }
+    }
+
+    /// One tick: the user's operations, the controllers, the world, then the checks.
+    pub fn step(&mut self) -> Result<(), Violation> {
+        self.tick += 1;
+        let ops: Vec<Op> = self
+            .config
+            .ops
+            .iter()
+            .filter(|(t, _)| *t == self.tick)
+            .map(|(_, op)| *op)
+            .collect();
+        for op in ops {
+            self.user(op)?;
+        }
+        if self.tick.is_multiple_of(5) {
+            self.resync();
+        }
+        self.controllers_step()?;
+        // Pods follow what the controllers just wrote, then messages flow.
+        self.world_step();
+        self.checker
+            .after_step(&self.store, &self.world)
+            .map_err(|v| self.violation(v))
+    }
+
+    fn user(&mut self, op: Op) -> Result<(), Violation> {
+        let now = self.now();
+        let Some(pipeline) = self.store.pipeline.as_ref() else {
+            return Ok(());
+        };
+        let mut after = pipeline.clone();
+        let lifecycle = after.spec.lifecycle.get_or_insert_with(Default::default);
+        match op {
+            Op::Pause => lifecycle.desired_phase = Some(DesiredPhase::Paused),
+            Op::ResumeFast | Op::ResumeSlow => {
+                lifecycle.desired_phase = Some(DesiredPhase::Running);
+                let annotations = after
+                    .metadata
+                    .annotations
+                    .get_or_insert_with(Default::default);
+                match op {
+                    Op::ResumeSlow => {
+                        annotations.insert(RESUME_STRATEGY_ANNOTATION.to_owned(), "slow".to_owned())
+                    }
+                    _ => annotations.remove(RESUME_STRATEGY_ANNOTATION),
+                };
+            }
+            Op::Delete => after.metadata.deletion_timestamp = Some(Time(now)),
+        }
+        self.record(Writer::User, "Pipeline", format!("{op:?}"));
+        self.write_pipeline(after, Writer::User)
+    }
+
+    fn world_step(&mut self) {
+        let source_of = |v: &Vertex| v.spec.role() == Some(VertexRole::Source);
+        for (name, vertex) in &self.store.vertices {
+            let desired = vertex
+                .status
+                .as_ref()
+                .and_then(|s| s.desired_replicas)
+                .unwrap_or(0);
+            self.world.pods.insert(name.clone(), desired.max(0));
+        }
+        self.world
+            .pods
+            .retain(|name, _| self.store.vertices.contains_key(name));
+        let pods = |name: &str| {
+            self.world
+                .pods
+                .get(&vertex_object_name(PIPELINE, name))
+                .copied()
+                .unwrap_or(0)
+        };
+        let edges = &self.config.shape.edges;
+        let mut buffers = self.world.buffers.clone();
+        for declared in &self.config.shape.vertices {
+            let name = vertex_object_name(PIPELINE, &declared.name);
+            let Some(vertex) = self.store.vertices.get(&name) else {
+                continue;
+            };
+            let running = pods(&declared.name) as u64;
+            if running == 0 {
+                continue;
+            }
+            let outputs: Vec<usize> = (0..edges.len())
+                .filter(|&e| edges[e].from == declared.name)
+                .collect();
+            // Sources outpace one downstream pod, so buffers fill while running and a
+            // pause has something to drain.
+            let taken = if source_of(vertex) {
+                if outputs.is_empty() {
+                    0
+                } else {
+                    running * SOURCE_RATE
+                }
+            } else {
+                let mut budget = running * PROCESS_RATE;
+                let mut taken = 0;
+                for e in (0..edges.len()).filter(|&e| edges[e].to == declared.name) {
+                    let n = buffers[e].min(budget);
+                    buffers[e] -= n;
+                    budget -= n;
+                    taken += n;
+                }
+                taken
+            };
+            if outputs.is_empty() {
+                self.world.consumed += taken;
+            } else {
+                for &e in &outputs {
+                    buffers[e] += taken;
+                }
+                // The first copy was already counted when it entered; each extra copy enters now.
+                let copies = outputs.len() as u64 - if source_of(vertex) { 0 } else { 1 };
+                self.world.injected += taken * copies;
+            }
+        }
+        self.world.buffers = buffers;
+    }
+
+    fn observations(&self) -> Observations {
+        let source_pods = self
+            .store
+            .vertices
+            .iter()
+            .filter(|(_, v)| v.spec.role() == Some(VertexRole::Source))
+            .map(|(name, _)| self.world.pods.get(name).copied().unwrap_or(0).max(0) as u32)
+            .sum();
+        Observations {
+            now: self.now(),
+            source_pods,
+            buffers: self
+                .config
+                .shape
+                .edges
+                .iter()
+                .zip(&self.world.buffers)
+                .map(|(edge, &pending)| BufferDepth {
+                    name: format!("{}-{}", edge.from, edge.to),
+                    pending,
+                    ack_pending: 0,
+                })
+                .collect(),
+        }
+    }
+
+    fn enqueue(&mut self, key: Key, delay: u64) {
+        let at = self.tick + delay;
+        match self.queue.iter_mut().find(|(_, k)| *k == key) {
+            Some(entry) => entry.0 = entry.0.min(at),
+            None => self.queue.push((at, key)),
+        }
+    }
+
+    fn watch_delay(&mut self) -> u64 {
+        match self.config.faults.max_delay {
+            0 => 0,
+            max => self.rng.u64(0..=max),
+        }
+    }
+
+    fn resync(&mut self) {
+        self.enqueue(Key::Pipeline, 0);
+        let names: Vec<String> = self.store.vertices.keys().cloned().collect();
+        for name in names {
+            self.enqueue(Key::Vertex(name), 0);
+        }
+    }
+
+    fn controllers_step(&mut self) -> Result<(), Violation> {
+        if let Some(until) = self.down_until {
+            if self.tick < until {
+                return Ok(());
+            }
+            // A restarted controller lists everything again.
+            self.down_until = None;
+            self.resync();
+        }
+        let mut ready: Vec<Key> = Vec::new();
+        self.queue.retain(|(at, key)| {
+            let due = *at <= self.tick;
+            if due {
+                ready.push(key.clone());
+            }
+            !due
+        });
+        if self.config.faults.max_delay > 0 {
+            self.rng.shuffle(&mut ready);
+        }
+        for key in ready {
+            if self.down_until.is_some() {
+                break;
+            }
+            self.reconcile(key)?;
+        }
+        Ok(())
+    }
+
+    /// The cache a reconcile reads: the store now, or a few writes behind.
+    fn read(&mut self) -> Store {
+        let faults = &self.config.faults;
+        if faults.stale > 0.0 && !self.history.is_empty() && self.rng.f64() < faults.stale {
+            self.report.stale_reads += 1;
+            let back = self.rng.usize(..self.history.len());
+            return self.history[back].clone();
+        }
+        self.store.clone()
+    }
+
+    fn reconcile(&mut self, key: Key) -> Result<(), Violation> {
+        let cache = self.read();
+        let (creates, patches, writer) = match &key {
+            Key::Pipeline => {
+                let Some(pipeline) = cache.pipeline.as_ref() else {
+                    return Ok(());
+                };
+                let vertices: Vec<Vertex> = cache.vertices.values().cloned().collect();
+                let actions = self
+                    .controllers
+                    .pipeline(pipeline, &vertices, &self.observations());
+                (actions.create, actions.patches, Writer::PipelineController)
+            }
+            Key::Vertex(name) => {
+                let Some(vertex) = cache.vertices.get(name) else {
+                    return Ok(());
+                };
+                let patch = self.controllers.vertex(vertex);
+                (
+                    Vec::new(),
+                    patch.into_iter().collect(),
+                    Writer::VertexController,
+                )
+            }
+        };
+        let total = creates.len() + patches.len();
+        // A crash strikes after some of the writes, perhaps none, perhaps all.
+        let crash_after = (self.config.faults.crash > 0.0
+            && self.rng.f64() < self.config.faults.crash)
+            .then(|| self.rng.usize(0..=total));
+        for (done, vertex) in creates.into_iter().enumerate() {
+            if crash_after == Some(done) {
+                self.crash();
+                return Ok(());
+            }
+            let name = vertex.metadata.name.clone().unwrap_or_default();
+            if !self.store.vertices.contains_key(&name) && self.store.pipeline.is_some() {
+                self.store.vertices.insert(name.clone(), vertex);
+                self.bump(Some(&name));
+                self.report.writes += 1;
+                let delay = self.watch_delay();
+                self.enqueue(Key::Vertex(name), delay);
+            }
+        }
+        let offset = total - patches.len();
+        for (i, patch) in patches.iter().enumerate() {
+            if crash_after == Some(offset + i) {
+                self.crash();
+                return Ok(());
+            }
+            let expected = revision_in(&cache, &patch.target);
+            let current = revision_in(&self.store, &patch.target);
+            let injected =
+                self.config.faults.conflict > 0.0 && self.rng.f64() < self.config.faults.conflict;
+            if injected || (expected.is_some() && expected != current) {
+                self.report.conflicts += 1;
+                self.enqueue(key, 1);
+                return Ok(());
+            }
+            self.apply(patch, writer)?;
+        }
+        if crash_after == Some(total) {
+            self.crash();
+        }
+        Ok(())
+    }
+
+    fn crash(&mut self) {
+        self.report.crashes += 1;
+        self.queue.clear();
+        self.down_until = Some(self.tick + self.rng.u64(1..=3));
+    }
+
+    fn record(&mut self, writer: Writer, target: &str, body: String) {
+        let tick = self.tick;
+        if let Some(trace) = self.trace.as_mut() {
+            trace.push((tick, writer, target.to_owned(), body));
+        }
+    }
+
+    fn apply(&mut self, patch: &Patch, writer: Writer) -> Result<(), Violation> {
+        if self.trace.is_some() {
+            let target = match &patch.target {
+                PatchTarget::Vertex(name) => name.clone(),
+                other => format!("{other:?}"),
+            };
+            self.record(writer, &target, patch.body.to_string());
+        }
+        match &patch.target {
+            PatchTarget::Pipeline | PatchTarget::PipelineStatus => {
+                let Some(pipeline) = self.store.pipeline.as_ref() else {
+                    return Ok(());
+                };
+                let after = merged(pipeline, &patch.body);
+                self.write_pipeline(after, writer)
+            }
+            PatchTarget::Vertex(name) => {
+                let Some(before) = self.store.vertices.get(name) else {
+                    return Ok(());
+                };
+                let after = merged(before, &patch.body);
+                let before = before.clone();
+                self.checker
+                    .on_vertex_write(
+                        writer,
+                        &before,
+                        &after,
+                        &self.store,
+                        &self.world,
+                        self.now(),
+                    )
+                    .map_err(|v| self.violation(v))?;
+                self.store.vertices.insert(name.clone(), after);
+                self.bump(Some(name));
+                self.report.writes += 1;
+                let delay = self.watch_delay();
+                self.enqueue(Key::Vertex(name.clone()), delay);
+                let delay = self.watch_delay();
+                self.enqueue(Key::Pipeline, delay);
+                Ok(())
+            }
+        }
+    }
+
+    fn write_pipeline(&mut self, after: Pipeline, writer: Writer) -> Result<(), Violation> {
+        let before = self.store.pipeline.clone();
+        if let Some(before) = &before {
+            self.checker
+                .on_pipeline_write(writer, before, &after, &self.world)
+                .map_err(|v| self.violation(v))?;
+        }
+        let released = after.metadata.deletion_timestamp.is_some()
+            && after.metadata.finalizers.as_ref().is_none_or(Vec::is_empty);
+        if released {
+            // Gone, and its vertices with it: they are owned by the pipeline.
+            self.store.pipeline = None;
+            self.store.vertices.clear();
+        } else {
+            self.store.pipeline = Some(after);
+        }
+        self.bump(None);
+        self.report.writes += 1;
+        let delay = self.watch_delay();
+        self.enqueue(Key::Pipeline, delay);
+        Ok(())
+    }
+
+    /// Gives the written object a new resourceVersion and remembers the old store for
+    /// stale reads.
+    fn bump(&mut self, vertex: Option<&str>) {
+        self.store.revision += 1;
+        let revision = Some(self.store.revision.to_string());
+        match vertex {
+            Some(name) => {
+                if let Some(v) = self.store.vertices.get_mut(name) {
+                    v.metadata.resource_version = revision;
+                }
+            }
+            None => {
+                if let Some(p) = self.store.pipeline.as_mut() {
+                    p.metadata.resource_version = revision;
+                }
+            }
+        }
+        self.history.push_front(self.store.clone());
+        self.history
+            .truncate(self.config.faults.max_staleness.max(1));
+    }
+
+    /// The pipeline's status phase, for displays.
+    pub fn pipeline_phase(&self) -> Option<PipelinePhase> {
+        self.store.pipeline.as_ref().and_then(Pipeline::phase)
+    }
+}
+
+fn revision_in(store: &Store, target: &PatchTarget) -> Option<String> {
+    match target {
+        PatchTarget::Pipeline | PatchTarget::PipelineStatus => {
+            store.pipeline.as_ref()?.metadata.resource_version.clone()
+        }
+        PatchTarget::Vertex(name) => store.vertices.get(name)?.metadata.resource_version.clone(),
+    }
+}
+
+fn merged<T: serde::Serialize + serde::de::DeserializeOwned + Clone>(
+    object: &T,
+    patch: &Value,
+) -> T {
+    let mut value = serde_json::to_value(object).unwrap_or(json!({}));
+    json_patch::merge(&mut value, patch);
+    serde_json::from_value(value).unwrap_or_else(|_| object.clone())
+}
+
+/// Every pipeline phase a status may move to from `from`, for the checker.
+pub(crate) fn legal_move(from: Option<PipelinePhase>, to: Option<PipelinePhase>) -> bool {
+    match (from, to) {
+        (Some(f), Some(t)) => PipelinePhase::can_transition(f, t),
+        (None, _) => true,
+        (Some(_), None) => false,
+    }
+}
