@@ -22,8 +22,10 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub mod cluster;
 pub mod controller;
 pub mod crd;
+pub mod demo;
 pub mod pipeline;
 pub mod plan;
 pub mod sim;
