@@ -1,1 +1,189 @@
 //! The attribute reference of `#[derive(Lifecycle)]`.
+//!
+//! The derive goes on a fieldless enum: its variants are the states. Attributes go in
+//! `#[lifecycle(...)]`, which may repeat; items inside are separated by commas. Every
+//! mistake is reported at its token, all in one pass.
+//!
+//! # On the enum
+//!
+//! | attribute | meaning | default |
+//! |---|---|---|
+//! | `module = name` | the module of state markers and gate traits | the enum's name in snake_case |
+//! | `event(name: A \| B -> C)` | an event that moves from any of `A`, `B` to `C` | – |
+//! | `roles = RoleEnum` | the role axis: a fieldless enum of your own | no roles |
+//! | `role(Name)`, `role(Name, cel = "...")` | one role, with the CEL predicate that recognizes it on the rule's object | – |
+//! | `role_module = name` | the module of role markers | the role enum's name in snake_case |
+//! | `action(name, states = A \| B, roles = X \| Y, field = "a.b")` | a capability allowed in these states for these roles; `roles` defaults to all; `field` is what it mutates | – |
+//! | `phase_field = "a.b"` | where the phase lives, relative to the object that carries action rules | – |
+//! | `schema` | implement `schemars::JsonSchema` with the enum values and the CEL transition rule | off |
+//! | `crate = "path"` | the path to this crate, when it is renamed | `::lifecycle_model` |
+//!
+//! # On a variant
+//!
+//! | attribute | meaning |
+//! |---|---|
+//! | `#[lifecycle(initial)]` | an object may start here; at least one state is initial |
+//! | `#[lifecycle(terminal)]` | no event leaves this state |
+//! | `#[default]` | what an absent phase field reads as, in CEL rules |
+//! | `#[serde(rename = "...")]`, `#[serde(rename_all = "...")]` on the enum | the wire names the runtime and CEL use |
+//!
+//! # What is generated
+//!
+//! For `enum Phase` with `module = phase`:
+//!
+//! - `mod phase`: a zero-sized marker per state (`phase::Running`), a gate trait per event
+//!   (`phase::CanPause`) and per action (`phase::CanScale<R>`), each carrying
+//!   `#[diagnostic::on_unimplemented]` text that names the rule.
+//! - `trait PhaseEvents<T, S, R>`: the event methods on [`Typed<T, S, R>`](crate::Typed)
+//!   for every object `T: HasPhase<Phase>`. Each takes `self`, writes the phase, and
+//!   returns the handle of the new state.
+//! - `enum PhaseEvent`, `enum PhaseAction`: events and actions as values.
+//! - `enum PhaseTyped<T>`: one typed handle per state (and role), from
+//!   `PhaseTyped::from_object`.
+//! - `impl Lifecycle for Phase`, and `Phase::MERMAID` / `Phase::DOT`, whose rustdoc shows
+//!   the diagrams.
+//! - With roles: `mod role_module` of role markers, and `impl Role for RoleEnum`.
+//!
+//! # What is checked while expanding
+//!
+//! Unknown states, roles and keys (the message lists the valid ones); duplicates (on the
+//! second occurrence); states unreachable from an initial state; non-terminal dead ends;
+//! terminal states with outgoing events; events that only loop; roles no action gates
+//! by; actions allowed everywhere; actions with a `field` but no `phase_field` or no
+//! role predicates; malformed paths; data-carrying variants and generics.
+//!
+//! # Examples
+//!
+//! Events, several sources, a terminal state, and the runtime twin:
+//!
+//! ```
+//! use lifecycle_model::{Lifecycle, LifecycleError};
+//!
+//! #[derive(Lifecycle, Clone, Copy, Debug, PartialEq, Eq)]
+//! #[lifecycle(module = order)]
+//! #[lifecycle(event(pay: New -> Paid), event(ship: Paid -> Shipped))]
+//! #[lifecycle(event(cancel: New | Paid -> Cancelled))]
+//! enum Order {
+//!     #[lifecycle(initial)]
+//!     New,
+//!     Paid,
+//!     #[lifecycle(terminal)]
+//!     Shipped,
+//!     #[lifecycle(terminal)]
+//!     Cancelled,
+//! }
+//!
+//! assert_eq!(Order::INITIAL, &[Order::New]);
+//! assert_eq!(Order::TERMINAL, &[Order::Shipped, Order::Cancelled]);
+//! assert_eq!(Order::Paid.on(OrderEvent::Cancel), Ok(Order::Cancelled));
+//! assert!(matches!(
+//!     Order::Shipped.transition(Order::New),
+//!     Err(LifecycleError::IllegalTransition { .. })
+//! ));
+//! assert_eq!(
+//!     Order::MERMAID.lines().nth(1),
+//!     Some("    [*] --> New")
+//! );
+//! ```
+//!
+//! Roles and actions, gating a method of your own with one `where` line:
+//!
+//! ```
+//! use lifecycle_model::{HasPhase, Lifecycle, RoleMarker, StateMarker, Typed};
+//!
+//! #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+//! enum Kind { Primary, Replica }
+//!
+//! #[derive(Lifecycle, Clone, Copy, Debug, PartialEq, Eq)]
+//! #[lifecycle(module = db, roles = Kind, role_module = kind)]
+//! #[lifecycle(role(Primary), role(Replica))]
+//! #[lifecycle(event(stop: Up -> Down), event(start: Down -> Up))]
+//! #[lifecycle(action(write, states = Up, roles = Primary))]
+//! enum DbState {
+//!     #[lifecycle(initial)]
+//!     Up,
+//!     Down,
+//! }
+//!
+//! struct Db { state: DbState, kind: Kind, rows: u32 }
+//!
+//! impl HasPhase<DbState> for Db {
+//!     fn phase(&self) -> Option<DbState> { Some(self.state) }
+//!     fn set_phase(&mut self, s: DbState) { self.state = s }
+//!     fn role(&self) -> Option<Kind> { Some(self.kind) }
+//! }
+//!
+//! trait DbOps<S, R> {
+//!     fn insert(&mut self) where S: db::CanWrite<R>;
+//! }
+//!
+//! impl<S, R> DbOps<S, R> for Typed<Db, S, R>
+//! where
+//!     S: StateMarker<Phase = DbState>,
+//!     R: RoleMarker<Role = Kind>,
+//! {
+//!     fn insert(&mut self) where S: db::CanWrite<R> {
+//!         self.update(|d| d.rows += 1);
+//!     }
+//! }
+//!
+//! let db = Db { state: DbState::Up, kind: Kind::Primary, rows: 0 };
+//! let mut primary: Typed<Db, db::Up, kind::Primary> = Typed::try_new(db).unwrap();
+//! primary.insert();
+//! assert_eq!(primary.rows, 1);
+//! assert!(DbState::Up.allows(Kind::Primary, DbStateAction::Write));
+//! assert!(!DbState::Up.allows(Kind::Replica, DbStateAction::Write));
+//! assert!(!DbState::Down.allows(Kind::Primary, DbStateAction::Write));
+//! ```
+//!
+//! Stopping the primary and writing does not compile; the error is E0277 with the rule:
+//!
+//! ```compile_fail,E0277
+//! # use lifecycle_model::{HasPhase, Lifecycle, RoleMarker, StateMarker, Typed};
+//! # #[derive(Clone, Copy, Debug, PartialEq, Eq)] enum Kind { Primary, Replica }
+//! # #[derive(Lifecycle, Clone, Copy, Debug, PartialEq, Eq)]
+//! # #[lifecycle(module = db, roles = Kind, role_module = kind)]
+//! # #[lifecycle(role(Primary), role(Replica))]
+//! # #[lifecycle(event(stop: Up -> Down), event(start: Down -> Up))]
+//! # #[lifecycle(action(write, states = Up, roles = Primary))]
+//! # enum DbState { #[lifecycle(initial)] Up, Down }
+//! # struct Db { state: DbState, kind: Kind }
+//! # impl HasPhase<DbState> for Db {
+//! #     fn phase(&self) -> Option<DbState> { Some(self.state) }
+//! #     fn set_phase(&mut self, s: DbState) { self.state = s }
+//! #     fn role(&self) -> Option<Kind> { Some(self.kind) }
+//! # }
+//! # trait DbOps<S, R> { fn insert(&mut self) where S: db::CanWrite<R>; }
+//! # impl<S, R> DbOps<S, R> for Typed<Db, S, R> { fn insert(&mut self) where S: db::CanWrite<R> {} }
+//! # let db = Db { state: DbState::Up, kind: Kind::Primary };
+//! # let primary: Typed<Db, db::Up, kind::Primary> = Typed::try_new(db).unwrap();
+//! let mut down = primary.stop();
+//! down.insert(); // error[E0277]: a `kind::Primary` in state `Down` cannot `write`
+//! ```
+//!
+//! A schema whose CEL rules the API server enforces, with an action rule on the object:
+//!
+//! ```
+//! use lifecycle_model::Lifecycle;
+//!
+//! #[derive(Lifecycle, Clone, Copy, Debug, Default, PartialEq, Eq)]
+//! #[lifecycle(schema, phase_field = "state")]
+//! #[lifecycle(event(freeze: Open -> Frozen), event(thaw: Frozen -> Open))]
+//! #[lifecycle(action(edit, states = Open, field = "size"))]
+//! enum Volume {
+//!     #[default]
+//!     #[lifecycle(initial)]
+//!     Open,
+//!     Frozen,
+//! }
+//!
+//! let mut object = schemars::json_schema!({ "type": "object" });
+//! lifecycle_model::schema::action_rules::<Volume>(&mut object);
+//! let rule = &object.as_value()["x-kubernetes-validations"][0];
+//! assert_eq!(rule["fieldPath"], ".size");
+//! assert_eq!(rule["reason"], "FieldValueForbidden");
+//! assert_eq!(
+//!     rule["message"],
+//!     "size must not change while the phase stays put: `edit` is allowed only in Open"
+//! );
+//! ```

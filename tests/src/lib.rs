@@ -131,3 +131,8 @@ where
         self.update(|r| r.traffic = traffic);
     }
 }
+
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
