@@ -49,21 +49,21 @@ fn stub(
             type Role = #krate::__private::NoRole;
             type Event = #krate::__private::NoRole;
             type Action = #krate::__private::NoRole;
-            const NAME: &'static str = "";
+            const NAME: &'static ::core::primitive::str = "";
             const STATES: &'static [Self] = &[];
             const INITIAL: &'static [Self] = &[];
             const TERMINAL: &'static [Self] = &[];
             const EVENTS: &'static [Self::Event] = &[];
             const ACTIONS: &'static [Self::Action] = &[];
-            const MERMAID: &'static str = "";
-            const DOT: &'static str = "";
-            fn index(self) -> usize { ::core::unreachable!() }
-            fn name(self) -> &'static str { ::core::unreachable!() }
-            fn can_transition(_: Self, _: Self) -> bool { ::core::unreachable!() }
+            const MERMAID: &'static ::core::primitive::str = "";
+            const DOT: &'static ::core::primitive::str = "";
+            fn index(self) -> ::core::primitive::usize { ::core::unreachable!() }
+            fn name(self) -> &'static ::core::primitive::str { ::core::unreachable!() }
+            fn can_transition(_: Self, _: Self) -> ::core::primitive::bool { ::core::unreachable!() }
             fn on(self, _: Self::Event) -> ::core::result::Result<Self, #krate::__private::LifecycleError> { ::core::unreachable!() }
-            fn event_name(_: Self::Event) -> &'static str { ::core::unreachable!() }
-            fn allows(self, _: Self::Role, _: Self::Action) -> bool { ::core::unreachable!() }
-            fn action_name(_: Self::Action) -> &'static str { ::core::unreachable!() }
+            fn event_name(_: Self::Event) -> &'static ::core::primitive::str { ::core::unreachable!() }
+            fn allows(self, _: Self::Role, _: Self::Action) -> ::core::primitive::bool { ::core::unreachable!() }
+            fn action_name(_: Self::Action) -> &'static ::core::primitive::str { ::core::unreachable!() }
             fn machine() -> #krate::__private::Machine { ::core::unreachable!() }
         }
     }
@@ -352,14 +352,14 @@ fn role_markers(model: &Model, has_errors: bool) -> TokenStream {
         impl #krate::__private::Role for #ty {
             const ROLES: &'static [Self] = &[#(#variant_paths),*];
             #[inline]
-            fn index(self) -> usize {
+            fn index(self) -> ::core::primitive::usize {
                 match #scrutinee {
                     #(#variant_paths => #indices,)*
                     #rest
                 }
             }
             #[inline]
-            fn name(self) -> &'static str {
+            fn name(self) -> &'static ::core::primitive::str {
                 match #scrutinee {
                     #(#variant_paths => #strings,)*
                     #rest
@@ -390,8 +390,8 @@ fn lifecycle_impl(model: &Model) -> TokenStream {
 
     // Every legal (from, to) pair other than staying put, in one `matches!`.
     let mut pairs = Vec::new();
-    for from in 0..machine.states.len() {
-        for to in machine.targets(from) {
+    for (from, targets) in machine.successors().into_iter().enumerate() {
+        for to in targets {
             let (f, t) = (state_path(model, from), state_path(model, to));
             pairs.push(quote!((#f, #t)));
         }
@@ -470,29 +470,29 @@ fn lifecycle_impl(model: &Model) -> TokenStream {
             type Role = #role_ty;
             type Event = #event_enum;
             type Action = #action_enum;
-            const NAME: &'static str = #name;
+            const NAME: &'static ::core::primitive::str = #name;
             const STATES: &'static [Self] = &[#(#all),*];
             const INITIAL: &'static [Self] = &[#(#initial),*];
             const TERMINAL: &'static [Self] = &[#(#terminal),*];
             const EVENTS: &'static [#event_enum] = &[#(#event_enum::#event_variants),*];
             const ACTIONS: &'static [#action_enum] = &[#(#action_enum::#action_variants),*];
-            const MERMAID: &'static str = #mermaid;
-            const DOT: &'static str = #dot;
+            const MERMAID: &'static ::core::primitive::str = #mermaid;
+            const DOT: &'static ::core::primitive::str = #dot;
 
             #[inline]
-            fn index(self) -> usize {
+            fn index(self) -> ::core::primitive::usize {
                 match self {
                     #(#all => #indices,)*
                 }
             }
             #[inline]
-            fn name(self) -> &'static str {
+            fn name(self) -> &'static ::core::primitive::str {
                 match self {
                     #(#all => #wire,)*
                 }
             }
             #[inline]
-            fn can_transition(from: Self, to: Self) -> bool {
+            fn can_transition(from: Self, to: Self) -> ::core::primitive::bool {
                 #can_transition
             }
             #[inline]
@@ -502,20 +502,20 @@ fn lifecycle_impl(model: &Model) -> TokenStream {
                 }
             }
             #[inline]
-            fn event_name(event: #event_enum) -> &'static str {
+            fn event_name(event: #event_enum) -> &'static ::core::primitive::str {
                 match event {
                     #(#event_enum::#event_variants => #event_strings,)*
                 }
             }
             #[inline]
-            fn allows(self, role: #role_ty, action: #action_enum) -> bool {
+            fn allows(self, role: #role_ty, action: #action_enum) -> ::core::primitive::bool {
                 let _ = role;
                 match action {
                     #(#allows_arms)*
                 }
             }
             #[inline]
-            fn action_name(action: #action_enum) -> &'static str {
+            fn action_name(action: #action_enum) -> &'static ::core::primitive::str {
                 match action {
                     #(#action_enum::#action_variants => #action_strings,)*
                 }
@@ -603,6 +603,12 @@ fn events_trait(model: &Model) -> TokenStream {
             where
                 S: #gate_module::#gate
         };
+        // The body takes `self` as `mut`, so the phase is written where the caller put it.
+        let body_sig = quote_spanned! {name.span()=>
+            fn #name(mut self) -> #krate::__private::Typed<T, #module::#to, R>
+            where
+                S: #gate_module::#gate
+        };
         decls.push(quote! {
             #[doc = #doc]
             #[must_use = "the handle of the new state is the only typed view of the object"]
@@ -610,11 +616,14 @@ fn events_trait(model: &Model) -> TokenStream {
         });
         defs.push(quote! {
             #[inline]
-            #sig
+            #body_sig
             {
-                let mut __object = #krate::__private::Typed::into_inner(self);
-                <T as #krate::__private::HasPhase<#ident>>::set_phase(&mut __object, #to_path);
-                #krate::__private::typed_unchecked(__object)
+                // Written in place, then retyped: the same code as storing the field.
+                <T as #krate::__private::HasPhase<#ident>>::set_phase(
+                    #krate::__private::object_mut(&mut self),
+                    #to_path,
+                );
+                #krate::__private::retype(self)
             }
         });
     }
@@ -696,6 +705,7 @@ fn bridge(model: &Model) -> TokenStream {
     let expected = "a declared state and role";
     quote! {
         #[doc = #doc]
+        #[derive(::core::fmt::Debug)]
         #vis enum #enum_name<T> {
             #(#variants)*
         }
@@ -744,9 +754,9 @@ fn inherent_docs(model: &Model) -> TokenStream {
         #[automatically_derived]
         impl #ident {
             #[doc = #mermaid_doc]
-            pub const MERMAID: &'static str = #mermaid_lit;
+            pub const MERMAID: &'static ::core::primitive::str = #mermaid_lit;
             #[doc = #dot_doc]
-            pub const DOT: &'static str = #dot_lit;
+            pub const DOT: &'static ::core::primitive::str = #dot_lit;
         }
     }
 }
@@ -758,14 +768,14 @@ fn schema_impl(model: &Model) -> TokenStream {
     quote! {
         #[automatically_derived]
         impl #krate::__private::schemars::JsonSchema for #ident {
-            fn schema_name() -> #krate::__private::Cow<'static, str> {
+            fn schema_name() -> #krate::__private::Cow<'static, ::core::primitive::str> {
                 #krate::__private::Cow::Borrowed(#name)
             }
-            fn inline_schema() -> bool {
+            fn inline_schema() -> ::core::primitive::bool {
                 true
             }
             fn json_schema(_: &mut #krate::__private::schemars::SchemaGenerator) -> #krate::__private::schemars::Schema {
-                #krate::schema::phase_schema::<Self>()
+                #krate::__private::phase_schema::<Self>()
             }
         }
     }

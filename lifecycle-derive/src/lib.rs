@@ -8,6 +8,8 @@ mod expand;
 #[path = "../../lifecycle-model/src/machine.rs"]
 mod machine;
 mod model;
+#[cfg(test)]
+mod snapshot_tests;
 
 /// Derives `lifecycle_model::Lifecycle`; see `lifecycle_model::reference`.
 #[proc_macro_derive(Lifecycle, attributes(lifecycle))]

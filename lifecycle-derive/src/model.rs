@@ -140,6 +140,7 @@ pub(crate) fn build(input: &DeriveInput, cx: &mut Ctxt) -> Outcome {
     };
     let mut resolver = Resolver {
         variants: &variants,
+        index: std::collections::HashMap::new(),
         // An attribute that failed to parse took its part of the machine with it.
         complete: !cx.has_errors(),
         cx,
@@ -212,6 +213,7 @@ fn keyword_span(input: &DeriveInput) -> Span {
 /// Resolves names against the declared states and roles.
 struct Resolver<'a> {
     variants: &'a [Ident],
+    index: std::collections::HashMap<String, usize>,
     cx: &'a mut Ctxt,
     /// False once a part was dropped for an unresolved name: graph checks would then
     /// report its consequences, not the mistake.
@@ -220,7 +222,15 @@ struct Resolver<'a> {
 
 impl Resolver<'_> {
     fn state(&mut self, name: &Ident) -> Option<usize> {
-        let found = self.variants.iter().position(|v| v == name);
+        if self.index.is_empty() {
+            self.index = self
+                .variants
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (v.to_string(), i))
+                .collect();
+        }
+        let found = self.index.get(&name.to_string()).copied();
         if found.is_none() {
             let known: Vec<String> = self.variants.iter().map(|v| format!("`{v}`")).collect();
             self.cx.error_spanned(
@@ -328,8 +338,11 @@ impl Resolver<'_> {
         spans: &mut Spans,
     ) -> Vec<Ident> {
         let mut names: Vec<Ident> = Vec::new();
+        let mut by_pascal: std::collections::HashMap<String, usize> =
+            std::collections::HashMap::new();
         for event in &container.events {
-            if let Some(earlier) = same_name(&names, &event.name) {
+            let pascal = pascal_name(&event.name);
+            if let Some(earlier) = by_pascal.get(&pascal).map(|&i| &names[i]) {
                 let message = clash_message("event", &event.name, "event", earlier);
                 self.cx.error_spanned(&event.name, message);
                 self.complete = false;
@@ -347,6 +360,7 @@ impl Resolver<'_> {
                 to,
             ));
             spans.events.push((event.name.span(), from));
+            by_pascal.insert(pascal, names.len());
             names.push(event.name.clone());
         }
         names

@@ -52,7 +52,7 @@
 //! assert!(!JobState::can_transition(JobState::Done, JobState::Running));
 //! ```
 //!
-//! The [`reference`] module documents every attribute.
+//! The [`reference`](mod@reference) module documents every attribute.
 
 #![warn(missing_docs)]
 
@@ -72,5 +72,5 @@ pub use crate::lifecycle::{Lifecycle, NoRole, Role};
 pub use crate::typed::{HasPhase, RoleMarker, StateMarker, Typed};
 
 /// Derives [`Lifecycle`](trait@Lifecycle) and its typestates, schema and diagrams from a
-/// fieldless enum. See the [`reference`] for every attribute.
+/// fieldless enum. See the [`reference`](mod@reference) for every attribute.
 pub use lifecycle_derive::Lifecycle;

@@ -220,6 +220,24 @@ impl Machine {
                 .any(|e| e.to == to && e.from.contains(&from))
     }
 
+    /// For every state, the states reachable from it in one event, other than itself,
+    /// in declaration order: [`Machine::targets`] of every state in one pass.
+    pub fn successors(&self) -> Vec<Vec<usize>> {
+        let mut out = vec![Vec::new(); self.states.len()];
+        for e in &self.events {
+            for &f in &e.from {
+                if f != e.to {
+                    out[f].push(e.to);
+                }
+            }
+        }
+        for targets in &mut out {
+            targets.sort_unstable();
+            targets.dedup();
+        }
+        out
+    }
+
     /// The states reachable from `from` in one event, other than `from` itself, in
     /// declaration order.
     pub fn targets(&self, from: usize) -> Vec<usize> {
@@ -250,11 +268,12 @@ impl Machine {
         for &s in &self.initial {
             seen[s] = true;
         }
+        let successors = self.successors();
         while let Some(from) = queue.pop_front() {
-            for e in self.events.iter().filter(|e| e.from.contains(&from)) {
-                if !seen[e.to] {
-                    seen[e.to] = true;
-                    queue.push_back(e.to);
+            for &to in &successors[from] {
+                if !seen[to] {
+                    seen[to] = true;
+                    queue.push_back(to);
                 }
             }
         }
@@ -275,8 +294,8 @@ impl Machine {
                     .map(|state| Problem::Unreachable { state }),
             );
         }
-        for s in 0..self.states.len() {
-            if !self.terminal.contains(&s) && self.targets(s).is_empty() {
+        for (s, targets) in self.successors().iter().enumerate() {
+            if !self.terminal.contains(&s) && targets.is_empty() {
                 out.push(Problem::DeadEnd { state: s });
             }
         }

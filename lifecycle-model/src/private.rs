@@ -9,6 +9,7 @@ pub use ::std::vec::Vec;
 pub use crate::error::{LifecycleError, Mismatch};
 pub use crate::lifecycle::{Lifecycle, NoRole, Role};
 pub use crate::machine::{ActionSpec, EventSpec, Machine, RoleSpec};
+pub use crate::schema::phase_schema;
 pub use crate::typed::{HasPhase, RoleMarker, StateMarker, Typed};
 
 /// Seals [`StateMarker`] and [`RoleMarker`]: only generated markers implement it.
@@ -19,6 +20,19 @@ pub trait Sealed {}
 #[inline(always)]
 pub fn typed_unchecked<T, S, R>(object: T) -> Typed<T, S, R> {
     crate::typed::typed_unchecked(object)
+}
+
+/// The object inside a handle, for generated event methods that write the phase in
+/// place just before they retype the handle.
+#[inline(always)]
+pub fn object_mut<T, S, R>(typed: &mut Typed<T, S, R>) -> &mut T {
+    crate::typed::object_mut(typed)
+}
+
+/// The same object under new type parameters; the caller has just written the phase.
+#[inline(always)]
+pub fn retype<T, S, R, S2, R2>(typed: Typed<T, S, R>) -> Typed<T, S2, R2> {
+    crate::typed::typed_unchecked(typed.into_inner())
 }
 
 /// Builds a [`Mismatch`] for a bridge that found no matching typed state.

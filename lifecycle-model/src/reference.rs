@@ -18,6 +18,10 @@
 //! | `schema` | implement `schemars::JsonSchema` with the enum values and the CEL transition rule | off |
 //! | `crate = "path"` | the path to this crate, when it is renamed | `::lifecycle_model` |
 //!
+//! Each `#[lifecycle(...)]` takes any number of items: prefer a few attributes with
+//! several events each. More than about 128 separate attributes on one enum reach the
+//! compiler's default `recursion_limit`.
+//!
 //! # On a variant
 //!
 //! | attribute | meaning |

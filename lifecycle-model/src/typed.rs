@@ -154,3 +154,9 @@ pub(crate) fn typed_unchecked<T, S, R>(object: T) -> Typed<T, S, R> {
         marker: PhantomData,
     }
 }
+
+/// The object inside a handle, mutably; only generated event methods use it, right
+/// before they retype the handle to the new state.
+pub(crate) fn object_mut<T, S, R>(typed: &mut Typed<T, S, R>) -> &mut T {
+    &mut typed.object
+}

@@ -593,15 +593,13 @@ async fn the_controller_binary_pauses_and_resumes_a_pipeline() {
         let pipelines = pipelines.clone();
         async move { pipelines.get(name).await.ok().and_then(|p| p.phase()) == Some(phase) }
     };
-    let all_report = |phase: VertexPhase, replicas: i32| {
-        async move {
-            let list = ours().await;
-            list.len() == 3
-                && list.iter().all(|v| {
-                    v.spec.desired_phase() == phase
-                        && v.status.as_ref().and_then(|s| s.desired_replicas) == Some(replicas)
-                })
-        }
+    let all_report = |phase: VertexPhase, replicas: i32| async move {
+        let list = ours().await;
+        list.len() == 3
+            && list.iter().all(|v| {
+                v.spec.desired_phase() == phase
+                    && v.status.as_ref().and_then(|s| s.desired_replicas) == Some(replicas)
+            })
     };
 
     eventually("the controller creates the vertices and runs", || async {

@@ -249,3 +249,29 @@ fn generated_api_works_under_shadowing() {
         ::core::result::Result::Err(e) => panic!("{e}"),
     }
 }
+
+/// User types named like primitives must not break the expansion.
+mod primitive_shadowing {
+    #![allow(non_camel_case_types, dead_code)]
+    use lifecycle_model::Lifecycle;
+
+    struct usize;
+    struct bool;
+    struct str;
+
+    #[derive(Lifecycle, Clone, Copy, Debug, PartialEq, Eq)]
+    #[lifecycle(schema, event(go: A -> B), event(back: B -> A))]
+    #[lifecycle(action(poke, states = A))]
+    enum Shadowed {
+        #[lifecycle(initial)]
+        A,
+        B,
+    }
+
+    #[test]
+    fn primitives_stay_primitives() {
+        assert!(Shadowed::can_transition(Shadowed::A, Shadowed::B));
+        assert_eq!(Shadowed::B.index(), 1);
+        assert_eq!(Shadowed::A.name(), "A");
+    }
+}

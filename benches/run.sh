@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Every benchmark of BENCHMARKS.md in one command, about 10 minutes on 2 cores:
+#
+#   bash benches/run.sh
+#
+# 1. `cargo bench --workspace`: the criterion benches (expansion, runtime checks, typed
+#    transitions, controller planning), with the warm-up and measurement times their
+#    criterion_group! configs set (1 s and 3 s);
+# 2. benches/compile-cost.sh, with unoptimized proc macros (and rustc's phases) and with
+#    optimized ones;
+# 3. benches/asm.sh, the machine code of the typed transitions and of the checks;
+# 4. benches/summary.sh, the criterion medians and the ratios.
+#
+# Honours CARGO_TARGET_DIR. Needs jq and objdump.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+echo "## Machine"
+echo
+echo "- nproc: $(nproc)"
+echo "- CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
+echo "- $(rustc --version)"
+echo "- load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+
+cargo bench --workspace >&2
+
+echo "## Compile cost"
+echo
+echo '```'
+PHASES=1 bash benches/compile-cost.sh
+echo
+MACROS=opt bash benches/compile-cost.sh
+echo '```'
+echo
+
+echo "## Machine code"
+echo
+bash benches/asm.sh
+echo
+echo "## Results"
+echo
+bash benches/summary.sh

@@ -1,0 +1,302 @@
+//! Expansion snapshot of a representative machine, and the errors of invalid inputs.
+//!
+//! Regenerate the snapshot with `UPDATE_SNAPSHOTS=1 cargo test -p lifecycle-derive --lib`.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
+
+use syn::{DeriveInput, Item, LitStr, parse_quote};
+
+/// The declaration of `ReleasePhase` in `tests/src/lib.rs`.
+fn release_phase() -> DeriveInput {
+    parse_quote! {
+        #[serde(rename_all = "camelCase")]
+        #[lifecycle(module = release, roles = Channel, role_module = channel)]
+        #[lifecycle(role(Canary, cel = "self.channel == 'canary'"))]
+        #[lifecycle(role(Stable, cel = "self.channel == 'stable'"))]
+        #[lifecycle(role(Hotfix, cel = "self.channel == 'hotfix'"))]
+        #[lifecycle(schema, phase_field = "status.phase")]
+        #[lifecycle(event(build: Draft -> Built), event(ship: Built -> Shipped))]
+        #[lifecycle(event(halt: Built | Shipped -> Halted), event(retry: Halted -> Draft))]
+        #[lifecycle(event(archive: Shipped | Halted -> Archived))]
+        #[lifecycle(action(promote, states = Built | Shipped, roles = Canary | Hotfix, field = "traffic"))]
+        #[lifecycle(action(rollback, states = Shipped | Halted))]
+        pub enum ReleasePhase {
+            /// Being written.
+            #[default]
+            #[lifecycle(initial)]
+            Draft,
+            /// Built, not yet shipped.
+            Built,
+            /// Out in the world.
+            Shipped,
+            /// Stopped.
+            Halted,
+            /// Done for good.
+            #[serde(rename = "archived-for-good")]
+            #[lifecycle(terminal)]
+            Archived,
+        }
+    }
+}
+
+/// Expands `input`, failing the test with a clear message if the derive panics or emits
+/// something that is not a Rust file.
+fn expand(input: &DeriveInput) -> syn::File {
+    let tokens = catch_unwind(AssertUnwindSafe(|| crate::expand::derive(input)))
+        .unwrap_or_else(|_| panic!("the derive panicked on `{}`", input.ident));
+    syn::parse2::<syn::File>(tokens.clone())
+        .unwrap_or_else(|e| panic!("the expansion is not a Rust file ({e}):\n{tokens}"))
+}
+
+/// The message of every `compile_error!` in `file`, in order.
+fn compile_errors(file: &syn::File) -> Vec<String> {
+    file.items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Macro(m) if m.mac.path.segments.last()?.ident == "compile_error" => {
+                Some(m.mac.parse_body::<LitStr>().expect("one string").value())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn release_phase_expansion_matches_snapshot() {
+    let file = expand(&release_phase());
+    assert_eq!(compile_errors(&file), Vec::<String>::new());
+    let actual = prettyplease::unparse(&file);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/release.expanded.rs");
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some_and(|v| v == "1") {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_default();
+    if actual != expected {
+        let first_diff = actual
+            .lines()
+            .zip(expected.lines())
+            .position(|(a, e)| a != e)
+            .unwrap_or_else(|| actual.lines().count().min(expected.lines().count()));
+        panic!(
+            "the expansion of ReleasePhase differs from {} (first difference at line {}).\n\
+             If the change is intended, regenerate it with:\n    \
+             UPDATE_SNAPSHOTS=1 cargo test -p lifecycle-derive --lib snapshot_tests\n\
+             and review the diff.\n\nactual line: {:?}\nsnapshot line: {:?}",
+            path.display(),
+            first_diff + 1,
+            actual.lines().nth(first_diff),
+            expected.lines().nth(first_diff),
+        );
+    }
+}
+
+#[test]
+fn expansion_reaches_the_runtime_through_private_only() {
+    let text = prettyplease::unparse(&expand(&release_phase()));
+    for line in text.lines() {
+        if let Some(at) = line.find("::lifecycle_model::") {
+            let rest = &line[at + "::lifecycle_model::".len()..];
+            assert!(
+                rest.starts_with("__private::"),
+                "generated code reaches past `__private`: {line}"
+            );
+        }
+    }
+}
+
+#[test]
+fn crate_path_is_overridable() {
+    let input: DeriveInput = parse_quote! {
+        #[lifecycle(crate = "::my_reexport::lifecycle")]
+        #[lifecycle(event(go: A -> B))]
+        enum Tiny {
+            #[lifecycle(initial)]
+            A,
+            #[lifecycle(terminal)]
+            B,
+        }
+    };
+    let text = prettyplease::unparse(&expand(&input));
+    assert!(text.contains("::my_reexport::lifecycle::__private::Lifecycle for Tiny"));
+    assert!(!text.contains("::lifecycle_model"), "{text}");
+}
+
+#[test]
+fn unknown_state_is_an_error() {
+    let input: DeriveInput = parse_quote! {
+        #[lifecycle(event(go: A -> Nowhere))]
+        enum Tiny {
+            #[lifecycle(initial)]
+            A,
+            #[lifecycle(terminal)]
+            B,
+        }
+    };
+    assert_eq!(
+        compile_errors(&expand(&input)),
+        ["unknown state `Nowhere`; the states are `A`, `B`"]
+    );
+}
+
+#[test]
+fn duplicate_event_is_an_error() {
+    let input: DeriveInput = parse_quote! {
+        #[lifecycle(event(go: A -> B), event(back: B -> A), event(go: A -> B))]
+        enum Tiny {
+            #[lifecycle(initial)]
+            A,
+            B,
+        }
+    };
+    assert_eq!(compile_errors(&expand(&input)), ["duplicate event `go`"]);
+}
+
+#[test]
+fn dropped_parts_do_not_cascade_into_graph_errors() {
+    // The second `go` is dropped; B's dead end is its consequence, not a second mistake.
+    let duplicate: DeriveInput = parse_quote! {
+        #[lifecycle(event(go: A -> B), event(go: B -> A))]
+        enum Tiny {
+            #[lifecycle(initial)]
+            A,
+            B,
+        }
+    };
+    assert_eq!(
+        compile_errors(&expand(&duplicate)),
+        ["duplicate event `go`"]
+    );
+    // A malformed event is dropped too; A and B must not be reported as dead or lost.
+    let malformed: DeriveInput = parse_quote! {
+        #[lifecycle(event(go A -> B), event(back: B -> A))]
+        enum Tiny {
+            #[lifecycle(initial)]
+            A,
+            B,
+        }
+    };
+    assert_eq!(
+        compile_errors(&expand(&malformed)),
+        ["expected `:` after the event name, as in `event(pause: Running -> Paused)`"]
+    );
+}
+
+#[test]
+fn unknown_attribute_lists_the_valid_ones() {
+    let input: DeriveInput = parse_quote! {
+        #[lifecycle(colour = "red", event(go: A -> B))]
+        enum Tiny {
+            #[lifecycle(initial)]
+            A,
+            #[lifecycle(terminal)]
+            B,
+        }
+    };
+    assert_eq!(
+        compile_errors(&expand(&input)),
+        [
+            "unknown lifecycle attribute `colour`; expected one of: `crate`, `module`, `roles`, `role_module`, `role`, `event`, `action`, `schema`, `phase_field`"
+        ]
+    );
+}
+
+#[test]
+fn graph_problems_are_errors() {
+    let input: DeriveInput = parse_quote! {
+        #[lifecycle(event(go: A -> B))]
+        enum Tiny {
+            #[lifecycle(initial)]
+            A,
+            B,
+            C,
+        }
+    };
+    assert_eq!(
+        compile_errors(&expand(&input)),
+        [
+            "state `C` is unreachable: no event leads to it from an initial state (A)",
+            "state `B` is a dead end: no event leaves it; add an event or mark it `#[lifecycle(terminal)]`",
+            "state `C` is a dead end: no event leaves it; add an event or mark it `#[lifecycle(terminal)]`",
+        ]
+    );
+}
+
+#[test]
+fn every_mistake_is_reported_in_one_pass() {
+    let input: DeriveInput = parse_quote! {
+        #[lifecycle(colour = "red")]
+        #[lifecycle(event(go: A -> B), event(go: A -> B))]
+        #[lifecycle(event(stop: A -> Nowhere))]
+        enum Tiny {
+            #[lifecycle(initial)]
+            A,
+            #[lifecycle(terminal)]
+            B,
+        }
+    };
+    let file = expand(&input);
+    let errors = compile_errors(&file);
+    assert_eq!(errors.len(), 3, "{errors:#?}");
+    assert!(errors[0].starts_with("unknown lifecycle attribute `colour`"));
+    assert_eq!(errors[1], "duplicate event `go`");
+    assert_eq!(
+        errors[2],
+        "unknown state `Nowhere`; the states are `A`, `B`"
+    );
+    // The parts that resolved still expand, so users see no second wave of errors.
+    let text = prettyplease::unparse(&file);
+    assert!(text.contains("impl ::lifecycle_model::__private::Lifecycle for Tiny"));
+}
+
+#[test]
+fn not_an_enum_is_an_error_without_items() {
+    let input: DeriveInput = parse_quote! {
+        struct NotAnEnum {
+            state: u8,
+        }
+    };
+    let file = expand(&input);
+    assert_eq!(
+        compile_errors(&file),
+        ["`Lifecycle` can only be derived for a fieldless enum: its variants are the states"]
+    );
+    assert_eq!(file.items.len(), 1);
+}
+
+#[test]
+fn variant_with_data_gets_stubs() {
+    let input: DeriveInput = parse_quote! {
+        #[lifecycle(event(go: A -> B))]
+        enum Tiny {
+            #[lifecycle(initial)]
+            A(u8),
+            #[lifecycle(terminal)]
+            B,
+        }
+    };
+    let file = expand(&input);
+    assert_eq!(
+        compile_errors(&file),
+        ["state `A` carries data; lifecycle states are unit variants"]
+    );
+    let text = prettyplease::unparse(&file);
+    assert!(text.contains("mod tiny"), "{text}");
+    assert!(text.contains("impl ::lifecycle_model::__private::Lifecycle for Tiny"));
+}
+
+#[test]
+fn generic_enum_is_an_error() {
+    let input: DeriveInput = parse_quote! {
+        enum Tiny<T> {
+            A,
+            B,
+        }
+    };
+    assert_eq!(
+        compile_errors(&expand(&input)),
+        ["`Lifecycle` cannot be derived for a generic enum: a phase is a plain fieldless enum"]
+    );
+}

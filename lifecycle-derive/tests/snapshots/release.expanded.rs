@@ -1,0 +1,941 @@
+///Typestate markers of [`ReleasePhase`]: one zero-sized type per state, and a gate trait per event and action.
+#[allow(unreachable_pub)]
+pub mod release {
+    ///The `draft` state of [`ReleasePhase`](super::ReleasePhase).
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::marker::Copy,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default
+    )]
+    pub struct Draft;
+    ///The `built` state of [`ReleasePhase`](super::ReleasePhase).
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::marker::Copy,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default
+    )]
+    pub struct Built;
+    ///The `shipped` state of [`ReleasePhase`](super::ReleasePhase).
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::marker::Copy,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default
+    )]
+    pub struct Shipped;
+    ///The `halted` state of [`ReleasePhase`](super::ReleasePhase).
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::marker::Copy,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default
+    )]
+    pub struct Halted;
+    ///The `archived-for-good` state of [`ReleasePhase`](super::ReleasePhase).
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::marker::Copy,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default
+    )]
+    pub struct Archived;
+    ///States that `build` fires from: draft.
+    #[diagnostic::on_unimplemented(
+        message = "`ReleasePhase` cannot `build` from `{Self}`",
+        label = "`build` fires only from draft",
+        note = "declared as `build: draft -> built`"
+    )]
+    pub trait CanBuild {}
+    ///States that `ship` fires from: built.
+    #[diagnostic::on_unimplemented(
+        message = "`ReleasePhase` cannot `ship` from `{Self}`",
+        label = "`ship` fires only from built",
+        note = "declared as `ship: built -> shipped`"
+    )]
+    pub trait CanShip {}
+    ///States that `halt` fires from: built, shipped.
+    #[diagnostic::on_unimplemented(
+        message = "`ReleasePhase` cannot `halt` from `{Self}`",
+        label = "`halt` fires only from built, shipped",
+        note = "declared as `halt: built | shipped -> halted`"
+    )]
+    pub trait CanHalt {}
+    ///States that `retry` fires from: halted.
+    #[diagnostic::on_unimplemented(
+        message = "`ReleasePhase` cannot `retry` from `{Self}`",
+        label = "`retry` fires only from halted",
+        note = "declared as `retry: halted -> draft`"
+    )]
+    pub trait CanRetry {}
+    ///States that `archive` fires from: shipped, halted.
+    #[diagnostic::on_unimplemented(
+        message = "`ReleasePhase` cannot `archive` from `{Self}`",
+        label = "`archive` fires only from shipped, halted",
+        note = "declared as `archive: shipped | halted -> archived-for-good`"
+    )]
+    pub trait CanArchive {}
+    ///States (and roles) where `promote` is allowed. Gate your own method on it: `where S: CanPromote<R>`.
+    #[diagnostic::on_unimplemented(
+        message = "a `{R}` in state `{Self}` cannot `promote`",
+        label = "`promote` is not allowed here",
+        note = "`promote` is allowed for Canary: in built, shipped; Stable: never; Hotfix: in built, shipped"
+    )]
+    pub trait CanPromote<R> {}
+    ///States (and roles) where `rollback` is allowed. Gate your own method on it: `where S: CanRollback<R>`.
+    #[diagnostic::on_unimplemented(
+        message = "a `{R}` in state `{Self}` cannot `rollback`",
+        label = "`rollback` is not allowed here",
+        note = "`rollback` is allowed for Canary: in shipped, halted; Stable: in shipped, halted; Hotfix: in shipped, halted"
+    )]
+    pub trait CanRollback<R> {}
+}
+#[automatically_derived]
+impl ::lifecycle_model::__private::Sealed for release::Draft {}
+#[automatically_derived]
+impl ::lifecycle_model::__private::StateMarker for release::Draft {
+    type Phase = ReleasePhase;
+    const STATE: ReleasePhase = ReleasePhase::Draft;
+}
+#[automatically_derived]
+impl ::lifecycle_model::__private::Sealed for release::Built {}
+#[automatically_derived]
+impl ::lifecycle_model::__private::StateMarker for release::Built {
+    type Phase = ReleasePhase;
+    const STATE: ReleasePhase = ReleasePhase::Built;
+}
+#[automatically_derived]
+impl ::lifecycle_model::__private::Sealed for release::Shipped {}
+#[automatically_derived]
+impl ::lifecycle_model::__private::StateMarker for release::Shipped {
+    type Phase = ReleasePhase;
+    const STATE: ReleasePhase = ReleasePhase::Shipped;
+}
+#[automatically_derived]
+impl ::lifecycle_model::__private::Sealed for release::Halted {}
+#[automatically_derived]
+impl ::lifecycle_model::__private::StateMarker for release::Halted {
+    type Phase = ReleasePhase;
+    const STATE: ReleasePhase = ReleasePhase::Halted;
+}
+#[automatically_derived]
+impl ::lifecycle_model::__private::Sealed for release::Archived {}
+#[automatically_derived]
+impl ::lifecycle_model::__private::StateMarker for release::Archived {
+    type Phase = ReleasePhase;
+    const STATE: ReleasePhase = ReleasePhase::Archived;
+}
+#[automatically_derived]
+impl release::CanBuild for release::Draft {}
+#[automatically_derived]
+impl release::CanShip for release::Built {}
+#[automatically_derived]
+impl release::CanHalt for release::Built {}
+#[automatically_derived]
+impl release::CanHalt for release::Shipped {}
+#[automatically_derived]
+impl release::CanRetry for release::Halted {}
+#[automatically_derived]
+impl release::CanArchive for release::Shipped {}
+#[automatically_derived]
+impl release::CanArchive for release::Halted {}
+#[automatically_derived]
+impl release::CanPromote<channel::Canary> for release::Built {}
+#[automatically_derived]
+impl release::CanPromote<channel::Hotfix> for release::Built {}
+#[automatically_derived]
+impl release::CanPromote<channel::Canary> for release::Shipped {}
+#[automatically_derived]
+impl release::CanPromote<channel::Hotfix> for release::Shipped {}
+#[automatically_derived]
+impl release::CanRollback<channel::Canary> for release::Shipped {}
+#[automatically_derived]
+impl release::CanRollback<channel::Stable> for release::Shipped {}
+#[automatically_derived]
+impl release::CanRollback<channel::Hotfix> for release::Shipped {}
+#[automatically_derived]
+impl release::CanRollback<channel::Canary> for release::Halted {}
+#[automatically_derived]
+impl release::CanRollback<channel::Stable> for release::Halted {}
+#[automatically_derived]
+impl release::CanRollback<channel::Hotfix> for release::Halted {}
+///Role markers of [`ReleasePhase`]: one zero-sized type per role.
+#[allow(unreachable_pub)]
+pub mod channel {
+    ///The `Canary` role.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::marker::Copy,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default
+    )]
+    pub struct Canary;
+    ///The `Stable` role.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::marker::Copy,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default
+    )]
+    pub struct Stable;
+    ///The `Hotfix` role.
+    #[derive(
+        ::core::fmt::Debug,
+        ::core::clone::Clone,
+        ::core::marker::Copy,
+        ::core::cmp::PartialEq,
+        ::core::cmp::Eq,
+        ::core::hash::Hash,
+        ::core::default::Default
+    )]
+    pub struct Hotfix;
+}
+#[automatically_derived]
+impl ::lifecycle_model::__private::Sealed for channel::Canary {}
+#[automatically_derived]
+impl ::lifecycle_model::__private::RoleMarker for channel::Canary {
+    type Role = Channel;
+    const ROLE: Channel = Channel::Canary;
+}
+#[automatically_derived]
+impl ::lifecycle_model::__private::Sealed for channel::Stable {}
+#[automatically_derived]
+impl ::lifecycle_model::__private::RoleMarker for channel::Stable {
+    type Role = Channel;
+    const ROLE: Channel = Channel::Stable;
+}
+#[automatically_derived]
+impl ::lifecycle_model::__private::Sealed for channel::Hotfix {}
+#[automatically_derived]
+impl ::lifecycle_model::__private::RoleMarker for channel::Hotfix {
+    type Role = Channel;
+    const ROLE: Channel = Channel::Hotfix;
+}
+#[automatically_derived]
+impl ::lifecycle_model::__private::Role for Channel {
+    const ROLES: &'static [Self] = &[Channel::Canary, Channel::Stable, Channel::Hotfix];
+    #[inline]
+    fn index(self) -> ::core::primitive::usize {
+        match self {
+            Channel::Canary => 0usize,
+            Channel::Stable => 1usize,
+            Channel::Hotfix => 2usize,
+        }
+    }
+    #[inline]
+    fn name(self) -> &'static ::core::primitive::str {
+        match self {
+            Channel::Canary => "Canary",
+            Channel::Stable => "Stable",
+            Channel::Hotfix => "Hotfix",
+        }
+    }
+}
+///The events of [`ReleasePhase`], as values.
+#[derive(
+    ::core::fmt::Debug,
+    ::core::clone::Clone,
+    ::core::marker::Copy,
+    ::core::cmp::PartialEq,
+    ::core::cmp::Eq,
+    ::core::hash::Hash
+)]
+pub enum ReleasePhaseEvent {
+    ///`build`: draft -> built.
+    Build,
+    ///`ship`: built -> shipped.
+    Ship,
+    ///`halt`: built | shipped -> halted.
+    Halt,
+    ///`retry`: halted -> draft.
+    Retry,
+    ///`archive`: shipped | halted -> archived-for-good.
+    Archive,
+}
+///The actions of [`ReleasePhase`], as values.
+#[derive(
+    ::core::fmt::Debug,
+    ::core::clone::Clone,
+    ::core::marker::Copy,
+    ::core::cmp::PartialEq,
+    ::core::cmp::Eq,
+    ::core::hash::Hash
+)]
+pub enum ReleasePhaseAction {
+    ///`promote` is allowed for Canary: in built, shipped; Stable: never; Hotfix: in built, shipped
+    Promote,
+    ///`rollback` is allowed for Canary: in shipped, halted; Stable: in shipped, halted; Hotfix: in shipped, halted
+    Rollback,
+}
+#[automatically_derived]
+impl ::lifecycle_model::__private::Lifecycle for ReleasePhase {
+    type Role = Channel;
+    type Event = ReleasePhaseEvent;
+    type Action = ReleasePhaseAction;
+    const NAME: &'static ::core::primitive::str = "ReleasePhase";
+    const STATES: &'static [Self] = &[
+        ReleasePhase::Draft,
+        ReleasePhase::Built,
+        ReleasePhase::Shipped,
+        ReleasePhase::Halted,
+        ReleasePhase::Archived,
+    ];
+    const INITIAL: &'static [Self] = &[ReleasePhase::Draft];
+    const TERMINAL: &'static [Self] = &[ReleasePhase::Archived];
+    const EVENTS: &'static [ReleasePhaseEvent] = &[
+        ReleasePhaseEvent::Build,
+        ReleasePhaseEvent::Ship,
+        ReleasePhaseEvent::Halt,
+        ReleasePhaseEvent::Retry,
+        ReleasePhaseEvent::Archive,
+    ];
+    const ACTIONS: &'static [ReleasePhaseAction] = &[
+        ReleasePhaseAction::Promote,
+        ReleasePhaseAction::Rollback,
+    ];
+    const MERMAID: &'static ::core::primitive::str = "stateDiagram-v2\n    state \"archived-for-good\" as s4\n    [*] --> draft\n    draft --> built: build\n    built --> shipped: ship\n    built --> halted: halt\n    shipped --> halted: halt\n    halted --> draft: retry\n    shipped --> s4: archive\n    halted --> s4: archive\n    s4 --> [*]\n";
+    const DOT: &'static ::core::primitive::str = "digraph ReleasePhase {\n    rankdir=LR;\n    node [shape=box, style=rounded];\n    __start [shape=point];\n    draft [label=\"draft\"];\n    built [label=\"built\"];\n    shipped [label=\"shipped\"];\n    halted [label=\"halted\"];\n    \"archived-for-good\" [label=\"archived-for-good\", peripheries=2];\n    __start -> draft;\n    draft -> built [label=\"build\"];\n    built -> shipped [label=\"ship\"];\n    built -> halted [label=\"halt\"];\n    shipped -> halted [label=\"halt\"];\n    halted -> draft [label=\"retry\"];\n    shipped -> \"archived-for-good\" [label=\"archive\"];\n    halted -> \"archived-for-good\" [label=\"archive\"];\n}\n";
+    #[inline]
+    fn index(self) -> ::core::primitive::usize {
+        match self {
+            ReleasePhase::Draft => 0usize,
+            ReleasePhase::Built => 1usize,
+            ReleasePhase::Shipped => 2usize,
+            ReleasePhase::Halted => 3usize,
+            ReleasePhase::Archived => 4usize,
+        }
+    }
+    #[inline]
+    fn name(self) -> &'static ::core::primitive::str {
+        match self {
+            ReleasePhase::Draft => "draft",
+            ReleasePhase::Built => "built",
+            ReleasePhase::Shipped => "shipped",
+            ReleasePhase::Halted => "halted",
+            ReleasePhase::Archived => "archived-for-good",
+        }
+    }
+    #[inline]
+    fn can_transition(from: Self, to: Self) -> ::core::primitive::bool {
+        from == to
+            || ::core::matches!(
+                (from, to), (ReleasePhase::Draft, ReleasePhase::Built) |
+                (ReleasePhase::Built, ReleasePhase::Shipped) | (ReleasePhase::Built,
+                ReleasePhase::Halted) | (ReleasePhase::Shipped, ReleasePhase::Halted) |
+                (ReleasePhase::Shipped, ReleasePhase::Archived) | (ReleasePhase::Halted,
+                ReleasePhase::Draft) | (ReleasePhase::Halted, ReleasePhase::Archived)
+            )
+    }
+    #[inline]
+    fn on(
+        self,
+        event: ReleasePhaseEvent,
+    ) -> ::core::result::Result<Self, ::lifecycle_model::__private::LifecycleError> {
+        match (event, self) {
+            (ReleasePhaseEvent::Build, ReleasePhase::Draft) => {
+                ::core::result::Result::Ok(ReleasePhase::Built)
+            }
+            (ReleasePhaseEvent::Build, __state) => {
+                ::core::result::Result::Err(
+                    ::lifecycle_model::__private::event_not_allowed::<
+                        ReleasePhase,
+                    >(__state, "build", &[ReleasePhase::Draft]),
+                )
+            }
+            (ReleasePhaseEvent::Ship, ReleasePhase::Built) => {
+                ::core::result::Result::Ok(ReleasePhase::Shipped)
+            }
+            (ReleasePhaseEvent::Ship, __state) => {
+                ::core::result::Result::Err(
+                    ::lifecycle_model::__private::event_not_allowed::<
+                        ReleasePhase,
+                    >(__state, "ship", &[ReleasePhase::Built]),
+                )
+            }
+            (ReleasePhaseEvent::Halt, ReleasePhase::Built | ReleasePhase::Shipped) => {
+                ::core::result::Result::Ok(ReleasePhase::Halted)
+            }
+            (ReleasePhaseEvent::Halt, __state) => {
+                ::core::result::Result::Err(
+                    ::lifecycle_model::__private::event_not_allowed::<
+                        ReleasePhase,
+                    >(__state, "halt", &[ReleasePhase::Built, ReleasePhase::Shipped]),
+                )
+            }
+            (ReleasePhaseEvent::Retry, ReleasePhase::Halted) => {
+                ::core::result::Result::Ok(ReleasePhase::Draft)
+            }
+            (ReleasePhaseEvent::Retry, __state) => {
+                ::core::result::Result::Err(
+                    ::lifecycle_model::__private::event_not_allowed::<
+                        ReleasePhase,
+                    >(__state, "retry", &[ReleasePhase::Halted]),
+                )
+            }
+            (
+                ReleasePhaseEvent::Archive,
+                ReleasePhase::Shipped | ReleasePhase::Halted,
+            ) => ::core::result::Result::Ok(ReleasePhase::Archived),
+            (ReleasePhaseEvent::Archive, __state) => {
+                ::core::result::Result::Err(
+                    ::lifecycle_model::__private::event_not_allowed::<
+                        ReleasePhase,
+                    >(__state, "archive", &[ReleasePhase::Shipped, ReleasePhase::Halted]),
+                )
+            }
+        }
+    }
+    #[inline]
+    fn event_name(event: ReleasePhaseEvent) -> &'static ::core::primitive::str {
+        match event {
+            ReleasePhaseEvent::Build => "build",
+            ReleasePhaseEvent::Ship => "ship",
+            ReleasePhaseEvent::Halt => "halt",
+            ReleasePhaseEvent::Retry => "retry",
+            ReleasePhaseEvent::Archive => "archive",
+        }
+    }
+    #[inline]
+    fn allows(
+        self,
+        role: Channel,
+        action: ReleasePhaseAction,
+    ) -> ::core::primitive::bool {
+        let _ = role;
+        match action {
+            ReleasePhaseAction::Promote => {
+                ::core::matches!(self, ReleasePhase::Built | ReleasePhase::Shipped)
+                    && ::core::matches!(role, Channel::Canary | Channel::Hotfix)
+            }
+            ReleasePhaseAction::Rollback => {
+                ::core::matches!(self, ReleasePhase::Shipped | ReleasePhase::Halted)
+                    && ::core::matches!(
+                        role, Channel::Canary | Channel::Stable | Channel::Hotfix
+                    )
+            }
+        }
+    }
+    #[inline]
+    fn action_name(action: ReleasePhaseAction) -> &'static ::core::primitive::str {
+        match action {
+            ReleasePhaseAction::Promote => "promote",
+            ReleasePhaseAction::Rollback => "rollback",
+        }
+    }
+    fn machine() -> ::lifecycle_model::__private::Machine {
+        ::lifecycle_model::__private::machine(
+            "ReleasePhase",
+            &["draft", "built", "shipped", "halted", "archived-for-good"],
+            &[0usize],
+            &[4usize],
+            ::core::option::Option::Some(0usize),
+            &[
+                ("build", &[0usize], 1usize),
+                ("ship", &[1usize], 2usize),
+                ("halt", &[1usize, 2usize], 3usize),
+                ("retry", &[3usize], 0usize),
+                ("archive", &[2usize, 3usize], 4usize),
+            ],
+            &[
+                ("Canary", ::core::option::Option::Some("self.channel == 'canary'")),
+                ("Stable", ::core::option::Option::Some("self.channel == 'stable'")),
+                ("Hotfix", ::core::option::Option::Some("self.channel == 'hotfix'")),
+            ],
+            &[
+                (
+                    "promote",
+                    &[1usize, 2usize],
+                    &[0usize, 2usize],
+                    ::core::option::Option::Some("traffic"),
+                ),
+                (
+                    "rollback",
+                    &[2usize, 3usize],
+                    &[0usize, 1usize, 2usize],
+                    ::core::option::Option::None,
+                ),
+            ],
+            ::core::option::Option::Some("status.phase"),
+        )
+    }
+}
+///The events of [`ReleasePhase`] as methods on `Typed` handles: each compiles only in the states it fires from.
+pub trait ReleasePhaseEvents<T, S, R>: ::core::marker::Sized {
+    ///`build`: draft -> built. Writes the phase field and returns the handle of the new state.
+    #[must_use = "the handle of the new state is the only typed view of the object"]
+    fn build(self) -> ::lifecycle_model::__private::Typed<T, release::Built, R>
+    where
+        S: release::CanBuild;
+    ///`ship`: built -> shipped. Writes the phase field and returns the handle of the new state.
+    #[must_use = "the handle of the new state is the only typed view of the object"]
+    fn ship(self) -> ::lifecycle_model::__private::Typed<T, release::Shipped, R>
+    where
+        S: release::CanShip;
+    ///`halt`: built | shipped -> halted. Writes the phase field and returns the handle of the new state.
+    #[must_use = "the handle of the new state is the only typed view of the object"]
+    fn halt(self) -> ::lifecycle_model::__private::Typed<T, release::Halted, R>
+    where
+        S: release::CanHalt;
+    ///`retry`: halted -> draft. Writes the phase field and returns the handle of the new state.
+    #[must_use = "the handle of the new state is the only typed view of the object"]
+    fn retry(self) -> ::lifecycle_model::__private::Typed<T, release::Draft, R>
+    where
+        S: release::CanRetry;
+    ///`archive`: shipped | halted -> archived-for-good. Writes the phase field and returns the handle of the new state.
+    #[must_use = "the handle of the new state is the only typed view of the object"]
+    fn archive(self) -> ::lifecycle_model::__private::Typed<T, release::Archived, R>
+    where
+        S: release::CanArchive;
+}
+#[automatically_derived]
+impl<T, S, R> ReleasePhaseEvents<T, S, R>
+for ::lifecycle_model::__private::Typed<T, S, R>
+where
+    T: ::lifecycle_model::__private::HasPhase<ReleasePhase>,
+    S: ::lifecycle_model::__private::StateMarker<Phase = ReleasePhase>,
+    R: ::lifecycle_model::__private::RoleMarker<Role = Channel>,
+{
+    #[inline]
+    fn build(mut self) -> ::lifecycle_model::__private::Typed<T, release::Built, R>
+    where
+        S: release::CanBuild,
+    {
+        <T as ::lifecycle_model::__private::HasPhase<
+            ReleasePhase,
+        >>::set_phase(
+            ::lifecycle_model::__private::object_mut(&mut self),
+            ReleasePhase::Built,
+        );
+        ::lifecycle_model::__private::retype(self)
+    }
+    #[inline]
+    fn ship(mut self) -> ::lifecycle_model::__private::Typed<T, release::Shipped, R>
+    where
+        S: release::CanShip,
+    {
+        <T as ::lifecycle_model::__private::HasPhase<
+            ReleasePhase,
+        >>::set_phase(
+            ::lifecycle_model::__private::object_mut(&mut self),
+            ReleasePhase::Shipped,
+        );
+        ::lifecycle_model::__private::retype(self)
+    }
+    #[inline]
+    fn halt(mut self) -> ::lifecycle_model::__private::Typed<T, release::Halted, R>
+    where
+        S: release::CanHalt,
+    {
+        <T as ::lifecycle_model::__private::HasPhase<
+            ReleasePhase,
+        >>::set_phase(
+            ::lifecycle_model::__private::object_mut(&mut self),
+            ReleasePhase::Halted,
+        );
+        ::lifecycle_model::__private::retype(self)
+    }
+    #[inline]
+    fn retry(mut self) -> ::lifecycle_model::__private::Typed<T, release::Draft, R>
+    where
+        S: release::CanRetry,
+    {
+        <T as ::lifecycle_model::__private::HasPhase<
+            ReleasePhase,
+        >>::set_phase(
+            ::lifecycle_model::__private::object_mut(&mut self),
+            ReleasePhase::Draft,
+        );
+        ::lifecycle_model::__private::retype(self)
+    }
+    #[inline]
+    fn archive(mut self) -> ::lifecycle_model::__private::Typed<T, release::Archived, R>
+    where
+        S: release::CanArchive,
+    {
+        <T as ::lifecycle_model::__private::HasPhase<
+            ReleasePhase,
+        >>::set_phase(
+            ::lifecycle_model::__private::object_mut(&mut self),
+            ReleasePhase::Archived,
+        );
+        ::lifecycle_model::__private::retype(self)
+    }
+}
+///An object whose [`ReleasePhase`] is known, as one typed handle per state and role: `match` it to act on each case.
+#[derive(::core::fmt::Debug)]
+pub enum ReleasePhaseTyped<T> {
+    ///State `draft`, role `Canary`.
+    DraftCanary(::lifecycle_model::__private::Typed<T, release::Draft, channel::Canary>),
+    ///State `draft`, role `Stable`.
+    DraftStable(::lifecycle_model::__private::Typed<T, release::Draft, channel::Stable>),
+    ///State `draft`, role `Hotfix`.
+    DraftHotfix(::lifecycle_model::__private::Typed<T, release::Draft, channel::Hotfix>),
+    ///State `built`, role `Canary`.
+    BuiltCanary(::lifecycle_model::__private::Typed<T, release::Built, channel::Canary>),
+    ///State `built`, role `Stable`.
+    BuiltStable(::lifecycle_model::__private::Typed<T, release::Built, channel::Stable>),
+    ///State `built`, role `Hotfix`.
+    BuiltHotfix(::lifecycle_model::__private::Typed<T, release::Built, channel::Hotfix>),
+    ///State `shipped`, role `Canary`.
+    ShippedCanary(
+        ::lifecycle_model::__private::Typed<T, release::Shipped, channel::Canary>,
+    ),
+    ///State `shipped`, role `Stable`.
+    ShippedStable(
+        ::lifecycle_model::__private::Typed<T, release::Shipped, channel::Stable>,
+    ),
+    ///State `shipped`, role `Hotfix`.
+    ShippedHotfix(
+        ::lifecycle_model::__private::Typed<T, release::Shipped, channel::Hotfix>,
+    ),
+    ///State `halted`, role `Canary`.
+    HaltedCanary(
+        ::lifecycle_model::__private::Typed<T, release::Halted, channel::Canary>,
+    ),
+    ///State `halted`, role `Stable`.
+    HaltedStable(
+        ::lifecycle_model::__private::Typed<T, release::Halted, channel::Stable>,
+    ),
+    ///State `halted`, role `Hotfix`.
+    HaltedHotfix(
+        ::lifecycle_model::__private::Typed<T, release::Halted, channel::Hotfix>,
+    ),
+    ///State `archived-for-good`, role `Canary`.
+    ArchivedCanary(
+        ::lifecycle_model::__private::Typed<T, release::Archived, channel::Canary>,
+    ),
+    ///State `archived-for-good`, role `Stable`.
+    ArchivedStable(
+        ::lifecycle_model::__private::Typed<T, release::Archived, channel::Stable>,
+    ),
+    ///State `archived-for-good`, role `Hotfix`.
+    ArchivedHotfix(
+        ::lifecycle_model::__private::Typed<T, release::Archived, channel::Hotfix>,
+    ),
+}
+#[automatically_derived]
+impl<T: ::lifecycle_model::__private::HasPhase<ReleasePhase>> ReleasePhaseTyped<T> {
+    /// Reads the object's phase and role and wraps it in the matching typed handle.
+    /// An object without a phase or role is handed back in the error.
+    pub fn from_object(
+        object: T,
+    ) -> ::core::result::Result<Self, ::lifecycle_model::__private::Mismatch<T>> {
+        let __phase = <T as ::lifecycle_model::__private::HasPhase<
+            ReleasePhase,
+        >>::phase(&object);
+        let __role = <T as ::lifecycle_model::__private::HasPhase<
+            ReleasePhase,
+        >>::role(&object);
+        match (__phase, __role) {
+            (
+                ::core::option::Option::Some(ReleasePhase::Draft),
+                ::core::option::Option::Some(Channel::Canary),
+            ) => {
+                ::core::result::Result::Ok(
+                    Self::DraftCanary(
+                        ::lifecycle_model::__private::typed_unchecked(object),
+                    ),
+                )
+            }
+            (
+                ::core::option::Option::Some(ReleasePhase::Draft),
+                ::core::option::Option::Some(Channel::Stable),
+            ) => {
+                ::core::result::Result::Ok(
+                    Self::DraftStable(
+                        ::lifecycle_model::__private::typed_unchecked(object),
+                    ),
+                )
+            }
+            (
+                ::core::option::Option::Some(ReleasePhase::Draft),
+                ::core::option::Option::Some(Channel::Hotfix),
+            ) => {
+                ::core::result::Result::Ok(
+                    Self::DraftHotfix(
+                        ::lifecycle_model::__private::typed_unchecked(object),
+                    ),
+                )
+            }
+            (
+                ::core::option::Option::Some(ReleasePhase::Built),
+                ::core::option::Option::Some(Channel::Canary),
+            ) => {
+                ::core::result::Result::Ok(
+                    Self::BuiltCanary(
+                        ::lifecycle_model::__private::typed_unchecked(object),
+                    ),
+                )
+            }
+            (
+                ::core::option::Option::Some(ReleasePhase::Built),
+                ::core::option::Option::Some(Channel::Stable),
+            ) => {
+                ::core::result::Result::Ok(
+                    Self::BuiltStable(
+                        ::lifecycle_model::__private::typed_unchecked(object),
+                    ),
+                )
+            }
+            (
+                ::core::option::Option::Some(ReleasePhase::Built),
+                ::core::option::Option::Some(Channel::Hotfix),
+            ) => {
+                ::core::result::Result::Ok(
+                    Self::BuiltHotfix(
+                        ::lifecycle_model::__private::typed_unchecked(object),
+                    ),
+                )
+            }
+            (
+                ::core::option::Option::Some(ReleasePhase::Shipped),
+                ::core::option::Option::Some(Channel::Canary),
+            ) => {
+                ::core::result::Result::Ok(
+                    Self::ShippedCanary(
+                        ::lifecycle_model::__private::typed_unchecked(object),
+                    ),
+                )
+            }
+            (
+                ::core::option::Option::Some(ReleasePhase::Shipped),
+                ::core::option::Option::Some(Channel::Stable),
+            ) => {
+                ::core::result::Result::Ok(
+                    Self::ShippedStable(
+                        ::lifecycle_model::__private::typed_unchecked(object),
+                    ),
+                )
+            }
+            (
+                ::core::option::Option::Some(ReleasePhase::Shipped),
+                ::core::option::Option::Some(Channel::Hotfix),
+            ) => {
+                ::core::result::Result::Ok(
+                    Self::ShippedHotfix(
+                        ::lifecycle_model::__private::typed_unchecked(object),
+                    ),
+                )
+            }
+            (
+                ::core::option::Option::Some(ReleasePhase::Halted),
+                ::core::option::Option::Some(Channel::Canary),
+            ) => {
+                ::core::result::Result::Ok(
+                    Self::HaltedCanary(
+                        ::lifecycle_model::__private::typed_unchecked(object),
+                    ),
+                )
+            }
+            (
+                ::core::option::Option::Some(ReleasePhase::Halted),
+                ::core::option::Option::Some(Channel::Stable),
+            ) => {
+                ::core::result::Result::Ok(
+                    Self::HaltedStable(
+                        ::lifecycle_model::__private::typed_unchecked(object),
+                    ),
+                )
+            }
+            (
+                ::core::option::Option::Some(ReleasePhase::Halted),
+                ::core::option::Option::Some(Channel::Hotfix),
+            ) => {
+                ::core::result::Result::Ok(
+                    Self::HaltedHotfix(
+                        ::lifecycle_model::__private::typed_unchecked(object),
+                    ),
+                )
+            }
+            (
+                ::core::option::Option::Some(ReleasePhase::Archived),
+                ::core::option::Option::Some(Channel::Canary),
+            ) => {
+                ::core::result::Result::Ok(
+                    Self::ArchivedCanary(
+                        ::lifecycle_model::__private::typed_unchecked(object),
+                    ),
+                )
+            }
+            (
+                ::core::option::Option::Some(ReleasePhase::Archived),
+                ::core::option::Option::Some(Channel::Stable),
+            ) => {
+                ::core::result::Result::Ok(
+                    Self::ArchivedStable(
+                        ::lifecycle_model::__private::typed_unchecked(object),
+                    ),
+                )
+            }
+            (
+                ::core::option::Option::Some(ReleasePhase::Archived),
+                ::core::option::Option::Some(Channel::Hotfix),
+            ) => {
+                ::core::result::Result::Ok(
+                    Self::ArchivedHotfix(
+                        ::lifecycle_model::__private::typed_unchecked(object),
+                    ),
+                )
+            }
+            _ => {
+                ::core::result::Result::Err(
+                    ::lifecycle_model::__private::mismatch::<
+                        ReleasePhase,
+                        T,
+                    >(object, "a declared state and role"),
+                )
+            }
+        }
+    }
+    /// The object, given back.
+    pub fn into_inner(self) -> T {
+        match self {
+            Self::DraftCanary(__typed) => {
+                ::lifecycle_model::__private::Typed::into_inner(__typed)
+            }
+            Self::DraftStable(__typed) => {
+                ::lifecycle_model::__private::Typed::into_inner(__typed)
+            }
+            Self::DraftHotfix(__typed) => {
+                ::lifecycle_model::__private::Typed::into_inner(__typed)
+            }
+            Self::BuiltCanary(__typed) => {
+                ::lifecycle_model::__private::Typed::into_inner(__typed)
+            }
+            Self::BuiltStable(__typed) => {
+                ::lifecycle_model::__private::Typed::into_inner(__typed)
+            }
+            Self::BuiltHotfix(__typed) => {
+                ::lifecycle_model::__private::Typed::into_inner(__typed)
+            }
+            Self::ShippedCanary(__typed) => {
+                ::lifecycle_model::__private::Typed::into_inner(__typed)
+            }
+            Self::ShippedStable(__typed) => {
+                ::lifecycle_model::__private::Typed::into_inner(__typed)
+            }
+            Self::ShippedHotfix(__typed) => {
+                ::lifecycle_model::__private::Typed::into_inner(__typed)
+            }
+            Self::HaltedCanary(__typed) => {
+                ::lifecycle_model::__private::Typed::into_inner(__typed)
+            }
+            Self::HaltedStable(__typed) => {
+                ::lifecycle_model::__private::Typed::into_inner(__typed)
+            }
+            Self::HaltedHotfix(__typed) => {
+                ::lifecycle_model::__private::Typed::into_inner(__typed)
+            }
+            Self::ArchivedCanary(__typed) => {
+                ::lifecycle_model::__private::Typed::into_inner(__typed)
+            }
+            Self::ArchivedStable(__typed) => {
+                ::lifecycle_model::__private::Typed::into_inner(__typed)
+            }
+            Self::ArchivedHotfix(__typed) => {
+                ::lifecycle_model::__private::Typed::into_inner(__typed)
+            }
+        }
+    }
+    /// The state of the object.
+    pub fn state(&self) -> ReleasePhase {
+        match self {
+            Self::DraftCanary(_) => ReleasePhase::Draft,
+            Self::DraftStable(_) => ReleasePhase::Draft,
+            Self::DraftHotfix(_) => ReleasePhase::Draft,
+            Self::BuiltCanary(_) => ReleasePhase::Built,
+            Self::BuiltStable(_) => ReleasePhase::Built,
+            Self::BuiltHotfix(_) => ReleasePhase::Built,
+            Self::ShippedCanary(_) => ReleasePhase::Shipped,
+            Self::ShippedStable(_) => ReleasePhase::Shipped,
+            Self::ShippedHotfix(_) => ReleasePhase::Shipped,
+            Self::HaltedCanary(_) => ReleasePhase::Halted,
+            Self::HaltedStable(_) => ReleasePhase::Halted,
+            Self::HaltedHotfix(_) => ReleasePhase::Halted,
+            Self::ArchivedCanary(_) => ReleasePhase::Archived,
+            Self::ArchivedStable(_) => ReleasePhase::Archived,
+            Self::ArchivedHotfix(_) => ReleasePhase::Archived,
+        }
+    }
+}
+#[automatically_derived]
+impl ReleasePhase {
+    /**The lifecycle as a Mermaid state diagram:
+
+```mermaid
+stateDiagram-v2
+    state "archived-for-good" as s4
+    [*] --> draft
+    draft --> built: build
+    built --> shipped: ship
+    built --> halted: halt
+    shipped --> halted: halt
+    halted --> draft: retry
+    shipped --> s4: archive
+    halted --> s4: archive
+    s4 --> [*]
+```*/
+    pub const MERMAID: &'static ::core::primitive::str = "stateDiagram-v2\n    state \"archived-for-good\" as s4\n    [*] --> draft\n    draft --> built: build\n    built --> shipped: ship\n    built --> halted: halt\n    shipped --> halted: halt\n    halted --> draft: retry\n    shipped --> s4: archive\n    halted --> s4: archive\n    s4 --> [*]\n";
+    /**The lifecycle as a Graphviz digraph:
+
+```dot
+digraph ReleasePhase {
+    rankdir=LR;
+    node [shape=box, style=rounded];
+    __start [shape=point];
+    draft [label="draft"];
+    built [label="built"];
+    shipped [label="shipped"];
+    halted [label="halted"];
+    "archived-for-good" [label="archived-for-good", peripheries=2];
+    __start -> draft;
+    draft -> built [label="build"];
+    built -> shipped [label="ship"];
+    built -> halted [label="halt"];
+    shipped -> halted [label="halt"];
+    halted -> draft [label="retry"];
+    shipped -> "archived-for-good" [label="archive"];
+    halted -> "archived-for-good" [label="archive"];
+}
+```*/
+    pub const DOT: &'static ::core::primitive::str = "digraph ReleasePhase {\n    rankdir=LR;\n    node [shape=box, style=rounded];\n    __start [shape=point];\n    draft [label=\"draft\"];\n    built [label=\"built\"];\n    shipped [label=\"shipped\"];\n    halted [label=\"halted\"];\n    \"archived-for-good\" [label=\"archived-for-good\", peripheries=2];\n    __start -> draft;\n    draft -> built [label=\"build\"];\n    built -> shipped [label=\"ship\"];\n    built -> halted [label=\"halt\"];\n    shipped -> halted [label=\"halt\"];\n    halted -> draft [label=\"retry\"];\n    shipped -> \"archived-for-good\" [label=\"archive\"];\n    halted -> \"archived-for-good\" [label=\"archive\"];\n}\n";
+}
+#[automatically_derived]
+impl ::lifecycle_model::__private::schemars::JsonSchema for ReleasePhase {
+    fn schema_name() -> ::lifecycle_model::__private::Cow<
+        'static,
+        ::core::primitive::str,
+    > {
+        ::lifecycle_model::__private::Cow::Borrowed("ReleasePhase")
+    }
+    fn inline_schema() -> ::core::primitive::bool {
+        true
+    }
+    fn json_schema(
+        _: &mut ::lifecycle_model::__private::schemars::SchemaGenerator,
+    ) -> ::lifecycle_model::__private::schemars::Schema {
+        ::lifecycle_model::__private::phase_schema::<Self>()
+    }
+}
