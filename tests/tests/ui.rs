@@ -8,11 +8,16 @@
 )]
 #[test]
 fn compile_fail() {
-    trybuild::TestCases::new().compile_fail("ui/fail/*.rs");
+    let cases = trybuild::TestCases::new();
+    cases.compile_fail("ui/fail/*.rs");
+    // Illegal NumaFlow moves, written against the contract paths.
+    cases.compile_fail("ui/numaflow/fail/*.rs");
 }
 
 /// Every case under `ui/pass` compiles and its `main` runs without panicking.
 #[test]
 fn compile_pass() {
-    trybuild::TestCases::new().pass("ui/pass/*.rs");
+    let cases = trybuild::TestCases::new();
+    cases.pass("ui/pass/*.rs");
+    cases.pass("ui/numaflow/pass/*.rs");
 }
