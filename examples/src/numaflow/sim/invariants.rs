@@ -111,6 +111,16 @@ fn pause_stamp(pipeline: &Pipeline) -> Option<Timestamp> {
         .ok()
 }
 
+/// Whether the pipeline is where `last` asked it to be.
+pub(crate) fn settled(store: &Store, last: Option<Op>) -> bool {
+    let phase = store.pipeline.as_ref().and_then(Pipeline::phase);
+    match last {
+        Some(Op::Delete) => store.pipeline.is_none(),
+        Some(Op::Pause) => phase == Some(PipelinePhase::Paused),
+        _ => phase == Some(PipelinePhase::Running),
+    }
+}
+
 fn is_source(vertex: &Vertex) -> bool {
     vertex.spec.role() == Some(VertexRole::Source)
 }
@@ -287,12 +297,7 @@ impl Checker {
     /// Checks where the world settled, given the last operation.
     pub(crate) fn at_end(&mut self, store: &Store, world: &World, last: Option<Op>) -> Check {
         let phase = store.pipeline.as_ref().and_then(Pipeline::phase);
-        let settled = match last {
-            Some(Op::Delete) => store.pipeline.is_none(),
-            Some(Op::Pause) => phase == Some(PipelinePhase::Paused),
-            _ => phase == Some(PipelinePhase::Running),
-        };
-        if !settled {
+        if !settled(store, last) {
             return fail(
                 Invariant::Settles,
                 format!(

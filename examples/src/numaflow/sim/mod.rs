@@ -110,7 +110,8 @@ pub struct SimConfig {
     pub ops: Vec<(u64, Op)>,
     /// `pauseGracePeriodSeconds` and `deletionGracePeriodSeconds`.
     pub grace_seconds: i64,
-    /// Ticks to run after the last operation, so the world can settle.
+    /// Ticks to run at least after the last operation; the run goes on, up to four times
+    /// as long, until the pipeline is where the last operation asked.
     pub settle_ticks: u64,
 }
 
@@ -315,10 +316,19 @@ impl<'a> Sim<'a> {
             .unwrap_or(EPOCH)
     }
 
-    /// Runs every operation, then lets the world settle; the first violation stops it.
+    /// Runs every operation, then lets the world settle; the first violation stops it,
+    /// and so does a world that has not settled in time.
     pub fn run(mut self) -> Result<Report, Violation> {
         let last = self.config.ops.iter().map(|(t, _)| *t).max().unwrap_or(0);
-        while self.tick < last + self.config.settle_ticks {
+        let last_op = self.config.ops.last().map(|o| o.1);
+        // At least `settle_ticks`, and on until settled, up to four times as long.
+        let (at_least, at_most) = (
+            last + self.config.settle_ticks,
+            last + 4 * self.config.settle_ticks,
+        );
+        while self.tick < at_least
+            || (self.tick < at_most && !invariants::settled(&self.store, last_op))
+        {
             self.step()?;
         }
         self.checker
