@@ -19,7 +19,7 @@ use kube::runtime::watcher;
 use kube::{Client, Config, Resource, ResourceExt};
 use serde_json::json;
 
-use crate::numaflow::controller::{reconcile_pipeline, reconcile_vertex, vertex_object_name};
+use crate::numaflow::controller::{reconcile_pipeline, reconcile_vertex};
 use crate::numaflow::demo::{rows, table};
 use crate::numaflow::pipeline::{
     AbstractVertex, DesiredPhase, Edge, Pipeline, PipelinePhase, RESUME_STRATEGY_ANNOTATION,
@@ -342,9 +342,4 @@ async fn wait_for(
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     Err(format!("`{label}` did not converge within a minute"))
-}
-
-/// The object name of a demo vertex, for tests.
-pub fn demo_vertex_name(vertex: &str) -> String {
-    vertex_object_name("lifecycle-demo", vertex)
 }

@@ -97,9 +97,3 @@ pub fn reconcile_vertex(vertex: &Vertex) -> Option<Patch> {
         body: json!({ "status": Value::Object(status) }),
     })
 }
-
-/// Whether a patch writes a vertex's status rather than its spec.
-pub fn is_status_patch(patch: &Patch) -> bool {
-    matches!(patch.target, PatchTarget::PipelineStatus)
-        || (matches!(patch.target, PatchTarget::Vertex(_)) && patch.body.get("status").is_some())
-}
