@@ -209,6 +209,17 @@ impl Pipeline {
             .is_some_and(|s| s == "slow")
     }
 
+    /// When the current pause began: the pause-timestamp annotation, if it reads as a
+    /// time.
+    pub fn pause_timestamp(&self) -> Option<jiff::Timestamp> {
+        self.metadata
+            .annotations
+            .as_ref()?
+            .get(PAUSE_TIMESTAMP_ANNOTATION)?
+            .parse()
+            .ok()
+    }
+
     /// The status phase, if any.
     pub fn phase(&self) -> Option<PipelinePhase> {
         self.status.as_ref().and_then(|s| s.phase)

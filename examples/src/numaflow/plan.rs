@@ -177,16 +177,6 @@ fn status_patch(phase: PipelinePhase, drained_on_pause: Option<bool>) -> Patch {
     }
 }
 
-fn pause_timestamp(pipeline: &Pipeline) -> Option<Timestamp> {
-    pipeline
-        .metadata
-        .annotations
-        .as_ref()?
-        .get(PAUSE_TIMESTAMP_ANNOTATION)?
-        .parse()
-        .ok()
-}
-
 /// The patch that pauses a running source. Sources go first, without waiting.
 pub fn pause_source(source: Typed<Vertex, phase::Running, role::Source>) -> Patch {
     let paused = source.pause();
@@ -298,7 +288,7 @@ fn continue_pause(
     observed: &Observations,
 ) -> Vec<Patch> {
     let mut patches = pause_sources(typed_vertices(vertices));
-    let Some(since) = pause_timestamp(&pipeline) else {
+    let Some(since) = pipeline.pause_timestamp() else {
         patches.push(annotation_patch(Some(observed.now.to_string())));
         return patches;
     };

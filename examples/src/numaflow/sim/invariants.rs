@@ -4,11 +4,12 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use jiff::{SignedDuration, Timestamp};
+use lifecycle_model::Lifecycle;
 
 use crate::numaflow::pipeline::{
-    DesiredPhase, PAUSE_TIMESTAMP_ANNOTATION, Pipeline, PipelinePhase, RESUME_STRATEGY_ANNOTATION,
+    DesiredPhase, Pipeline, PipelinePhase, RESUME_STRATEGY_ANNOTATION,
 };
-use crate::numaflow::sim::{Op, Store, World, Writer, legal_move};
+use crate::numaflow::sim::{Op, Store, World, Writer};
 use crate::numaflow::vertex::{Vertex, VertexPhase, VertexRole, VertexStatusPhase};
 
 /// The invariants, numbered as the design lists them.
@@ -101,14 +102,13 @@ pub(crate) struct Checker {
     last_pause_stamp: Option<Timestamp>,
 }
 
-fn pause_stamp(pipeline: &Pipeline) -> Option<Timestamp> {
-    pipeline
-        .metadata
-        .annotations
-        .as_ref()?
-        .get(PAUSE_TIMESTAMP_ANNOTATION)?
-        .parse()
-        .ok()
+/// Whether the status may move from `from` to `to`: any first phase, then the machine.
+fn legal_move(from: Option<PipelinePhase>, to: Option<PipelinePhase>) -> bool {
+    match (from, to) {
+        (Some(f), Some(t)) => PipelinePhase::can_transition(f, t),
+        (None, _) => true,
+        (Some(_), None) => false,
+    }
 }
 
 /// Whether the pipeline is where `last` asked it to be.
@@ -165,7 +165,7 @@ impl Checker {
         };
         if was == VertexPhase::Running && is == VertexPhase::Paused {
             self.paused_with.insert(name.clone(), before.spec.replicas);
-            let stamp = pause_stamp(pipeline).or(self.last_pause_stamp);
+            let stamp = pipeline.pause_timestamp().or(self.last_pause_stamp);
             let deleting_since = pipeline.metadata.deletion_timestamp.as_ref().map(|t| t.0);
             let allowed = is_source(before)
                 || drained(store, world)
@@ -223,7 +223,7 @@ impl Checker {
         after: &Pipeline,
         world: &World,
     ) -> Check {
-        if let Some(stamp) = pause_stamp(after) {
+        if let Some(stamp) = after.pause_timestamp() {
             self.last_pause_stamp = Some(stamp);
         }
         let (was, is) = (before.phase(), after.phase());

@@ -22,7 +22,6 @@ use std::collections::{BTreeMap, VecDeque};
 
 use jiff::{SignedDuration, Timestamp};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
-use lifecycle_model::Lifecycle;
 use serde_json::{Value, json};
 
 use crate::numaflow::controller::{
@@ -752,13 +751,4 @@ fn merged<T: serde::Serialize + serde::de::DeserializeOwned + Clone>(
     let mut value = serde_json::to_value(object).unwrap_or(json!({}));
     json_patch::merge(&mut value, patch);
     serde_json::from_value(value).unwrap_or_else(|_| object.clone())
-}
-
-/// Every pipeline phase a status may move to from `from`, for the checker.
-pub(crate) fn legal_move(from: Option<PipelinePhase>, to: Option<PipelinePhase>) -> bool {
-    match (from, to) {
-        (Some(f), Some(t)) => PipelinePhase::can_transition(f, t),
-        (None, _) => true,
-        (Some(_), None) => false,
-    }
 }
