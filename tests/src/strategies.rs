@@ -1,31 +1,101 @@
 //! proptest strategies for random machines, built with the runtime model.
 
-use lifecycle_model::machine::{EventSpec, Machine};
+use lifecycle_model::machine::{ActionSpec, EventSpec, Machine, RoleSpec};
 use proptest::prelude::*;
+use proptest::sample::subsequence;
 
-/// A random machine of `2..=max_states` states and up to `2 * states` events, each with
-/// one to three sources. Its graph need not pass the derive's checks: the table, the
-/// renderings and the rules must agree on any graph.
-pub fn machine(max_states: usize) -> impl Strategy<Value = Machine> {
-    (2..=max_states)
-        .prop_flat_map(|n| {
-            let event = (proptest::collection::vec(0..n, 1..=3), 0..n);
+/// A state name in one of the styles serde renames produce; the index keeps it unique.
+fn state_name(style: u8, index: usize) -> String {
+    match style {
+        0 => format!("S{index}"),
+        1 => format!("state-{index}"),
+        2 => format!("st_{index}"),
+        3 => format!("stateNo{index}"),
+        _ => format!("{index}th"),
+    }
+}
+
+/// A subset of `0..n` with between `min` and `max` members, in random order.
+fn indices(n: usize, min: usize, max: usize) -> impl Strategy<Value = Vec<usize>> {
+    let max = max.min(n);
+    subsequence((0..n).collect::<Vec<_>>(), min.min(max)..=max).prop_shuffle()
+}
+
+/// A random machine of 2 to 12 states, with names in every style serde renames
+/// produce, random events of one to three sources, initial and terminal states, a default,
+/// up to three roles and three actions. Its graph need not pass the derive's checks: the
+/// table, the renderings and the rules must agree on any graph.
+pub fn machine() -> impl Strategy<Value = Machine> {
+    (2usize..=12, 0usize..=3).prop_flat_map(|(n, role_count)| {
+        let names = prop::collection::vec(0u8..5, n);
+        let initial = indices(n, 0, 3);
+        let terminal = indices(n, 0, n / 2);
+        let default_state = prop::option::of(0..n);
+        let events = prop::collection::vec((indices(n, 1, 3), 0..n), 0..=2 * n);
+        let roles = prop::collection::vec(any::<bool>(), role_count);
+        let actions = prop::collection::vec(
             (
-                Just(n),
-                proptest::collection::vec(event, 0..=2 * n),
-                proptest::collection::vec(any::<bool>(), n),
-                proptest::collection::vec(any::<bool>(), n),
+                indices(n, 1, n),
+                indices(role_count, 0, role_count),
+                prop::option::of(prop::sample::select(vec!["replicas", "spec.traffic"])),
+            ),
+            0..=3,
+        );
+        let phase_field = prop::option::of(prop::sample::select(vec!["phase", "status.phase"]));
+        (
+            names,
+            initial,
+            terminal,
+            default_state,
+            events,
+            roles,
+            actions,
+            phase_field,
+        )
+            .prop_map(
+                move |(
+                    names,
+                    initial,
+                    terminal,
+                    default_state,
+                    events,
+                    roles,
+                    actions,
+                    phase_field,
+                )| {
+                    let mut machine = Machine::new(
+                        "Random",
+                        names.iter().enumerate().map(|(i, &s)| state_name(s, i)),
+                    );
+                    machine.initial = initial;
+                    machine.terminal = terminal;
+                    machine.default_state = default_state;
+                    machine.events = events
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, (from, to))| EventSpec::new(format!("e{i}"), from, to))
+                        .collect();
+                    machine.roles = roles
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, has_cel)| RoleSpec {
+                            name: format!("R{i}"),
+                            cel: has_cel.then(|| format!("self.kind == 'r{i}'")),
+                        })
+                        .collect();
+                    machine.actions = actions
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, (states, roles, field))| ActionSpec {
+                            name: format!("a{i}"),
+                            states,
+                            roles,
+                            field: field.map(str::to_owned),
+                        })
+                        .collect();
+                    machine.phase_field = phase_field.map(str::to_owned);
+                    machine
+                },
             )
-        })
-        .prop_map(|(n, events, initial, terminal)| {
-            let mut m = Machine::new("Random", (0..n).map(|i| format!("S{i}")));
-            m.initial = (0..n).filter(|&i| initial[i] || i == 0).collect();
-            m.terminal = (0..n).filter(|&i| terminal[i]).collect();
-            for (i, (mut from, to)) in events.into_iter().enumerate() {
-                from.sort_unstable();
-                from.dedup();
-                m.events.push(EventSpec::new(format!("e{i}"), from, to));
-            }
-            m
-        })
+    })
 }

@@ -25,7 +25,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(1024))]
 
     #[test]
-    fn cel_verdicts_equal_the_runtime_table(machine in strategies::machine(8)) {
+    fn cel_verdicts_equal_the_runtime_table(machine in strategies::machine()) {
         let compiled = compile_schema(&schema(&machine));
         prop_assert!(!compiled.has_errors(), "{:?}", compiled.compilation_errors());
         let validator = Validator::new();

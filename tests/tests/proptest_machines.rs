@@ -3,101 +3,9 @@
 
 use std::collections::BTreeSet;
 
-use lifecycle_model::machine::{ActionSpec, EventSpec, Machine, Problem, RoleSpec};
+use lifecycle_model::machine::{Machine, Problem};
+use lifecycle_tests::strategies;
 use proptest::prelude::*;
-use proptest::sample::subsequence;
-
-/// A state name in one of the styles serde renames produce; the index keeps it unique.
-fn state_name(style: u8, index: usize) -> String {
-    match style {
-        0 => format!("S{index}"),
-        1 => format!("state-{index}"),
-        2 => format!("st_{index}"),
-        3 => format!("stateNo{index}"),
-        _ => format!("{index}th"),
-    }
-}
-
-/// A subset of `0..n` with between `min` and `max` members, in random order.
-fn indices(n: usize, min: usize, max: usize) -> impl Strategy<Value = Vec<usize>> {
-    let max = max.min(n);
-    subsequence((0..n).collect::<Vec<_>>(), min.min(max)..=max).prop_shuffle()
-}
-
-fn machine_strategy() -> impl Strategy<Value = Machine> {
-    (2usize..=12, 0usize..=3).prop_flat_map(|(n, role_count)| {
-        let names = prop::collection::vec(0u8..5, n);
-        let initial = indices(n, 0, 3);
-        let terminal = indices(n, 0, n / 2);
-        let default_state = prop::option::of(0..n);
-        let events = prop::collection::vec((indices(n, 1, 3), 0..n), 0..=2 * n);
-        let roles = prop::collection::vec(any::<bool>(), role_count);
-        let actions = prop::collection::vec(
-            (
-                indices(n, 1, n),
-                indices(role_count, 0, role_count),
-                prop::option::of(prop::sample::select(vec!["replicas", "spec.traffic"])),
-            ),
-            0..=3,
-        );
-        let phase_field = prop::option::of(prop::sample::select(vec!["phase", "status.phase"]));
-        (
-            names,
-            initial,
-            terminal,
-            default_state,
-            events,
-            roles,
-            actions,
-            phase_field,
-        )
-            .prop_map(
-                move |(
-                    names,
-                    initial,
-                    terminal,
-                    default_state,
-                    events,
-                    roles,
-                    actions,
-                    phase_field,
-                )| {
-                    let mut machine = Machine::new(
-                        "Random",
-                        names.iter().enumerate().map(|(i, &s)| state_name(s, i)),
-                    );
-                    machine.initial = initial;
-                    machine.terminal = terminal;
-                    machine.default_state = default_state;
-                    machine.events = events
-                        .into_iter()
-                        .enumerate()
-                        .map(|(i, (from, to))| EventSpec::new(format!("e{i}"), from, to))
-                        .collect();
-                    machine.roles = roles
-                        .into_iter()
-                        .enumerate()
-                        .map(|(i, has_cel)| RoleSpec {
-                            name: format!("R{i}"),
-                            cel: has_cel.then(|| format!("self.kind == 'r{i}'")),
-                        })
-                        .collect();
-                    machine.actions = actions
-                        .into_iter()
-                        .enumerate()
-                        .map(|(i, (states, roles, field))| ActionSpec {
-                            name: format!("a{i}"),
-                            states,
-                            roles,
-                            field: field.map(str::to_owned),
-                        })
-                        .collect();
-                    machine.phase_field = phase_field.map(str::to_owned);
-                    machine
-                },
-            )
-    })
-}
 
 /// The legality matrix, straight from the event list.
 fn legal_matrix(m: &Machine) -> Vec<Vec<bool>> {
@@ -300,7 +208,7 @@ proptest! {
     #![proptest_config(config())]
 
     #[test]
-    fn can_transition_follows_the_event_list(m in machine_strategy()) {
+    fn can_transition_follows_the_event_list(m in strategies::machine()) {
         let legal = legal_matrix(&m);
         prop_assert_eq!(legal.len(), m.states.len());
         for (a, row) in legal.iter().enumerate() {
@@ -316,7 +224,7 @@ proptest! {
     }
 
     #[test]
-    fn reachability_and_problems(m in machine_strategy()) {
+    fn reachability_and_problems(m in strategies::machine()) {
         let reach = reachable_fixpoint(&m);
         prop_assert_eq!(m.reachable(), reach.clone());
 
@@ -369,7 +277,7 @@ proptest! {
     }
 
     #[test]
-    fn mermaid_encodes_every_transition(m in machine_strategy()) {
+    fn mermaid_encodes_every_transition(m in strategies::machine()) {
         let text = m.mermaid();
         let mut parsed = parse_mermaid(&text);
         let mut expected: Vec<MermaidLine> = Vec::new();
@@ -400,7 +308,7 @@ proptest! {
     }
 
     #[test]
-    fn dot_encodes_every_transition(m in machine_strategy()) {
+    fn dot_encodes_every_transition(m in strategies::machine()) {
         let text = m.dot();
         let framed = text.starts_with("digraph Random {\n") && text.ends_with("}\n");
         prop_assert!(framed, "not a digraph: {}", text);
@@ -451,7 +359,7 @@ proptest! {
     }
 
     #[test]
-    fn transition_rule_encodes_every_transition(m in machine_strategy()) {
+    fn transition_rule_encodes_every_transition(m in strategies::machine()) {
         let n = m.states.len();
         let moves = legal_moves(&m);
         let every_pair_legal = moves.len() == n * (n - 1);
@@ -465,7 +373,7 @@ proptest! {
     }
 
     #[test]
-    fn action_rule_exists_exactly_when_it_gates_a_field(m in machine_strategy()) {
+    fn action_rule_exists_exactly_when_it_gates_a_field(m in strategies::machine()) {
         let n = m.states.len();
         for (i, a) in m.actions.iter().enumerate() {
             let everywhere = (0..n).all(|s| a.states.contains(&s))
