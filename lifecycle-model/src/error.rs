@@ -73,7 +73,7 @@ fn list(items: &[&str]) -> String {
 }
 
 /// An object's phase or role did not match the typed state asked for. The object comes
-/// back unharmed: [`Mismatch::into_object`].
+/// back unharmed: [`Mismatch::into_inner`].
 pub struct Mismatch<T> {
     object: T,
     machine: &'static str,
@@ -82,8 +82,7 @@ pub struct Mismatch<T> {
 }
 
 impl<T> Mismatch<T> {
-    #[doc(hidden)]
-    pub fn new(object: T, machine: &'static str, expected: String, found: String) -> Self {
+    pub(crate) fn new(object: T, machine: &'static str, expected: String, found: String) -> Self {
         Mismatch {
             object,
             machine,
@@ -92,13 +91,13 @@ impl<T> Mismatch<T> {
         }
     }
 
-    /// The object, as it was handed in.
-    pub fn into_object(self) -> T {
+    /// The object, given back as it was handed in.
+    pub fn into_inner(self) -> T {
         self.object
     }
 
     /// The object, borrowed.
-    pub fn object(&self) -> &T {
+    pub fn get(&self) -> &T {
         &self.object
     }
 

@@ -11,7 +11,7 @@
 //!    the API server into a typed state.
 //! 3. **Server-side rules.** A JSON schema for the phase with CEL
 //!    `x-kubernetes-validations`, so the API server rejects the same illegal moves from
-//!    anyone ([`schema`]).
+//!    anyone ([`schema`], behind the default `schema` feature).
 //! 4. **Diagrams.** Mermaid and DOT text ([`Lifecycle::MERMAID`], [`Lifecycle::DOT`]).
 //!
 //! ```
@@ -58,17 +58,21 @@
 
 mod error;
 mod lifecycle;
-pub mod machine;
 pub mod reference;
+#[cfg(feature = "schema")]
 pub mod schema;
 mod typed;
 
+/// The plain-data machine: states, events, roles and actions by index, its graph checks,
+/// CEL rules and diagrams. The derive and the runtime share it; see
+/// [`Lifecycle::machine`].
+pub use lifecycle_machine as machine;
+
 #[doc(hidden)]
-#[path = "private.rs"]
 pub mod __private;
 
 pub use crate::error::{LifecycleError, Mismatch};
-pub use crate::lifecycle::{Lifecycle, NoRole, Role};
+pub use crate::lifecycle::{Lifecycle, Named, NoRole, Role};
 pub use crate::typed::{HasPhase, RoleMarker, StateMarker, Typed};
 
 /// Derives [`Lifecycle`](trait@Lifecycle) and its typestates, schema and diagrams from a

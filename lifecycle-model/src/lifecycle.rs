@@ -1,6 +1,7 @@
 //! The runtime twin: the [`Lifecycle`] trait the derive implements, and the [`Role`] axis.
 
-use core::fmt::Debug;
+use core::fmt::{Debug, Display};
+use core::str::FromStr;
 
 use crate::error::LifecycleError;
 use crate::machine::Machine;
@@ -27,16 +28,20 @@ use crate::machine::Machine;
 /// assert!(Door::can_transition(Door::Closed, Door::Locked));
 /// assert!(!Door::can_transition(Door::Opened, Door::Locked));
 /// assert_eq!(Door::Closed.fire("lock"), Ok(Door::Locked));
+/// assert_eq!(DoorEvent::Lock.to_string(), "lock");
+/// assert_eq!("unlock".parse(), Ok(DoorEvent::Unlock));
 /// let err = Door::Opened.fire("lock").unwrap_err();
 /// assert_eq!(err.to_string(), "event `lock` cannot fire from `Opened` in `Door`; it fires from: Closed");
 /// ```
 pub trait Lifecycle: Copy + Eq + Debug + Sized + 'static {
     /// The role axis, or [`NoRole`] when the machine has none.
     type Role: Role;
-    /// The events, as a generated fieldless enum (`DoorEvent::Open`).
-    type Event: Copy + Eq + Debug + 'static;
-    /// The actions, as a generated fieldless enum; uninhabited when there are none.
-    type Action: Copy + Eq + Debug + 'static;
+    /// The events, as a generated fieldless enum (`DoorEvent::Open`). It displays as the
+    /// event's name and parses from it.
+    type Event: Named + FromStr<Err = LifecycleError>;
+    /// The actions, as a generated fieldless enum; uninhabited when there are none. It
+    /// displays as the action's name and parses from it.
+    type Action: Named + FromStr<Err = LifecycleError>;
 
     /// The machine's name: the enum's name.
     const NAME: &'static str;
@@ -68,25 +73,9 @@ pub trait Lifecycle: Copy + Eq + Debug + Sized + 'static {
     fn can_transition(from: Self, to: Self) -> bool;
     /// Fires `event` from `self`: the state it leads to, or why it cannot fire here.
     fn on(self, event: Self::Event) -> Result<Self, LifecycleError>;
-    /// The event's name.
-    fn event_name(event: Self::Event) -> &'static str;
-    /// The event called `name`.
-    fn event_from_name(name: &str) -> Option<Self::Event> {
-        Self::EVENTS
-            .iter()
-            .copied()
-            .find(|&e| Self::event_name(e) == name)
-    }
     /// Fires the event called `name`; an unknown name is an error that lists the events.
-    fn fire(self, event: &str) -> Result<Self, LifecycleError> {
-        match Self::event_from_name(event) {
-            Some(e) => self.on(e),
-            None => Err(LifecycleError::UnknownEvent {
-                machine: Self::NAME,
-                event: event.to_owned(),
-                known: Self::EVENTS.iter().map(|&e| Self::event_name(e)).collect(),
-            }),
-        }
+    fn fire(self, name: &str) -> Result<Self, LifecycleError> {
+        self.on(name.parse()?)
     }
     /// Moves from `self` to `to` if the lifecycle allows it.
     fn transition(self, to: Self) -> Result<Self, LifecycleError> {
@@ -108,42 +97,28 @@ pub trait Lifecycle: Copy + Eq + Debug + Sized + 'static {
 
     /// Whether `action` is allowed in state `self` for `role`.
     fn allows(self, role: Self::Role, action: Self::Action) -> bool;
-    /// The action's name.
-    fn action_name(action: Self::Action) -> &'static str;
-    /// The action called `name`.
-    fn action_from_name(name: &str) -> Option<Self::Action> {
-        Self::ACTIONS
-            .iter()
-            .copied()
-            .find(|&a| Self::action_name(a) == name)
-    }
-    /// Checks the action called `name`: `Ok(())` when allowed, otherwise an error that
-    /// says where it is allowed.
-    fn check_action(self, role: Self::Role, action: &str) -> Result<(), LifecycleError> {
-        let Some(a) = Self::action_from_name(action) else {
-            return Err(LifecycleError::UnknownAction {
-                machine: Self::NAME,
-                action: action.to_owned(),
-                known: Self::ACTIONS
-                    .iter()
-                    .map(|&a| Self::action_name(a))
-                    .collect(),
-            });
-        };
-        if self.allows(role, a) {
+    /// Checks `action`: `Ok(())` when it is allowed in `self` for `role`, otherwise an
+    /// error that says where it is allowed.
+    fn permit(self, role: Self::Role, action: Self::Action) -> Result<(), LifecycleError> {
+        if self.allows(role, action) {
             return Ok(());
         }
         Err(LifecycleError::ActionNotAllowed {
             machine: Self::NAME,
-            action: Self::action_name(a),
+            action: action.name(),
             state: self.name(),
             role: role.name(),
             allowed_in: Self::STATES
                 .iter()
-                .filter(|&&s| s.allows(role, a))
+                .filter(|&&s| s.allows(role, action))
                 .map(|s| s.name())
                 .collect(),
         })
+    }
+    /// Checks the action called `name` like [`Lifecycle::permit`]; an unknown name is an
+    /// error that lists the actions.
+    fn check_action(self, role: Self::Role, name: &str) -> Result<(), LifecycleError> {
+        self.permit(role, name.parse()?)
     }
 
     /// The machine as plain data, for graph queries and renderings.
@@ -179,4 +154,11 @@ impl Role for NoRole {
     fn only() -> Option<Self> {
         Some(NoRole)
     }
+}
+
+/// A generated event or action: a fieldless enum whose values know their declared name.
+/// [`Display`] writes the same name, and [`FromStr`] reads it back.
+pub trait Named: Copy + Eq + Debug + Display + 'static {
+    /// The name as declared, such as `pause`.
+    fn name(self) -> &'static str;
 }

@@ -15,7 +15,7 @@
 //! | `role_module = name` | the module of role markers | the role enum's name in snake_case |
 //! | `action(name, states = A \| B, roles = X \| Y, field = "a.b")` | a capability allowed in these states for these roles; `roles` defaults to all; `field` is what it mutates | – |
 //! | `phase_field = "a.b"` | where the phase lives, relative to the object that carries action rules | – |
-//! | `schema` | implement `schemars::JsonSchema` with the enum values and the CEL transition rule | off |
+//! | `schema` | implement `schemars::JsonSchema` with the enum values and the CEL transition rule; needs the crate's `schema` feature (on by default) | off |
 //! | `crate = "path"` | the path to this crate, when it is renamed | `::lifecycle_model` |
 //!
 //! Each `#[lifecycle(...)]` takes any number of items: prefer a few attributes with
@@ -41,7 +41,9 @@
 //! - `trait PhaseEvents<T, S, R>`: the event methods on [`Typed<T, S, R>`](crate::Typed)
 //!   for every object `T: HasPhase<Phase>`. Each takes `self`, writes the phase, and
 //!   returns the handle of the new state.
-//! - `enum PhaseEvent`, `enum PhaseAction`: events and actions as values.
+//! - `enum PhaseEvent`, `enum PhaseAction`: events and actions as values. Each implements
+//!   [`Named`](crate::Named), and displays as its declared name and parses from it
+//!   (`"pause".parse::<PhaseEvent>()`), the error listing the names there are.
 //! - `enum PhaseTyped<T>`: one typed handle per state (and role), from
 //!   `PhaseTyped::from_object`.
 //! - `impl Lifecycle for Phase`, and `Phase::MERMAID` / `Phase::DOT`, whose rustdoc shows
@@ -54,7 +56,14 @@
 //! second occurrence); states unreachable from an initial state; non-terminal dead ends;
 //! terminal states with outgoing events; events that only loop; roles no action gates
 //! by; actions allowed everywhere; actions with a `field` but no `phase_field` or no
-//! role predicates; malformed paths; data-carrying variants and generics.
+//! role predicates; malformed paths; data-carrying variants and generics; event names
+//! that `Typed` handles already have as methods (`update`, `get`, `state`, `role`,
+//! `into_inner`, `try_new`, `clone`, `deref`, `into`, ...), since a call could reach the
+//! wrong one.
+//!
+//! With any mistake, the derive still generates every item listed above, with bodies
+//! that never run, so the compiler reports the mistakes and nothing that follows from
+//! them.
 //!
 //! # Examples
 //!

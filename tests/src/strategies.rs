@@ -78,19 +78,22 @@ pub fn machine() -> impl Strategy<Value = Machine> {
                     machine.roles = roles
                         .into_iter()
                         .enumerate()
-                        .map(|(i, has_cel)| RoleSpec {
-                            name: format!("R{i}"),
-                            cel: has_cel.then(|| format!("self.kind == 'r{i}'")),
+                        .map(|(i, has_cel)| {
+                            RoleSpec::new(
+                                format!("R{i}"),
+                                has_cel.then(|| format!("self.kind == 'r{i}'")),
+                            )
                         })
                         .collect();
                     machine.actions = actions
                         .into_iter()
                         .enumerate()
-                        .map(|(i, (states, roles, field))| ActionSpec {
-                            name: format!("a{i}"),
-                            states,
-                            roles,
-                            field: field.map(str::to_owned),
+                        .map(|(i, (states, roles, field))| {
+                            let action = ActionSpec::new(format!("a{i}"), states, roles);
+                            match field {
+                                Some(field) => action.with_field(field),
+                                None => action,
+                            }
                         })
                         .collect();
                     machine.phase_field = phase_field.map(str::to_owned);

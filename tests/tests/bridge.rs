@@ -50,8 +50,8 @@ fn try_new_mismatch_hands_the_object_back() {
         err.to_string(),
         "expected a `DoorState` object in Opened, found Locked"
     );
-    assert_eq!(err.object(), &original);
-    assert_eq!(err.into_object(), original);
+    assert_eq!(err.get(), &original);
+    assert_eq!(err.into_inner(), original);
 
     let original = release(Some(ReleasePhase::Draft), Some(Channel::Stable));
     let err =
@@ -62,14 +62,14 @@ fn try_new_mismatch_hands_the_object_back() {
         err.to_string(),
         "expected a `ReleasePhase` object in built / Canary, found draft / Stable"
     );
-    assert_eq!(err.into_object(), original);
+    assert_eq!(err.into_inner(), original);
 
     // Right phase, wrong role.
     let original = release(Some(ReleasePhase::Built), Some(Channel::Stable));
     let err =
         Typed::<Release, release::Built, channel::Canary>::try_new(original.clone()).unwrap_err();
     assert_eq!(err.found(), "built / Stable");
-    assert_eq!(err.into_object(), original);
+    assert_eq!(err.into_inner(), original);
 
     let original = release(Some(ReleasePhase::Archived), None);
     let err = Typed::<Release, release::Archived, channel::Stable>::try_new(original.clone())
@@ -78,13 +78,13 @@ fn try_new_mismatch_hands_the_object_back() {
         err.to_string(),
         "expected a `ReleasePhase` object in archived-for-good / Stable, found archived-for-good / no role"
     );
-    assert_eq!(err.into_object(), original);
+    assert_eq!(err.into_inner(), original);
 
     let original = release(None, Some(Channel::Canary));
     let err =
         Typed::<Release, release::Draft, channel::Canary>::try_new(original.clone()).unwrap_err();
     assert_eq!(err.found(), "no phase / Canary");
-    assert_eq!(err.into_object(), original);
+    assert_eq!(err.into_inner(), original);
 }
 
 /// The state and role a bridge variant stands for, matched exhaustively: a new state or
@@ -163,8 +163,8 @@ fn from_object_without_phase_or_role_is_a_mismatch() {
     ] {
         let err = mismatch(ReleasePhaseTyped::from_object(object.clone()));
         assert_eq!(err.expected(), "a declared state and role");
-        assert_eq!(err.object(), &object);
-        assert_eq!(err.into_object(), object);
+        assert_eq!(err.get(), &object);
+        assert_eq!(err.into_inner(), object);
     }
     let err = mismatch(ReleasePhaseTyped::from_object(release(None, None)));
     assert_eq!(

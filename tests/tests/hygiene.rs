@@ -183,7 +183,7 @@ fn generated_api_works_under_shadowing() {
             .is_err()
     );
     assert_eq!(AccountState::EVENTS.len(), 4);
-    assert_eq!(AccountState::event_name(AccountStateEvent::Close), "close");
+    assert_eq!(AccountStateEvent::Close.to_string(), "close");
     assert!(AccountState::MERMAID.contains("Suspended --> Closed: close"));
     assert_eq!(AccountState::machine().actions.len(), 2);
 
@@ -208,7 +208,7 @@ fn generated_api_works_under_shadowing() {
     };
     match AccountStateTyped::from_object(object) {
         ::core::result::Result::Ok(_) => panic!("an object without a phase has no typed state"),
-        ::core::result::Result::Err(mismatch) => assert_eq!(mismatch.into_object().plan, 2),
+        ::core::result::Result::Err(mismatch) => assert_eq!(mismatch.into_inner().plan, 2),
     }
     match AccountStateTyped::from_object(Account {
         phase: ::core::option::Option::Some(AccountState::Suspended),

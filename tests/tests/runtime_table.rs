@@ -1,7 +1,7 @@
 //! The runtime twin of both shared machines, checked against tables written out by hand
 //! from the declarations in `tests/src/lib.rs`.
 
-use lifecycle_model::{Lifecycle, LifecycleError, NoRole, Role};
+use lifecycle_model::{Lifecycle, LifecycleError, Named, NoRole, Role};
 use lifecycle_tests::{
     Channel, DoorState, DoorStateAction, DoorStateEvent, ReleasePhase, ReleasePhaseAction,
     ReleasePhaseEvent,
@@ -123,7 +123,7 @@ fn release_allows_matches_the_table_for_every_triple() {
                 );
                 // A machine with a role axis never allows an action for no role.
                 assert!(!machine.allows(state.index(), None, action_index));
-                let by_name = state.check_action(role, ReleasePhase::action_name(action));
+                let by_name = state.check_action(role, action.name());
                 assert_eq!(by_name.is_ok(), expected, "check_action {state:?} {role:?}");
             }
         }
@@ -135,7 +135,7 @@ fn release_allows_matches_the_table_for_every_triple() {
 fn door_has_no_actions() {
     assert!(DoorState::ACTIONS.is_empty());
     assert!(DoorState::machine().actions.is_empty());
-    assert_eq!(DoorState::action_from_name("anything"), None);
+    assert_eq!("anything".parse::<DoorStateAction>().ok(), None);
     // The action enum is uninhabited: a match with no arms type-checks.
     let _exhaustive = |action: DoorStateAction| -> u8 { match action {} };
 }
@@ -261,8 +261,8 @@ fn on_and_fire_follow_the_events() {
         ),
     ];
     for &(event, name, from, to) in door_events {
-        assert_eq!(DoorState::event_name(event), name);
-        assert_eq!(DoorState::event_from_name(name), Some(event));
+        assert_eq!(event.to_string(), name);
+        assert_eq!(name.parse::<DoorStateEvent>().ok(), Some(event));
         for state in ALL_DOOR {
             let by_value = state.on(event);
             let by_name = state.fire(name);
@@ -297,8 +297,8 @@ fn on_and_fire_follow_the_events() {
         ),
     ];
     for &(event, name, from, to) in release_events {
-        assert_eq!(ReleasePhase::event_name(event), name);
-        assert_eq!(ReleasePhase::event_from_name(name), Some(event));
+        assert_eq!(event.to_string(), name);
+        assert_eq!(name.parse::<ReleasePhaseEvent>().ok(), Some(event));
         for state in ALL_RELEASE {
             let by_value = state.on(event);
             assert_eq!(by_value, state.fire(name), "{state:?} {name}");
@@ -308,7 +308,7 @@ fn on_and_fire_follow_the_events() {
             }
         }
     }
-    assert_eq!(ReleasePhase::event_from_name("Build"), None);
+    assert_eq!("Build".parse::<ReleasePhaseEvent>().ok(), None);
 }
 
 #[test]
@@ -374,13 +374,10 @@ fn check_action_by_name() {
         })
     );
     assert_eq!(
-        ReleasePhase::action_from_name("rollback"),
+        "rollback".parse::<ReleasePhaseAction>().ok(),
         Some(ReleasePhaseAction::Rollback)
     );
-    assert_eq!(
-        ReleasePhase::action_name(ReleasePhaseAction::Promote),
-        "promote"
-    );
+    assert_eq!(ReleasePhaseAction::Promote.name(), "promote");
     assert_eq!(
         Closed.check_action(NoRole, "paint"),
         Err(LifecycleError::UnknownAction {

@@ -19,6 +19,26 @@ trait Default {}
 trait Sized {}
 mod core {}
 mod std {}
+// Lowercase constants that generated parameters and locals would bind to, were they not
+// `__`-prefixed: a pattern named like a constant matches the constant.
+#[allow(non_upper_case_globals)]
+const from: u8 = 0;
+#[allow(non_upper_case_globals)]
+const to: u8 = 1;
+#[allow(non_upper_case_globals)]
+const event: u8 = 2;
+#[allow(non_upper_case_globals)]
+const role: u8 = 3;
+#[allow(non_upper_case_globals)]
+const object: u8 = 4;
+#[allow(non_upper_case_globals)]
+const action: u8 = 5;
+#[allow(non_upper_case_globals)]
+const name: u8 = 6;
+#[allow(non_upper_case_globals)]
+const state: u8 = 7;
+#[allow(non_upper_case_globals)]
+const f: u8 = 8;
 mod lifecycle_model_shadow {}
 
 #[derive(Lifecycle, ::core::clone::Clone, ::core::marker::Copy, Debug, PartialEq, Eq)]

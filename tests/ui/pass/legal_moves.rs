@@ -118,7 +118,7 @@ fn main() {
         .err()
         .unwrap();
     assert_eq!(err.found(), "Draft / no role");
-    assert_eq!(err.into_object(), wrong);
+    assert_eq!(err.into_inner(), wrong);
 
     assert!(ReleasePhase::Built.allows(Channel::Canary, ReleasePhaseAction::Promote));
     assert!(!ReleasePhase::Built.allows(Channel::Stable, ReleasePhaseAction::Promote));

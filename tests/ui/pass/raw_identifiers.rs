@@ -26,8 +26,8 @@ impl HasPhase<Pair> for Sock {
 
 fn main() {
     assert_eq!(Pair::Unmatched.fire("match"), Ok(Pair::Matched));
-    assert_eq!(Pair::event_name(PairEvent::Break), "break");
-    assert_eq!(Pair::action_name(PairAction::Type), "type");
+    assert_eq!(PairEvent::Break.to_string(), "break");
+    assert_eq!(PairAction::Type.to_string(), "type");
     assert!(Pair::Matched.allows(lifecycle_model::NoRole, PairAction::Type));
 
     let sock: Typed<Sock, r#mod::Unmatched> = Typed::try_new(Sock {

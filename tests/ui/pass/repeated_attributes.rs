@@ -24,7 +24,7 @@ fn main() {
             LightEvent::BurnOut
         ]
     );
-    assert_eq!(Light::event_name(LightEvent::SwitchOn), "switch_on");
+    assert_eq!(LightEvent::SwitchOn.to_string(), "switch_on");
     assert_eq!(Light::ACTIONS, &[LightAction::Dim]);
     assert_eq!(Light::INITIAL, &[Light::Off, Light::Broken]);
     assert!(Light::On.allows(lifecycle_model::NoRole, LightAction::Dim));

@@ -2,19 +2,7 @@
 //! beside serde's attribute pass (`serde_derive_internals`) and syn's parse of the same
 //! enum. See `BENCHMARKS.md` for what each figure does and does not compare.
 //!
-//! A proc-macro crate exports no items, so the pipeline's modules are compiled in here.
-
-#[path = "../src/attr.rs"]
-mod attr;
-#[path = "../src/ctxt.rs"]
-mod ctxt;
-#[path = "../src/expand.rs"]
-mod expand;
-#[allow(dead_code, unreachable_pub)]
-#[path = "../../lifecycle-model/src/machine.rs"]
-mod machine;
-#[path = "../src/model.rs"]
-mod model;
+//! The expansion is `lifecycle_codegen::derive`, the function the proc-macro calls.
 
 use std::hint::black_box;
 
@@ -109,7 +97,7 @@ fn bench_expand(c: &mut Criterion) {
     for states in SIZES {
         let tokens = machine_tokens(states);
         let input: DeriveInput = syn::parse2(tokens.clone()).expect("the benchmark enum parses");
-        let output = expand::derive(&input);
+        let output = lifecycle_codegen::derive(&input);
         let text = output.to_string();
         assert!(
             !text.contains("compile_error"),
@@ -128,7 +116,7 @@ fn bench_expand(c: &mut Criterion) {
             group.sample_size(20);
         }
         group.bench_function("lifecycle", |b| {
-            b.iter(|| expand::derive(black_box(&input)))
+            b.iter(|| lifecycle_codegen::derive(black_box(&input)))
         });
         group.bench_function("serde_attribute_pass", |b| {
             b.iter(|| serde_attribute_pass(black_box(&input), &private))

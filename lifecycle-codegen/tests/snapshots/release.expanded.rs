@@ -106,74 +106,52 @@ pub mod release {
     )]
     pub trait CanRollback<R> {}
 }
-#[automatically_derived]
 impl ::lifecycle_model::__private::Sealed for release::Draft {}
 #[automatically_derived]
 impl ::lifecycle_model::__private::StateMarker for release::Draft {
     type Phase = ReleasePhase;
     const STATE: ReleasePhase = ReleasePhase::Draft;
 }
-#[automatically_derived]
 impl ::lifecycle_model::__private::Sealed for release::Built {}
 #[automatically_derived]
 impl ::lifecycle_model::__private::StateMarker for release::Built {
     type Phase = ReleasePhase;
     const STATE: ReleasePhase = ReleasePhase::Built;
 }
-#[automatically_derived]
 impl ::lifecycle_model::__private::Sealed for release::Shipped {}
 #[automatically_derived]
 impl ::lifecycle_model::__private::StateMarker for release::Shipped {
     type Phase = ReleasePhase;
     const STATE: ReleasePhase = ReleasePhase::Shipped;
 }
-#[automatically_derived]
 impl ::lifecycle_model::__private::Sealed for release::Halted {}
 #[automatically_derived]
 impl ::lifecycle_model::__private::StateMarker for release::Halted {
     type Phase = ReleasePhase;
     const STATE: ReleasePhase = ReleasePhase::Halted;
 }
-#[automatically_derived]
 impl ::lifecycle_model::__private::Sealed for release::Archived {}
 #[automatically_derived]
 impl ::lifecycle_model::__private::StateMarker for release::Archived {
     type Phase = ReleasePhase;
     const STATE: ReleasePhase = ReleasePhase::Archived;
 }
-#[automatically_derived]
 impl release::CanBuild for release::Draft {}
-#[automatically_derived]
 impl release::CanShip for release::Built {}
-#[automatically_derived]
 impl release::CanHalt for release::Built {}
-#[automatically_derived]
 impl release::CanHalt for release::Shipped {}
-#[automatically_derived]
 impl release::CanRetry for release::Halted {}
-#[automatically_derived]
 impl release::CanArchive for release::Shipped {}
-#[automatically_derived]
 impl release::CanArchive for release::Halted {}
-#[automatically_derived]
 impl release::CanPromote<channel::Canary> for release::Built {}
-#[automatically_derived]
 impl release::CanPromote<channel::Hotfix> for release::Built {}
-#[automatically_derived]
 impl release::CanPromote<channel::Canary> for release::Shipped {}
-#[automatically_derived]
 impl release::CanPromote<channel::Hotfix> for release::Shipped {}
-#[automatically_derived]
 impl release::CanRollback<channel::Canary> for release::Shipped {}
-#[automatically_derived]
 impl release::CanRollback<channel::Stable> for release::Shipped {}
-#[automatically_derived]
 impl release::CanRollback<channel::Hotfix> for release::Shipped {}
-#[automatically_derived]
 impl release::CanRollback<channel::Canary> for release::Halted {}
-#[automatically_derived]
 impl release::CanRollback<channel::Stable> for release::Halted {}
-#[automatically_derived]
 impl release::CanRollback<channel::Hotfix> for release::Halted {}
 ///Role markers of [`ReleasePhase`]: one zero-sized type per role.
 #[allow(unreachable_pub)]
@@ -212,21 +190,18 @@ pub mod channel {
     )]
     pub struct Hotfix;
 }
-#[automatically_derived]
 impl ::lifecycle_model::__private::Sealed for channel::Canary {}
 #[automatically_derived]
 impl ::lifecycle_model::__private::RoleMarker for channel::Canary {
     type Role = Channel;
     const ROLE: Channel = Channel::Canary;
 }
-#[automatically_derived]
 impl ::lifecycle_model::__private::Sealed for channel::Stable {}
 #[automatically_derived]
 impl ::lifecycle_model::__private::RoleMarker for channel::Stable {
     type Role = Channel;
     const ROLE: Channel = Channel::Stable;
 }
-#[automatically_derived]
 impl ::lifecycle_model::__private::Sealed for channel::Hotfix {}
 #[automatically_derived]
 impl ::lifecycle_model::__private::RoleMarker for channel::Hotfix {
@@ -284,202 +259,10 @@ pub enum ReleasePhaseEvent {
     ::core::hash::Hash
 )]
 pub enum ReleasePhaseAction {
-    ///`promote` is allowed for Canary: in built, shipped; Stable: never; Hotfix: in built, shipped
+    ///`promote` is allowed for Canary: in built, shipped; Stable: never; Hotfix: in built, shipped.
     Promote,
-    ///`rollback` is allowed for Canary: in shipped, halted; Stable: in shipped, halted; Hotfix: in shipped, halted
+    ///`rollback` is allowed for Canary: in shipped, halted; Stable: in shipped, halted; Hotfix: in shipped, halted.
     Rollback,
-}
-#[automatically_derived]
-impl ::lifecycle_model::__private::Lifecycle for ReleasePhase {
-    type Role = Channel;
-    type Event = ReleasePhaseEvent;
-    type Action = ReleasePhaseAction;
-    const NAME: &'static ::core::primitive::str = "ReleasePhase";
-    const STATES: &'static [Self] = &[
-        ReleasePhase::Draft,
-        ReleasePhase::Built,
-        ReleasePhase::Shipped,
-        ReleasePhase::Halted,
-        ReleasePhase::Archived,
-    ];
-    const INITIAL: &'static [Self] = &[ReleasePhase::Draft];
-    const TERMINAL: &'static [Self] = &[ReleasePhase::Archived];
-    const EVENTS: &'static [ReleasePhaseEvent] = &[
-        ReleasePhaseEvent::Build,
-        ReleasePhaseEvent::Ship,
-        ReleasePhaseEvent::Halt,
-        ReleasePhaseEvent::Retry,
-        ReleasePhaseEvent::Archive,
-    ];
-    const ACTIONS: &'static [ReleasePhaseAction] = &[
-        ReleasePhaseAction::Promote,
-        ReleasePhaseAction::Rollback,
-    ];
-    const MERMAID: &'static ::core::primitive::str = "stateDiagram-v2\n    state \"archived-for-good\" as s4\n    [*] --> draft\n    draft --> built: build\n    built --> shipped: ship\n    built --> halted: halt\n    shipped --> halted: halt\n    halted --> draft: retry\n    shipped --> s4: archive\n    halted --> s4: archive\n    s4 --> [*]\n";
-    const DOT: &'static ::core::primitive::str = "digraph ReleasePhase {\n    rankdir=LR;\n    node [shape=box, style=rounded];\n    __start [shape=point];\n    draft [label=\"draft\"];\n    built [label=\"built\"];\n    shipped [label=\"shipped\"];\n    halted [label=\"halted\"];\n    \"archived-for-good\" [label=\"archived-for-good\", peripheries=2];\n    __start -> draft;\n    draft -> built [label=\"build\"];\n    built -> shipped [label=\"ship\"];\n    built -> halted [label=\"halt\"];\n    shipped -> halted [label=\"halt\"];\n    halted -> draft [label=\"retry\"];\n    shipped -> \"archived-for-good\" [label=\"archive\"];\n    halted -> \"archived-for-good\" [label=\"archive\"];\n}\n";
-    #[inline]
-    fn index(self) -> ::core::primitive::usize {
-        match self {
-            ReleasePhase::Draft => 0usize,
-            ReleasePhase::Built => 1usize,
-            ReleasePhase::Shipped => 2usize,
-            ReleasePhase::Halted => 3usize,
-            ReleasePhase::Archived => 4usize,
-        }
-    }
-    #[inline]
-    fn name(self) -> &'static ::core::primitive::str {
-        match self {
-            ReleasePhase::Draft => "draft",
-            ReleasePhase::Built => "built",
-            ReleasePhase::Shipped => "shipped",
-            ReleasePhase::Halted => "halted",
-            ReleasePhase::Archived => "archived-for-good",
-        }
-    }
-    #[inline]
-    fn can_transition(from: Self, to: Self) -> ::core::primitive::bool {
-        from == to
-            || ::core::matches!(
-                (from, to), (ReleasePhase::Draft, ReleasePhase::Built) |
-                (ReleasePhase::Built, ReleasePhase::Shipped) | (ReleasePhase::Built,
-                ReleasePhase::Halted) | (ReleasePhase::Shipped, ReleasePhase::Halted) |
-                (ReleasePhase::Shipped, ReleasePhase::Archived) | (ReleasePhase::Halted,
-                ReleasePhase::Draft) | (ReleasePhase::Halted, ReleasePhase::Archived)
-            )
-    }
-    #[inline]
-    fn on(
-        self,
-        event: ReleasePhaseEvent,
-    ) -> ::core::result::Result<Self, ::lifecycle_model::__private::LifecycleError> {
-        match (event, self) {
-            (ReleasePhaseEvent::Build, ReleasePhase::Draft) => {
-                ::core::result::Result::Ok(ReleasePhase::Built)
-            }
-            (ReleasePhaseEvent::Build, __state) => {
-                ::core::result::Result::Err(
-                    ::lifecycle_model::__private::event_not_allowed::<
-                        ReleasePhase,
-                    >(__state, "build", &[ReleasePhase::Draft]),
-                )
-            }
-            (ReleasePhaseEvent::Ship, ReleasePhase::Built) => {
-                ::core::result::Result::Ok(ReleasePhase::Shipped)
-            }
-            (ReleasePhaseEvent::Ship, __state) => {
-                ::core::result::Result::Err(
-                    ::lifecycle_model::__private::event_not_allowed::<
-                        ReleasePhase,
-                    >(__state, "ship", &[ReleasePhase::Built]),
-                )
-            }
-            (ReleasePhaseEvent::Halt, ReleasePhase::Built | ReleasePhase::Shipped) => {
-                ::core::result::Result::Ok(ReleasePhase::Halted)
-            }
-            (ReleasePhaseEvent::Halt, __state) => {
-                ::core::result::Result::Err(
-                    ::lifecycle_model::__private::event_not_allowed::<
-                        ReleasePhase,
-                    >(__state, "halt", &[ReleasePhase::Built, ReleasePhase::Shipped]),
-                )
-            }
-            (ReleasePhaseEvent::Retry, ReleasePhase::Halted) => {
-                ::core::result::Result::Ok(ReleasePhase::Draft)
-            }
-            (ReleasePhaseEvent::Retry, __state) => {
-                ::core::result::Result::Err(
-                    ::lifecycle_model::__private::event_not_allowed::<
-                        ReleasePhase,
-                    >(__state, "retry", &[ReleasePhase::Halted]),
-                )
-            }
-            (
-                ReleasePhaseEvent::Archive,
-                ReleasePhase::Shipped | ReleasePhase::Halted,
-            ) => ::core::result::Result::Ok(ReleasePhase::Archived),
-            (ReleasePhaseEvent::Archive, __state) => {
-                ::core::result::Result::Err(
-                    ::lifecycle_model::__private::event_not_allowed::<
-                        ReleasePhase,
-                    >(__state, "archive", &[ReleasePhase::Shipped, ReleasePhase::Halted]),
-                )
-            }
-        }
-    }
-    #[inline]
-    fn event_name(event: ReleasePhaseEvent) -> &'static ::core::primitive::str {
-        match event {
-            ReleasePhaseEvent::Build => "build",
-            ReleasePhaseEvent::Ship => "ship",
-            ReleasePhaseEvent::Halt => "halt",
-            ReleasePhaseEvent::Retry => "retry",
-            ReleasePhaseEvent::Archive => "archive",
-        }
-    }
-    #[inline]
-    fn allows(
-        self,
-        role: Channel,
-        action: ReleasePhaseAction,
-    ) -> ::core::primitive::bool {
-        let _ = role;
-        match action {
-            ReleasePhaseAction::Promote => {
-                ::core::matches!(self, ReleasePhase::Built | ReleasePhase::Shipped)
-                    && ::core::matches!(role, Channel::Canary | Channel::Hotfix)
-            }
-            ReleasePhaseAction::Rollback => {
-                ::core::matches!(self, ReleasePhase::Shipped | ReleasePhase::Halted)
-                    && ::core::matches!(
-                        role, Channel::Canary | Channel::Stable | Channel::Hotfix
-                    )
-            }
-        }
-    }
-    #[inline]
-    fn action_name(action: ReleasePhaseAction) -> &'static ::core::primitive::str {
-        match action {
-            ReleasePhaseAction::Promote => "promote",
-            ReleasePhaseAction::Rollback => "rollback",
-        }
-    }
-    fn machine() -> ::lifecycle_model::__private::Machine {
-        ::lifecycle_model::__private::machine(
-            "ReleasePhase",
-            &["draft", "built", "shipped", "halted", "archived-for-good"],
-            &[0usize],
-            &[4usize],
-            ::core::option::Option::Some(0usize),
-            &[
-                ("build", &[0usize], 1usize),
-                ("ship", &[1usize], 2usize),
-                ("halt", &[1usize, 2usize], 3usize),
-                ("retry", &[3usize], 0usize),
-                ("archive", &[2usize, 3usize], 4usize),
-            ],
-            &[
-                ("Canary", ::core::option::Option::Some("self.channel == 'canary'")),
-                ("Stable", ::core::option::Option::Some("self.channel == 'stable'")),
-                ("Hotfix", ::core::option::Option::Some("self.channel == 'hotfix'")),
-            ],
-            &[
-                (
-                    "promote",
-                    &[1usize, 2usize],
-                    &[0usize, 2usize],
-                    ::core::option::Option::Some("traffic"),
-                ),
-                (
-                    "rollback",
-                    &[2usize, 3usize],
-                    &[0usize, 1usize, 2usize],
-                    ::core::option::Option::None,
-                ),
-            ],
-            ::core::option::Option::Some("status.phase"),
-        )
-    }
 }
 ///The events of [`ReleasePhase`] as methods on `Typed` handles: each compiles only in the states it fires from.
 pub trait ReleasePhaseEvents<T, S, R>: ::core::marker::Sized {
@@ -640,174 +423,113 @@ impl<T: ::lifecycle_model::__private::HasPhase<ReleasePhase>> ReleasePhaseTyped<
     /// Reads the object's phase and role and wraps it in the matching typed handle.
     /// An object without a phase or role is handed back in the error.
     pub fn from_object(
-        object: T,
+        __object: T,
     ) -> ::core::result::Result<Self, ::lifecycle_model::__private::Mismatch<T>> {
         let __phase = <T as ::lifecycle_model::__private::HasPhase<
             ReleasePhase,
-        >>::phase(&object);
+        >>::phase(&__object);
         let __role = <T as ::lifecycle_model::__private::HasPhase<
             ReleasePhase,
-        >>::role(&object);
-        match (__phase, __role) {
-            (
-                ::core::option::Option::Some(ReleasePhase::Draft),
-                ::core::option::Option::Some(Channel::Canary),
-            ) => {
-                ::core::result::Result::Ok(
+        >>::role(&__object);
+        let (
+            ::core::option::Option::Some(__phase),
+            ::core::option::Option::Some(__role),
+        ) = (__phase, __role) else {
+            return ::core::result::Result::Err(
+                ::lifecycle_model::__private::mismatch::<
+                    ReleasePhase,
+                    T,
+                >(__object, "a declared state and role"),
+            );
+        };
+        ::core::result::Result::Ok(
+            match (__phase, __role) {
+                (ReleasePhase::Draft, Channel::Canary) => {
                     Self::DraftCanary(
-                        ::lifecycle_model::__private::typed_unchecked(object),
-                    ),
-                )
-            }
-            (
-                ::core::option::Option::Some(ReleasePhase::Draft),
-                ::core::option::Option::Some(Channel::Stable),
-            ) => {
-                ::core::result::Result::Ok(
+                        ::lifecycle_model::__private::typed_unchecked(__object),
+                    )
+                }
+                (ReleasePhase::Draft, Channel::Stable) => {
                     Self::DraftStable(
-                        ::lifecycle_model::__private::typed_unchecked(object),
-                    ),
-                )
-            }
-            (
-                ::core::option::Option::Some(ReleasePhase::Draft),
-                ::core::option::Option::Some(Channel::Hotfix),
-            ) => {
-                ::core::result::Result::Ok(
+                        ::lifecycle_model::__private::typed_unchecked(__object),
+                    )
+                }
+                (ReleasePhase::Draft, Channel::Hotfix) => {
                     Self::DraftHotfix(
-                        ::lifecycle_model::__private::typed_unchecked(object),
-                    ),
-                )
-            }
-            (
-                ::core::option::Option::Some(ReleasePhase::Built),
-                ::core::option::Option::Some(Channel::Canary),
-            ) => {
-                ::core::result::Result::Ok(
+                        ::lifecycle_model::__private::typed_unchecked(__object),
+                    )
+                }
+                (ReleasePhase::Built, Channel::Canary) => {
                     Self::BuiltCanary(
-                        ::lifecycle_model::__private::typed_unchecked(object),
-                    ),
-                )
-            }
-            (
-                ::core::option::Option::Some(ReleasePhase::Built),
-                ::core::option::Option::Some(Channel::Stable),
-            ) => {
-                ::core::result::Result::Ok(
+                        ::lifecycle_model::__private::typed_unchecked(__object),
+                    )
+                }
+                (ReleasePhase::Built, Channel::Stable) => {
                     Self::BuiltStable(
-                        ::lifecycle_model::__private::typed_unchecked(object),
-                    ),
-                )
-            }
-            (
-                ::core::option::Option::Some(ReleasePhase::Built),
-                ::core::option::Option::Some(Channel::Hotfix),
-            ) => {
-                ::core::result::Result::Ok(
+                        ::lifecycle_model::__private::typed_unchecked(__object),
+                    )
+                }
+                (ReleasePhase::Built, Channel::Hotfix) => {
                     Self::BuiltHotfix(
-                        ::lifecycle_model::__private::typed_unchecked(object),
-                    ),
-                )
-            }
-            (
-                ::core::option::Option::Some(ReleasePhase::Shipped),
-                ::core::option::Option::Some(Channel::Canary),
-            ) => {
-                ::core::result::Result::Ok(
+                        ::lifecycle_model::__private::typed_unchecked(__object),
+                    )
+                }
+                (ReleasePhase::Shipped, Channel::Canary) => {
                     Self::ShippedCanary(
-                        ::lifecycle_model::__private::typed_unchecked(object),
-                    ),
-                )
-            }
-            (
-                ::core::option::Option::Some(ReleasePhase::Shipped),
-                ::core::option::Option::Some(Channel::Stable),
-            ) => {
-                ::core::result::Result::Ok(
+                        ::lifecycle_model::__private::typed_unchecked(__object),
+                    )
+                }
+                (ReleasePhase::Shipped, Channel::Stable) => {
                     Self::ShippedStable(
-                        ::lifecycle_model::__private::typed_unchecked(object),
-                    ),
-                )
-            }
-            (
-                ::core::option::Option::Some(ReleasePhase::Shipped),
-                ::core::option::Option::Some(Channel::Hotfix),
-            ) => {
-                ::core::result::Result::Ok(
+                        ::lifecycle_model::__private::typed_unchecked(__object),
+                    )
+                }
+                (ReleasePhase::Shipped, Channel::Hotfix) => {
                     Self::ShippedHotfix(
-                        ::lifecycle_model::__private::typed_unchecked(object),
-                    ),
-                )
-            }
-            (
-                ::core::option::Option::Some(ReleasePhase::Halted),
-                ::core::option::Option::Some(Channel::Canary),
-            ) => {
-                ::core::result::Result::Ok(
+                        ::lifecycle_model::__private::typed_unchecked(__object),
+                    )
+                }
+                (ReleasePhase::Halted, Channel::Canary) => {
                     Self::HaltedCanary(
-                        ::lifecycle_model::__private::typed_unchecked(object),
-                    ),
-                )
-            }
-            (
-                ::core::option::Option::Some(ReleasePhase::Halted),
-                ::core::option::Option::Some(Channel::Stable),
-            ) => {
-                ::core::result::Result::Ok(
+                        ::lifecycle_model::__private::typed_unchecked(__object),
+                    )
+                }
+                (ReleasePhase::Halted, Channel::Stable) => {
                     Self::HaltedStable(
-                        ::lifecycle_model::__private::typed_unchecked(object),
-                    ),
-                )
-            }
-            (
-                ::core::option::Option::Some(ReleasePhase::Halted),
-                ::core::option::Option::Some(Channel::Hotfix),
-            ) => {
-                ::core::result::Result::Ok(
+                        ::lifecycle_model::__private::typed_unchecked(__object),
+                    )
+                }
+                (ReleasePhase::Halted, Channel::Hotfix) => {
                     Self::HaltedHotfix(
-                        ::lifecycle_model::__private::typed_unchecked(object),
-                    ),
-                )
-            }
-            (
-                ::core::option::Option::Some(ReleasePhase::Archived),
-                ::core::option::Option::Some(Channel::Canary),
-            ) => {
-                ::core::result::Result::Ok(
+                        ::lifecycle_model::__private::typed_unchecked(__object),
+                    )
+                }
+                (ReleasePhase::Archived, Channel::Canary) => {
                     Self::ArchivedCanary(
-                        ::lifecycle_model::__private::typed_unchecked(object),
-                    ),
-                )
-            }
-            (
-                ::core::option::Option::Some(ReleasePhase::Archived),
-                ::core::option::Option::Some(Channel::Stable),
-            ) => {
-                ::core::result::Result::Ok(
+                        ::lifecycle_model::__private::typed_unchecked(__object),
+                    )
+                }
+                (ReleasePhase::Archived, Channel::Stable) => {
                     Self::ArchivedStable(
-                        ::lifecycle_model::__private::typed_unchecked(object),
-                    ),
-                )
-            }
-            (
-                ::core::option::Option::Some(ReleasePhase::Archived),
-                ::core::option::Option::Some(Channel::Hotfix),
-            ) => {
-                ::core::result::Result::Ok(
+                        ::lifecycle_model::__private::typed_unchecked(__object),
+                    )
+                }
+                (ReleasePhase::Archived, Channel::Hotfix) => {
                     Self::ArchivedHotfix(
-                        ::lifecycle_model::__private::typed_unchecked(object),
-                    ),
-                )
-            }
-            _ => {
-                ::core::result::Result::Err(
-                    ::lifecycle_model::__private::mismatch::<
-                        ReleasePhase,
-                        T,
-                    >(object, "a declared state and role"),
-                )
-            }
-        }
+                        ::lifecycle_model::__private::typed_unchecked(__object),
+                    )
+                }
+                #[allow(unreachable_patterns)]
+                _ => {
+                    return ::core::result::Result::Err(
+                        ::lifecycle_model::__private::mismatch::<
+                            ReleasePhase,
+                            T,
+                        >(__object, "a declared state and role"),
+                    );
+                }
+            },
+        )
     }
     /// The object, given back.
     pub fn into_inner(self) -> T {
@@ -880,6 +602,269 @@ impl<T: ::lifecycle_model::__private::HasPhase<ReleasePhase>> ReleasePhaseTyped<
         }
     }
 }
+const _: () = {
+    const __TABLE: ::lifecycle_model::__private::MachineTable = ::lifecycle_model::__private::MachineTable {
+        name: "ReleasePhase",
+        states: &["draft", "built", "shipped", "halted", "archived-for-good"],
+        initial: &[0usize],
+        terminal: &[4usize],
+        default_state: ::core::option::Option::Some(0usize),
+        events: &[
+            ::lifecycle_model::__private::EventRow {
+                name: "build",
+                from: &[0usize],
+                to: 1usize,
+            },
+            ::lifecycle_model::__private::EventRow {
+                name: "ship",
+                from: &[1usize],
+                to: 2usize,
+            },
+            ::lifecycle_model::__private::EventRow {
+                name: "halt",
+                from: &[1usize, 2usize],
+                to: 3usize,
+            },
+            ::lifecycle_model::__private::EventRow {
+                name: "retry",
+                from: &[3usize],
+                to: 0usize,
+            },
+            ::lifecycle_model::__private::EventRow {
+                name: "archive",
+                from: &[2usize, 3usize],
+                to: 4usize,
+            },
+        ],
+        roles: &[
+            ::lifecycle_model::__private::RoleRow {
+                name: "Canary",
+                cel: ::core::option::Option::Some("self.channel == 'canary'"),
+            },
+            ::lifecycle_model::__private::RoleRow {
+                name: "Stable",
+                cel: ::core::option::Option::Some("self.channel == 'stable'"),
+            },
+            ::lifecycle_model::__private::RoleRow {
+                name: "Hotfix",
+                cel: ::core::option::Option::Some("self.channel == 'hotfix'"),
+            },
+        ],
+        actions: &[
+            ::lifecycle_model::__private::ActionRow {
+                name: "promote",
+                states: &[1usize, 2usize],
+                roles: &[0usize, 2usize],
+                field: ::core::option::Option::Some("traffic"),
+            },
+            ::lifecycle_model::__private::ActionRow {
+                name: "rollback",
+                states: &[2usize, 3usize],
+                roles: &[0usize, 1usize, 2usize],
+                field: ::core::option::Option::None,
+            },
+        ],
+        phase_field: ::core::option::Option::Some("status.phase"),
+    };
+    #[automatically_derived]
+    impl ::lifecycle_model::__private::Lifecycle for ReleasePhase {
+        type Role = Channel;
+        type Event = ReleasePhaseEvent;
+        type Action = ReleasePhaseAction;
+        const NAME: &'static ::core::primitive::str = "ReleasePhase";
+        const STATES: &'static [Self] = &[
+            ReleasePhase::Draft,
+            ReleasePhase::Built,
+            ReleasePhase::Shipped,
+            ReleasePhase::Halted,
+            ReleasePhase::Archived,
+        ];
+        const INITIAL: &'static [Self] = &[ReleasePhase::Draft];
+        const TERMINAL: &'static [Self] = &[ReleasePhase::Archived];
+        const EVENTS: &'static [ReleasePhaseEvent] = &[
+            ReleasePhaseEvent::Build,
+            ReleasePhaseEvent::Ship,
+            ReleasePhaseEvent::Halt,
+            ReleasePhaseEvent::Retry,
+            ReleasePhaseEvent::Archive,
+        ];
+        const ACTIONS: &'static [ReleasePhaseAction] = &[
+            ReleasePhaseAction::Promote,
+            ReleasePhaseAction::Rollback,
+        ];
+        const MERMAID: &'static ::core::primitive::str = ReleasePhase::MERMAID;
+        const DOT: &'static ::core::primitive::str = ReleasePhase::DOT;
+        #[inline]
+        fn index(self) -> ::core::primitive::usize {
+            match self {
+                ReleasePhase::Draft => 0usize,
+                ReleasePhase::Built => 1usize,
+                ReleasePhase::Shipped => 2usize,
+                ReleasePhase::Halted => 3usize,
+                ReleasePhase::Archived => 4usize,
+            }
+        }
+        #[inline]
+        fn name(self) -> &'static ::core::primitive::str {
+            __TABLE.states[::lifecycle_model::__private::Lifecycle::index(self)]
+        }
+        #[inline]
+        fn can_transition(__from: Self, __to: Self) -> ::core::primitive::bool {
+            __from == __to
+                || ::core::matches!(
+                    (__from, __to), (ReleasePhase::Draft, ReleasePhase::Built) |
+                    (ReleasePhase::Built, ReleasePhase::Shipped) | (ReleasePhase::Built,
+                    ReleasePhase::Halted) | (ReleasePhase::Shipped, ReleasePhase::Halted)
+                    | (ReleasePhase::Shipped, ReleasePhase::Archived) |
+                    (ReleasePhase::Halted, ReleasePhase::Draft) | (ReleasePhase::Halted,
+                    ReleasePhase::Archived)
+                )
+        }
+        #[inline]
+        fn on(
+            self,
+            __event: ReleasePhaseEvent,
+        ) -> ::core::result::Result<Self, ::lifecycle_model::__private::LifecycleError> {
+            match (__event, self) {
+                (ReleasePhaseEvent::Build, ReleasePhase::Draft) => {
+                    ::core::result::Result::Ok(ReleasePhase::Built)
+                }
+                (ReleasePhaseEvent::Build, __state) => {
+                    ::core::result::Result::Err(
+                        ::lifecycle_model::__private::event_not_allowed::<
+                            ReleasePhase,
+                        >(__state, ReleasePhaseEvent::Build, &[ReleasePhase::Draft]),
+                    )
+                }
+                (ReleasePhaseEvent::Ship, ReleasePhase::Built) => {
+                    ::core::result::Result::Ok(ReleasePhase::Shipped)
+                }
+                (ReleasePhaseEvent::Ship, __state) => {
+                    ::core::result::Result::Err(
+                        ::lifecycle_model::__private::event_not_allowed::<
+                            ReleasePhase,
+                        >(__state, ReleasePhaseEvent::Ship, &[ReleasePhase::Built]),
+                    )
+                }
+                (
+                    ReleasePhaseEvent::Halt,
+                    ReleasePhase::Built | ReleasePhase::Shipped,
+                ) => ::core::result::Result::Ok(ReleasePhase::Halted),
+                (ReleasePhaseEvent::Halt, __state) => {
+                    ::core::result::Result::Err(
+                        ::lifecycle_model::__private::event_not_allowed::<
+                            ReleasePhase,
+                        >(
+                            __state,
+                            ReleasePhaseEvent::Halt,
+                            &[ReleasePhase::Built, ReleasePhase::Shipped],
+                        ),
+                    )
+                }
+                (ReleasePhaseEvent::Retry, ReleasePhase::Halted) => {
+                    ::core::result::Result::Ok(ReleasePhase::Draft)
+                }
+                (ReleasePhaseEvent::Retry, __state) => {
+                    ::core::result::Result::Err(
+                        ::lifecycle_model::__private::event_not_allowed::<
+                            ReleasePhase,
+                        >(__state, ReleasePhaseEvent::Retry, &[ReleasePhase::Halted]),
+                    )
+                }
+                (
+                    ReleasePhaseEvent::Archive,
+                    ReleasePhase::Shipped | ReleasePhase::Halted,
+                ) => ::core::result::Result::Ok(ReleasePhase::Archived),
+                (ReleasePhaseEvent::Archive, __state) => {
+                    ::core::result::Result::Err(
+                        ::lifecycle_model::__private::event_not_allowed::<
+                            ReleasePhase,
+                        >(
+                            __state,
+                            ReleasePhaseEvent::Archive,
+                            &[ReleasePhase::Shipped, ReleasePhase::Halted],
+                        ),
+                    )
+                }
+            }
+        }
+        #[inline]
+        fn allows(
+            self,
+            __role: Channel,
+            __action: ReleasePhaseAction,
+        ) -> ::core::primitive::bool {
+            let _ = __role;
+            match __action {
+                ReleasePhaseAction::Promote => {
+                    ::core::matches!(self, ReleasePhase::Built | ReleasePhase::Shipped)
+                        && ::core::matches!(__role, Channel::Canary | Channel::Hotfix)
+                }
+                ReleasePhaseAction::Rollback => {
+                    ::core::matches!(self, ReleasePhase::Shipped | ReleasePhase::Halted)
+                        && ::core::matches!(
+                            __role, Channel::Canary | Channel::Stable | Channel::Hotfix
+                        )
+                }
+            }
+        }
+        fn machine() -> ::lifecycle_model::__private::Machine {
+            __TABLE.machine()
+        }
+    }
+    #[automatically_derived]
+    impl ::lifecycle_model::__private::Named for ReleasePhaseEvent {
+        #[inline]
+        fn name(self) -> &'static ::core::primitive::str {
+            __TABLE.events[self as ::core::primitive::usize].name
+        }
+    }
+    #[automatically_derived]
+    impl ::core::fmt::Display for ReleasePhaseEvent {
+        fn fmt(&self, __f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            __f.write_str(::lifecycle_model::__private::Named::name(*self))
+        }
+    }
+    #[automatically_derived]
+    impl ::core::str::FromStr for ReleasePhaseEvent {
+        type Err = ::lifecycle_model::__private::LifecycleError;
+        fn from_str(
+            __name: &::core::primitive::str,
+        ) -> ::core::result::Result<Self, Self::Err> {
+            __TABLE
+                .parse_event(
+                    __name,
+                    <ReleasePhase as ::lifecycle_model::__private::Lifecycle>::EVENTS,
+                )
+        }
+    }
+    #[automatically_derived]
+    impl ::lifecycle_model::__private::Named for ReleasePhaseAction {
+        #[inline]
+        fn name(self) -> &'static ::core::primitive::str {
+            __TABLE.actions[self as ::core::primitive::usize].name
+        }
+    }
+    #[automatically_derived]
+    impl ::core::fmt::Display for ReleasePhaseAction {
+        fn fmt(&self, __f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            __f.write_str(::lifecycle_model::__private::Named::name(*self))
+        }
+    }
+    #[automatically_derived]
+    impl ::core::str::FromStr for ReleasePhaseAction {
+        type Err = ::lifecycle_model::__private::LifecycleError;
+        fn from_str(
+            __name: &::core::primitive::str,
+        ) -> ::core::result::Result<Self, Self::Err> {
+            __TABLE
+                .parse_action(
+                    __name,
+                    <ReleasePhase as ::lifecycle_model::__private::Lifecycle>::ACTIONS,
+                )
+        }
+    }
+};
 #[automatically_derived]
 impl ReleasePhase {
     /**The lifecycle as a Mermaid state diagram:
@@ -898,44 +883,7 @@ stateDiagram-v2
     s4 --> [*]
 ```*/
     pub const MERMAID: &'static ::core::primitive::str = "stateDiagram-v2\n    state \"archived-for-good\" as s4\n    [*] --> draft\n    draft --> built: build\n    built --> shipped: ship\n    built --> halted: halt\n    shipped --> halted: halt\n    halted --> draft: retry\n    shipped --> s4: archive\n    halted --> s4: archive\n    s4 --> [*]\n";
-    /**The lifecycle as a Graphviz digraph:
-
-```dot
-digraph ReleasePhase {
-    rankdir=LR;
-    node [shape=box, style=rounded];
-    __start [shape=point];
-    draft [label="draft"];
-    built [label="built"];
-    shipped [label="shipped"];
-    halted [label="halted"];
-    "archived-for-good" [label="archived-for-good", peripheries=2];
-    __start -> draft;
-    draft -> built [label="build"];
-    built -> shipped [label="ship"];
-    built -> halted [label="halt"];
-    shipped -> halted [label="halt"];
-    halted -> draft [label="retry"];
-    shipped -> "archived-for-good" [label="archive"];
-    halted -> "archived-for-good" [label="archive"];
-}
-```*/
+    ///The lifecycle as a Graphviz digraph, the same graph as [`Self::MERMAID`].
     pub const DOT: &'static ::core::primitive::str = "digraph ReleasePhase {\n    rankdir=LR;\n    node [shape=box, style=rounded];\n    __start [shape=point];\n    draft [label=\"draft\"];\n    built [label=\"built\"];\n    shipped [label=\"shipped\"];\n    halted [label=\"halted\"];\n    \"archived-for-good\" [label=\"archived-for-good\", peripheries=2];\n    __start -> draft;\n    draft -> built [label=\"build\"];\n    built -> shipped [label=\"ship\"];\n    built -> halted [label=\"halt\"];\n    shipped -> halted [label=\"halt\"];\n    halted -> draft [label=\"retry\"];\n    shipped -> \"archived-for-good\" [label=\"archive\"];\n    halted -> \"archived-for-good\" [label=\"archive\"];\n}\n";
 }
-#[automatically_derived]
-impl ::lifecycle_model::__private::schemars::JsonSchema for ReleasePhase {
-    fn schema_name() -> ::lifecycle_model::__private::Cow<
-        'static,
-        ::core::primitive::str,
-    > {
-        ::lifecycle_model::__private::Cow::Borrowed("ReleasePhase")
-    }
-    fn inline_schema() -> ::core::primitive::bool {
-        true
-    }
-    fn json_schema(
-        _: &mut ::lifecycle_model::__private::schemars::SchemaGenerator,
-    ) -> ::lifecycle_model::__private::schemars::Schema {
-        ::lifecycle_model::__private::phase_schema::<Self>()
-    }
-}
+::lifecycle_model::__private::phase_json_schema!(ReleasePhase, "ReleasePhase");

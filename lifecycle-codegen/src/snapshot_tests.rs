@@ -1,6 +1,6 @@
 //! Expansion snapshot of a representative machine, and the errors of invalid inputs.
 //!
-//! Regenerate the snapshot with `UPDATE_SNAPSHOTS=1 cargo test -p lifecycle-derive --lib`.
+//! Regenerate the snapshot with `UPDATE_SNAPSHOTS=1 cargo test -p lifecycle-codegen --lib`.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
@@ -83,7 +83,7 @@ fn release_phase_expansion_matches_snapshot() {
         panic!(
             "the expansion of ReleasePhase differs from {} (first difference at line {}).\n\
              If the change is intended, regenerate it with:\n    \
-             UPDATE_SNAPSHOTS=1 cargo test -p lifecycle-derive --lib snapshot_tests\n\
+             UPDATE_SNAPSHOTS=1 cargo test -p lifecycle-codegen --lib snapshot_tests\n\
              and review the diff.\n\nactual line: {:?}\nsnapshot line: {:?}",
             path.display(),
             first_diff + 1,

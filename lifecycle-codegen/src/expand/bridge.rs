@@ -1,0 +1,151 @@
+//! The bridge: an enum with one typed handle per (state, role), built from an object read
+//! at run time, so a controller `match`es once and then acts on typed handles.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use syn::Ident;
+
+use super::{role_marker, state_marker, state_path, unreachable};
+use crate::model::Model;
+
+/// One variant of the bridge enum.
+struct Case {
+    variant: Ident,
+    /// The state's value, `Enum::Variant`.
+    state: TokenStream,
+    /// The handle's type parameters after `T`.
+    marker: TokenStream,
+    role_marker: TokenStream,
+    /// What the object's role must match.
+    role_pattern: TokenStream,
+    doc: String,
+}
+
+/// Every (state, role) pair, in declaration order.
+fn cases(model: &Model) -> Vec<Case> {
+    let krate = &model.krate;
+    let mut out = Vec::new();
+    for (s, state) in model.variants.iter().enumerate() {
+        let wire = &model.machine.states[s];
+        let base = |variant, role_marker, role_pattern, doc| Case {
+            variant,
+            state: state_path(model, s),
+            marker: state_marker(model, s),
+            role_marker,
+            role_pattern,
+            doc,
+        };
+        match &model.roles {
+            Some(axis) => {
+                for (r, name) in axis.names.iter().enumerate() {
+                    let ty = &axis.ty;
+                    let role = &model.machine.roles[r].name;
+                    out.push(base(
+                        format_ident!("{}{}", state, name),
+                        role_marker(axis, r),
+                        quote!(#ty::#name),
+                        format!("State `{wire}`, role `{role}`."),
+                    ));
+                }
+            }
+            None => out.push(base(
+                state.clone(),
+                quote!(#krate::__private::NoRole),
+                quote!(_),
+                format!("State `{wire}`."),
+            )),
+        }
+    }
+    out
+}
+
+pub(super) fn bridge(model: &Model) -> TokenStream {
+    let krate = &model.krate;
+    let ident = &model.ident;
+    let vis = &model.vis;
+    let enum_name = format_ident!("{}Typed", ident);
+    let cases = cases(model);
+    let mut variants: Vec<TokenStream> = cases
+        .iter()
+        .map(|c| {
+            let (variant, marker, role, doc) = (&c.variant, &c.marker, &c.role_marker, &c.doc);
+            quote!(#[doc = #doc] #variant(#krate::__private::Typed<T, #marker, #role>),)
+        })
+        .collect();
+    if cases.is_empty() {
+        // Only after the "no states" error: the enum still takes its `T`.
+        variants.push(quote! {
+            #[doc(hidden)]
+            __Never(::core::convert::Infallible, ::core::marker::PhantomData<T>),
+        });
+    }
+    let doc = format!(
+        "An object whose [`{ident}`] is known, as one typed handle per state and role: `match` it to act on each case."
+    );
+    let bodies = match model.stub {
+        true => [unreachable(), unreachable(), unreachable()],
+        false => bodies(model, &cases),
+    };
+    let [from_object, into_inner, state] = bodies;
+    quote! {
+        #[doc = #doc]
+        #[derive(::core::fmt::Debug)]
+        #vis enum #enum_name<T> {
+            #(#variants)*
+        }
+
+        #[automatically_derived]
+        impl<T: #krate::__private::HasPhase<#ident>> #enum_name<T> {
+            /// Reads the object's phase and role and wraps it in the matching typed handle.
+            /// An object without a phase or role is handed back in the error.
+            pub fn from_object(__object: T) -> ::core::result::Result<Self, #krate::__private::Mismatch<T>> {
+                #from_object
+            }
+
+            /// The object, given back.
+            pub fn into_inner(self) -> T {
+                #into_inner
+            }
+
+            /// The state of the object.
+            pub fn state(&self) -> #ident {
+                #state
+            }
+        }
+    }
+}
+
+/// The bodies of `from_object`, `into_inner` and `state`.
+fn bodies(model: &Model, cases: &[Case]) -> [TokenStream; 3] {
+    let krate = &model.krate;
+    let ident = &model.ident;
+    let variants: Vec<&Ident> = cases.iter().map(|c| &c.variant).collect();
+    let states = cases.iter().map(|c| &c.state);
+    let state_values = cases.iter().map(|c| &c.state);
+    let roles = cases.iter().map(|c| &c.role_pattern);
+    let expected = "a declared state and role";
+    let from_object = quote! {
+        let __phase = <T as #krate::__private::HasPhase<#ident>>::phase(&__object);
+        let __role = <T as #krate::__private::HasPhase<#ident>>::role(&__object);
+        let (::core::option::Option::Some(__phase), ::core::option::Option::Some(__role)) = (__phase, __role) else {
+            return ::core::result::Result::Err(#krate::__private::mismatch::<#ident, T>(__object, #expected));
+        };
+        ::core::result::Result::Ok(match (__phase, __role) {
+            #((#states, #roles) => Self::#variants(#krate::__private::typed_unchecked(__object)),)*
+            // Role enum variants no `role(...)` declares: reported at `roles = ...`.
+            #[allow(unreachable_patterns)]
+            _ => return ::core::result::Result::Err(#krate::__private::mismatch::<#ident, T>(__object, #expected)),
+        })
+    };
+    let into_inner = quote! {
+        match self {
+            #(Self::#variants(__typed) => #krate::__private::Typed::into_inner(__typed),)*
+        }
+    };
+    let state = quote! {
+        match self {
+            #(Self::#variants(_) => #state_values,)*
+        }
+    };
+    [from_object, into_inner, state]
+}

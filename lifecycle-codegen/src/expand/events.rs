@@ -1,0 +1,111 @@
+//! The extension trait that carries the event methods on `Typed` handles. Each method's
+//! bound is the event's gate trait, on the method itself, so an illegal call is E0277
+//! with the gate's text rather than "no method named ...".
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+
+use super::{gate_trait, names, role_type, state_path};
+use crate::model::{Model, Named};
+
+pub(super) fn events_trait(model: &Model) -> TokenStream {
+    let krate = &model.krate;
+    let ident = &model.ident;
+    let vis = &model.vis;
+    let role_ty = role_type(model);
+    let trait_name = format_ident!("{}Events", ident);
+    let trait_doc = format!(
+        "The events of [`{ident}`] as methods on `Typed` handles: each compiles only in the states it fires from."
+    );
+    let (decls, defs): (Vec<_>, Vec<_>) = model.events.iter().map(|e| method(model, e)).unzip();
+    quote! {
+        #[doc = #trait_doc]
+        #vis trait #trait_name<T, S, R>: ::core::marker::Sized {
+            #(#decls)*
+        }
+
+        #[automatically_derived]
+        impl<T, S, R> #trait_name<T, S, R> for #krate::__private::Typed<T, S, R>
+        where
+            T: #krate::__private::HasPhase<#ident>,
+            S: #krate::__private::StateMarker<Phase = #ident>,
+            R: #krate::__private::RoleMarker<Role = #role_ty>,
+        {
+            #(#defs)*
+        }
+    }
+}
+
+/// The declaration and the definition of one event method.
+fn method(model: &Model, event: &Named) -> (TokenStream, TokenStream) {
+    let krate = &model.krate;
+    let ident = &model.ident;
+    let name = &event.ident;
+    let Some(spec) = model.event_spec(event).filter(|_| !model.stub) else {
+        return stub_method(model, event);
+    };
+    let module = &model.module;
+    let gate = gate_trait(name);
+    let to = &model.variants[spec.to];
+    let to_path = state_path(model, spec.to);
+    let doc = format!(
+        "`{}`: {} -> {}. Writes the phase field and returns the handle of the new state.",
+        spec.name,
+        names(model, &spec.from).replace(", ", " | "),
+        model.machine.states[spec.to]
+    );
+    // The whole bound on the event's name, so "required by this bound" points there.
+    let mut gate_module = module.clone();
+    gate_module.set_span(name.span());
+    let returns = quote!(#krate::__private::Typed<T, #module::#to, R>);
+    let sig = quote_spanned! {name.span()=>
+        fn #name(self) -> #returns where S: #gate_module::#gate
+    };
+    // The body takes `self` as `mut`, so the phase is written where the caller put it.
+    let body_sig = quote_spanned! {name.span()=>
+        fn #name(mut self) -> #returns where S: #gate_module::#gate
+    };
+    let decl = quote! {
+        #[doc = #doc]
+        #[must_use = "the handle of the new state is the only typed view of the object"]
+        #sig;
+    };
+    let def = quote! {
+        #[inline]
+        #body_sig
+        {
+            // Written in place, then retyped: the same code as storing the field.
+            <T as #krate::__private::HasPhase<#ident>>::set_phase(
+                #krate::__private::object_mut(&mut self),
+                #to_path,
+            );
+            #krate::__private::retype(self)
+        }
+    };
+    (decl, def)
+}
+
+/// After errors: the method exists, with no bound, so calls to it add no errors.
+fn stub_method(model: &Model, event: &Named) -> (TokenStream, TokenStream) {
+    let krate = &model.krate;
+    let name = &event.ident;
+    let returns = match model.event_spec(event) {
+        Some(spec) => {
+            let module = &model.module;
+            let to = &model.variants[spec.to];
+            quote!(#krate::__private::Typed<T, #module::#to, R>)
+        }
+        None => quote!(#krate::__private::Typed<T, S, R>),
+    };
+    let doc = format!("`{name}`.");
+    let decl = quote! {
+        #[doc = #doc]
+        fn #name(self) -> #returns;
+    };
+    let def = quote! {
+        fn #name(self) -> #returns {
+            ::core::unreachable!()
+        }
+    };
+    (decl, def)
+}

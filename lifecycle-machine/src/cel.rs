@@ -1,0 +1,219 @@
+//! CEL rules for the API server: the phase's transition rule and the action rules.
+
+use std::fmt::Write as _;
+
+use crate::{Machine, is_identifier};
+
+impl Machine {
+    /// legal. It reads `self == oldSelf || (oldSelf == 'A' && self in ['B']) || ...`: one
+    /// clause per state with somewhere to go, so its length grows linearly with the
+    /// transitions.
+    pub fn transition_rule(&self) -> Option<String> {
+        let n = self.states.len();
+        let mut rule = String::from("self == oldSelf");
+        let mut all_legal = true;
+        for from in 0..n {
+            let targets = self.targets(from);
+            all_legal &= targets.len() + 1 == n;
+            if targets.is_empty() {
+                continue;
+            }
+            let _ = write!(
+                rule,
+                " || (oldSelf == {} && self in [{}])",
+                cel_string(&self.states[from]),
+                self.cel_list(&targets)
+            );
+        }
+        (!all_legal).then_some(rule)
+    }
+
+    /// The one-line message that goes with [`Machine::transition_rule`]: it names the
+    /// field and lists the legal moves.
+    pub fn transition_message(&self) -> String {
+        let field = self
+            .phase_field
+            .as_deref()
+            .and_then(|p| p.rsplit('.').next())
+            .unwrap_or(&self.name);
+        let mut moves = Vec::new();
+        for from in 0..self.states.len() {
+            let targets = self.targets(from);
+            if !targets.is_empty() {
+                let to: Vec<&str> = targets.iter().map(|&t| self.states[t].as_str()).collect();
+                moves.push(format!("{} -> {}", self.states[from], to.join(" | ")));
+            }
+        }
+        let mut message = format!("{field} may only follow the {} lifecycle: ", self.name);
+        let mut listed = moves.join("; ");
+        if listed.len() > MESSAGE_LIST_LIMIT {
+            let cut = listed[..MESSAGE_LIST_LIMIT].rfind(';').unwrap_or(0);
+            listed.truncate(cut);
+            listed.push_str("; ...");
+        }
+        message.push_str(&listed);
+        message
+    }
+
+    /// The object-level CEL rule of `action`, or `None` when the action names no field or
+    /// is allowed everywhere. While the phase stays the same in a state where the action
+    /// is not allowed for the object's role, the field must keep its value: set stays set
+    /// to the same value, unset stays unset.
+    pub fn action_rule(&self, action: usize) -> Option<ActionRule> {
+        let spec = &self.actions[action];
+        let field = spec.field.as_deref()?;
+        let phase = self.phase_field.as_deref()?;
+        let new_phase = self.phase_value("self", phase);
+        let old_phase = self.phase_value("oldSelf", phase);
+
+        // Group roles by the states they may not act in, so the rule stays short.
+        let mut groups: Vec<(Vec<usize>, Vec<usize>)> = Vec::new();
+        let role_count = self.roles.len().max(1);
+        for r in 0..role_count {
+            let role = (!self.roles.is_empty()).then_some(r);
+            let forbidden: Vec<usize> = (0..self.states.len())
+                .filter(|&s| !self.allows(s, role, action))
+                .collect();
+            if forbidden.is_empty() {
+                continue;
+            }
+            match groups.iter_mut().find(|(states, _)| *states == forbidden) {
+                Some((_, roles)) => roles.push(r),
+                None => groups.push((forbidden, vec![r])),
+            }
+        }
+        if groups.is_empty() {
+            return None;
+        }
+        let clauses: Vec<String> = groups
+            .iter()
+            .map(|(states, roles)| {
+                // With a default, the phase is always some state: "in every state" is true.
+                let everywhere = states.len() == self.states.len() && self.default_state.is_some();
+                let in_states = match everywhere {
+                    true => "true".to_owned(),
+                    false => format!("{new_phase} in [{}]", self.cel_list(states)),
+                };
+                if self.roles.is_empty() {
+                    return in_states;
+                }
+                let preds: Vec<String> = roles
+                    .iter()
+                    .map(|&r| format!("({})", self.roles[r].cel.as_deref().unwrap_or("false")))
+                    .collect();
+                format!("(({}) && {in_states})", preds.join(" || "))
+            })
+            .collect();
+        let present_new = presence("self", field);
+        let present_old = presence("oldSelf", field);
+        let rule = format!(
+            "!({new_phase} == {old_phase} && ({})) || (({present_new}) == ({present_old}) && (!({present_new}) || self.{field} == oldSelf.{field}))",
+            clauses.join(" || ")
+        );
+        Some(ActionRule {
+            rule,
+            message: self.action_message(action, field),
+            field_path: format!(".{field}"),
+        })
+    }
+
+    fn action_message(&self, action: usize, field: &str) -> String {
+        let spec = &self.actions[action];
+        let allowed_in = |role: Option<usize>| -> Vec<usize> {
+            (0..self.states.len())
+                .filter(|&s| self.allows(s, role, action))
+                .collect()
+        };
+        let detail = if self.roles.is_empty() {
+            format!("only in {}", self.list_states(&allowed_in(None)))
+        } else {
+            // Roles that share the same allowed states are listed together.
+            let mut groups: Vec<(Vec<usize>, Vec<&str>)> = Vec::new();
+            for (r, role) in self.roles.iter().enumerate() {
+                let states = allowed_in(Some(r));
+                match groups.iter_mut().find(|(s, _)| *s == states) {
+                    Some((_, names)) => names.push(&role.name),
+                    None => groups.push((states, vec![&role.name])),
+                }
+            }
+            let parts: Vec<String> = groups
+                .iter()
+                .map(|(states, names)| match states.is_empty() {
+                    true => format!("never for {}", names.join(", ")),
+                    false => format!("for {} in {}", names.join(", "), self.list_states(states)),
+                })
+                .collect();
+            parts.join("; ")
+        };
+        format!(
+            "{field} must not change while the phase stays put: `{}` is allowed {detail}",
+            spec.name
+        )
+    }
+
+    /// The CEL value of the phase at `path` under `root`, falling back to the default
+    /// state when the field is absent.
+    fn phase_value(&self, root: &str, path: &str) -> String {
+        let value = format!("{root}.{path}");
+        let fallback = match self.default_state {
+            Some(d) => cel_string(&self.states[d]),
+            // An absent phase matches no state, so no clause fires.
+            None => "''".to_owned(),
+        };
+        format!("({} ? {value} : {fallback})", presence(root, path))
+    }
+
+    fn cel_list(&self, states: &[usize]) -> String {
+        let items: Vec<String> = states
+            .iter()
+            .map(|&s| cel_string(&self.states[s]))
+            .collect();
+        items.join(", ")
+    }
+}
+
+/// A CEL rule for an object schema's `x-kubernetes-validations`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionRule {
+    /// The CEL expression.
+    pub rule: String,
+    /// The one-line message the API server returns when the rule fails.
+    pub message: String,
+    /// The path of the frozen field, relative to the rule's object (`.replicas`).
+    pub field_path: String,
+}
+
+/// How long the list of moves in a transition message may grow before it is cut.
+const MESSAGE_LIST_LIMIT: usize = 480;
+
+/// `has(root.a) && has(root.a.b)`: true when every step of `path` is present.
+fn presence(root: &str, path: &str) -> String {
+    let mut prefix = root.to_owned();
+    let mut checks = Vec::new();
+    for part in path.split('.') {
+        prefix.push('.');
+        prefix.push_str(part);
+        checks.push(format!("has({prefix})"));
+    }
+    checks.join(" && ")
+}
+
+/// A CEL single-quoted string literal.
+fn cel_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('\'');
+    for c in s.chars() {
+        if c == '\'' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('\'');
+    out
+}
+
+/// Whether `path` is a dotted path of identifiers (`spec.replicas`), as CEL field
+/// selection needs.
+pub fn is_field_path(path: &str) -> bool {
+    path.split('.').all(is_identifier)
+}

@@ -1,0 +1,215 @@
+//! Everything generated code reaches, behind one door. Not public API.
+
+#[cfg(feature = "schema")]
+pub use ::schemars;
+#[cfg(feature = "schema")]
+pub use ::std::borrow::Cow;
+
+pub use crate::error::{LifecycleError, Mismatch};
+pub use crate::lifecycle::{Lifecycle, Named, NoRole, Role};
+pub use crate::machine::Machine;
+#[cfg(feature = "schema")]
+pub use crate::schema::phase_schema;
+pub use crate::typed::{HasPhase, RoleMarker, StateMarker, Typed};
+
+/// Seals [`StateMarker`] and [`RoleMarker`]: only generated markers implement it.
+pub trait Sealed {}
+
+/// Wraps `object` as `Typed<T, S, R>` without a check; generated event methods call it
+/// once the types prove the state.
+#[inline(always)]
+pub fn typed_unchecked<T, S, R>(object: T) -> Typed<T, S, R> {
+    crate::typed::typed_unchecked(object)
+}
+
+/// The object inside a handle, for generated event methods that write the phase in
+/// place just before they retype the handle.
+#[inline(always)]
+pub fn object_mut<T, S, R>(typed: &mut Typed<T, S, R>) -> &mut T {
+    crate::typed::object_mut(typed)
+}
+
+/// The same object under new type parameters; the caller has just written the phase.
+#[inline(always)]
+pub fn retype<T, S, R, S2, R2>(typed: Typed<T, S, R>) -> Typed<T, S2, R2> {
+    crate::typed::typed_unchecked(typed.into_inner())
+}
+
+/// Builds a [`Mismatch`] for a bridge that found no matching typed state.
+pub fn mismatch<P: Lifecycle, T: HasPhase<P>>(object: T, expected: &str) -> Mismatch<T> {
+    let found = crate::typed::describe::<P>(object.phase(), object.role());
+    Mismatch::new(object, P::NAME, expected.to_owned(), found)
+}
+
+/// The error of an event fired from a state it does not leave.
+pub fn event_not_allowed<P: Lifecycle>(
+    from: P,
+    event: P::Event,
+    allowed_from: &[P],
+) -> LifecycleError {
+    LifecycleError::EventNotAllowed {
+        machine: P::NAME,
+        event: event.name(),
+        from: from.name(),
+        allowed_from: allowed_from.iter().map(|s| s.name()).collect(),
+    }
+}
+
+/// A machine as generated constants: the derive's one table, from which the runtime's
+/// [`Machine`], the state names and the event and action names are all read.
+pub struct MachineTable {
+    /// The enum's name.
+    pub name: &'static str,
+    /// The wire name of each state, by index.
+    pub states: &'static [&'static str],
+    /// Indices of the initial states.
+    pub initial: &'static [usize],
+    /// Indices of the terminal states.
+    pub terminal: &'static [usize],
+    /// The state an absent phase reads as.
+    pub default_state: Option<usize>,
+    /// The events, in declaration order.
+    pub events: &'static [EventRow],
+    /// The roles, in declaration order.
+    pub roles: &'static [RoleRow],
+    /// The actions, in declaration order.
+    pub actions: &'static [ActionRow],
+    /// The phase's path on the object that carries action rules.
+    pub phase_field: Option<&'static str>,
+}
+
+/// One event of a [`MachineTable`].
+pub struct EventRow {
+    /// The event's name.
+    pub name: &'static str,
+    /// Indices of the states it fires from.
+    pub from: &'static [usize],
+    /// Index of the state it leads to.
+    pub to: usize,
+}
+
+/// One role of a [`MachineTable`].
+pub struct RoleRow {
+    /// The role's name.
+    pub name: &'static str,
+    /// Its CEL predicate.
+    pub cel: Option<&'static str>,
+}
+
+/// One action of a [`MachineTable`].
+pub struct ActionRow {
+    /// The action's name.
+    pub name: &'static str,
+    /// Indices of the states it is allowed in.
+    pub states: &'static [usize],
+    /// Indices of the roles it is allowed for.
+    pub roles: &'static [usize],
+    /// The field it mutates.
+    pub field: Option<&'static str>,
+}
+
+impl MachineTable {
+    /// The plain-data machine the table describes.
+    pub fn machine(&self) -> Machine {
+        let mut machine = Machine::new(self.name, self.states.iter().copied());
+        machine.initial = self.initial.to_vec();
+        machine.terminal = self.terminal.to_vec();
+        machine.default_state = self.default_state;
+        machine.events = self
+            .events
+            .iter()
+            .map(|e| crate::machine::EventSpec::new(e.name, e.from.iter().copied(), e.to))
+            .collect();
+        machine.roles = self
+            .roles
+            .iter()
+            .map(|r| crate::machine::RoleSpec::new(r.name, r.cel))
+            .collect();
+        machine.actions = self
+            .actions
+            .iter()
+            .map(|a| {
+                let spec = crate::machine::ActionSpec::new(
+                    a.name,
+                    a.states.iter().copied(),
+                    a.roles.iter().copied(),
+                );
+                match a.field {
+                    Some(field) => spec.with_field(field),
+                    None => spec,
+                }
+            })
+            .collect();
+        machine.phase_field = self.phase_field.map(str::to_owned);
+        machine
+    }
+
+    /// The event called `name`, as the generated event enum's value `events[i]`.
+    pub fn parse_event<E: Copy>(
+        &self,
+        name: &str,
+        events: &[E],
+    ) -> ::core::result::Result<E, LifecycleError> {
+        match self.events.iter().position(|e| e.name == name) {
+            Some(i) => Ok(events[i]),
+            None => Err(LifecycleError::UnknownEvent {
+                machine: self.name,
+                event: name.to_owned(),
+                known: self.events.iter().map(|e| e.name).collect(),
+            }),
+        }
+    }
+
+    /// The action called `name`, as the generated action enum's value `actions[i]`.
+    pub fn parse_action<A: Copy>(
+        &self,
+        name: &str,
+        actions: &[A],
+    ) -> ::core::result::Result<A, LifecycleError> {
+        match self.actions.iter().position(|a| a.name == name) {
+            Some(i) => Ok(actions[i]),
+            None => Err(LifecycleError::UnknownAction {
+                machine: self.name,
+                action: name.to_owned(),
+                known: self.actions.iter().map(|a| a.name).collect(),
+            }),
+        }
+    }
+}
+
+/// `impl JsonSchema` for a phase enum: its schema is [`phase_schema`].
+#[cfg(feature = "schema")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __phase_json_schema {
+    ($phase:ident, $name:expr) => {
+        #[automatically_derived]
+        impl $crate::__private::schemars::JsonSchema for $phase {
+            fn schema_name() -> $crate::__private::Cow<'static, ::core::primitive::str> {
+                $crate::__private::Cow::Borrowed($name)
+            }
+            fn inline_schema() -> ::core::primitive::bool {
+                true
+            }
+            fn json_schema(
+                _: &mut $crate::__private::schemars::SchemaGenerator,
+            ) -> $crate::__private::schemars::Schema {
+                $crate::__private::phase_schema::<Self>()
+            }
+        }
+    };
+}
+
+/// Without the `schema` feature, `#[lifecycle(schema)]` says what it needs.
+#[cfg(not(feature = "schema"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __phase_json_schema {
+    ($phase:ident, $name:expr) => {
+        ::core::compile_error!(
+            "`#[lifecycle(schema)]` needs the `schema` feature of `lifecycle-model`, which brings in schemars"
+        );
+    };
+}
+
+pub use crate::__phase_json_schema as phase_json_schema;
