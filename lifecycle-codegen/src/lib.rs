@@ -1,5 +1,5 @@
 //! The code generator behind `#[derive(Lifecycle)]`, as a library so that tests and
-//! benchmarks can call it: [`derive`] takes the enum's syntax tree and returns the
+//! benchmarks can call it: [`derive()`] takes the enum's syntax tree and returns the
 //! generated items. Users depend on `lifecycle-model`, which re-exports the derive.
 //!
 //! The expansion runs in four steps, one module each, and data flows one way:
