@@ -145,36 +145,29 @@ impl MachineTable {
     }
 
     /// The event called `name`, as the generated event enum's value `events[i]`.
-    pub fn parse_event<E: Copy>(
-        &self,
-        name: &str,
-        events: &[E],
-    ) -> ::core::result::Result<E, LifecycleError> {
-        match self.events.iter().position(|e| e.name == name) {
-            Some(i) => Ok(events[i]),
-            None => Err(LifecycleError::UnknownEvent {
-                machine: self.name,
-                event: name.to_owned(),
-                known: self.events.iter().map(|e| e.name).collect(),
-            }),
-        }
+    pub fn parse_event<E: Copy>(&self, name: &str, events: &[E]) -> Result<E, LifecycleError> {
+        let names: Vec<&'static str> = self.events.iter().map(|e| e.name).collect();
+        find(&names, name, events).ok_or_else(|| LifecycleError::UnknownEvent {
+            machine: self.name,
+            event: name.to_owned(),
+            known: names,
+        })
     }
 
     /// The action called `name`, as the generated action enum's value `actions[i]`.
-    pub fn parse_action<A: Copy>(
-        &self,
-        name: &str,
-        actions: &[A],
-    ) -> ::core::result::Result<A, LifecycleError> {
-        match self.actions.iter().position(|a| a.name == name) {
-            Some(i) => Ok(actions[i]),
-            None => Err(LifecycleError::UnknownAction {
-                machine: self.name,
-                action: name.to_owned(),
-                known: self.actions.iter().map(|a| a.name).collect(),
-            }),
-        }
+    pub fn parse_action<A: Copy>(&self, name: &str, actions: &[A]) -> Result<A, LifecycleError> {
+        let names: Vec<&'static str> = self.actions.iter().map(|a| a.name).collect();
+        find(&names, name, actions).ok_or_else(|| LifecycleError::UnknownAction {
+            machine: self.name,
+            action: name.to_owned(),
+            known: names,
+        })
     }
+}
+
+/// The value whose name, at the same index in `names`, is `name`.
+fn find<V: Copy>(names: &[&str], name: &str, values: &[V]) -> Option<V> {
+    names.iter().position(|n| *n == name).map(|i| values[i])
 }
 
 /// `impl JsonSchema` for a phase enum: its schema is [`phase_schema`].
