@@ -4,14 +4,20 @@ use lifecycle_model::machine::{ActionSpec, EventSpec, Machine, RoleSpec};
 use proptest::prelude::*;
 use proptest::sample::subsequence;
 
-/// A state name in one of the styles serde renames produce; the index keeps it unique.
+/// A state name in one of the styles serde renames produce, or one that a
+/// `#[serde(rename = "...")]` may hold: quotes, backslashes, spaces and non-ASCII, which
+/// CEL, Mermaid and DOT must all escape. The index keeps it unique.
 fn state_name(style: u8, index: usize) -> String {
     match style {
         0 => format!("S{index}"),
         1 => format!("state-{index}"),
         2 => format!("st_{index}"),
         3 => format!("stateNo{index}"),
-        _ => format!("{index}th"),
+        4 => format!("{index}th"),
+        5 => format!("it's {index}"),
+        6 => format!("back\\slash{index}"),
+        7 => format!("Zustand ä{index}"),
+        _ => format!("say \"{index}\""),
     }
 }
 
@@ -27,7 +33,7 @@ fn indices(n: usize, min: usize, max: usize) -> impl Strategy<Value = Vec<usize>
 /// table, the renderings and the rules must agree on any graph.
 pub fn machine() -> impl Strategy<Value = Machine> {
     (2usize..=12, 0usize..=3).prop_flat_map(|(n, role_count)| {
-        let names = prop::collection::vec(0u8..5, n);
+        let names = prop::collection::vec(0u8..9, n);
         let initial = indices(n, 0, 3);
         let terminal = indices(n, 0, n / 2);
         let default_state = prop::option::of(0..n);

@@ -1,6 +1,9 @@
 //! Over random machines, the CEL transition rule that the derive puts in the schema gives
-//! the same verdict as the runtime table, for every ordered pair of states; and the rule
-//! grows linearly with the transitions.
+//! the verdict the declared events give, for every ordered pair of states; and the rule
+//! grows linearly with the transitions. The expected verdicts are worked out here from
+//! the event list, not by the `Machine` methods the rule is rendered from.
+
+use std::collections::HashSet;
 
 use kube_core::cel::{Validator, compile_schema};
 use lifecycle_model::machine::{EventSpec, Machine};
@@ -21,14 +24,27 @@ fn schema(machine: &Machine) -> Value {
     json!({ "type": "object", "properties": { "phase": phase } })
 }
 
+/// Every legal (from, to) move, read straight off the declared events: each event moves
+/// from each of its sources to its target, and staying put is always legal.
+fn declared_moves(machine: &Machine) -> HashSet<(usize, usize)> {
+    let mut moves: HashSet<(usize, usize)> = (0..machine.states.len()).map(|s| (s, s)).collect();
+    for event in &machine.events {
+        for &from in &event.from {
+            moves.insert((from, event.to));
+        }
+    }
+    moves
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(1024))]
 
     #[test]
-    fn cel_verdicts_equal_the_runtime_table(machine in strategies::machine()) {
+    fn cel_verdicts_equal_the_declared_events(machine in strategies::machine()) {
         let compiled = compile_schema(&schema(&machine));
         prop_assert!(!compiled.has_errors(), "{:?}", compiled.compilation_errors());
         let validator = Validator::new();
+        let legal = declared_moves(&machine);
         for (from, old) in machine.states.iter().enumerate() {
             for (to, new) in machine.states.iter().enumerate() {
                 let verdict = validator.validate_compiled(
@@ -38,7 +54,7 @@ proptest! {
                 );
                 prop_assert_eq!(
                     verdict.is_ok(),
-                    machine.can_transition(from, to),
+                    legal.contains(&(from, to)),
                     "{} -> {}: {:?}", old, new, verdict
                 );
             }
@@ -98,11 +114,12 @@ fn a_256_state_rule_stays_within_a_linear_bound() {
 }
 
 #[test]
-fn a_256_state_rule_compiles_and_judges_like_the_table() {
+fn a_256_state_rule_compiles_and_judges_like_the_events() {
     let machine = ring(256);
     let compiled = compile_schema(&schema(&machine));
     assert!(!compiled.has_errors());
     let validator = Validator::new();
+    let legal = declared_moves(&machine);
     for (from, to) in [(0, 1), (0, 4), (0, 5), (255, 3), (255, 4), (17, 17)] {
         let verdict = validator.validate_compiled(
             &compiled,
@@ -111,7 +128,7 @@ fn a_256_state_rule_compiles_and_judges_like_the_table() {
         );
         assert_eq!(
             verdict.is_ok(),
-            machine.can_transition(from, to),
+            legal.contains(&(from, to)),
             "{from} -> {to}"
         );
     }

@@ -350,9 +350,11 @@ proptest! {
 
         for (i, s) in m.states.iter().enumerate() {
             let peripheries = m.terminal.contains(&i);
+            // The label as DOT writes it: backslashes and quotes escaped.
+            let label = s.replace('\\', "\\\\").replace('"', "\\\"");
             let node = text
                 .lines()
-                .find(|l| l.contains(&format!("[label=\"{s}\"")) && !l.contains(" -> "))
+                .find(|l| l.contains(&format!("[label=\"{label}\"")) && !l.contains(" -> "))
                 .unwrap_or_else(|| panic!("no node line for {s}"));
             prop_assert_eq!(node.ends_with(", peripheries=2];"), peripheries, "{}", node);
         }
