@@ -164,8 +164,27 @@ pub fn pipeline(name: &str, phase: PipelinePhase) -> Value {
     })
 }
 
+/// The moves of a pipeline's `status.phase` besides staying put, written out by hand from
+/// NumaFlow's lifecycle, so the scenarios do not take their verdicts from the machine
+/// they judge.
+pub const PIPELINE_MOVES: [(&str, &[&str]); 5] = [
+    ("Running", &["Pausing", "Failed", "Deleting"]),
+    ("Pausing", &["Paused", "Running", "Failed", "Deleting"]),
+    ("Paused", &["Running", "Failed", "Deleting"]),
+    ("Failed", &["Pausing", "Running", "Deleting"]),
+    ("Deleting", &[]),
+];
+
+/// Whether [`PIPELINE_MOVES`] lets a pipeline go from `from` to `to`.
+fn pipeline_move_is_legal(from: &str, to: &str) -> bool {
+    from == to
+        || PIPELINE_MOVES
+            .iter()
+            .any(|(f, targets)| *f == from && targets.contains(&to))
+}
+
 /// One scenario per ordered pair of pipeline phases: a status update from the first to
-/// the second, admitted exactly when the pipeline machine allows the move.
+/// the second, admitted exactly when [`PIPELINE_MOVES`] has the move.
 pub fn pipeline_scenarios() -> Vec<Scenario> {
     let mut out = Vec::new();
     for &from in PipelinePhase::STATES {
@@ -174,7 +193,7 @@ pub fn pipeline_scenarios() -> Vec<Scenario> {
             out.push(Scenario {
                 old: pipeline(&name, from),
                 patch: json!({ "status": { "phase": to.name() } }),
-                admitted: PipelinePhase::can_transition(from, to),
+                admitted: pipeline_move_is_legal(from.name(), to.name()),
                 scale_only: false,
                 name,
             });
