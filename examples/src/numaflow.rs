@@ -4,7 +4,7 @@
 //!   the replica decision made from the vertex's own spec.
 //! - [`pipeline`]: the Pipeline CRD and the pipeline's status phase machine.
 //! - [`plan`]: lifecycle propagation as pure planning functions over typed states: pause,
-//!   resume and delete as the merge patches to send.
+//!   resume and delete as the merge patches to send ([`patch`]).
 //! - [`crd`]: both CRDs as one YAML stream.
 //!
 //! The vertex's desired phase:
@@ -26,6 +26,7 @@ pub mod cluster;
 pub mod controller;
 pub mod crd;
 pub mod demo;
+pub mod patch;
 pub mod pipeline;
 pub mod plan;
 pub mod sim;

@@ -2,7 +2,9 @@
 //! the model: unknown fields are ignored, the modelled ones are read right, and phase
 //! values outside the closed enums are errors that name the allowed values.
 
-use lifecycle_examples::numaflow::pipeline::{DesiredPhase, Pipeline, PipelinePhase};
+use lifecycle_examples::numaflow::pipeline::{
+    DesiredPhase, Pipeline, PipelinePhase, ResumeStrategy,
+};
 use lifecycle_examples::numaflow::vertex::{
     Vertex, VertexPhase, VertexRole, VertexStatus, VertexStatusPhase,
 };
@@ -326,7 +328,7 @@ fn a_real_pipeline_reads_right() {
         45,
         "the deprecated deleteGracePeriodSeconds is read"
     );
-    assert!(!p.slow_resume());
+    assert_eq!(p.resume_strategy(), ResumeStrategy::Fast);
     assert_eq!(p.phase(), Some(PipelinePhase::Paused));
     let status = p.status.as_ref().unwrap();
     assert_eq!(status.drained_on_pause, Some(true));

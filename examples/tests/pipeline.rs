@@ -6,7 +6,7 @@ mod common;
 use common::{PIPELINE, RESUME, pipeline};
 use lifecycle_examples::numaflow::pipeline::{
     AbstractVertex, DEFAULT_GRACE_PERIOD_SECONDS, DesiredPhase, PAUSE_TIMESTAMP_ANNOTATION,
-    PipelinePhase, RESUME_STRATEGY_ANNOTATION,
+    PipelinePhase, RESUME_STRATEGY_ANNOTATION, ResumeStrategy,
 };
 use lifecycle_examples::numaflow::vertex::{VertexPhase, VertexRole};
 use lifecycle_model::Lifecycle;
@@ -148,14 +148,43 @@ fn slow_resume_is_read_from_the_annotation() {
             false,
         ),
         ("no annotations: fast is the default", json!({}), false),
+        (
+            "unknown value: fast, as upstream reads it",
+            json!({"annotations": {RESUME: "Slow"}}),
+            false,
+        ),
     ];
     for (case, metadata, want) in rows {
         assert_eq!(
-            no_status(json!({}), metadata.clone()).slow_resume(),
+            no_status(json!({}), metadata.clone()).resume_strategy() == ResumeStrategy::Slow,
             *want,
             "{case}"
         );
     }
+}
+
+#[test]
+fn resume_strategies_parse_strictly_and_print_as_the_annotation_values() {
+    for strategy in [ResumeStrategy::Fast, ResumeStrategy::Slow] {
+        assert_eq!(strategy.to_string().parse(), Ok(strategy));
+        assert_eq!(strategy.to_string(), strategy.as_str());
+    }
+    assert_eq!(ResumeStrategy::default(), ResumeStrategy::Fast);
+    for bad in ["", "Slow", "SLOW", " slow", "medium"] {
+        let error = bad.parse::<ResumeStrategy>().unwrap_err();
+        assert_eq!(error.value, bad);
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "unknown resume strategy {bad:?} in annotation `{RESUME}`: expected `fast` or `slow`"
+            )
+        );
+        assert_eq!(
+            ResumeStrategy::from_annotation(Some(bad)),
+            ResumeStrategy::Fast
+        );
+    }
+    assert_eq!(ResumeStrategy::from_annotation(None), ResumeStrategy::Fast);
 }
 
 #[test]

@@ -4,7 +4,9 @@
 
 mod common;
 
-use common::{PAUSE_TS, RESUME, busy, drained, pipeline, plus, simple_vertices, ts, vertex};
+use common::{
+    PAUSE_TS, PIPELINE, RESUME, busy, drained, pipeline, plus, simple_vertices, ts, vertex,
+};
 use jiff::Timestamp;
 use lifecycle_examples::numaflow::pipeline::{Pipeline, PipelinePhase};
 use lifecycle_examples::numaflow::plan::{
@@ -23,14 +25,14 @@ fn now() -> Timestamp {
 
 fn status(body: Value) -> Patch {
     Patch {
-        target: PatchTarget::PipelineStatus,
+        target: PatchTarget::status::<Pipeline>(PIPELINE),
         body: json!({ "status": body }),
     }
 }
 
 fn meta(body: Value) -> Patch {
     Patch {
-        target: PatchTarget::Pipeline,
+        target: PatchTarget::object::<Pipeline>(PIPELINE),
         body: json!({ "metadata": body }),
     }
 }
@@ -45,14 +47,14 @@ fn unstamp() -> Patch {
 
 fn to_vertex(name: &str, phase: &str) -> Patch {
     Patch {
-        target: PatchTarget::Vertex(format!("simple-{name}")),
+        target: PatchTarget::object::<Vertex>(format!("{PIPELINE}-{name}")),
         body: json!({ "spec": { "lifecycle": { "desiredPhase": phase } } }),
     }
 }
 
 fn slow_resume(name: &str) -> Patch {
     Patch {
-        target: PatchTarget::Vertex(format!("simple-{name}")),
+        target: PatchTarget::object::<Vertex>(format!("{PIPELINE}-{name}")),
         body: json!({ "spec": { "lifecycle": { "desiredPhase": "Running" }, "replicas": null } }),
     }
 }

@@ -311,12 +311,7 @@ fn expired(observed: &Observations, since: Timestamp, grace: i64) -> bool {
 }
 
 fn vertex_named<'a>(vertices: &'a [Vertex], target: &PatchTarget) -> Option<&'a Vertex> {
-    match target {
-        PatchTarget::Vertex(name) => vertices
-            .iter()
-            .find(|v| v.metadata.name.as_deref() == Some(name.as_str())),
-        _ => None,
-    }
+    vertices.iter().find(|v| target.targets(*v))
 }
 
 /// The safety rules, over one plan and the state it was planned over.
@@ -383,11 +378,10 @@ fn check_safety(
 
 /// The object a patch targets, as JSON, for "did it change" comparisons.
 fn target_json(pipeline: &Pipeline, vertices: &[Vertex], target: &PatchTarget) -> Value {
-    match target {
-        PatchTarget::Pipeline | PatchTarget::PipelineStatus => {
-            serde_json::to_value(pipeline).unwrap()
-        }
-        PatchTarget::Vertex(_) => serde_json::to_value(vertex_named(vertices, target)).unwrap(),
+    if target.is::<Pipeline>() {
+        serde_json::to_value(pipeline).unwrap()
+    } else {
+        serde_json::to_value(vertex_named(vertices, target)).unwrap()
     }
 }
 

@@ -173,14 +173,14 @@ fn assert_caught(broken: &dyn Controllers, shape: &str, ops: Vec<(u64, Op)>, inv
 
 fn vertex_patch(vertex: &Vertex, body: serde_json::Value) -> Patch {
     Patch {
-        target: PatchTarget::Vertex(vertex.metadata.name.clone().unwrap_or_default()),
+        target: PatchTarget::object_of(vertex),
         body,
     }
 }
 
 fn status_patch(body: serde_json::Value) -> Patch {
     Patch {
-        target: PatchTarget::PipelineStatus,
+        target: PatchTarget::status::<Pipeline>(sim::PIPELINE),
         body: json!({ "status": body }),
     }
 }
@@ -226,9 +226,7 @@ impl Controllers for PauseEverythingAtOnce {
                     )
                 })
                 .collect();
-            actions
-                .patches
-                .retain(|p| !matches!(p.target, PatchTarget::Vertex(_)));
+            actions.patches.retain(|p| !p.target.is::<Vertex>());
             actions.patches.splice(0..0, patches);
         }
         actions

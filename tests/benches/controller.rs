@@ -14,7 +14,7 @@ use jiff::Timestamp;
 use lifecycle_examples::numaflow::pipeline::{
     DesiredPhase, Pipeline, PipelineLifecycle, PipelinePhase, PipelineStatus,
 };
-use lifecycle_examples::numaflow::plan::{self, Observations, PatchTarget};
+use lifecycle_examples::numaflow::plan::{self, Observations};
 use lifecycle_examples::numaflow::vertex::{Vertex, VertexPhase};
 use serde_json::json;
 
@@ -112,10 +112,7 @@ fn converge(
             return run;
         }
         run.steps.push((pipeline.clone(), vertices.to_vec()));
-        let to_vertices = patches
-            .iter()
-            .filter(|p| matches!(p.target, PatchTarget::Vertex(_)))
-            .count();
+        let to_vertices = patches.iter().filter(|p| p.target.is::<Vertex>()).count();
         run.vertex_patches += to_vertices;
         run.other_patches += patches.len() - to_vertices;
         plan::apply(pipeline, vertices, &patches);

@@ -9,10 +9,12 @@ use jiff::Timestamp;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::Client;
 use kube::api::{Api, DeleteParams, Patch as KubePatch, PatchParams, PostParams};
+use lifecycle_examples::numaflow::patch::Subresource;
 use lifecycle_examples::numaflow::pipeline::{
-    AbstractVertex, DesiredPhase, Pipeline, PipelinePhase, RESUME_STRATEGY_ANNOTATION,
+    AbstractVertex, DesiredPhase, FINALIZER, Pipeline, PipelinePhase, RESUME_STRATEGY_ANNOTATION,
+    ResumeStrategy,
 };
-use lifecycle_examples::numaflow::plan::{self, Observations, Patch, PatchTarget};
+use lifecycle_examples::numaflow::plan::{self, Observations, Patch};
 use lifecycle_examples::numaflow::vertex::{Udf, Vertex, VertexPhase};
 use lifecycle_model::machine::{EventSpec, Machine};
 use lifecycle_tests::apiserver::{ApiServer, install_crd};
@@ -209,19 +211,25 @@ async fn the_scale_subresource_obeys_the_lifecycle_as_kubectl_scale_would() {
 }
 
 /// Sends `patches` and fails on any rejection.
-async fn send(client: &Client, pipeline: &str, patches: &[Patch]) {
+async fn send(client: &Client, patches: &[Patch]) {
     let pipelines: Api<Pipeline> = Api::namespaced(client.clone(), NAMESPACE);
     let vertices: Api<Vertex> = Api::namespaced(client.clone(), NAMESPACE);
     let params = PatchParams::default();
     for patch in patches {
         let body = KubePatch::Merge(&patch.body);
-        let result = match &patch.target {
-            PatchTarget::Pipeline => pipelines.patch(pipeline, &params, &body).await.map(drop),
-            PatchTarget::PipelineStatus => pipelines
-                .patch_status(pipeline, &params, &body)
+        let target = &patch.target;
+        let result = if target.is::<Vertex>() {
+            vertices.patch(&target.name, &params, &body).await.map(drop)
+        } else if target.subresource == Subresource::Status {
+            pipelines
+                .patch_status(&target.name, &params, &body)
                 .await
-                .map(drop),
-            PatchTarget::Vertex(name) => vertices.patch(name, &params, &body).await.map(drop),
+                .map(drop)
+        } else {
+            pipelines
+                .patch(&target.name, &params, &body)
+                .await
+                .map(drop)
         };
         if let Err(e) = result {
             panic!("the server rejected a planned patch {patch:?}: {e}");
@@ -248,7 +256,7 @@ async fn converge(client: &Client, name: &str, observed: &Observations) -> usize
             return sent;
         }
         sent += patches.len();
-        send(client, name, &patches).await;
+        send(client, &patches).await;
     }
     panic!("planning for {name} did not converge in 10 steps");
 }
@@ -290,8 +298,7 @@ async fn create_pipeline(client: &Client, name: &str) -> Pipeline {
         abstract_vertex("cat", "map"),
         abstract_vertex("out", "sink"),
     ];
-    pipeline.metadata.finalizers =
-        Some(vec!["numaflow.numaproj.io/pipeline-controller".to_owned()]);
+    pipeline.metadata.finalizers = Some(vec![FINALIZER.to_owned()]);
     let created = pipelines
         .create(&PostParams::default(), &pipeline)
         .await
@@ -369,7 +376,8 @@ async fn pause_resume_and_delete_plans_are_admitted() {
     // Slow resume: the same, with spec.replicas dropped.
     set_desired(&client, name, DesiredPhase::Paused, json!({})).await;
     converge(&client, name, &drained).await;
-    let slow = json!({ "metadata": { "annotations": { RESUME_STRATEGY_ANNOTATION: "slow" } } });
+    let slow = ResumeStrategy::Slow.as_str();
+    let slow = json!({ "metadata": { "annotations": { RESUME_STRATEGY_ANNOTATION: slow } } });
     set_desired(&client, name, DesiredPhase::Running, slow).await;
     converge(&client, name, &drained).await;
     let vertices = vertices_of(&client, name).await;

@@ -21,12 +21,13 @@ use serde_json::json;
 
 use crate::numaflow::controller::{reconcile_pipeline, reconcile_vertex};
 use crate::numaflow::demo::{rows, table};
+use crate::numaflow::patch::Subresource;
 use crate::numaflow::pipeline::{
-    AbstractVertex, DesiredPhase, Edge, Pipeline, PipelinePhase, RESUME_STRATEGY_ANNOTATION,
+    AbstractVertex, DesiredPhase, Edge, FINALIZER, Pipeline, PipelinePhase,
+    RESUME_STRATEGY_ANNOTATION, ResumeStrategy,
 };
-use crate::numaflow::plan::{Observations, PatchTarget};
-use crate::numaflow::sim::FINALIZER;
-use crate::numaflow::vertex::{Udf, Vertex, VertexRole};
+use crate::numaflow::plan::Observations;
+use crate::numaflow::vertex::{Udf, Vertex, VertexRole, pipeline_selector};
 
 /// How often a pipeline is reconciled while nothing changes, as NumaFlow does.
 const RESYNC: Duration = Duration::from_secs(2);
@@ -77,9 +78,8 @@ async fn reconcile_pipeline_object(
             .patch(&name, &params, &KubePatch::Merge(body))
             .await?;
     }
-    let selector = format!("numaflow.numaproj.io/pipeline-name={name}");
     let ours = vertices
-        .list(&ListParams::default().labels(&selector))
+        .list(&ListParams::default().labels(&pipeline_selector(&name)))
         .await?
         .items;
     let source_pods = ours
@@ -110,13 +110,14 @@ async fn reconcile_pipeline_object(
     }
     for patch in actions.patches {
         let body = KubePatch::Merge(&patch.body);
-        match &patch.target {
-            PatchTarget::Pipeline => pipelines.patch(&name, &params, &body).await.map(drop)?,
-            PatchTarget::PipelineStatus => pipelines
-                .patch_status(&name, &params, &body)
-                .await
-                .map(drop)?,
-            PatchTarget::Vertex(v) => vertices.patch(v, &params, &body).await.map(drop)?,
+        let target = &patch.target;
+        if target.is::<Pipeline>() {
+            match target.subresource {
+                Subresource::Main => pipelines.patch(&target.name, &params, &body).await?,
+                Subresource::Status => pipelines.patch_status(&target.name, &params, &body).await?,
+            };
+        } else if target.is::<Vertex>() {
+            vertices.patch(&target.name, &params, &body).await?;
         }
     }
     Ok(Action::requeue(RESYNC))
@@ -251,7 +252,7 @@ async fn cluster_story(kubeconfig: &Path) -> Result<(), String> {
         .create(&PostParams::default(), &pipeline)
         .await
         .map_err(|e| format!("creating pipeline {NAME}: {e}"))?;
-    let steps: [(&str, DesiredPhase, Option<&str>, PipelinePhase); 4] = [
+    let steps: [(&str, DesiredPhase, Option<ResumeStrategy>, PipelinePhase); 4] = [
         ("pause", DesiredPhase::Paused, None, PipelinePhase::Paused),
         (
             "resume (fast)",
@@ -268,7 +269,7 @@ async fn cluster_story(kubeconfig: &Path) -> Result<(), String> {
         (
             "resume (slow)",
             DesiredPhase::Running,
-            Some("slow"),
+            Some(ResumeStrategy::Slow),
             PipelinePhase::Running,
         ),
     ];
@@ -279,7 +280,9 @@ async fn cluster_story(kubeconfig: &Path) -> Result<(), String> {
     for (label, desired, strategy, expected) in steps {
         println!(">>> user: {label}");
         let body = json!({
-            "metadata": { "annotations": { RESUME_STRATEGY_ANNOTATION: strategy } },
+            "metadata": { "annotations": {
+                RESUME_STRATEGY_ANNOTATION: strategy.map(ResumeStrategy::as_str)
+            } },
             "spec": { "lifecycle": { "desiredPhase": desired } },
         });
         pipelines
@@ -323,9 +326,8 @@ async fn wait_for(
     for _ in 0..120 {
         let pipeline = pipelines.get(name).await.map_err(|e| e.to_string())?;
         if done(&pipeline) {
-            let selector = format!("numaflow.numaproj.io/pipeline-name={name}");
             let list = vertices
-                .list(&ListParams::default().labels(&selector))
+                .list(&ListParams::default().labels(&pipeline_selector(name)))
                 .await
                 .map_err(|e| e.to_string())?;
             let rows = rows(

@@ -93,7 +93,7 @@ pub fn reconcile_vertex(vertex: &Vertex) -> Option<Patch> {
         return None;
     }
     Some(Patch {
-        target: PatchTarget::Vertex(vertex.metadata.name.clone().unwrap_or_default()),
+        target: PatchTarget::status_of(vertex),
         body: json!({ "status": Value::Object(status) }),
     })
 }

@@ -20,9 +20,12 @@ use crate::numaflow::vertex::{Scale, Udf, VertexSpec};
 
 /// The annotation that records when a pause began (RFC 3339).
 pub const PAUSE_TIMESTAMP_ANNOTATION: &str = "numaflow.numaproj.io/pause-timestamp";
-/// The annotation that picks the resume strategy; `slow` restarts vertices at their
+/// The annotation that picks the [`ResumeStrategy`]; `slow` restarts vertices at their
 /// default replicas.
 pub const RESUME_STRATEGY_ANNOTATION: &str = "numaflow.numaproj.io/resume-strategy";
+/// The finalizer the Pipeline controller puts on a pipeline, so that a deleted pipeline
+/// stays until its vertices are paused.
+pub const FINALIZER: &str = "numaflow.numaproj.io/pipeline-controller";
 /// The default of `pauseGracePeriodSeconds` and `deletionGracePeriodSeconds`.
 pub const DEFAULT_GRACE_PERIOD_SECONDS: i64 = 30;
 
@@ -82,6 +85,76 @@ pub struct PipelineLifecycle {
     /// Deprecated spelling of `deletionGracePeriodSeconds`, read as its fallback.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delete_grace_period_seconds: Option<i64>,
+}
+
+/// How the vertices of a paused pipeline come back when it resumes, from the annotation
+/// [`RESUME_STRATEGY_ANNOTATION`].
+///
+/// ```
+/// use lifecycle_examples::numaflow::pipeline::ResumeStrategy;
+///
+/// assert_eq!("slow".parse(), Ok(ResumeStrategy::Slow));
+/// assert!("Slow".parse::<ResumeStrategy>().is_err());
+/// // A pipeline reads an unknown value as the default, as NumaFlow does.
+/// assert_eq!(ResumeStrategy::from_annotation(Some("Slow")), ResumeStrategy::Fast);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum ResumeStrategy {
+    /// Each vertex keeps its `spec.replicas`, so it comes back with its pre-pause count.
+    /// The default.
+    #[default]
+    Fast,
+    /// The resume also drops `spec.replicas`, so each vertex restarts at its default (1,
+    /// clamped).
+    Slow,
+}
+
+impl ResumeStrategy {
+    /// The annotation value: `fast` or `slow`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ResumeStrategy::Fast => "fast",
+            ResumeStrategy::Slow => "slow",
+        }
+    }
+
+    /// The strategy an annotation asks for, read as NumaFlow reads it: exactly `slow` is
+    /// [`Slow`](ResumeStrategy::Slow); a missing annotation, and any value it does not
+    /// know, is [`Fast`](ResumeStrategy::Fast). Use [`str::parse`] to reject unknown
+    /// values instead.
+    pub fn from_annotation(value: Option<&str>) -> Self {
+        value.and_then(|v| v.parse().ok()).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Display for ResumeStrategy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for ResumeStrategy {
+    type Err = UnknownResumeStrategy;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value {
+            "fast" => Ok(ResumeStrategy::Fast),
+            "slow" => Ok(ResumeStrategy::Slow),
+            _ => Err(UnknownResumeStrategy {
+                value: value.to_owned(),
+            }),
+        }
+    }
+}
+
+/// A resume-strategy annotation value that is neither `fast` nor `slow`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown resume strategy {value:?} in annotation `{RESUME_STRATEGY_ANNOTATION}`: expected `fast` or `slow`"
+)]
+pub struct UnknownResumeStrategy {
+    /// The value found.
+    pub value: String,
 }
 
 /// A vertex as the pipeline declares it.
@@ -200,13 +273,16 @@ impl Pipeline {
             .unwrap_or(DEFAULT_GRACE_PERIOD_SECONDS)
     }
 
-    /// Whether resuming should restart vertices at their default replicas.
-    pub fn slow_resume(&self) -> bool {
-        self.metadata
-            .annotations
-            .as_ref()
-            .and_then(|a| a.get(RESUME_STRATEGY_ANNOTATION))
-            .is_some_and(|s| s == "slow")
+    /// How the vertices come back on resume: the resume-strategy annotation, read by
+    /// [`ResumeStrategy::from_annotation`] (missing or unknown values mean fast).
+    pub fn resume_strategy(&self) -> ResumeStrategy {
+        ResumeStrategy::from_annotation(
+            self.metadata
+                .annotations
+                .as_ref()
+                .and_then(|a| a.get(RESUME_STRATEGY_ANNOTATION))
+                .map(String::as_str),
+        )
     }
 
     /// When the current pause began: the pause-timestamp annotation, if it reads as a

@@ -17,9 +17,10 @@ use jiff::{SignedDuration, Timestamp};
 use lifecycle_model::{Lifecycle, Typed};
 use serde_json::{Value, json};
 
+pub use crate::numaflow::patch::{Patch, PatchTarget};
 use crate::numaflow::pipeline::{
     DesiredPhase, PAUSE_TIMESTAMP_ANNOTATION, Pipeline, PipelinePhase, PipelinePhaseEvents,
-    PipelinePhaseTyped, pipeline_phase,
+    PipelinePhaseTyped, ResumeStrategy, pipeline_phase,
 };
 use crate::numaflow::vertex::{
     Vertex, VertexPhase, VertexPhaseEvents, VertexPhaseTyped, VertexRole, phase, role,
@@ -109,39 +110,10 @@ impl DrainProof {
     }
 }
 
-/// What a patch applies to.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PatchTarget {
-    /// The pipeline's metadata or spec.
-    Pipeline,
-    /// The pipeline's status subresource.
-    PipelineStatus,
-    /// The vertex with this `metadata.name`.
-    Vertex(String),
-}
-
-/// A JSON merge patch to send.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Patch {
-    /// Where it goes.
-    pub target: PatchTarget,
-    /// The merge patch body.
-    pub body: Value,
-}
-
-impl Patch {
-    fn vertex(vertex: &Vertex, body: Value) -> Self {
-        Patch {
-            target: PatchTarget::Vertex(vertex.metadata.name.clone().unwrap_or_default()),
-            body,
-        }
-    }
-
-    /// The `spec.lifecycle.desiredPhase` this patch writes, if it is a vertex patch
-    /// that writes one.
-    pub fn desired_phase(&self) -> Option<VertexPhase> {
-        let value = self.body.pointer("/spec/lifecycle/desiredPhase")?;
-        serde_json::from_value(value.clone()).ok()
+fn vertex_patch(vertex: &Vertex, body: Value) -> Patch {
+    Patch {
+        target: PatchTarget::object_of(vertex),
+        body,
     }
 }
 
@@ -166,13 +138,17 @@ fn typed_vertices(vertices: &[Vertex]) -> Vec<VertexPhaseTyped<Vertex>> {
         .collect()
 }
 
-fn status_patch(phase: PipelinePhase, drained_on_pause: Option<bool>) -> Patch {
+fn status_patch(
+    pipeline: &Pipeline,
+    phase: PipelinePhase,
+    drained_on_pause: Option<bool>,
+) -> Patch {
     let mut status = json!({ "phase": phase.name() });
     if let Some(drained) = drained_on_pause {
         status["drainedOnPause"] = json!(drained);
     }
     Patch {
-        target: PatchTarget::PipelineStatus,
+        target: PatchTarget::status_of(pipeline),
         body: json!({ "status": status }),
     }
 }
@@ -180,7 +156,7 @@ fn status_patch(phase: PipelinePhase, drained_on_pause: Option<bool>) -> Patch {
 /// The patch that pauses a running source. Sources go first, without waiting.
 pub fn pause_source(source: Typed<Vertex, phase::Running, role::Source>) -> Patch {
     let paused = source.pause();
-    Patch::vertex(&paused, lifecycle_body(paused.state()))
+    vertex_patch(&paused, lifecycle_body(paused.state()))
 }
 
 /// The patch that pauses any running vertex. It needs a [`DrainProof`]: downstream
@@ -191,21 +167,21 @@ where
 {
     let _ = proof;
     let paused = vertex.pause();
-    Patch::vertex(&paused, lifecycle_body(paused.state()))
+    vertex_patch(&paused, lifecycle_body(paused.state()))
 }
 
 /// The patch that resumes a paused vertex; a slow resume also drops `spec.replicas`, so
 /// the vertex restarts at its default.
-pub fn resume_vertex<R>(vertex: Typed<Vertex, phase::Paused, R>, slow: bool) -> Patch
+pub fn resume_vertex<R>(vertex: Typed<Vertex, phase::Paused, R>, strategy: ResumeStrategy) -> Patch
 where
     R: lifecycle_model::RoleMarker<Role = VertexRole>,
 {
     let running = vertex.resume();
     let mut body = lifecycle_body(running.state());
-    if slow {
+    if strategy == ResumeStrategy::Slow {
         body["spec"]["replicas"] = Value::Null;
     }
-    Patch::vertex(&running, body)
+    vertex_patch(&running, body)
 }
 
 fn lifecycle_body(phase: VertexPhase) -> Value {
@@ -241,14 +217,14 @@ fn pause_all(vertices: Vec<VertexPhaseTyped<Vertex>>, proof: DrainProof) -> Vec<
 }
 
 /// Resumes every paused vertex.
-fn resume_all(vertices: Vec<VertexPhaseTyped<Vertex>>, slow: bool) -> Vec<Patch> {
+fn resume_all(vertices: Vec<VertexPhaseTyped<Vertex>>, strategy: ResumeStrategy) -> Vec<Patch> {
     vertices
         .into_iter()
         .filter_map(|v| match v {
-            VertexPhaseTyped::PausedSource(v) => Some(resume_vertex(v, slow)),
-            VertexPhaseTyped::PausedSink(v) => Some(resume_vertex(v, slow)),
-            VertexPhaseTyped::PausedMapUdf(v) => Some(resume_vertex(v, slow)),
-            VertexPhaseTyped::PausedReduceUdf(v) => Some(resume_vertex(v, slow)),
+            VertexPhaseTyped::PausedSource(v) => Some(resume_vertex(v, strategy)),
+            VertexPhaseTyped::PausedSink(v) => Some(resume_vertex(v, strategy)),
+            VertexPhaseTyped::PausedMapUdf(v) => Some(resume_vertex(v, strategy)),
+            VertexPhaseTyped::PausedReduceUdf(v) => Some(resume_vertex(v, strategy)),
             VertexPhaseTyped::RunningSource(_)
             | VertexPhaseTyped::RunningSink(_)
             | VertexPhaseTyped::RunningMapUdf(_)
@@ -257,9 +233,9 @@ fn resume_all(vertices: Vec<VertexPhaseTyped<Vertex>>, slow: bool) -> Vec<Patch>
         .collect()
 }
 
-fn annotation_patch(value: Option<String>) -> Patch {
+fn annotation_patch(pipeline: &Pipeline, value: Option<String>) -> Patch {
     Patch {
-        target: PatchTarget::Pipeline,
+        target: PatchTarget::object_of(pipeline),
         body: json!({ "metadata": { "annotations": { PAUSE_TIMESTAMP_ANNOTATION: value } } }),
     }
 }
@@ -269,11 +245,11 @@ fn annotation_patch(value: Option<String>) -> Patch {
 fn plan_pause(pipeline: &Pipeline, vertices: &[Vertex], observed: &Observations) -> Vec<Patch> {
     let Ok(typed) = PipelinePhaseTyped::from_object(pipeline.clone()) else {
         // No status yet: a pipeline asked to start paused begins in Pausing.
-        return vec![status_patch(PipelinePhase::Pausing, None)];
+        return vec![status_patch(pipeline, PipelinePhase::Pausing, None)];
     };
     match typed {
-        PipelinePhaseTyped::Running(p) => vec![status_patch(p.pause().state(), None)],
-        PipelinePhaseTyped::Failed(p) => vec![status_patch(p.pause().state(), None)],
+        PipelinePhaseTyped::Running(p) => vec![status_patch(pipeline, p.pause().state(), None)],
+        PipelinePhaseTyped::Failed(p) => vec![status_patch(pipeline, p.pause().state(), None)],
         PipelinePhaseTyped::Pausing(p) => continue_pause(p, vertices, observed),
         PipelinePhaseTyped::Paused(p) => {
             pause_all(typed_vertices(vertices), DrainProof::paused(&p))
@@ -289,7 +265,7 @@ fn continue_pause(
 ) -> Vec<Patch> {
     let mut patches = pause_sources(typed_vertices(vertices));
     let Some(since) = pipeline.pause_timestamp() else {
-        patches.push(annotation_patch(Some(observed.now.to_string())));
+        patches.push(annotation_patch(&pipeline, Some(observed.now.to_string())));
         return patches;
     };
     if !patches.is_empty() {
@@ -301,7 +277,7 @@ fn continue_pause(
     };
     let mut patches = pause_all(typed_vertices(vertices), proof);
     let paused = pipeline.finish_pause();
-    patches.push(status_patch(paused.state(), Some(proof.drained())));
+    patches.push(status_patch(&paused, paused.state(), Some(proof.drained())));
     patches
 }
 
@@ -311,11 +287,15 @@ fn plan_run(pipeline: &Pipeline, vertices: &[Vertex]) -> Vec<Patch> {
     // The status goes first: should the reconcile stop halfway, no pipeline claims to be
     // Paused while some of its vertices already run again.
     let mut patches = match PipelinePhaseTyped::from_object(pipeline.clone()) {
-        Ok(PipelinePhaseTyped::Pausing(p)) => vec![status_patch(p.resume().state(), Some(false))],
-        Ok(PipelinePhaseTyped::Paused(p)) => vec![status_patch(p.resume().state(), Some(false))],
+        Ok(PipelinePhaseTyped::Pausing(p)) => {
+            vec![status_patch(pipeline, p.resume().state(), Some(false))]
+        }
+        Ok(PipelinePhaseTyped::Paused(p)) => {
+            vec![status_patch(pipeline, p.resume().state(), Some(false))]
+        }
         Ok(PipelinePhaseTyped::Running(_) | PipelinePhaseTyped::Failed(_))
         | Ok(PipelinePhaseTyped::Deleting(_)) => Vec::new(),
-        Err(_) => vec![status_patch(PipelinePhase::Running, None)],
+        Err(_) => vec![status_patch(pipeline, PipelinePhase::Running, None)],
     };
     let stamped = pipeline
         .metadata
@@ -323,9 +303,12 @@ fn plan_run(pipeline: &Pipeline, vertices: &[Vertex]) -> Vec<Patch> {
         .as_ref()
         .is_some_and(|a| a.contains_key(PAUSE_TIMESTAMP_ANNOTATION));
     if stamped {
-        patches.push(annotation_patch(None));
+        patches.push(annotation_patch(pipeline, None));
     }
-    patches.extend(resume_all(typed_vertices(vertices), pipeline.slow_resume()));
+    patches.extend(resume_all(
+        typed_vertices(vertices),
+        pipeline.resume_strategy(),
+    ));
     patches
 }
 
@@ -335,11 +318,19 @@ fn plan_delete(pipeline: &Pipeline, vertices: &[Vertex], observed: &Observations
     let typed = PipelinePhaseTyped::from_object(pipeline.clone());
     let deleting = match typed {
         Ok(PipelinePhaseTyped::Deleting(p)) => p,
-        Ok(PipelinePhaseTyped::Running(p)) => return vec![status_patch(p.delete().state(), None)],
-        Ok(PipelinePhaseTyped::Failed(p)) => return vec![status_patch(p.delete().state(), None)],
-        Ok(PipelinePhaseTyped::Pausing(p)) => return vec![status_patch(p.delete().state(), None)],
-        Ok(PipelinePhaseTyped::Paused(p)) => return vec![status_patch(p.delete().state(), None)],
-        Err(_) => return vec![status_patch(PipelinePhase::Deleting, None)],
+        Ok(PipelinePhaseTyped::Running(p)) => {
+            return vec![status_patch(pipeline, p.delete().state(), None)];
+        }
+        Ok(PipelinePhaseTyped::Failed(p)) => {
+            return vec![status_patch(pipeline, p.delete().state(), None)];
+        }
+        Ok(PipelinePhaseTyped::Pausing(p)) => {
+            return vec![status_patch(pipeline, p.delete().state(), None)];
+        }
+        Ok(PipelinePhaseTyped::Paused(p)) => {
+            return vec![status_patch(pipeline, p.delete().state(), None)];
+        }
+        Err(_) => return vec![status_patch(pipeline, PipelinePhase::Deleting, None)],
     };
     let patches = pause_sources(typed_vertices(vertices));
     if !patches.is_empty() {
@@ -361,7 +352,7 @@ fn plan_delete(pipeline: &Pipeline, vertices: &[Vertex], observed: &Observations
         .is_some_and(|f| !f.is_empty())
     {
         patches.push(Patch {
-            target: PatchTarget::Pipeline,
+            target: PatchTarget::object_of(&*deleting),
             body: json!({ "metadata": { "finalizers": null } }),
         });
     }
@@ -369,32 +360,15 @@ fn plan_delete(pipeline: &Pipeline, vertices: &[Vertex], observed: &Observations
 }
 
 /// Applies `patches` to in-memory copies of the objects, as the API server would apply
-/// the merge patches: for tests, the simulation and idempotency checks.
+/// the merge patches: for tests, the simulation and idempotency checks. Patches for other
+/// objects, and patches whose result does not read back, change nothing.
 pub fn apply(pipeline: &mut Pipeline, vertices: &mut [Vertex], patches: &[Patch]) {
     for patch in patches {
-        match &patch.target {
-            PatchTarget::Pipeline | PatchTarget::PipelineStatus => {
-                merge_into(pipeline, &patch.body)
-            }
-            PatchTarget::Vertex(name) => {
-                if let Some(v) = vertices
-                    .iter_mut()
-                    .find(|v| v.metadata.name.as_deref() == Some(name.as_str()))
-                {
-                    merge_into(v, &patch.body);
-                }
-            }
+        if patch.target.targets(pipeline) {
+            let _ = patch.merge_into(pipeline);
+        } else if let Some(vertex) = vertices.iter_mut().find(|v| patch.target.targets(&**v)) {
+            let _ = patch.merge_into(vertex);
         }
-    }
-}
-
-fn merge_into<T: serde::Serialize + serde::de::DeserializeOwned>(object: &mut T, patch: &Value) {
-    let Ok(mut value) = serde_json::to_value(&*object) else {
-        return;
-    };
-    json_patch::merge(&mut value, patch);
-    if let Ok(merged) = serde_json::from_value(value) {
-        *object = merged;
     }
 }
 

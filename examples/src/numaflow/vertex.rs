@@ -38,6 +38,11 @@ use crate::numaflow::Opaque;
 /// The replica ceiling when `scale.max` is unset.
 pub const DEFAULT_MAX_REPLICAS: i32 = 50;
 
+/// The label that names a vertex's pipeline, on the vertex and on its pods.
+pub const PIPELINE_NAME_LABEL: &str = "numaflow.numaproj.io/pipeline-name";
+/// The label that names a vertex within its pipeline, on the vertex and on its pods.
+pub const VERTEX_NAME_LABEL: &str = "numaflow.numaproj.io/vertex-name";
+
 /// The role of a vertex, from which part of its spec is set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum VertexRole {
@@ -392,9 +397,7 @@ impl VertexSpec {
 impl VertexStatus {
     /// The label selector of a vertex's pods.
     pub fn selector_for(pipeline: &str, vertex: &str) -> String {
-        format!(
-            "numaflow.numaproj.io/pipeline-name={pipeline},numaflow.numaproj.io/vertex-name={vertex}"
-        )
+        format!("{PIPELINE_NAME_LABEL}={pipeline},{VERTEX_NAME_LABEL}={vertex}")
     }
 }
 
@@ -435,13 +438,12 @@ where
 /// The labels NumaFlow puts on a vertex.
 pub fn vertex_labels(pipeline: &str, vertex: &str) -> BTreeMap<String, String> {
     BTreeMap::from([
-        (
-            "numaflow.numaproj.io/pipeline-name".to_owned(),
-            pipeline.to_owned(),
-        ),
-        (
-            "numaflow.numaproj.io/vertex-name".to_owned(),
-            vertex.to_owned(),
-        ),
+        (PIPELINE_NAME_LABEL.to_owned(), pipeline.to_owned()),
+        (VERTEX_NAME_LABEL.to_owned(), vertex.to_owned()),
     ])
+}
+
+/// The label selector of every vertex of `pipeline`.
+pub fn pipeline_selector(pipeline: &str) -> String {
+    format!("{PIPELINE_NAME_LABEL}={pipeline}")
 }

@@ -6,9 +6,7 @@ use std::fmt;
 use jiff::{SignedDuration, Timestamp};
 use lifecycle_model::Lifecycle;
 
-use crate::numaflow::pipeline::{
-    DesiredPhase, Pipeline, PipelinePhase, RESUME_STRATEGY_ANNOTATION,
-};
+use crate::numaflow::pipeline::{DesiredPhase, Pipeline, PipelinePhase, ResumeStrategy};
 use crate::numaflow::sim::{Op, Store, World, Writer};
 use crate::numaflow::vertex::{Vertex, VertexPhase, VertexRole, VertexStatusPhase};
 
@@ -187,15 +185,10 @@ impl Checker {
             }
         }
         if was == VertexPhase::Paused && is == VertexPhase::Running {
-            let slow = pipeline
-                .metadata
-                .annotations
-                .as_ref()
-                .and_then(|a| a.get(RESUME_STRATEGY_ANNOTATION))
-                .is_some_and(|s| s == "slow");
-            let expected = match slow {
-                true => None,
-                false => self
+            let strategy = pipeline.resume_strategy();
+            let expected = match strategy {
+                ResumeStrategy::Slow => None,
+                ResumeStrategy::Fast => self
                     .paused_with
                     .get(&name)
                     .copied()
@@ -205,8 +198,7 @@ impl Checker {
                 return fail(
                     Invariant::ResumeRestoresReplicas,
                     format!(
-                        "{name} resumed ({}) with replicas {:?}, expected {expected:?}",
-                        if slow { "slow" } else { "fast" },
+                        "{name} resumed ({strategy}) with replicas {:?}, expected {expected:?}",
                         after.spec.replicas
                     ),
                 );

@@ -22,13 +22,13 @@ use std::collections::{BTreeMap, VecDeque};
 
 use jiff::{SignedDuration, Timestamp};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
-use serde_json::{Value, json};
 
 use crate::numaflow::controller::{
     PipelineActions, reconcile_pipeline, reconcile_vertex, vertex_object_name,
 };
 use crate::numaflow::pipeline::{
-    DesiredPhase, Pipeline, PipelineLifecycle, PipelinePhase, RESUME_STRATEGY_ANNOTATION,
+    DesiredPhase, FINALIZER, Pipeline, PipelineLifecycle, PipelinePhase,
+    RESUME_STRATEGY_ANNOTATION, ResumeStrategy,
 };
 use crate::numaflow::plan::{BufferDepth, Observations, Patch, PatchTarget};
 use crate::numaflow::vertex::{Vertex, VertexRole};
@@ -41,8 +41,6 @@ use shapes::Shape;
 
 /// The pipeline every simulation runs.
 pub const PIPELINE: &str = "sim";
-/// The finalizer that keeps a deleted pipeline until its controller lets go.
-pub const FINALIZER: &str = "numaflow.numaproj.io/pipeline-controller";
 
 /// How often each fault strikes.
 #[derive(Debug, Clone, PartialEq)]
@@ -392,9 +390,10 @@ impl<'a> Sim<'a> {
                     .annotations
                     .get_or_insert_with(Default::default);
                 match op {
-                    Op::ResumeSlow => {
-                        annotations.insert(RESUME_STRATEGY_ANNOTATION.to_owned(), "slow".to_owned())
-                    }
+                    Op::ResumeSlow => annotations.insert(
+                        RESUME_STRATEGY_ANNOTATION.to_owned(),
+                        ResumeStrategy::Slow.to_string(),
+                    ),
                     _ => annotations.remove(RESUME_STRATEGY_ANNOTATION),
                 };
             }
@@ -642,46 +641,42 @@ impl<'a> Sim<'a> {
 
     fn apply(&mut self, patch: &Patch, writer: Writer) -> Result<(), Violation> {
         if self.trace.is_some() {
-            let target = match &patch.target {
-                PatchTarget::Vertex(name) => name.clone(),
-                other => format!("{other:?}"),
+            self.record(writer, &patch.target.to_string(), patch.body.to_string());
+        }
+        if patch.target.is::<Pipeline>() {
+            let Some(pipeline) = self.store.pipeline.as_ref() else {
+                return Ok(());
             };
-            self.record(writer, &target, patch.body.to_string());
+            let after = merged(pipeline, patch);
+            return self.write_pipeline(after, writer);
         }
-        match &patch.target {
-            PatchTarget::Pipeline | PatchTarget::PipelineStatus => {
-                let Some(pipeline) = self.store.pipeline.as_ref() else {
-                    return Ok(());
-                };
-                let after = merged(pipeline, &patch.body);
-                self.write_pipeline(after, writer)
-            }
-            PatchTarget::Vertex(name) => {
-                let Some(before) = self.store.vertices.get(name) else {
-                    return Ok(());
-                };
-                let after = merged(before, &patch.body);
-                let before = before.clone();
-                self.checker
-                    .on_vertex_write(
-                        writer,
-                        &before,
-                        &after,
-                        &self.store,
-                        &self.world,
-                        self.now(),
-                    )
-                    .map_err(|v| self.violation(v))?;
-                self.store.vertices.insert(name.clone(), after);
-                self.bump(Some(name));
-                self.report.writes += 1;
-                let delay = self.watch_delay();
-                self.enqueue(Key::Vertex(name.clone()), delay);
-                let delay = self.watch_delay();
-                self.enqueue(Key::Pipeline, delay);
-                Ok(())
-            }
+        if !patch.target.is::<Vertex>() {
+            return Ok(());
         }
+        let name = &patch.target.name;
+        let Some(before) = self.store.vertices.get(name) else {
+            return Ok(());
+        };
+        let after = merged(before, patch);
+        let before = before.clone();
+        self.checker
+            .on_vertex_write(
+                writer,
+                &before,
+                &after,
+                &self.store,
+                &self.world,
+                self.now(),
+            )
+            .map_err(|v| self.violation(v))?;
+        self.store.vertices.insert(name.clone(), after);
+        self.bump(Some(name));
+        self.report.writes += 1;
+        let delay = self.watch_delay();
+        self.enqueue(Key::Vertex(name.clone()), delay);
+        let delay = self.watch_delay();
+        self.enqueue(Key::Pipeline, delay);
+        Ok(())
     }
 
     fn write_pipeline(&mut self, after: Pipeline, writer: Writer) -> Result<(), Violation> {
@@ -736,19 +731,27 @@ impl<'a> Sim<'a> {
 }
 
 fn revision_in(store: &Store, target: &PatchTarget) -> Option<String> {
-    match target {
-        PatchTarget::Pipeline | PatchTarget::PipelineStatus => {
-            store.pipeline.as_ref()?.metadata.resource_version.clone()
-        }
-        PatchTarget::Vertex(name) => store.vertices.get(name)?.metadata.resource_version.clone(),
+    if target.is::<Pipeline>() {
+        store.pipeline.as_ref()?.metadata.resource_version.clone()
+    } else if target.is::<Vertex>() {
+        store
+            .vertices
+            .get(&target.name)?
+            .metadata
+            .resource_version
+            .clone()
+    } else {
+        None
     }
 }
 
+/// `object` with `patch` applied; a patch whose result does not read back changes
+/// nothing, as the API server would reject it.
 fn merged<T: serde::Serialize + serde::de::DeserializeOwned + Clone>(
     object: &T,
-    patch: &Value,
+    patch: &Patch,
 ) -> T {
-    let mut value = serde_json::to_value(object).unwrap_or(json!({}));
-    json_patch::merge(&mut value, patch);
-    serde_json::from_value(value).unwrap_or_else(|_| object.clone())
+    let mut after = object.clone();
+    let _ = patch.merge_into(&mut after);
+    after
 }
