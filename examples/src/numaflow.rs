@@ -5,7 +5,17 @@
 //! - [`pipeline`]: the Pipeline CRD and the pipeline's status phase machine.
 //! - [`plan`]: lifecycle propagation as pure planning functions over typed states: pause,
 //!   resume and delete as the merge patches to send ([`patch`]).
+//! - [`controller`]: the Pipeline and Vertex controllers as pure reconcile functions.
 //! - [`crd`]: both CRDs as one YAML stream.
+//! - [`demo`]: the demo's table view.
+//!
+//! Two layers sit on top, each behind a cargo feature:
+//!
+//! - `cluster` (feature `runtime`): the controllers against a real cluster, with kube's
+//!   client and runtime.
+//! - `sim` (feature `sim`): a deterministic simulation that drives the controllers
+//!   against an in-process cluster with faults; test support, which the shipped
+//!   `numaflow-controller` leaves out.
 //!
 //! The vertex's desired phase:
 //!
@@ -22,6 +32,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "runtime")]
 pub mod cluster;
 pub mod controller;
 pub mod crd;
@@ -29,6 +40,7 @@ pub mod demo;
 pub mod patch;
 pub mod pipeline;
 pub mod plan;
+#[cfg(feature = "sim")]
 pub mod sim;
 pub mod vertex;
 

@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::Client;
 use kube::api::{Api, DeleteParams, Patch as KubePatch, PatchParams, PostParams};
-use lifecycle_examples::numaflow::patch::Subresource;
+use lifecycle_examples::numaflow::cluster::send_patch;
 use lifecycle_examples::numaflow::pipeline::{
     AbstractVertex, DesiredPhase, FINALIZER, Pipeline, PipelinePhase, RESUME_STRATEGY_ANNOTATION,
     ResumeStrategy,
@@ -212,26 +212,8 @@ async fn the_scale_subresource_obeys_the_lifecycle_as_kubectl_scale_would() {
 
 /// Sends `patches` and fails on any rejection.
 async fn send(client: &Client, patches: &[Patch]) {
-    let pipelines: Api<Pipeline> = Api::namespaced(client.clone(), NAMESPACE);
-    let vertices: Api<Vertex> = Api::namespaced(client.clone(), NAMESPACE);
-    let params = PatchParams::default();
     for patch in patches {
-        let body = KubePatch::Merge(&patch.body);
-        let target = &patch.target;
-        let result = if target.is::<Vertex>() {
-            vertices.patch(&target.name, &params, &body).await.map(drop)
-        } else if target.subresource == Subresource::Status {
-            pipelines
-                .patch_status(&target.name, &params, &body)
-                .await
-                .map(drop)
-        } else {
-            pipelines
-                .patch(&target.name, &params, &body)
-                .await
-                .map(drop)
-        };
-        if let Err(e) = result {
+        if let Err(e) = send_patch(client, NAMESPACE, patch).await {
             panic!("the server rejected a planned patch {patch:?}: {e}");
         }
     }
@@ -528,7 +510,7 @@ impl Drop for KillOnDrop {
     }
 }
 
-/// Builds `numaflow-controller` and returns its path.
+/// Builds `numaflow-controller` as it ships (without the simulation) and returns its path.
 fn controller_binary() -> std::path::PathBuf {
     let status = std::process::Command::new(env!("CARGO"))
         .args([
@@ -536,6 +518,9 @@ fn controller_binary() -> std::path::PathBuf {
             "-q",
             "-p",
             "lifecycle-examples",
+            "--no-default-features",
+            "--features",
+            "runtime",
             "--bin",
             "numaflow-controller",
         ])

@@ -4,16 +4,31 @@
 use std::io::Write;
 use std::process::ExitCode;
 
+use clap::Parser;
+
+/// Prints the NumaFlow Pipeline and Vertex CRDs as one YAML stream on stdout, each
+/// document starting with `---`.
+#[derive(Parser, Debug)]
+#[command(
+    name = "crdgen",
+    version,
+    after_help = "Example: crdgen | kubectl apply -f -"
+)]
+struct Args {}
+
 fn main() -> ExitCode {
-    match lifecycle_examples::numaflow::crd::yaml() {
-        Ok(yaml) => {
-            if std::io::stdout().write_all(yaml.as_bytes()).is_err() {
-                return ExitCode::FAILURE;
-            }
-            ExitCode::SUCCESS
-        }
+    let Args {} = Args::parse();
+    let yaml = match lifecycle_examples::numaflow::crd::yaml() {
+        Ok(yaml) => yaml,
         Err(e) => {
             eprintln!("crdgen: cannot render the CRDs: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match std::io::stdout().write_all(yaml.as_bytes()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("crdgen: cannot write to stdout: {e}");
             ExitCode::FAILURE
         }
     }

@@ -4,9 +4,15 @@
 //! progress line while a pause drains.
 //!
 //! `cargo run -p lifecycle-examples --bin demo` runs it on the embedded cluster;
-//! `--kubeconfig PATH` (or `KUBECONFIG`) runs the same story on a real cluster.
+//! `--kubeconfig PATH` runs the same story on a real cluster. Only the flag selects a
+//! cluster: `KUBECONFIG` in the environment does not, so the demo never touches a cluster
+//! by accident.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+use clap::Parser;
+use lifecycle_examples::numaflow::cluster::{Error, error_chain, story};
 
 use lifecycle_examples::numaflow::controller::vertex_object_name;
 use lifecycle_examples::numaflow::demo::{progress, rows, table};
@@ -23,26 +29,38 @@ const STORY: [(u64, Op, &str); 5] = [
     (170, Op::Delete, "delete"),
 ];
 
+/// The NumaFlow lifecycle demo: a pipeline is created, paused, resumed fast, paused
+/// again, resumed slow and deleted, while the real controllers drive it. By default it
+/// runs on an embedded simulated cluster and touches no real one.
+#[derive(Parser, Debug)]
+#[command(name = "demo", version)]
+struct Args {
+    /// Run the story on the cluster in this kubeconfig (namespace `default`, with the
+    /// CRDs installed) instead of the embedded one. `KUBECONFIG` is not read.
+    #[arg(long, value_name = "PATH")]
+    kubeconfig: Option<PathBuf>,
+}
+
 fn main() -> ExitCode {
-    let mut args = std::env::args().skip(1);
-    let mut kubeconfig: Option<std::path::PathBuf> = std::env::var_os("KUBECONFIG").map(Into::into);
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--kubeconfig" => kubeconfig = args.next().map(Into::into),
-            "--embedded" => kubeconfig = None,
-            "-h" | "--help" => {
-                println!("usage: demo [--kubeconfig PATH | --embedded]");
-                return ExitCode::SUCCESS;
-            }
-            other => {
-                eprintln!("demo: unknown argument {other:?}; try --help");
-                return ExitCode::FAILURE;
-            }
-        }
-    }
-    match kubeconfig {
-        Some(path) => lifecycle_examples::numaflow::cluster::demo_on_cluster(&path),
+    let args = Args::parse();
+    lifecycle_examples::cli::init_tracing("warn");
+    match args.kubeconfig {
+        Some(path) => on_cluster(&path),
         None => embedded(),
+    }
+}
+
+/// The story on the cluster in `kubeconfig`.
+fn on_cluster(kubeconfig: &std::path::Path) -> ExitCode {
+    let story = tokio::runtime::Runtime::new()
+        .map_err(Error::Runtime)
+        .and_then(|runtime| runtime.block_on(story::run(kubeconfig)));
+    match story {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("demo: {}", error_chain(&e));
+            ExitCode::FAILURE
+        }
     }
 }
 
