@@ -8,6 +8,7 @@
 //! cluster: `KUBECONFIG` in the environment does not, so the demo never touches a cluster
 //! by accident.
 
+use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -46,7 +47,18 @@ fn main() -> ExitCode {
     lifecycle_examples::cli::init_tracing("warn");
     match args.kubeconfig {
         Some(path) => on_cluster(&path),
-        None => embedded(),
+        None => {
+            let mut out = io::stdout().lock();
+            match embedded(&mut out).and_then(|code| out.flush().map(|()| code)) {
+                Ok(code) => code,
+                // A reader that stops early (`demo | head`) is not an error.
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("demo: cannot write to stdout: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
     }
 }
 
@@ -64,23 +76,28 @@ fn on_cluster(kubeconfig: &std::path::Path) -> ExitCode {
     }
 }
 
-fn embedded() -> ExitCode {
+/// The story on the embedded simulated cluster, written to `out`.
+fn embedded(out: &mut impl Write) -> io::Result<ExitCode> {
     let Some(shape) = shapes::shapes()
         .into_iter()
         .find(|s| s.name.starts_with("mixed-") && s.vertices.len() <= 10)
     else {
         eprintln!("demo: the demo pipeline shape is missing");
-        return ExitCode::FAILURE;
+        return Ok(ExitCode::FAILURE);
     };
-    println!("NumaFlow lifecycle demo on an embedded simulated cluster");
-    println!(
+    writeln!(
+        out,
+        "NumaFlow lifecycle demo on an embedded simulated cluster"
+    )?;
+    writeln!(
+        out,
         "pipeline `{PIPELINE}`: {} vertices; pause grace period 60 s\n",
         shape.vertices.len()
-    );
-    println!("The pipeline's status phase (PipelinePhase):\n");
-    println!("{}", PipelinePhase::MERMAID);
-    println!("A vertex's desired phase (VertexPhase):\n");
-    println!("{}", VertexPhase::MERMAID);
+    )?;
+    writeln!(out, "The pipeline's status phase (PipelinePhase):\n")?;
+    writeln!(out, "{}", PipelinePhase::MERMAID)?;
+    writeln!(out, "A vertex's desired phase (VertexPhase):\n")?;
+    writeln!(out, "{}", VertexPhase::MERMAID)?;
 
     let config = SimConfig {
         seed: 0,
@@ -98,10 +115,10 @@ fn embedded() -> ExitCode {
     while sim.tick < end {
         if let Err(violation) = sim.step() {
             eprintln!("demo: {violation}");
-            return ExitCode::FAILURE;
+            return Ok(ExitCode::FAILURE);
         }
         if let Some((_, _, name)) = STORY.iter().find(|(t, _, _)| *t == sim.tick) {
-            println!("t={:>3}s  >>> user: {name}", sim.tick);
+            writeln!(out, "t={:>3}s  >>> user: {name}", sim.tick)?;
         }
         let pipeline = sim.store.pipeline.as_ref();
         let vertices: Vec<_> = sim.store.vertices.values().cloned().collect();
@@ -124,7 +141,7 @@ fn embedded() -> ExitCode {
             let left = sim.world.buffered();
             peak = peak.max(left);
             if last_left != Some(left) && (last_left.is_none() || left.is_multiple_of(5)) {
-                println!("t={:>3}s  {}", sim.tick, progress(left, peak));
+                writeln!(out, "t={:>3}s  {}", sim.tick, progress(left, peak))?;
                 last_left = Some(left);
             }
         } else {
@@ -150,20 +167,21 @@ fn embedded() -> ExitCode {
         if key != last_frame {
             last_frame = key;
             let title = format!("t={}s", sim.tick);
-            print!("{}", table(&title, pipeline, &rows));
+            write!(out, "{}", table(&title, pipeline, &rows))?;
             if pipeline.is_none() {
-                println!("  (the pipeline and its vertices are gone)");
+                writeln!(out, "  (the pipeline and its vertices are gone)")?;
             }
         }
     }
     let world = &sim.world;
-    println!(
+    writeln!(
+        out,
         "\ndone: {} messages produced, {} consumed by sinks, {} left in buffers; {} writes",
         world.injected,
         world.consumed,
         world.buffered(),
         sim.report.writes
-    );
-    println!("every invariant held after every step.");
-    ExitCode::SUCCESS
+    )?;
+    writeln!(out, "every invariant held after every step.")?;
+    Ok(ExitCode::SUCCESS)
 }

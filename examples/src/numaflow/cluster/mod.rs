@@ -82,13 +82,17 @@ impl Error {
     }
 }
 
-/// The error and its sources, one line: `outer: inner: innermost`.
+/// The error and its sources, one line: `outer: inner: innermost`. A source whose text
+/// the line already holds is left out, as some errors repeat their source's message.
 pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
         source = cause.source();
     }
     text
@@ -312,6 +316,21 @@ mod tests {
         };
         assert_eq!(error.to_string(), "`pause` did not converge within 60 s");
         assert!(std::error::Error::source(&error).is_none());
+    }
+
+    #[test]
+    fn the_chain_leaves_out_a_source_the_message_repeats() {
+        let error = Error::Kubeconfig {
+            path: PathBuf::from("/k"),
+            source: KubeconfigError::ReadConfig(
+                std::io::Error::other("no such file"),
+                PathBuf::from("/k"),
+            ),
+        };
+        assert_eq!(
+            error_chain(&error),
+            "cannot use kubeconfig /k: failed to read kubeconfig from '\"/k\"': no such file"
+        );
     }
 
     #[test]

@@ -1,0 +1,146 @@
+//! The binaries as their users meet them: `--help`, `--version`, unknown flags, and the
+//! demo that stays off real clusters unless `--kubeconfig` is given. The binaries come
+//! from Cargo (`CARGO_BIN_EXE_*`); no test builds anything.
+
+use std::process::{Command, Output};
+
+const DEMO: &str = env!("CARGO_BIN_EXE_demo");
+const CRDGEN: &str = env!("CARGO_BIN_EXE_crdgen");
+const CONTROLLER: &str = env!("CARGO_BIN_EXE_numaflow-controller");
+const EVERY_BINARY: [(&str, &str); 3] = [
+    ("demo", DEMO),
+    ("crdgen", CRDGEN),
+    ("numaflow-controller", CONTROLLER),
+];
+
+/// Runs `binary` with `args`, with no cluster configured and no `RUST_LOG`.
+fn run(binary: &str, args: &[&str]) -> Output {
+    Command::new(binary)
+        .args(args)
+        .env("KUBECONFIG", "/nonexistent/path")
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap_or_else(|e| panic!("{binary} starts: {e}"))
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn the_demo_ignores_kubeconfig_in_the_environment_and_runs_the_embedded_story() {
+    let output = run(DEMO, &[]);
+    assert!(
+        output.status.success(),
+        "exit {:?}; stderr:\n{}",
+        output.status,
+        stderr(&output)
+    );
+    let out = stdout(&output);
+    assert!(
+        out.starts_with("NumaFlow lifecycle demo on an embedded simulated cluster\n"),
+        "{out}"
+    );
+    assert!(out.contains(">>> user: delete"), "{out}");
+    assert!(
+        out.contains("every invariant held after every step."),
+        "{out}"
+    );
+    assert!(!out.contains("/nonexistent/path"), "{out}");
+}
+
+#[test]
+fn the_demo_goes_to_a_cluster_only_with_the_flag_and_names_a_bad_kubeconfig() {
+    let output = run(DEMO, &["--kubeconfig", "/nonexistent/kubeconfig"]);
+    assert!(!output.status.success());
+    let err = stderr(&output);
+    assert!(
+        err.contains("cannot use kubeconfig /nonexistent/kubeconfig"),
+        "{err}"
+    );
+    assert!(!stdout(&output).contains("embedded"), "{}", stdout(&output));
+}
+
+#[test]
+fn every_binary_prints_usage_on_help() {
+    for (name, binary) in EVERY_BINARY {
+        let output = run(binary, &["--help"]);
+        assert!(output.status.success(), "{name} --help: {output:?}");
+        let out = stdout(&output);
+        assert!(out.contains(&format!("Usage: {name}")), "{name}:\n{out}");
+        assert!(out.contains("--version"), "{name}:\n{out}");
+    }
+    assert!(stdout(&run(DEMO, &["--help"])).contains("--kubeconfig <PATH>"));
+    let controller = stdout(&run(CONTROLLER, &["--help"]));
+    assert!(controller.contains("--kubeconfig <PATH>"), "{controller}");
+    assert!(
+        controller.contains("-n, --namespace <NAMESPACE>"),
+        "{controller}"
+    );
+}
+
+#[test]
+fn every_binary_prints_its_version() {
+    for (name, binary) in EVERY_BINARY {
+        let output = run(binary, &["--version"]);
+        assert!(output.status.success(), "{name} --version: {output:?}");
+        assert_eq!(
+            stdout(&output),
+            format!("{name} {}\n", env!("CARGO_PKG_VERSION"))
+        );
+    }
+}
+
+#[test]
+fn an_unknown_flag_fails_and_is_named() {
+    for (name, binary) in EVERY_BINARY {
+        let output = run(binary, &["--no-such-flag"]);
+        assert_eq!(output.status.code(), Some(2), "{name}: {output:?}");
+        let err = stderr(&output);
+        assert!(
+            err.contains("unexpected argument '--no-such-flag'"),
+            "{name}:\n{err}"
+        );
+        assert!(err.contains(&format!("Usage: {name}")), "{name}:\n{err}");
+        assert!(stdout(&output).is_empty(), "{name} printed to stdout");
+    }
+}
+
+#[test]
+fn a_flag_without_its_value_is_named() {
+    for (name, binary) in [("demo", DEMO), ("numaflow-controller", CONTROLLER)] {
+        let output = run(binary, &["--kubeconfig"]);
+        assert_eq!(output.status.code(), Some(2), "{name}: {output:?}");
+        let err = stderr(&output);
+        assert!(err.contains("--kubeconfig <PATH>"), "{name}:\n{err}");
+    }
+}
+
+#[test]
+fn crdgen_prints_both_crds() {
+    let output = run(CRDGEN, &[]);
+    assert!(output.status.success(), "{output:?}");
+    let out = stdout(&output);
+    assert!(out.starts_with("---\n"), "{out}");
+    assert!(out.contains("name: pipelines.numaflow.numaproj.io"));
+    assert!(out.contains("name: vertices.numaflow.numaproj.io"));
+}
+
+#[test]
+fn the_demo_stops_quietly_when_its_reader_goes_away() {
+    let mut child = Command::new(DEMO)
+        .env_remove("RUST_LOG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("demo starts");
+    // Close the read end before anything is read, as `demo | head -c 0` would.
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("demo exits");
+    assert!(output.status.success(), "{output:?}");
+    assert!(stderr(&output).is_empty(), "{}", stderr(&output));
+}
