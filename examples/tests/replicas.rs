@@ -730,6 +730,13 @@ fn base_for_hash() -> VertexSpec {
 #[test]
 fn hash_is_a_stable_sha256_hex() {
     let h = base_for_hash().hash();
+    // `printf '%s' '{"name":"cat","partitions":3,"pipelineName":"simple",
+    // "scale":{"max":5,"min":1},"udf":{"groupBy":{"keyed":true}}}' | sha256sum`, on one
+    // line: the spec without replicas and lifecycle, keys sorted, no spaces.
+    assert_eq!(
+        h,
+        "e96c9f466593fdd37aaaf67cb9ac250b185840f74052c42159dd67006a4f41c9"
+    );
     assert_eq!(h.len(), 64);
     assert!(
         h.bytes()
