@@ -1,12 +1,13 @@
-// Command lifecycle-apiserver runs a real Kubernetes API server for the
-// lifecycle end-to-end tests: the apiextensions-apiserver (CRDs, custom
-// resources, CEL validation, status and scale subresources) backed by an
-// in-process etcd. It writes a kubeconfig, prints "READY <url>" on stdout and
-// serves until it is signalled or its parent goes away.
+// Command lifecycle-apiserver runs a real Kubernetes control-plane API server
+// for the lifecycle end-to-end tests: kube-apiserver (core API, RBAC,
+// admission, CRDs with CEL validation) backed by an in-process etcd, on
+// 127.0.0.1 with TLS. It issues named identities (an admin client
+// certificate, a static-token user, a ServiceAccount token), writes a
+// kubeconfig with one context per identity, prints "READY <url>" on stdout
+// and serves until it is signalled or its parent goes away.
 //
-// Build without -trimpath, and keep the Go module cache in place at run time:
-// the test server reads its serving-certificate fixtures from its own source
-// directory, which it finds through the path recorded in the binary.
+// There is no controller-manager, scheduler or kubelet: pods stay Pending,
+// namespaces never finish deleting, ClusterRole aggregation does not happen.
 package main
 
 import (
@@ -15,46 +16,53 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
-	"net/url"
 	"os"
 	"os/signal"
-	"path/filepath"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
+	_ "time/tzdata" // as upstream kube-apiserver: time zones for CronJobs
 
-	"go.etcd.io/etcd/server/v3/embed"
-	"go.uber.org/zap"
-	"k8s.io/apiextensions-apiserver/test/integration/fixtures"
-	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
-	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
-	"k8s.io/klog/v2"
+	genericapiserver "k8s.io/apiserver/pkg/server"
+	"k8s.io/component-base/cli"
+	_ "k8s.io/component-base/logs/json/register"          // as upstream: the JSON log format
+	_ "k8s.io/component-base/metrics/prometheus/clientgo" // as upstream: client-go metrics
+	_ "k8s.io/component-base/metrics/prometheus/version"  // as upstream: the version metric
+	"k8s.io/kubernetes/cmd/kube-apiserver/app"
 )
 
-const (
-	contextName = "lifecycle-e2e"
-	// The loopback certificate in the returned rest.Config names only this
-	// host, so clients must send it as SNI and verify against it.
-	loopbackServerName = "apiserver-loopback-client"
-	shutdownGrace      = 30 * time.Second
-)
+const shutdownGrace = 30 * time.Second
+
+// options are the program's own flags; arguments after "--" go to
+// kube-apiserver and override the defaults.
+type options struct {
+	kubeconfig     string
+	parentPID      int
+	stdinEOF       bool
+	verbose        bool
+	serviceAccount serviceAccountName
+	apiserverArgs  []string
+}
 
 func main() {
-	kubeconfig := flag.String("kubeconfig", "", "path to write the kubeconfig to (required)")
-	parentPID := flag.Int("parent-pid", 0, "exit once the process with this pid is gone")
-	stdinEOF := flag.Bool("exit-on-stdin-eof", false, "exit once standard input reaches EOF")
-	verbose := flag.Bool("verbose", false, "keep the server's info and warning logs on stderr")
+	var o options
+	flag.StringVar(&o.kubeconfig, "kubeconfig", "", "path to write the kubeconfig to (required)")
+	flag.IntVar(&o.parentPID, "parent-pid", 0, "exit once the process with this pid is gone")
+	flag.BoolVar(&o.stdinEOF, "exit-on-stdin-eof", false, "exit once standard input reaches EOF")
+	flag.BoolVar(&o.verbose, "verbose", false, "keep the server's info and warning logs on stderr")
+	o.serviceAccount = serviceAccountName{Namespace: "lifecycle-system", Name: "numaflow-controller"}
+	flag.Var(&o.serviceAccount, "service-account", "NAMESPACE/NAME of the ServiceAccount to create and issue a token for")
+	flag.Usage = func() {
+		fmt.Fprintln(flag.CommandLine.Output(), "usage: lifecycle-apiserver --kubeconfig PATH [flags] [-- kube-apiserver flags]")
+		flag.PrintDefaults()
+	}
 	flag.Parse()
-	if *kubeconfig == "" || flag.NArg() > 0 {
+	o.apiserverArgs = flag.Args()
+	if o.kubeconfig == "" {
 		flag.Usage()
 		os.Exit(2)
-	}
-	if !*verbose {
-		// Errors still reach stderr through klog's default ERROR threshold.
-		klog.LogToStderr(false)
-		klog.SetOutput(io.Discard)
 	}
 
 	// When the parent dies, stdout and stderr are often pipes nobody reads.
@@ -62,173 +70,164 @@ func main() {
 	// the teardown below.
 	signal.Ignore(syscall.SIGPIPE)
 
-	tb := &cleanupLogger{verbose: *verbose}
-	err := run(tb, *kubeconfig, *parentPID, *stdinEOF)
-	// Signals are back to their default here, so a second one kills the
-	// process outright; a teardown that hangs is cut short as well.
+	logs := filterServerLogs(o.verbose)
+	cleanups := &cleanupStack{}
+	err := run(cleanups, logs, o)
+	if err != nil {
+		logs.ShowHeld()
+	}
+	// A teardown that hangs is cut short.
 	time.AfterFunc(shutdownGrace, func() {
-		fmt.Fprintln(os.Stderr, "lifecycle-apiserver: teardown timed out")
+		logs.Printf("lifecycle-apiserver: teardown timed out")
 		os.Exit(1)
 	})
-	tb.runCleanups()
+	if !o.verbose {
+		logs.Mute()
+	}
+	cleanups.Run()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "lifecycle-apiserver:", err)
+		logs.Printf("lifecycle-apiserver: %v", err)
 		os.Exit(1)
 	}
 }
 
-func run(tb *cleanupLogger, kubeconfigPath string, parentPID int, stdinEOF bool) error {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
-	defer stop()
-	ctx, cancel := context.WithCancelCause(ctx)
+func run(cleanups *cleanupStack, logs *serverLogs, o options) error {
+	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
+	// kube-apiserver installs its own handler for these and sees them too.
+	var signalled atomic.Bool
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT)
+	defer signal.Stop(signals)
+	go func() {
+		select {
+		case sig := <-signals:
+			signalled.Store(true)
+			cancel(fmt.Errorf("received %v", sig))
+		case <-ctx.Done():
+		}
+	}()
 	// Start watching before the slow startup so that a test process which
 	// dies early does not leave a server behind.
-	if parentPID > 0 {
-		go watchParent(ctx, cancel, parentPID)
+	if o.parentPID > 0 {
+		go watchParent(ctx, cancel, o.parentPID)
 	}
-	if stdinEOF {
+	if o.stdinEOF {
 		go func() {
 			_, _ = io.Copy(io.Discard, os.Stdin)
 			cancel(errors.New("stdin closed"))
 		}()
 	}
 
-	etcd, etcdURL, err := startEtcd(tb)
+	dir, err := os.MkdirTemp("", "lifecycle-apiserver-")
+	if err != nil {
+		return err
+	}
+	cleanups.Push(func() { os.RemoveAll(dir) })
+
+	etcd, etcdURL, err := startEtcd(cleanups, dir)
 	if err != nil {
 		return fmt.Errorf("starting etcd: %w", err)
 	}
-	// The fixture reads the etcd address from this variable; an extra
-	// --etcd-servers flag would be appended rather than replace the default.
-	os.Setenv("KUBE_INTEGRATION_ETCD_URL", etcdURL)
-	tearDown, cfg, _, err := fixtures.StartDefaultServer(tb)
+	pki, err := writePKI(dir)
 	if err != nil {
-		return fmt.Errorf("starting apiserver: %w", err)
+		return fmt.Errorf("writing certificates and keys: %w", err)
 	}
-	tb.Cleanup(tearDown)
-
-	if err := writeKubeconfig(kubeconfigPath, cfg); err != nil {
+	port, err := freeLoopbackPort()
+	if err != nil {
 		return err
 	}
-	// The kubeconfig points at a server that is about to disappear.
-	tb.Cleanup(func() { os.Remove(kubeconfigPath) })
-	if ctx.Err() == nil {
-		fmt.Printf("READY %s\n", cfg.Host)
-		os.Stdout.Sync()
-	}
-
-	select {
-	case <-ctx.Done():
-		tb.Logf("shutting down: %v", context.Cause(ctx))
+	if ctx.Err() != nil {
 		return nil
-	case err := <-etcd.Err():
-		return fmt.Errorf("etcd failed: %w", err)
-	}
-}
-
-// startEtcd starts a single-member etcd on two free loopback ports with a
-// throwaway data directory, registering its teardown on tb.
-func startEtcd(tb *cleanupLogger) (*embed.Etcd, string, error) {
-	dir, err := os.MkdirTemp("", "lifecycle-etcd-")
-	if err != nil {
-		return nil, "", err
-	}
-	tb.Cleanup(func() { os.RemoveAll(dir) })
-	clientURL, err := freeLoopbackURL()
-	if err != nil {
-		return nil, "", err
-	}
-	peerURL, err := freeLoopbackURL()
-	if err != nil {
-		return nil, "", err
 	}
 
-	cfg := embed.NewConfig()
-	cfg.Dir = dir
-	cfg.UnsafeNoFsync = true // the data is thrown away at exit anyway
-	// etcd reports its own listeners closing as errors; silence it before
-	// Close so that a clean shutdown prints nothing.
-	logLevel := zap.NewAtomicLevelAt(zap.ErrorLevel)
-	zcfg := zap.NewProductionConfig()
-	zcfg.Level = logLevel
-	zcfg.DisableStacktrace = true
-	lg, err := zcfg.Build()
-	if err != nil {
-		return nil, "", err
-	}
-	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(lg)
-	cfg.ListenClientUrls = []url.URL{*clientURL}
-	cfg.AdvertiseClientUrls = []url.URL{*clientURL}
-	cfg.ListenPeerUrls = []url.URL{*peerURL}
-	cfg.AdvertisePeerUrls = []url.URL{*peerURL}
-	cfg.InitialCluster = cfg.InitialClusterFromName(cfg.Name)
-
-	e, err := embed.StartEtcd(cfg)
-	if err != nil {
-		return nil, "", err
-	}
-	tb.Cleanup(func() {
-		logLevel.SetLevel(zap.FatalLevel)
-		e.Close()
+	// The command installs kube-apiserver's own SIGTERM/SIGINT handler.
+	cmd := app.NewAPIServerCommand()
+	cmd.SetArgs(append(apiserverFlags(dir, etcdURL, port, pki), o.apiserverArgs...))
+	serverDone := make(chan int, 1)
+	go func() { serverDone <- cli.Run(cmd) }()
+	// Whatever ends the wait below, the server stops before etcd closes.
+	cleanups.Push(func() {
+		// After a signal, which kube-apiserver saw too, a second request
+		// would make it exit at once.
+		if !signalled.Load() {
+			genericapiserver.RequestShutdown()
+		}
+		<-serverDone
 	})
-	select {
-	case <-e.Server.ReadyNotify():
-		return e, clientURL.String(), nil
-	case err := <-e.Err():
-		return nil, "", err
-	case <-time.After(time.Minute):
-		return nil, "", errors.New("etcd not ready after a minute")
+
+	url := fmt.Sprintf("https://127.0.0.1:%d", port)
+	started := make(chan error, 1)
+	go func() { started <- becomeReady(ctx, o, url, pki) }()
+
+	for {
+		select {
+		case <-ctx.Done():
+			logs.Verbosef("shutting down: %v", context.Cause(ctx))
+			return nil
+		case code := <-serverDone:
+			serverDone <- code // for the cleanup
+			return fmt.Errorf("kube-apiserver exited with status %d", code)
+		case err := <-etcd.Err():
+			return fmt.Errorf("etcd failed: %w", err)
+		case err := <-started:
+			if err != nil {
+				return err
+			}
+			// The kubeconfig points at a server that is about to disappear.
+			cleanups.Push(func() { os.Remove(o.kubeconfig) })
+			logs.Ready()
+			if ctx.Err() == nil {
+				fmt.Printf("READY %s\n", url)
+				os.Stdout.Sync()
+			}
+			started = nil
+		}
 	}
 }
 
-// freeLoopbackURL asks the kernel for an unused port. Another process could
-// take it before etcd binds it, but on a test machine that is unlikely.
-func freeLoopbackURL() (*url.URL, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+// becomeReady waits for the server, issues the ServiceAccount token and
+// writes the kubeconfig.
+func becomeReady(ctx context.Context, o options, url string, pki *pki) error {
+	admin, err := adminClient(url, pki)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	defer l.Close()
-	return &url.URL{Scheme: "http", Host: l.Addr().String()}, nil
+	if err := waitHealthy(ctx, admin); err != nil {
+		return err
+	}
+	saToken, err := issueServiceAccountToken(ctx, admin, o.serviceAccount)
+	if err != nil {
+		return fmt.Errorf("issuing the token of ServiceAccount %s: %w", o.serviceAccount, err)
+	}
+	return writeKubeconfig(o.kubeconfig, url, pki, o.serviceAccount, saToken)
 }
 
-// writeKubeconfig writes the kubeconfig atomically, so a reader never sees a
-// partial file.
-func writeKubeconfig(path string, cfg *rest.Config) error {
-	kc := clientcmdapi.NewConfig()
-	kc.Clusters[contextName] = &clientcmdapi.Cluster{
-		Server:                   cfg.Host,
-		CertificateAuthorityData: cfg.CAData,
-		TLSServerName:            loopbackServerName,
+// apiserverFlags are kube-apiserver's flags for a single-node server on
+// 127.0.0.1 without the components that normally run beside it.
+func apiserverFlags(dir, etcdURL string, port int, pki *pki) []string {
+	return []string{
+		"--etcd-servers=" + etcdURL,
+		"--bind-address=127.0.0.1",
+		"--advertise-address=127.0.0.1",
+		fmt.Sprintf("--secure-port=%d", port),
+		"--cert-dir=" + dir,
+		"--tls-cert-file=" + pki.servingCertFile,
+		"--tls-private-key-file=" + pki.servingKeyFile,
+		"--client-ca-file=" + pki.caCertFile,
+		"--token-auth-file=" + pki.tokenFile,
+		"--authorization-mode=RBAC",
+		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+		"--service-account-key-file=" + pki.serviceAccountKeyFile,
+		"--service-account-signing-key-file=" + pki.serviceAccountKeyFile,
+		"--service-cluster-ip-range=10.0.0.0/24",
+		"--allow-privileged=true",
+		// No controller-manager creates the default ServiceAccounts that this
+		// plugin insists on.
+		"--disable-admission-plugins=ServiceAccount",
+		// 127.0.0.1 is not a valid endpoint address for the kubernetes Service.
+		"--endpoint-reconciler-type=none",
 	}
-	kc.AuthInfos[contextName] = &clientcmdapi.AuthInfo{Token: cfg.BearerToken}
-	kc.Contexts[contextName] = &clientcmdapi.Context{
-		Cluster:   contextName,
-		AuthInfo:  contextName,
-		Namespace: "default",
-	}
-	kc.CurrentContext = contextName
-	data, err := clientcmd.Write(*kc)
-	if err != nil {
-		return fmt.Errorf("encoding kubeconfig: %w", err)
-	}
-
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("writing kubeconfig: %w", err)
-	}
-	_, err = tmp.Write(data)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("writing kubeconfig: %w", err)
-	}
-	return nil
 }
 
 // watchParent cancels ctx once pid is gone. Signal 0 probes for existence;
@@ -251,54 +250,43 @@ func watchParent(ctx context.Context, cancel context.CancelCauseFunc, pid int) {
 	}
 }
 
-// cleanupLogger is the stand-in for testing.TB that the test server expects.
-// Like testing.T it runs registered cleanups last-in first-out, also on Fatal,
-// so that a failure does not leak etcd or its temp directories.
-type cleanupLogger struct {
-	verbose  bool
-	mu       sync.Mutex
-	cleanups []func()
+// cleanupStack runs registered teardowns last-in first-out.
+type cleanupStack struct {
+	mu    sync.Mutex
+	funcs []func()
 }
 
-func (l *cleanupLogger) Name() string { return "lifecycle-apiserver" }
-func (l *cleanupLogger) Helper()      {}
-
-func (l *cleanupLogger) Cleanup(f func()) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.cleanups = append(l.cleanups, f)
+func (s *cleanupStack) Push(f func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.funcs = append(s.funcs, f)
 }
 
-func (l *cleanupLogger) runCleanups() {
+func (s *cleanupStack) Run() {
 	for {
-		l.mu.Lock()
-		n := len(l.cleanups)
+		s.mu.Lock()
+		n := len(s.funcs)
 		if n == 0 {
-			l.mu.Unlock()
+			s.mu.Unlock()
 			return
 		}
-		f := l.cleanups[n-1]
-		l.cleanups = l.cleanups[:n-1]
-		l.mu.Unlock()
+		f := s.funcs[n-1]
+		s.funcs = s.funcs[:n-1]
+		s.mu.Unlock()
 		f()
 	}
 }
 
-func (l *cleanupLogger) Logf(format string, args ...any) {
-	if l.verbose {
-		l.Errorf(format, args...)
+// serviceAccountName is a flag value of the form NAMESPACE/NAME.
+type serviceAccountName struct{ Namespace, Name string }
+
+func (n *serviceAccountName) String() string { return n.Namespace + "/" + n.Name }
+
+func (n *serviceAccountName) Set(value string) error {
+	ns, name, ok := strings.Cut(value, "/")
+	if !ok || ns == "" || name == "" {
+		return fmt.Errorf("want NAMESPACE/NAME, got %q", value)
 	}
-}
-
-func (l *cleanupLogger) Error(args ...any) { fmt.Fprintln(os.Stderr, args...) }
-func (l *cleanupLogger) Errorf(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, format+"\n", args...)
-}
-
-func (l *cleanupLogger) Fatal(args ...any)                 { l.Error(args...); l.exit() }
-func (l *cleanupLogger) Fatalf(format string, args ...any) { l.Errorf(format, args...); l.exit() }
-
-func (l *cleanupLogger) exit() {
-	l.runCleanups()
-	os.Exit(1)
+	n.Namespace, n.Name = ns, name
+	return nil
 }

@@ -1,0 +1,187 @@
+package main
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/hex"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Static-token users: name and groups. Every authenticated user is also in
+// system:authenticated.
+var tokenUsers = []struct {
+	name   string
+	groups []string
+}{
+	{name: "alice"},
+}
+
+// pki holds the certificates, keys and tokens of one server run, as PEM in
+// memory for the kubeconfig and as files for kube-apiserver's flags.
+type pki struct {
+	caCert                []byte
+	adminCert, adminKey   []byte
+	tokens                map[string]string // user name to bearer token
+	caCertFile            string
+	servingCertFile       string
+	servingKeyFile        string
+	serviceAccountKeyFile string
+	tokenFile             string
+}
+
+// writePKI creates a CA, a serving certificate for 127.0.0.1, an admin client
+// certificate in group system:masters, the ServiceAccount signing key and the
+// static token file, all under dir.
+func writePKI(dir string) (*pki, error) {
+	dir = filepath.Join(dir, "pki")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	p := &pki{
+		caCertFile:            filepath.Join(dir, "ca.crt"),
+		servingCertFile:       filepath.Join(dir, "apiserver.crt"),
+		servingKeyFile:        filepath.Join(dir, "apiserver.key"),
+		serviceAccountKeyFile: filepath.Join(dir, "service-account.key"),
+		tokenFile:             filepath.Join(dir, "tokens.csv"),
+		tokens:                map[string]string{},
+	}
+
+	caKey, err := newKey()
+	if err != nil {
+		return nil, err
+	}
+	caTemplate := certificateTemplate(pkix.Name{CommonName: "lifecycle-apiserver-ca"})
+	caTemplate.IsCA = true
+	caTemplate.BasicConstraintsValid = true
+	caTemplate.KeyUsage = x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature
+	caDER, err := x509.CreateCertificate(rand.Reader, caTemplate, caTemplate, caKey.Public(), caKey)
+	if err != nil {
+		return nil, err
+	}
+	ca, err := x509.ParseCertificate(caDER)
+	if err != nil {
+		return nil, err
+	}
+	p.caCert = certPEM(caDER)
+
+	serving := certificateTemplate(pkix.Name{CommonName: "kube-apiserver"})
+	serving.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
+	serving.IPAddresses = []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback, net.IPv4(10, 0, 0, 1)}
+	serving.DNSNames = []string{
+		"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc",
+		"kubernetes.default.svc.cluster.local",
+	}
+	servingCert, servingKey, err := issue(serving, ca, caKey)
+	if err != nil {
+		return nil, err
+	}
+
+	admin := certificateTemplate(pkix.Name{CommonName: "admin", Organization: []string{"system:masters"}})
+	admin.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
+	p.adminCert, p.adminKey, err = issue(admin, ca, caKey)
+	if err != nil {
+		return nil, err
+	}
+
+	saKey, err := newKey()
+	if err != nil {
+		return nil, err
+	}
+	// SEC 1, not PKCS #8: kube-apiserver reads public keys out of private-key
+	// files only in that form.
+	saKeyDER, err := x509.MarshalECPrivateKey(saKey)
+	if err != nil {
+		return nil, err
+	}
+	saKeyPEM := pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: saKeyDER})
+
+	var tokens []byte
+	for i, user := range tokenUsers {
+		token, err := randomToken()
+		if err != nil {
+			return nil, err
+		}
+		p.tokens[user.name] = token
+		// token,user,uid[,"group1,group2"]
+		tokens = fmt.Appendf(tokens, "%s,%s,%s-uid-%d", token, user.name, user.name, i)
+		if len(user.groups) > 0 {
+			tokens = fmt.Appendf(tokens, ",%q", strings.Join(user.groups, ","))
+		}
+		tokens = append(tokens, '\n')
+	}
+
+	for path, data := range map[string][]byte{
+		p.caCertFile:            p.caCert,
+		p.servingCertFile:       servingCert,
+		p.servingKeyFile:        servingKey,
+		p.serviceAccountKeyFile: saKeyPEM,
+		p.tokenFile:             tokens,
+	} {
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+func newKey() (*ecdsa.PrivateKey, error) {
+	return ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+}
+
+func certificateTemplate(subject pkix.Name) *x509.Certificate {
+	serial, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
+	now := time.Now()
+	return &x509.Certificate{
+		SerialNumber: serial,
+		Subject:      subject,
+		NotBefore:    now.Add(-time.Hour),
+		NotAfter:     now.Add(7 * 24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+	}
+}
+
+// issue signs template with the CA and returns the certificate and a fresh
+// key, both PEM.
+func issue(template, ca *x509.Certificate, caKey *ecdsa.PrivateKey) (cert, key []byte, err error) {
+	k, err := newKey()
+	if err != nil {
+		return nil, nil, err
+	}
+	der, err := x509.CreateCertificate(rand.Reader, template, ca, k.Public(), caKey)
+	if err != nil {
+		return nil, nil, err
+	}
+	key, err = keyPEM(k)
+	return certPEM(der), key, err
+}
+
+func certPEM(der []byte) []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+}
+
+// keyPEM encodes PKCS#8, which Go, rustls and OpenSSL clients all read.
+func keyPEM(k *ecdsa.PrivateKey) ([]byte, error) {
+	der, err := x509.MarshalPKCS8PrivateKey(k)
+	if err != nil {
+		return nil, err
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
+}
+
+func randomToken() (string, error) {
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(b), nil
+}
