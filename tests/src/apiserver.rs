@@ -1,25 +1,165 @@
-//! A real Kubernetes API server for end-to-end tests: built once from
-//! `tests/apiserver` with Go, started on 127.0.0.1, shared by every test of a test binary.
+//! A real Kubernetes API server for end-to-end tests: kube-apiserver with an embedded
+//! etcd, built once from `tests/apiserver` with Go, started on 127.0.0.1 and shared by
+//! every test of a test binary.
+//!
+//! The server has RBAC on and three named identities, each with a context in its
+//! kubeconfig and a [`Client`] here ([`Identity`]): the admin, the plain user `alice`,
+//! and the controller's ServiceAccount. There is no controller-manager, scheduler or
+//! kubelet: pods stay Pending, namespaces never finish deleting, and ClusterRole
+//! aggregation happens only where a test asks for it ([`aggregate_cluster_role`]).
 //!
 //! The server exits by itself when its standard input closes, and the test process holds
 //! the only writer: when the process ends, however it ends, panics and aborts included,
 //! the pipe closes and the server stops and cleans up.
 
+mod build;
+mod rbac;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock, mpsc};
 use std::time::{Duration, Instant};
 
+use k8s_openapi::api::core::v1::Namespace;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
-use kube::api::{Api, PostParams};
+use kube::api::{Api, ObjectMeta, PostParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
+
+pub use build::{build, target_dir};
+pub use rbac::{
+    aggregate_cluster_role, bind_cluster_role, create_cluster_role, numaflow_editor_role,
+};
 
 /// How long the server may take to print READY.
 const START_TIMEOUT: Duration = Duration::from_secs(120);
 /// How long a CRD may take to become Established.
 const ESTABLISH_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The namespace of the controller's ServiceAccount.
+pub const CONTROLLER_NAMESPACE: &str = "lifecycle-system";
+/// The name of the controller's ServiceAccount.
+pub const CONTROLLER_SERVICE_ACCOUNT: &str = "numaflow-controller";
+
+/// What can go wrong in the fixture.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The build script could not be run.
+    #[error("running {} (it needs bash and Go 1.26 or newer)", script.display())]
+    BuildScript {
+        /// The script, `tests/apiserver/build.sh`.
+        script: PathBuf,
+        /// Why it could not run.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The build failed.
+    #[error("building the test API server failed:\n{stderr}")]
+    GoBuild {
+        /// What the build printed.
+        stderr: String,
+    },
+    /// The server binary could not be started.
+    #[error("starting {}", binary.display())]
+    Spawn {
+        /// The binary.
+        binary: PathBuf,
+        /// Why it did not start.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The server did not print READY in time.
+    #[error("the API server did not print READY within {START_TIMEOUT:?} (exit: {status})")]
+    NotReady {
+        /// How the server ended, if it did.
+        status: String,
+    },
+    /// The kubeconfig the server wrote could not be read.
+    #[error("reading the kubeconfig {}", path.display())]
+    Kubeconfig {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: kube::config::KubeconfigError,
+    },
+    /// A client could not be made from a kubeconfig context.
+    #[error("a client for context {context}")]
+    Client {
+        /// The context.
+        context: &'static str,
+        /// Why.
+        #[source]
+        source: kube::Error,
+    },
+    /// A request the fixture sent failed.
+    #[error("{what}")]
+    Request {
+        /// What the fixture was doing.
+        what: String,
+        /// The failure.
+        #[source]
+        source: kube::Error,
+    },
+    /// A CRD was not Established in time.
+    #[error("CRD {name} was not Established within {ESTABLISH_TIMEOUT:?}")]
+    NotEstablished {
+        /// The CRD's name.
+        name: String,
+    },
+    /// The shared server's setup thread panicked.
+    #[error("the setup thread panicked")]
+    SetupPanicked,
+}
+
+impl Error {
+    fn request(what: impl Into<String>) -> impl FnOnce(kube::Error) -> Error {
+        let what = what.into();
+        move |source| Error::Request { what, source }
+    }
+}
+
+/// A `Result` with the fixture's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Who a client speaks as. Each identity is a context of the server's kubeconfig.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Identity {
+    /// Client certificate `CN=admin, O=system:masters`: allowed everything.
+    Admin,
+    /// A plain user with a static token: allowed nothing but what RBAC grants.
+    Alice,
+    /// The ServiceAccount [`CONTROLLER_NAMESPACE`]/[`CONTROLLER_SERVICE_ACCOUNT`], with a
+    /// token from the TokenRequest API: allowed nothing but what RBAC grants.
+    Controller,
+}
+
+impl Identity {
+    /// Every identity the server issues.
+    pub const ALL: [Identity; 3] = [Identity::Admin, Identity::Alice, Identity::Controller];
+
+    /// Its context in the kubeconfig, for `kubectl --context`.
+    pub fn context(self) -> &'static str {
+        match self {
+            Identity::Admin => "admin",
+            Identity::Alice => "alice",
+            Identity::Controller => CONTROLLER_SERVICE_ACCOUNT,
+        }
+    }
+
+    /// The user name the server authenticates it as (`request.userInfo.username`).
+    pub fn username(self) -> String {
+        match self {
+            Identity::Admin => "admin".to_owned(),
+            Identity::Alice => "alice".to_owned(),
+            Identity::Controller => {
+                format!("system:serviceaccount:{CONTROLLER_NAMESPACE}:{CONTROLLER_SERVICE_ACCOUNT}")
+            }
+        }
+    }
+}
 
 /// A running API server and the kubeconfig that reaches it.
 pub struct ApiServer {
@@ -30,9 +170,9 @@ pub struct ApiServer {
     _stdin: Mutex<ChildStdin>,
 }
 
-static NEXT_SERVER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static NEXT_SERVER: AtomicUsize = AtomicUsize::new(0);
 
-static SHARED: OnceLock<Result<ApiServer, String>> = OnceLock::new();
+static SHARED: OnceLock<Result<ApiServer>> = OnceLock::new();
 
 impl ApiServer {
     /// The server shared by this test binary, built and started on first use, with the
@@ -44,35 +184,26 @@ impl ApiServer {
             // Setup runs on a thread of its own: the caller may be inside a test's runtime.
             std::thread::scope(|scope| {
                 scope
-                    .spawn(|| {
-                        block_on(async {
-                            let client = server.client().await?;
-                            for crd in lifecycle_examples::numaflow::crd::crds() {
-                                install_crd(&client, &crd).await?;
-                            }
-                            Ok::<_, String>(())
-                        })
-                    })
+                    .spawn(|| block_on(install_numaflow_crds(&server)))
                     .join()
-                    .unwrap_or_else(|_| Err("the setup thread panicked".to_owned()))
-            })
-            .map_err(|e| format!("installing the CRDs: {e}"))?;
+                    .unwrap_or(Err(Error::SetupPanicked))
+            })?;
             Ok(server)
         });
         match shared {
             Ok(server) => server,
-            Err(e) => panic!("the test API server is not available: {e}"),
+            Err(e) => panic!("the test API server is not available: {}", error_chain(e)),
         }
     }
 
     /// Builds the server if needed and starts a new one; prefer [`ApiServer::shared`].
-    pub fn start() -> Result<ApiServer, String> {
+    pub fn start() -> Result<ApiServer> {
         let binary = build()?;
         // The server writes this file when ready and removes it when it stops.
         let kubeconfig = std::env::temp_dir().join(format!(
             "lifecycle-e2e-{}-{}.kubeconfig",
             std::process::id(),
-            NEXT_SERVER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            NEXT_SERVER.fetch_add(1, Ordering::Relaxed)
         ));
         let mut child = Command::new(&binary)
             .arg("--kubeconfig")
@@ -80,13 +211,21 @@ impl ApiServer {
             .arg("--exit-on-stdin-eof")
             .arg("--parent-pid")
             .arg(std::process::id().to_string())
+            .arg("--service-account")
+            .arg(format!(
+                "{CONTROLLER_NAMESPACE}/{CONTROLLER_SERVICE_ACCOUNT}"
+            ))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
-            .map_err(|e| format!("starting {}: {e}", binary.display()))?;
-        let stdin = child.stdin.take().ok_or("no stdin pipe")?;
-        let stdout = child.stdout.take().ok_or("no stdout pipe")?;
+            .map_err(|source| Error::Spawn {
+                binary: binary.clone(),
+                source,
+            })?;
+        let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+            unreachable!("both pipes were asked for");
+        };
         let (ready_tx, ready_rx) = mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -100,9 +239,7 @@ impl ApiServer {
             Err(_) => {
                 let _ = child.kill();
                 let status = child.wait().map(|s| s.to_string()).unwrap_or_default();
-                return Err(format!(
-                    "the API server did not print READY within {START_TIMEOUT:?} (exit: {status})"
-                ));
+                return Err(Error::NotReady { status });
             }
         };
         Ok(ApiServer {
@@ -113,7 +250,8 @@ impl ApiServer {
         })
     }
 
-    /// The kubeconfig file that reaches the server.
+    /// The kubeconfig file that reaches the server: one context per [`Identity`], the
+    /// admin's current.
     pub fn kubeconfig(&self) -> &Path {
         &self.kubeconfig
     }
@@ -128,14 +266,42 @@ impl ApiServer {
         self.child.lock().map(|c| c.id()).unwrap_or(0)
     }
 
-    /// A client for the server, bound to the calling task's runtime.
-    pub async fn client(&self) -> Result<Client, String> {
-        let kubeconfig = Kubeconfig::read_from(&self.kubeconfig).map_err(|e| e.to_string())?;
-        let config = Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
+    /// A client speaking as `identity`, bound to the calling task's runtime.
+    pub async fn client(&self, identity: Identity) -> Result<Client> {
+        let context = identity.context();
+        let kubeconfig =
+            Kubeconfig::read_from(&self.kubeconfig).map_err(|source| Error::Kubeconfig {
+                path: self.kubeconfig.clone(),
+                source,
+            })?;
+        let options = KubeConfigOptions {
+            context: Some(context.to_owned()),
+            ..KubeConfigOptions::default()
+        };
+        let config = Config::from_custom_kubeconfig(kubeconfig, &options)
             .await
-            .map_err(|e| e.to_string())?;
-        Client::try_from(config).map_err(|e| e.to_string())
+            .map_err(|source| Error::Kubeconfig {
+                path: self.kubeconfig.clone(),
+                source,
+            })?;
+        Client::try_from(config).map_err(|source| Error::Client { context, source })
     }
+
+    /// A client speaking as the admin.
+    pub async fn admin(&self) -> Result<Client> {
+        self.client(Identity::Admin).await
+    }
+}
+
+/// `error` and its sources, one per line.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(&format!("\n  caused by: {cause}"));
+        source = cause.source();
+    }
+    text
 }
 
 /// Runs `future` on a runtime of its own, for setup outside any test's runtime.
@@ -149,18 +315,29 @@ fn block_on<F: std::future::Future>(future: F) -> F::Output {
     }
 }
 
+async fn install_numaflow_crds(server: &ApiServer) -> Result<()> {
+    let client = server.admin().await?;
+    for crd in lifecycle_examples::numaflow::crd::crds() {
+        install_crd(&client, &crd).await?;
+    }
+    Ok(())
+}
+
 /// Creates `crd` unless it exists, and waits until it is Established.
-pub async fn install_crd(client: &Client, crd: &CustomResourceDefinition) -> Result<(), String> {
+pub async fn install_crd(client: &Client, crd: &CustomResourceDefinition) -> Result<()> {
     let api: Api<CustomResourceDefinition> = Api::all(client.clone());
     let name = crd.metadata.name.clone().unwrap_or_default();
     match api.create(&PostParams::default(), crd).await {
         Ok(_) => {}
         Err(kube::Error::Api(status)) if status.code == 409 => {}
-        Err(e) => return Err(format!("creating CRD {name}: {e}")),
+        Err(e) => return Err(Error::request(format!("creating CRD {name}"))(e)),
     }
     let deadline = Instant::now() + ESTABLISH_TIMEOUT;
     loop {
-        let current = api.get(&name).await.map_err(|e| e.to_string())?;
+        let current = api
+            .get(&name)
+            .await
+            .map_err(Error::request(format!("reading CRD {name}")))?;
         let established = current
             .status
             .and_then(|s| s.conditions)
@@ -171,59 +348,29 @@ pub async fn install_crd(client: &Client, crd: &CustomResourceDefinition) -> Res
             return Ok(());
         }
         if Instant::now() > deadline {
-            return Err(format!(
-                "CRD {name} was not Established within {ESTABLISH_TIMEOUT:?}"
-            ));
+            return Err(Error::NotEstablished { name });
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
-/// The workspace's target directory.
-fn target_dir() -> PathBuf {
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => workspace_root().join("target"),
+/// Creates the namespace `name` unless it exists. Namespaces are cheap and never finish
+/// deleting here (no controller-manager), so tests take a fresh one each.
+pub async fn create_namespace(client: &Client, name: &str) -> Result<Namespace> {
+    let api: Api<Namespace> = Api::all(client.clone());
+    let namespace = Namespace {
+        metadata: ObjectMeta {
+            name: Some(name.to_owned()),
+            ..ObjectMeta::default()
+        },
+        ..Namespace::default()
+    };
+    match api.create(&PostParams::default(), &namespace).await {
+        Ok(created) => Ok(created),
+        Err(kube::Error::Api(status)) if status.code == 409 => api
+            .get(name)
+            .await
+            .map_err(Error::request(format!("reading namespace {name}"))),
+        Err(e) => Err(Error::request(format!("creating namespace {name}"))(e)),
     }
-}
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default()
-}
-
-/// Builds the server binary with Go; Go's build cache makes a rebuild take about a
-/// second. The first build fetches the modules and takes a few minutes.
-pub fn build() -> Result<PathBuf, String> {
-    let source = workspace_root().join("tests").join("apiserver");
-    let binary = target_dir()
-        .join("lifecycle-apiserver")
-        .join("lifecycle-apiserver");
-    let started = Instant::now();
-    let output = Command::new("go")
-        .args(["build", "-o"])
-        .arg(&binary)
-        .arg(".")
-        .current_dir(&source)
-        .env("GOTOOLCHAIN", "local")
-        .env("CGO_ENABLED", "0")
-        .output()
-        .map_err(|e| {
-            format!(
-                "running `go build` in {} (is Go installed?): {e}",
-                source.display()
-            )
-        })?;
-    if !output.status.success() {
-        return Err(format!(
-            "`go build` of the test API server failed:\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        ));
-    }
-    if started.elapsed() > Duration::from_secs(10) {
-        eprintln!("built the test API server in {:.0?}", started.elapsed());
-    }
-    Ok(binary)
 }

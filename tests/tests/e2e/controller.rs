@@ -1,0 +1,105 @@
+//! The shipped controller binary, `numaflow-controller`, against the server.
+
+use kube::Client;
+use kube::api::{Api, Patch as KubePatch, PatchParams, PostParams};
+use lifecycle_examples::numaflow::pipeline::{DesiredPhase, Pipeline, PipelinePhase};
+use lifecycle_examples::numaflow::vertex::{Vertex, VertexPhase};
+use lifecycle_tests::apiserver::ApiServer;
+use serde_json::json;
+
+use super::{KillOnDrop, abstract_vertex, client, eventually, namespace};
+
+/// Builds `numaflow-controller` and returns its path.
+fn controller_binary() -> std::path::PathBuf {
+    let status = std::process::Command::new(env!("CARGO"))
+        .args([
+            "build",
+            "-q",
+            "-p",
+            "lifecycle-examples",
+            "--bin",
+            "numaflow-controller",
+        ])
+        .status()
+        .expect("cargo build");
+    assert!(status.success(), "building numaflow-controller failed");
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    target.join("debug").join("numaflow-controller")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_controller_binary_pauses_and_resumes_a_pipeline() {
+    let server = ApiServer::shared();
+    let namespace = &namespace("controller-test").await;
+    let _controller = KillOnDrop(
+        std::process::Command::new(controller_binary())
+            .arg("--kubeconfig")
+            .arg(server.kubeconfig())
+            .args(["--namespace", namespace])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("numaflow-controller starts"),
+    );
+    let client = client().await;
+    let pipelines: Api<Pipeline> = Api::namespaced(client.clone(), namespace);
+    let vertices: Api<Vertex> = Api::namespaced(client.clone(), namespace);
+    let name = "controlled";
+    let mut pipeline = Pipeline::new(name, Default::default());
+    pipeline.spec.vertices = vec![
+        abstract_vertex("in", "source"),
+        abstract_vertex("cat", "map"),
+        abstract_vertex("out", "sink"),
+    ];
+    pipelines
+        .create(&PostParams::default(), &pipeline)
+        .await
+        .unwrap();
+
+    let ours = || async {
+        vertices
+            .list(&Default::default())
+            .await
+            .map(|l| l.items)
+            .unwrap_or_default()
+    };
+    let phase_is = |phase: PipelinePhase| {
+        let pipelines = pipelines.clone();
+        async move { pipelines.get(name).await.ok().and_then(|p| p.phase()) == Some(phase) }
+    };
+    let all_report = |phase: VertexPhase, replicas: i32| async move {
+        let list = ours().await;
+        list.len() == 3
+            && list.iter().all(|v| {
+                v.spec.desired_phase() == phase
+                    && v.status.as_ref().and_then(|s| s.desired_replicas) == Some(replicas)
+            })
+    };
+
+    eventually("the controller creates the vertices and runs", || async {
+        phase_is(PipelinePhase::Running).await && all_report(VertexPhase::Running, 1).await
+    })
+    .await;
+
+    set_desired_in(&client, namespace, name, DesiredPhase::Paused).await;
+    eventually("the pipeline pauses", || async {
+        phase_is(PipelinePhase::Paused).await && all_report(VertexPhase::Paused, 0).await
+    })
+    .await;
+
+    set_desired_in(&client, namespace, name, DesiredPhase::Running).await;
+    eventually("the pipeline resumes", || async {
+        phase_is(PipelinePhase::Running).await && all_report(VertexPhase::Running, 1).await
+    })
+    .await;
+}
+
+async fn set_desired_in(client: &Client, namespace: &str, name: &str, phase: DesiredPhase) {
+    let pipelines: Api<Pipeline> = Api::namespaced(client.clone(), namespace);
+    let body = json!({ "spec": { "lifecycle": { "desiredPhase": phase } } });
+    pipelines
+        .patch(name, &PatchParams::default(), &KubePatch::Merge(body))
+        .await
+        .unwrap();
+}

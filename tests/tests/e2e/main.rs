@@ -1,0 +1,83 @@
+//! End-to-end against a real Kubernetes API server, kube-apiserver with RBAC (see
+//! `tests/apiserver`): the server accepts the generated CRDs, judges every lifecycle
+//! scenario as the client-side CEL engine does, rejects `kubectl scale` on a paused source,
+//! admits the patches the planning functions send, and tells its identities apart. Run
+//! with `cargo test -p lifecycle-tests --features e2e --test e2e`.
+
+mod cel_agreement;
+mod controller;
+mod lifetime;
+mod planning;
+
+use std::time::Duration;
+
+use kube::Client;
+use lifecycle_examples::numaflow::pipeline::AbstractVertex;
+use lifecycle_examples::numaflow::vertex::Udf;
+use lifecycle_tests::apiserver::{self, ApiServer, Identity};
+use serde_json::json;
+
+const NAMESPACE: &str = "default";
+
+/// A client of the shared server speaking as `identity`.
+async fn client_as(identity: Identity) -> Client {
+    match ApiServer::shared().client(identity).await {
+        Ok(client) => client,
+        Err(e) => panic!(
+            "a client for the test API server as {identity:?}: {}",
+            apiserver::error_chain(&e)
+        ),
+    }
+}
+
+/// A client of the shared server speaking as the admin.
+async fn client() -> Client {
+    client_as(Identity::Admin).await
+}
+
+/// A namespace of its own for one test, created by the admin.
+async fn namespace(name: &str) -> String {
+    if let Err(e) = apiserver::create_namespace(&client().await, name).await {
+        panic!("namespace {name}: {}", apiserver::error_chain(&e));
+    }
+    name.to_owned()
+}
+
+/// A pipeline's vertex of `role`: `source`, `sink`, or a map UDF otherwise.
+fn abstract_vertex(name: &str, role: &str) -> AbstractVertex {
+    let mut v = AbstractVertex {
+        name: name.to_owned(),
+        ..AbstractVertex::default()
+    };
+    match role {
+        "source" => v.source = serde_json::from_value(json!({ "generator": {} })).ok(),
+        "sink" => v.sink = serde_json::from_value(json!({ "log": {} })).ok(),
+        _ => v.udf = Some(Udf::default()),
+    }
+    v
+}
+
+/// Kills the child process when dropped, so a failing test leaves no controller behind.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Polls `check` every 250 ms until it holds, for at most 30 s.
+async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..120 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    panic!("{what} did not happen within 30 s");
+}
