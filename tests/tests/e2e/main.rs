@@ -6,6 +6,9 @@
 
 mod cel_agreement;
 mod controller;
+mod core_api;
+mod identities;
+mod kubectl;
 mod lifetime;
 mod planning;
 

@@ -1,0 +1,200 @@
+//! Real kubectl as a second client of the same server: it applies the generated CRDs,
+//! `kubectl scale` is judged by the lifecycle's CEL rule, `kubectl get` shows the printer
+//! columns, and `--context alice` is refused by RBAC. Skipped where kubectl is not found.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use lifecycle_tests::apiserver::ApiServer;
+use lifecycle_tests::scenarios;
+use serde_json::{Value, json};
+
+/// The message of the rule that freezes `spec.replicas` while the phase stays put.
+const FROZEN_REPLICAS: &str = "replicas must not change while the phase stays put";
+
+/// kubectl on `PATH`, else `/usr/bin/kubectl`.
+fn find_kubectl() -> Option<PathBuf> {
+    let on_path = std::env::var_os("PATH")
+        .map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|dir| dir.join("kubectl"));
+    on_path
+        .chain([PathBuf::from("/usr/bin/kubectl")])
+        .find(|candidate| candidate.is_file())
+}
+
+/// kubectl bound to the shared server's kubeconfig.
+struct Kubectl {
+    binary: PathBuf,
+    kubeconfig: PathBuf,
+}
+
+impl Kubectl {
+    /// Runs `kubectl ARGS` with `stdin` fed in, and returns what it did.
+    fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        let mut child = Command::new(&self.binary)
+            .arg("--kubeconfig")
+            .arg(&self.kubeconfig)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("running {}: {e}", self.binary.display()));
+        if let (Some(mut pipe), Some(text)) = (child.stdin.take(), stdin) {
+            pipe.write_all(text.as_bytes()).expect("kubectl's stdin");
+        }
+        child.wait_with_output().expect("kubectl's output")
+    }
+
+    /// Runs kubectl and returns its stdout; fails the test if kubectl fails.
+    fn ok(&self, args: &[&str], stdin: Option<&str>) -> String {
+        let out = self.run(args, stdin);
+        assert!(
+            out.status.success(),
+            "kubectl {}: {}\n{}",
+            args.join(" "),
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Runs kubectl, expects it to fail, and returns its stderr.
+    fn refused(&self, args: &[&str], stdin: Option<&str>) -> String {
+        let out = self.run(args, stdin);
+        assert!(
+            !out.status.success(),
+            "kubectl {} should fail: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stdout)
+        );
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+}
+
+/// The Kubernetes release the server is built from, as its go.mod names it.
+fn kubernetes_release() -> String {
+    let go_mod = Path::new(env!("CARGO_MANIFEST_DIR")).join("apiserver/go.mod");
+    let text = std::fs::read_to_string(&go_mod).expect("tests/apiserver/go.mod");
+    text.lines()
+        .map(str::split_whitespace)
+        .find_map(|mut words| match (words.next(), words.next()) {
+            (Some("k8s.io/kubernetes"), Some(version)) => Some(version.to_owned()),
+            _ => None,
+        })
+        .expect("go.mod requires k8s.io/kubernetes")
+}
+
+#[test]
+fn kubectl_applies_the_crds_and_scale_obeys_the_lifecycle() {
+    let Some(binary) = find_kubectl() else {
+        eprintln!("skipped: kubectl is on neither PATH nor /usr/bin/kubectl");
+        return;
+    };
+    let server = ApiServer::shared();
+    let kubectl = Kubectl {
+        binary,
+        kubeconfig: server.kubeconfig().to_owned(),
+    };
+
+    // The server reports the release it was built from.
+    let version: Value = serde_json::from_str(&kubectl.ok(&["version", "-o", "json"], None))
+        .expect("kubectl version -o json");
+    assert_eq!(
+        version["serverVersion"]["gitVersion"],
+        json!(kubernetes_release())
+    );
+
+    // The generated CRDs, as `crdgen` prints them.
+    let crds = lifecycle_examples::numaflow::crd::yaml().expect("the CRDs as YAML");
+    let applied = kubectl.ok(&["apply", "--server-side", "-f", "-"], Some(&crds));
+    for crd in [
+        "pipelines.numaflow.numaproj.io",
+        "vertices.numaflow.numaproj.io",
+    ] {
+        assert!(applied.contains(crd), "{applied}");
+    }
+
+    let ns = "kubectl-e2e";
+    kubectl.ok(&["create", "namespace", ns], None);
+    let vertices = json!({
+        "apiVersion": "v1",
+        "kind": "List",
+        "items": [
+            scenarios::vertex("paused-in", "source", "Paused", Some(0)),
+            scenarios::vertex("running-in", "source", "Running", Some(1)),
+        ],
+    });
+    kubectl.ok(&["apply", "-n", ns, "-f", "-"], Some(&vertices.to_string()));
+
+    // A paused source keeps its replicas: the CRD's CEL rule refuses the scale.
+    let refused = kubectl.refused(
+        &["scale", "-n", ns, "vertex/paused-in", "--replicas=2"],
+        None,
+    );
+    assert!(refused.contains(FROZEN_REPLICAS), "{refused}");
+    // A running source scales.
+    let scaled = kubectl.ok(
+        &["scale", "-n", ns, "vertex/running-in", "--replicas=3"],
+        None,
+    );
+    assert!(scaled.contains("scaled"), "{scaled}");
+    let replicas = kubectl.ok(
+        &[
+            "get",
+            "-n",
+            ns,
+            "vertex/running-in",
+            "-o",
+            "jsonpath={.spec.replicas}",
+        ],
+        None,
+    );
+    assert_eq!(replicas, "3");
+
+    // The printer columns, filled from the status.
+    let status = json!({ "status": { "phase": "Running", "desiredReplicas": 3, "replicas": 3 } });
+    kubectl.ok(
+        &[
+            "patch",
+            "-n",
+            ns,
+            "vertex/running-in",
+            "--subresource=status",
+            "--type=merge",
+            "-p",
+            &status.to_string(),
+        ],
+        None,
+    );
+    let table = kubectl.ok(&["get", "-n", ns, "vtx"], None);
+    let mut lines = table.lines();
+    let header: Vec<&str> = lines
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    assert_eq!(
+        header,
+        [
+            "NAME", "PHASE", "DESIRED", "CURRENT", "READY", "AGE", "REASON", "MESSAGE"
+        ],
+        "{table}"
+    );
+    let row: Vec<&str> = lines
+        .find(|line| line.starts_with("running-in"))
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    assert_eq!(row[..4], ["running-in", "Running", "3", "3"], "{table}");
+
+    // The same server, another identity: RBAC refuses alice.
+    let forbidden = kubectl.refused(&["--context", "alice", "get", "-n", ns, "vertices"], None);
+    assert!(
+        forbidden.contains("forbidden") && forbidden.contains("\"alice\""),
+        "{forbidden}"
+    );
+}
