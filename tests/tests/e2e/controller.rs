@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::{KillOnDrop, abstract_vertex, client, eventually, namespace};
 
-const BUILD_IT: &str = "cargo build -p lifecycle-examples --bin numaflow-controller";
+const BUILD_IT: &str = "cargo build -p lifecycle-examples --bin numaflow-controller --no-default-features --features runtime";
 
 /// `numaflow-controller` as Cargo built it. A test never builds it: `cargo test
 /// --workspace` builds lifecycle-examples' binaries for that package's own integration

@@ -6,31 +6,20 @@ use std::time::Duration;
 use jiff::Timestamp;
 use kube::Client;
 use kube::api::{Api, DeleteParams, Patch as KubePatch, PatchParams, PostParams};
+use lifecycle_examples::numaflow::cluster::send_patch;
 use lifecycle_examples::numaflow::pipeline::{
-    DesiredPhase, Pipeline, PipelinePhase, RESUME_STRATEGY_ANNOTATION,
+    DesiredPhase, FINALIZER, Pipeline, PipelinePhase, RESUME_STRATEGY_ANNOTATION, ResumeStrategy,
 };
-use lifecycle_examples::numaflow::plan::{self, Observations, Patch, PatchTarget};
+use lifecycle_examples::numaflow::plan::{self, Observations, Patch};
 use lifecycle_examples::numaflow::vertex::{Vertex, VertexPhase};
 use serde_json::{Value, json};
 
 use super::{NAMESPACE, abstract_vertex, client};
 
 /// Sends `patches` and fails on any rejection.
-async fn send(client: &Client, pipeline: &str, patches: &[Patch]) {
-    let pipelines: Api<Pipeline> = Api::namespaced(client.clone(), NAMESPACE);
-    let vertices: Api<Vertex> = Api::namespaced(client.clone(), NAMESPACE);
-    let params = PatchParams::default();
+async fn send(client: &Client, patches: &[Patch]) {
     for patch in patches {
-        let body = KubePatch::Merge(&patch.body);
-        let result = match &patch.target {
-            PatchTarget::Pipeline => pipelines.patch(pipeline, &params, &body).await.map(drop),
-            PatchTarget::PipelineStatus => pipelines
-                .patch_status(pipeline, &params, &body)
-                .await
-                .map(drop),
-            PatchTarget::Vertex(name) => vertices.patch(name, &params, &body).await.map(drop),
-        };
-        if let Err(e) = result {
+        if let Err(e) = send_patch(client, NAMESPACE, patch).await {
             panic!("the server rejected a planned patch {patch:?}: {e}");
         }
     }
@@ -55,7 +44,7 @@ async fn converge(client: &Client, name: &str, observed: &Observations) -> usize
             return sent;
         }
         sent += patches.len();
-        send(client, name, &patches).await;
+        send(client, &patches).await;
     }
     panic!("planning for {name} did not converge in 10 steps");
 }
@@ -84,8 +73,7 @@ async fn create_pipeline(client: &Client, name: &str) -> Pipeline {
         abstract_vertex("cat", "map"),
         abstract_vertex("out", "sink"),
     ];
-    pipeline.metadata.finalizers =
-        Some(vec!["numaflow.numaproj.io/pipeline-controller".to_owned()]);
+    pipeline.metadata.finalizers = Some(vec![FINALIZER.to_owned()]);
     let created = pipelines
         .create(&PostParams::default(), &pipeline)
         .await
@@ -163,7 +151,8 @@ async fn pause_resume_and_delete_plans_are_admitted() {
     // Slow resume: the same, with spec.replicas dropped.
     set_desired(&client, name, DesiredPhase::Paused, json!({})).await;
     converge(&client, name, &drained).await;
-    let slow = json!({ "metadata": { "annotations": { RESUME_STRATEGY_ANNOTATION: "slow" } } });
+    let slow = ResumeStrategy::Slow.as_str();
+    let slow = json!({ "metadata": { "annotations": { RESUME_STRATEGY_ANNOTATION: slow } } });
     set_desired(&client, name, DesiredPhase::Running, slow).await;
     converge(&client, name, &drained).await;
     let vertices = vertices_of(&client, name).await;
