@@ -1,4 +1,5 @@
-//! proptest strategies for random machines, built with the runtime model.
+//! Machines for tests, built with the runtime model: proptest strategies for random ones,
+//! and a ring of any size for the cost and growth checks.
 
 use lifecycle_model::machine::{ActionSpec, EventSpec, Machine, RoleSpec};
 use proptest::prelude::*;
@@ -107,4 +108,18 @@ pub fn machine() -> impl Strategy<Value = Machine> {
                 },
             )
     })
+}
+
+/// A ring of `n` states where each state has four exits, the next four states: a machine
+/// whose transition rule grows with `n` and whose every state is reachable.
+pub fn ring(n: usize) -> Machine {
+    let mut m = Machine::new("Ring", (0..n).map(|i| format!("State{i:03}")));
+    m.initial = vec![0];
+    for i in 0..n {
+        for step in 1..=4 {
+            m.events
+                .push(EventSpec::new(format!("go{i}_{step}"), [i], (i + step) % n));
+        }
+    }
+    m
 }

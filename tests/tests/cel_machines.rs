@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 
 use kube_core::cel::{Validator, compile_schema};
-use lifecycle_model::machine::{EventSpec, Machine};
+use lifecycle_model::machine::Machine;
 use lifecycle_tests::strategies;
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -62,19 +62,6 @@ proptest! {
     }
 }
 
-/// A ring of `n` states where each state has four exits: the next four states.
-fn ring(n: usize) -> Machine {
-    let mut m = Machine::new("Ring", (0..n).map(|i| format!("State{i:03}")));
-    m.initial = vec![0];
-    for i in 0..n {
-        for step in 1..=4 {
-            m.events
-                .push(EventSpec::new(format!("go{i}_{step}"), [i], (i + step) % n));
-        }
-    }
-    m
-}
-
 /// Kubernetes estimates a rule's cost when the CRD is written and refuses a rule above
 /// 10,000,000 (and a CRD above 100,000,000). Over a string enum, each `==` and each `in`
 /// element costs about one unit per 10 characters of the longest value, plus one: with
@@ -96,7 +83,7 @@ fn length_bound(machine: &Machine) -> usize {
 
 #[test]
 fn a_256_state_rule_stays_within_a_linear_bound() {
-    let machine = ring(256);
+    let machine = strategies::ring(256);
     let rule = machine.transition_rule().expect("a ring has illegal moves");
     assert!(
         rule.len() <= length_bound(&machine),
@@ -108,14 +95,14 @@ fn a_256_state_rule_stays_within_a_linear_bound() {
     assert!(rule.len() < 24 * 1024, "{}", rule.len());
 
     // Doubling the machine doubles the rule, give or take the constant prefix.
-    let half = ring(128).transition_rule().unwrap().len();
+    let half = strategies::ring(128).transition_rule().unwrap().len();
     let ratio = rule.len() as f64 / half as f64;
     assert!((1.95..=2.05).contains(&ratio), "growth {ratio}");
 }
 
 #[test]
 fn a_256_state_rule_compiles_and_judges_like_the_events() {
-    let machine = ring(256);
+    let machine = strategies::ring(256);
     let compiled = compile_schema(&schema(&machine));
     assert!(!compiled.has_errors());
     let validator = Validator::new();

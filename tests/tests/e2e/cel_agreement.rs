@@ -5,7 +5,6 @@ use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomRe
 use kube::api::{Api, Patch as KubePatch, PatchParams, PostParams};
 use lifecycle_examples::numaflow::pipeline::Pipeline;
 use lifecycle_examples::numaflow::vertex::Vertex;
-use lifecycle_model::machine::{EventSpec, Machine};
 use lifecycle_tests::apiserver::install_crd;
 use lifecycle_tests::scenarios::{
     Scenario, client_verdict, pipeline_scenarios, pipeline_schema, vertex_scenarios, vertex_schema,
@@ -194,14 +193,7 @@ async fn the_scale_subresource_obeys_the_lifecycle_as_kubectl_scale_would() {
 
 /// A ring of `n` states, each with four exits, as a CRD of its own.
 fn ring_crd(n: usize) -> CustomResourceDefinition {
-    let mut m = Machine::new("Ring", (0..n).map(|i| format!("State{i:03}")));
-    m.initial = vec![0];
-    for i in 0..n {
-        for step in 1..=4 {
-            m.events
-                .push(EventSpec::new(format!("go{i}_{step}"), [i], (i + step) % n));
-        }
-    }
+    let m = lifecycle_tests::strategies::ring(n);
     let phase = json!({
         "type": "string",
         "enum": m.states,
