@@ -14,11 +14,7 @@ pub(super) fn markers(model: &Model) -> TokenStream {
     let module_doc = format!(
         "Typestate markers of [`{ident}`]: one zero-sized type per state, and a gate trait per event and action."
     );
-    let states = model
-        .variants
-        .iter()
-        .enumerate()
-        .map(|(i, _)| state(model, i));
+    let states = (0..model.variants.len()).map(|i| state(model, i));
     let event_gates = model.events.iter().map(|e| event_gate(model, e));
     let action_gates = model.actions.iter().map(|a| action_gate(model, a));
     let (state_items, state_impls): (Vec<_>, Vec<_>) = states.unzip();

@@ -62,45 +62,52 @@ fn action_doc(model: &Model, action: &Named) -> String {
 /// `Named`, `Display` and `FromStr` for both enums, reading names from `table` (the
 /// generated `MachineTable` in scope).
 pub(super) fn impls(model: &Model, table: &TokenStream) -> TokenStream {
-    let events = name_impls(model, "Event", table, quote!(parse_event), quote!(EVENTS));
-    let actions = name_impls(
-        model,
-        "Action",
-        table,
-        quote!(parse_action),
-        quote!(ACTIONS),
-    );
+    let events = NameKind {
+        suffix: "Event",
+        rows: quote!(events),
+        parse: quote!(parse_event),
+        all: quote!(EVENTS),
+        empty: model.events.is_empty(),
+    };
+    let actions = NameKind {
+        suffix: "Action",
+        rows: quote!(actions),
+        parse: quote!(parse_action),
+        all: quote!(ACTIONS),
+        empty: model.actions.is_empty(),
+    };
+    let events = name_impls(model, table, &events);
+    let actions = name_impls(model, table, &actions);
     quote!(#events #actions)
 }
 
-fn name_impls(
-    model: &Model,
-    suffix: &str,
-    table: &TokenStream,
+/// What differs between the event enum and the action enum.
+struct NameKind {
+    /// `Event` or `Action`, after the phase enum's name.
+    suffix: &'static str,
+    /// The table's rows: `events` or `actions`.
+    rows: TokenStream,
+    /// The table's parser: `parse_event` or `parse_action`.
     parse: TokenStream,
+    /// The `Lifecycle` constant listing every value: `EVENTS` or `ACTIONS`.
     all: TokenStream,
-) -> TokenStream {
+    /// Whether none are declared, so the enum is uninhabited.
+    empty: bool,
+}
+
+fn name_impls(model: &Model, table: &TokenStream, kind: &NameKind) -> TokenStream {
     let krate = &model.krate;
     let ident = &model.ident;
-    let ty = enum_name(model, suffix);
-    let rows = match suffix {
-        "Event" => quote!(events),
-        _ => quote!(actions),
-    };
-    let empty = match suffix {
-        "Event" => model.events.is_empty(),
-        _ => model.actions.is_empty(),
-    };
-    let (name, from_str) = match (model.stub, empty) {
+    let ty = enum_name(model, kind.suffix);
+    let (rows, parse, all) = (&kind.rows, &kind.parse, &kind.all);
+    let parsed = quote!(#table.#parse(__name, <#ident as #krate::__private::Lifecycle>::#all));
+    let (name, from_str) = match (model.stub, kind.empty) {
         (true, _) => (unreachable(), unreachable()),
         // Uninhabited: no value to name, and no name parses.
-        (false, true) => (
-            quote!(match self {}),
-            quote!(#table.#parse(__name, <#ident as #krate::__private::Lifecycle>::#all)),
-        ),
+        (false, true) => (quote!(match self {}), parsed),
         (false, false) => (
             quote!(#table.#rows[self as ::core::primitive::usize].name),
-            quote!(#table.#parse(__name, <#ident as #krate::__private::Lifecycle>::#all)),
+            parsed,
         ),
     };
     quote! {
