@@ -380,7 +380,12 @@ fn unknown_pipeline_fields_are_dropped() {
     let status = serde_json::to_value(p.status.as_ref().unwrap()).unwrap();
     assert_eq!(
         status,
-        json!({"phase": "Paused", "drainedOnPause": true, "message": "Pipeline paused"})
+        json!({
+            "phase": "Paused",
+            "drainedOnPause": true,
+            "message": "Pipeline paused",
+            "observedGeneration": 2
+        })
     );
 }
 

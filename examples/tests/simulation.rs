@@ -9,17 +9,25 @@ use std::collections::BTreeSet;
 
 use lifecycle_examples::numaflow::sim::{self, Correct, Sim, SimConfig};
 
+fn env_u64(name: &str) -> Option<u64> {
+    std::env::var(name).ok().and_then(|s| s.parse().ok())
+}
+
 /// How many schedules the sweep runs; `LIFECYCLE_SIM_SCHEDULES` overrides it.
 fn schedules() -> u64 {
-    std::env::var("LIFECYCLE_SIM_SCHEDULES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(10_000)
+    env_u64("LIFECYCLE_SIM_SCHEDULES").unwrap_or(10_000)
+}
+
+/// The first seed of the sweep; `LIFECYCLE_SIM_SEED_OFFSET` moves it to explore schedules
+/// beyond the fixed set CI replays.
+fn seed_offset() -> u64 {
+    env_u64("LIFECYCLE_SIM_SEED_OFFSET").unwrap_or(0)
 }
 
 #[test]
 fn ten_thousand_faulty_schedules_break_no_invariant() {
-    let count = schedules();
+    let (count, offset) = (schedules(), seed_offset());
+    eprintln!("seeds {offset}..{}", offset + count);
     let mut shapes = BTreeSet::new();
     let mut sizes = BTreeSet::new();
     let (mut conflicts, mut crashes, mut stale, mut writes) = (0, 0, 0, 0);
@@ -29,7 +37,7 @@ fn ten_thousand_faulty_schedules_break_no_invariant() {
         let handles: Vec<_> = (0..workers)
             .map(|worker| {
                 scope.spawn(move || {
-                    (worker..count)
+                    (offset + worker..offset + count)
                         .step_by(workers as usize)
                         .map(|seed| {
                             let config = SimConfig::from_seed(seed);
@@ -71,10 +79,7 @@ fn ten_thousand_faulty_schedules_break_no_invariant() {
 
 #[test]
 fn replay() {
-    let seed = std::env::var("LIFECYCLE_SIM_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
+    let seed = env_u64("LIFECYCLE_SIM_SEED").unwrap_or(0);
     let config = SimConfig::from_seed(seed);
     eprintln!(
         "seed {seed}: shape {}, ops {:?}, grace {} s",
@@ -111,10 +116,7 @@ fn shapes_span_one_to_fifty_vertices_with_reduces_and_sinks() {
 #[test]
 #[ignore = "a tool: prints the writes of LIFECYCLE_SIM_SEED"]
 fn trace() {
-    let seed = std::env::var("LIFECYCLE_SIM_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
+    let seed = env_u64("LIFECYCLE_SIM_SEED").unwrap_or(0);
     let mut sim = Sim::new(SimConfig::from_seed(seed), &Correct);
     sim.trace = Some(Vec::new());
     let last = sim.config.ops.iter().map(|o| o.0).max().unwrap_or(0) + sim.config.settle_ticks;
@@ -135,41 +137,80 @@ fn trace() {
     outcome.unwrap();
 }
 
-// Deliberately broken controllers: the checker must catch each one.
+// Deliberately broken controllers: the checker must catch each one, on every seed of a
+// small faulty sweep whose shape can show the bug.
 
 use lifecycle_examples::numaflow::controller::{
     PipelineActions, reconcile_pipeline, reconcile_vertex,
 };
-use lifecycle_examples::numaflow::pipeline::{DesiredPhase, Pipeline, PipelinePhase};
+use lifecycle_examples::numaflow::pipeline::{DesiredPhase, FINALIZER, Pipeline, PipelinePhase};
 use lifecycle_examples::numaflow::plan::{Observations, Patch, PatchTarget};
-use lifecycle_examples::numaflow::sim::{Controllers, Faults, Invariant, Op};
-use lifecycle_examples::numaflow::vertex::{Vertex, VertexPhase};
+use lifecycle_examples::numaflow::sim::shapes::Shape;
+use lifecycle_examples::numaflow::sim::{Controllers, Invariant, Op};
+use lifecycle_examples::numaflow::vertex::{Vertex, VertexPhase, VertexRole};
 use serde_json::json;
 
-/// A fault-free run of `shape` with `ops`, expected to break `invariant` under `broken`.
-fn assert_caught(broken: &dyn Controllers, shape: &str, ops: Vec<(u64, Op)>, invariant: Invariant) {
-    let shape = sim::shapes::shapes()
-        .into_iter()
-        .find(|s| s.name == shape)
-        .unwrap_or_else(|| panic!("no shape {shape}"));
-    let config = SimConfig {
-        seed: 1,
-        shape,
-        faults: Faults::none(),
-        ops,
-        grace_seconds: 30,
-        settle_ticks: 80,
-    };
-    // The same schedule passes with the real controllers...
-    Sim::new(config.clone(), &Correct)
-        .run()
-        .unwrap_or_else(|v| panic!("correct controllers: {v}"));
-    // ...and the broken ones are caught.
-    match Sim::new(config, broken).run() {
-        Err(v) => assert_eq!(v.invariant, invariant, "{v}"),
-        Ok(report) => panic!("{invariant:?} not caught: {report:?}"),
+/// The seeds of the small sweep every broken controller runs over, faults on.
+const BROKEN_SEEDS: std::ops::Range<u64> = 0..24;
+
+/// Runs `broken` over [`BROKEN_SEEDS`], each seed's shape and faults with `ops` as the
+/// schedule, and expects `invariant` broken on every seed whose shape `shows` the bug. The
+/// real controllers pass the same schedules. The grace periods are long enough that a
+/// fault-delayed controller still acts inside them, so the bugs have room to show.
+fn assert_caught(
+    broken: &dyn Controllers,
+    ops: &[(u64, Op)],
+    shows: fn(&Shape) -> bool,
+    invariant: Invariant,
+) {
+    let mut shapes = BTreeSet::new();
+    let mut missed = Vec::new();
+    for seed in BROKEN_SEEDS {
+        let mut config = SimConfig::from_seed(seed);
+        if !shows(&config.shape) {
+            continue;
+        }
+        config.ops = ops.to_vec();
+        config.grace_seconds = 30;
+        shapes.insert(config.shape.name.clone());
+        Sim::new(config.clone(), &Correct)
+            .run()
+            .unwrap_or_else(|v| panic!("correct controllers: {v}"));
+        match Sim::new(config, broken).run() {
+            Err(v) if v.invariant == invariant => {}
+            Err(v) => missed.push(format!("seed {seed}: caught as {:?}: {v}", v.invariant)),
+            Ok(report) => missed.push(format!("seed {seed}: not caught: {report:?}")),
+        }
     }
+    assert!(shapes.len() >= 8, "too few shapes show the bug: {shapes:?}");
+    assert!(
+        missed.is_empty(),
+        "{invariant:?} missed on {} of the seeds:\n{}",
+        missed.len(),
+        missed.join("\n")
+    );
 }
+
+fn any_shape(_: &Shape) -> bool {
+    true
+}
+
+fn has_downstream(shape: &Shape) -> bool {
+    shape.vertices.len() > 1
+}
+
+fn has_min_replicas(shape: &Shape) -> bool {
+    shape.vertices.iter().any(|v| {
+        v.scale
+            .as_ref()
+            .and_then(|s| s.min)
+            .is_some_and(|min| min >= 1)
+    })
+}
+
+const PAUSE: &[(u64, Op)] = &[(20, Op::Pause)];
+const PAUSE_THEN_FAST_RESUME: &[(u64, Op)] = &[(30, Op::Pause), (80, Op::ResumeFast)];
+const DELETE: &[(u64, Op)] = &[(20, Op::Delete)];
 
 fn vertex_patch(vertex: &Vertex, body: serde_json::Value) -> Patch {
     Patch {
@@ -185,27 +226,71 @@ fn status_patch(body: serde_json::Value) -> Patch {
     }
 }
 
-/// The seed bug: the min/max clamp pushes a paused source's zero back up to `min`.
+fn pause_body() -> serde_json::Value {
+    json!({ "spec": { "lifecycle": { "desiredPhase": "Paused" } } })
+}
+
+/// A vertex controller whose `desiredReplicas` goes through the min/max clamp after the
+/// pause zeroed it, so a paused vertex's zero comes back as `min`; with or without a
+/// `status.phase` that says Paused. Like the real one, it sends only what changes.
+fn clamped_status(vertex: &Vertex, report_phase: bool) -> Option<Patch> {
+    let mut patch = reconcile_vertex(vertex);
+    if !report_phase && let Some(p) = patch.as_mut() {
+        p.body["status"].as_object_mut()?.remove("phase");
+    }
+    let replicas = vertex.spec.clamp_to_scale(vertex.spec.desired_replicas());
+    let current = vertex.status.as_ref().and_then(|s| s.desired_replicas);
+    let status = patch.as_mut().map(|p| &mut p.body["status"]);
+    match status {
+        Some(status) if current != Some(replicas) => status["desiredReplicas"] = json!(replicas),
+        Some(status) => {
+            status.as_object_mut()?.remove("desiredReplicas");
+        }
+        None if current != Some(replicas) => {
+            patch = Some(Patch {
+                target: PatchTarget::status_of(vertex),
+                body: json!({ "status": { "desiredReplicas": replicas } }),
+            });
+        }
+        None => {}
+    }
+    patch.filter(|p| p.body["status"].as_object().is_some_and(|s| !s.is_empty()))
+}
+
+/// The seed bug: the min/max clamp pushes a paused vertex's zero back up to `min`.
 struct ClampAfterPause;
 impl Controllers for ClampAfterPause {
     fn vertex(&self, vertex: &Vertex) -> Option<Patch> {
-        let mut v = vertex.clone();
-        let replicas = v.spec.clamp_to_scale(v.spec.desired_replicas());
-        reconcile_vertex(&v).map(|mut patch| {
-            v.status = None;
-            patch.body["status"]["desiredReplicas"] = json!(replicas);
-            patch
-        })
+        clamped_status(vertex, true)
     }
 }
 
 #[test]
-fn invariant_1_catches_the_clamp_that_restarts_paused_sources() {
+fn invariant_1_catches_the_clamp_that_restarts_paused_vertices() {
     assert_caught(
         &ClampAfterPause,
-        "chain-1-map-min1",
-        vec![(5, Op::Pause)],
-        Invariant::PausedSourcesRunNothing,
+        PAUSE,
+        has_min_replicas,
+        Invariant::PausedVerticesRunNothing,
+    );
+}
+
+/// The same clamp in a vertex controller that never reports `status.phase`: only the pods
+/// give it away.
+struct ClampWithoutStatusPhase;
+impl Controllers for ClampWithoutStatusPhase {
+    fn vertex(&self, vertex: &Vertex) -> Option<Patch> {
+        clamped_status(vertex, false)
+    }
+}
+
+#[test]
+fn invariant_1_catches_the_clamp_without_a_status_phase() {
+    assert_caught(
+        &ClampWithoutStatusPhase,
+        PAUSE,
+        has_min_replicas,
+        Invariant::PausedVerticesRunNothing,
     );
 }
 
@@ -218,14 +303,7 @@ impl Controllers for PauseEverythingAtOnce {
             let stray = vertices
                 .iter()
                 .filter(|v| v.spec.desired_phase() == VertexPhase::Running);
-            let patches: Vec<Patch> = stray
-                .map(|v| {
-                    vertex_patch(
-                        v,
-                        json!({ "spec": { "lifecycle": { "desiredPhase": "Paused" } } }),
-                    )
-                })
-                .collect();
+            let patches: Vec<Patch> = stray.map(|v| vertex_patch(v, pause_body())).collect();
             actions.patches.retain(|p| !p.target.is::<Vertex>());
             actions.patches.splice(0..0, patches);
         }
@@ -237,8 +315,44 @@ impl Controllers for PauseEverythingAtOnce {
 fn invariant_2_catches_pausing_downstream_vertices_before_the_drain() {
     assert_caught(
         &PauseEverythingAtOnce,
-        "chain-5-map-min1",
-        vec![(5, Op::Pause)],
+        PAUSE,
+        has_downstream,
+        Invariant::NoEarlyPause,
+    );
+}
+
+/// Pauses everything at once, but honestly: status Paused first, with
+/// `drainedOnPause: false`.
+struct HonestPauseAtOnce;
+impl Controllers for HonestPauseAtOnce {
+    fn pipeline(&self, p: &Pipeline, vertices: &[Vertex], o: &Observations) -> PipelineActions {
+        if p.spec.desired_phase() != DesiredPhase::Paused
+            || p.phase() != Some(PipelinePhase::Pausing)
+        {
+            return reconcile_pipeline(p, vertices, o);
+        }
+        let mut patches = vec![status_patch(
+            json!({ "phase": "Paused", "drainedOnPause": false }),
+        )];
+        patches.extend(
+            vertices
+                .iter()
+                .filter(|v| v.spec.desired_phase() == VertexPhase::Running)
+                .map(|v| vertex_patch(v, pause_body())),
+        );
+        PipelineActions {
+            create: Vec::new(),
+            patches,
+        }
+    }
+}
+
+#[test]
+fn invariant_2_catches_an_honest_pause_of_everything_at_once() {
+    assert_caught(
+        &HonestPauseAtOnce,
+        PAUSE,
+        has_downstream,
         Invariant::NoEarlyPause,
     );
 }
@@ -247,33 +361,34 @@ fn invariant_2_catches_pausing_downstream_vertices_before_the_drain() {
 struct ClaimDrainedAtOnce;
 impl Controllers for ClaimDrainedAtOnce {
     fn pipeline(&self, p: &Pipeline, vertices: &[Vertex], o: &Observations) -> PipelineActions {
-        if p.spec.desired_phase() == DesiredPhase::Paused
-            && p.phase() == Some(PipelinePhase::Pausing)
+        if p.spec.desired_phase() != DesiredPhase::Paused
+            || p.phase() != Some(PipelinePhase::Pausing)
         {
-            let mut patches = vec![status_patch(
-                json!({ "phase": "Paused", "drainedOnPause": true }),
-            )];
-            patches.extend(vertices.iter().map(|v| {
-                vertex_patch(
-                    v,
-                    json!({ "spec": { "lifecycle": { "desiredPhase": "Paused" } } }),
-                )
-            }));
-            return PipelineActions {
-                create: Vec::new(),
-                patches,
-            };
+            return reconcile_pipeline(p, vertices, o);
         }
-        reconcile_pipeline(p, vertices, o)
+        let mut patches = vec![status_patch(
+            json!({ "phase": "Paused", "drainedOnPause": true }),
+        )];
+        patches.extend(
+            vertices
+                .iter()
+                .filter(|v| v.spec.desired_phase() == VertexPhase::Running)
+                .filter(|v| v.spec.role() != Some(VertexRole::Source))
+                .map(|v| vertex_patch(v, pause_body())),
+        );
+        PipelineActions {
+            create: Vec::new(),
+            patches,
+        }
     }
 }
 
 #[test]
-fn invariant_3_catches_pausing_all_vertices_at_once() {
+fn invariant_3_catches_a_pause_that_claims_a_drain_it_did_not_see() {
     assert_caught(
         &ClaimDrainedAtOnce,
-        "chain-5-map-min1",
-        vec![(5, Op::Pause)],
+        PAUSE,
+        has_downstream,
         Invariant::NoMessageLost,
     );
 }
@@ -296,8 +411,32 @@ impl Controllers for AlwaysSlowResume {
 fn invariant_4_catches_a_fast_resume_that_forgets_the_replicas() {
     assert_caught(
         &AlwaysSlowResume,
-        "chain-2-map-min2",
-        vec![(5, Op::Pause), (60, Op::ResumeFast)],
+        PAUSE_THEN_FAST_RESUME,
+        any_shape,
+        Invariant::ResumeRestoresReplicas,
+    );
+}
+
+/// Resets every resumed vertex to one replica.
+struct ResumeAtOneReplica;
+impl Controllers for ResumeAtOneReplica {
+    fn pipeline(&self, p: &Pipeline, vertices: &[Vertex], o: &Observations) -> PipelineActions {
+        let mut actions = reconcile_pipeline(p, vertices, o);
+        for patch in &mut actions.patches {
+            if patch.desired_phase() == Some(VertexPhase::Running) {
+                patch.body["spec"]["replicas"] = json!(1);
+            }
+        }
+        actions
+    }
+}
+
+#[test]
+fn invariant_4_catches_a_fast_resume_that_resets_replicas_to_one_on_every_shape() {
+    assert_caught(
+        &ResumeAtOneReplica,
+        PAUSE_THEN_FAST_RESUME,
+        any_shape,
         Invariant::ResumeRestoresReplicas,
     );
 }
@@ -318,12 +457,7 @@ impl Controllers for UndoDeleting {
 
 #[test]
 fn invariant_5_catches_a_status_that_leaves_deleting() {
-    assert_caught(
-        &UndoDeleting,
-        "chain-1-map-min1",
-        vec![(5, Op::Delete)],
-        Invariant::DeletingIsFinal,
-    );
+    assert_caught(&UndoDeleting, DELETE, any_shape, Invariant::DeletingIsFinal);
 }
 
 /// Jumps from Running straight to Paused.
@@ -344,12 +478,7 @@ impl Controllers for SkipPausing {
 
 #[test]
 fn invariant_6_catches_a_move_the_machine_does_not_declare() {
-    assert_caught(
-        &SkipPausing,
-        "chain-1-map-min1",
-        vec![(5, Op::Pause)],
-        Invariant::DeclaredMovesOnly,
-    );
+    assert_caught(&SkipPausing, PAUSE, any_shape, Invariant::DeclaredMovesOnly);
 }
 
 /// Re-sends every vertex's desired phase on every reconcile.
@@ -372,8 +501,61 @@ impl Controllers for ResendEverything {
 fn invariant_7_catches_writes_that_change_no_phase() {
     assert_caught(
         &ResendEverything,
-        "chain-1-map-min1",
-        vec![(5, Op::Pause)],
+        PAUSE,
+        any_shape,
         Invariant::MinimalWrites,
+    );
+}
+
+/// Re-sends the pipeline's status phase on every reconcile.
+struct ResendStatus;
+impl Controllers for ResendStatus {
+    fn pipeline(&self, p: &Pipeline, vertices: &[Vertex], o: &Observations) -> PipelineActions {
+        let mut actions = reconcile_pipeline(p, vertices, o);
+        if actions.patches.is_empty()
+            && let Some(phase) = p.phase()
+        {
+            actions
+                .patches
+                .push(status_patch(json!({ "phase": phase })));
+        }
+        actions
+    }
+}
+
+#[test]
+fn invariant_7_catches_a_status_sent_again_unchanged() {
+    assert_caught(&ResendStatus, PAUSE, any_shape, Invariant::MinimalWrites);
+}
+
+/// Lets the finalizer go as soon as the deletion starts, before pausing and draining.
+struct ReleaseFinalizerFirst;
+impl Controllers for ReleaseFinalizerFirst {
+    fn pipeline(&self, p: &Pipeline, vertices: &[Vertex], o: &Observations) -> PipelineActions {
+        let finalized = p
+            .metadata
+            .finalizers
+            .as_ref()
+            .is_some_and(|f| f.iter().any(|f| f == FINALIZER));
+        if p.phase() == Some(PipelinePhase::Deleting) && finalized {
+            return PipelineActions {
+                create: Vec::new(),
+                patches: vec![Patch {
+                    target: PatchTarget::object_of(p),
+                    body: json!({ "metadata": { "finalizers": null } }),
+                }],
+            };
+        }
+        reconcile_pipeline(p, vertices, o)
+    }
+}
+
+#[test]
+fn invariant_8_catches_a_finalizer_released_before_the_drain() {
+    assert_caught(
+        &ReleaseFinalizerFirst,
+        DELETE,
+        any_shape,
+        Invariant::FinalizerAfterDrain,
     );
 }

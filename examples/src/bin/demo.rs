@@ -106,6 +106,7 @@ fn embedded(out: &mut impl Write) -> io::Result<ExitCode> {
         ops: STORY.iter().map(|(t, op, _)| (*t, *op)).collect(),
         grace_seconds: 60,
         settle_ticks: 40,
+        scaling: 0.0,
     };
     let end = STORY[STORY.len() - 1].0 + config.settle_ticks;
     let mut sim = Sim::new(config, &Correct);

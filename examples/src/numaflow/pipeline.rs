@@ -204,6 +204,7 @@ pub struct Edge {
     plural = "pipelines",
     shortname = "pl",
     namespaced,
+    derive = "PartialEq",
     status = "PipelineStatus",
     printcolumn(name = "Phase", type_ = "string", json_path = ".status.phase"),
     printcolumn(name = "Message", type_ = "string", json_path = ".status.message"),
@@ -241,6 +242,9 @@ pub struct PipelineStatus {
     /// A human-readable message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// The `metadata.generation` of the spec this status reflects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_generation: Option<i64>,
 }
 
 impl PipelineSpec {

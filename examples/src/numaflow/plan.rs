@@ -147,6 +147,9 @@ fn status_patch(
     if let Some(drained) = drained_on_pause {
         status["drainedOnPause"] = json!(drained);
     }
+    if let Some(generation) = pipeline.metadata.generation {
+        status["observedGeneration"] = json!(generation);
+    }
     Patch {
         target: PatchTarget::status_of(pipeline),
         body: json!({ "status": status }),
@@ -264,8 +267,16 @@ fn continue_pause(
     observed: &Observations,
 ) -> Vec<Patch> {
     let mut patches = pause_sources(typed_vertices(vertices));
-    let Some(since) = pipeline.pause_timestamp() else {
+    // A stamp counts only for the spec this pause began with: a pipeline resumed and
+    // paused again while the controller looked away keeps a stale stamp, which would
+    // make the new pause's grace period look over. Such a pause starts again now.
+    let observed_generation = pipeline.status.as_ref().and_then(|s| s.observed_generation);
+    let current = observed_generation == pipeline.metadata.generation;
+    let Some(since) = pipeline.pause_timestamp().filter(|_| current) else {
         patches.push(annotation_patch(&pipeline, Some(observed.now.to_string())));
+        if !current {
+            patches.push(status_patch(&pipeline, pipeline.state(), None));
+        }
         return patches;
     };
     if !patches.is_empty() {
@@ -281,12 +292,22 @@ fn continue_pause(
     patches
 }
 
-/// Running: settle the status, drop the pause stamp and resume whatever is paused, in
+/// Running: drop the pause stamp, settle the status and resume whatever is paused, in
 /// one step.
 fn plan_run(pipeline: &Pipeline, vertices: &[Vertex]) -> Vec<Patch> {
-    // The status goes first: should the reconcile stop halfway, no pipeline claims to be
-    // Paused while some of its vertices already run again.
-    let mut patches = match PipelinePhaseTyped::from_object(pipeline.clone()) {
+    // The stamp goes first, so that no later pause can mistake it for its own; then the
+    // status: should the reconcile stop halfway, no pipeline claims to be Paused while
+    // some of its vertices already run again.
+    let stamped = pipeline
+        .metadata
+        .annotations
+        .as_ref()
+        .is_some_and(|a| a.contains_key(PAUSE_TIMESTAMP_ANNOTATION));
+    let mut patches: Vec<Patch> = stamped
+        .then(|| annotation_patch(pipeline, None))
+        .into_iter()
+        .collect();
+    patches.extend(match PipelinePhaseTyped::from_object(pipeline.clone()) {
         Ok(PipelinePhaseTyped::Pausing(p)) => {
             vec![status_patch(pipeline, p.resume().state(), Some(false))]
         }
@@ -296,15 +317,7 @@ fn plan_run(pipeline: &Pipeline, vertices: &[Vertex]) -> Vec<Patch> {
         Ok(PipelinePhaseTyped::Running(_) | PipelinePhaseTyped::Failed(_))
         | Ok(PipelinePhaseTyped::Deleting(_)) => Vec::new(),
         Err(_) => vec![status_patch(pipeline, PipelinePhase::Running, None)],
-    };
-    let stamped = pipeline
-        .metadata
-        .annotations
-        .as_ref()
-        .is_some_and(|a| a.contains_key(PAUSE_TIMESTAMP_ANNOTATION));
-    if stamped {
-        patches.push(annotation_patch(pipeline, None));
-    }
+    });
     patches.extend(resume_all(
         typed_vertices(vertices),
         pipeline.resume_strategy(),

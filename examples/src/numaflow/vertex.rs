@@ -174,6 +174,7 @@ pub struct Udf {
     plural = "vertices",
     shortname = "vtx",
     namespaced,
+    derive = "PartialEq",
     status = "VertexStatus",
     scale(
         spec_replicas_path = ".spec.replicas",

@@ -1,24 +1,30 @@
 //! The invariants the simulation checks after every step and on every write.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use jiff::{SignedDuration, Timestamp};
 use lifecycle_model::Lifecycle;
 
-use crate::numaflow::pipeline::{DesiredPhase, Pipeline, PipelinePhase, ResumeStrategy};
+use crate::numaflow::pipeline::{DesiredPhase, FINALIZER, Pipeline, PipelinePhase, ResumeStrategy};
 use crate::numaflow::sim::{Op, Store, World, Writer};
-use crate::numaflow::vertex::{Vertex, VertexPhase, VertexRole, VertexStatusPhase};
+use crate::numaflow::vertex::{Vertex, VertexPhase, VertexRole};
 
-/// The invariants, numbered as the design lists them.
+/// The invariants, numbered as the design lists them. Each is judged from the checker's
+/// own view of the world (pods, buffers, the user's requests and the clock), never from
+/// what the controllers report about themselves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Invariant {
-    /// 1. Once a pause converges, no source runs a replica.
-    PausedSourcesRunNothing,
-    /// 2. No non-source vertex is paused before the buffers drain or the grace period
+    /// 1. A vertex whose `spec` says Paused runs no pod once the vertex controller has
+    ///    reconciled it from an up-to-date read, whatever its status claims.
+    PausedVerticesRunNothing,
+    /// 2. No vertex but a source is paused before the checker sees the sources stopped
+    ///    and the buffers empty, or the grace period of this pause (or of the deletion)
     ///    ends.
     NoEarlyPause,
-    /// 3. No message is lost; a pause that claims to have drained left nothing behind.
+    /// 3. No message is lost: every message that entered was consumed or is still
+    ///    buffered, a pause that claims to have drained left nothing behind, and none is
+    ///    stranded by a deletion before its grace period ends.
     NoMessageLost,
     /// 4. Fast resume restores the pre-pause replicas; slow resume restarts at the
     ///    default.
@@ -27,8 +33,12 @@ pub enum Invariant {
     DeletingIsFinal,
     /// 6. Status phases only follow the declared pipeline machine.
     DeclaredMovesOnly,
-    /// 7. Writes stay minimal: every lifecycle write changes a vertex's desired phase.
+    /// 7. Writes stay minimal: no controller write leaves its object as it was, and every
+    ///    lifecycle write changes a vertex's desired phase.
     MinimalWrites,
+    /// 8. The pipeline's finalizer goes only after the checker sees it drained, or after
+    ///    the deletion grace period.
+    FinalizerAfterDrain,
     /// The world settles where the last operation asked.
     Settles,
 }
@@ -37,13 +47,14 @@ impl Invariant {
     /// The invariant's number; 0 for settling.
     pub fn number(self) -> u8 {
         match self {
-            Invariant::PausedSourcesRunNothing => 1,
+            Invariant::PausedVerticesRunNothing => 1,
             Invariant::NoEarlyPause => 2,
             Invariant::NoMessageLost => 3,
             Invariant::ResumeRestoresReplicas => 4,
             Invariant::DeletingIsFinal => 5,
             Invariant::DeclaredMovesOnly => 6,
             Invariant::MinimalWrites => 7,
+            Invariant::FinalizerAfterDrain => 8,
             Invariant::Settles => 0,
         }
     }
@@ -95,9 +106,13 @@ fn fail(invariant: Invariant, message: String) -> Check {
 pub(crate) struct Checker {
     /// `spec.replicas` of each vertex when it was last paused.
     paused_with: BTreeMap<String, Option<i32>>,
-    /// The latest pause stamp ever written: a controller reading a stale cache may still
-    /// act on a pause whose grace period has ended, after the stamp is gone.
-    last_pause_stamp: Option<Timestamp>,
+    /// When the user last asked for a pause: the start of this pause's grace period.
+    pause_requested: Option<Timestamp>,
+    /// When the user deleted the pipeline.
+    deletion_requested: Option<Timestamp>,
+    /// Vertices whose `spec` says Paused and which the vertex controller has since
+    /// reconciled from an up-to-date read: none of them may run a pod.
+    reconciled_paused: BTreeSet<String>,
 }
 
 /// Whether the status may move from `from` to `to`: any first phase, then the machine.
@@ -123,6 +138,7 @@ fn is_source(vertex: &Vertex) -> bool {
     vertex.spec.role() == Some(VertexRole::Source)
 }
 
+/// The checker's own drain test: no source pod exists and every buffer is empty.
 fn drained(store: &Store, world: &World) -> bool {
     let source_pods: i32 = store
         .vertices
@@ -139,7 +155,24 @@ fn grace_over(since: Option<Timestamp>, seconds: i64, now: Timestamp) -> bool {
         .is_some_and(|end| now >= end)
 }
 
+fn has_finalizer(pipeline: &Pipeline) -> bool {
+    pipeline
+        .metadata
+        .finalizers
+        .as_ref()
+        .is_some_and(|f| f.iter().any(|f| f == FINALIZER))
+}
+
 impl Checker {
+    /// Whether the grace period of the deletion under way has ended.
+    fn deletion_grace_over(&self, pipeline: &Pipeline, now: Timestamp) -> bool {
+        grace_over(
+            self.deletion_requested,
+            pipeline.deletion_grace_period_seconds(),
+            now,
+        )
+    }
+
     /// Checks a write to a vertex before it lands.
     pub(crate) fn on_vertex_write(
         &mut self,
@@ -152,28 +185,34 @@ impl Checker {
     ) -> Check {
         let name = before.metadata.name.clone().unwrap_or_default();
         let (was, is) = (before.spec.desired_phase(), after.spec.desired_phase());
+        if writer.is_controller() && before == after {
+            return fail(
+                Invariant::MinimalWrites,
+                format!("a {writer:?} write to {name} changed nothing"),
+            );
+        }
         if writer == Writer::PipelineController && was == is {
             return fail(
                 Invariant::MinimalWrites,
                 format!("a lifecycle write to {name} left its desired phase at {was:?}"),
             );
         }
+        if was != is {
+            self.reconciled_paused.remove(&name);
+        }
         let Some(pipeline) = store.pipeline.as_ref() else {
             return Ok(());
         };
         if was == VertexPhase::Running && is == VertexPhase::Paused {
             self.paused_with.insert(name.clone(), before.spec.replicas);
-            let stamp = pipeline.pause_timestamp().or(self.last_pause_stamp);
-            let deleting_since = pipeline.metadata.deletion_timestamp.as_ref().map(|t| t.0);
             let allowed = is_source(before)
                 || drained(store, world)
-                || grace_over(stamp, pipeline.spec.pause_grace_period_seconds(), now)
                 || grace_over(
-                    deleting_since,
-                    pipeline.deletion_grace_period_seconds(),
+                    self.pause_requested,
+                    pipeline.spec.pause_grace_period_seconds(),
                     now,
                 )
-                || pipeline.phase() == Some(PipelinePhase::Paused);
+                || self.deletion_grace_over(pipeline, now);
             if !allowed {
                 return fail(
                     Invariant::NoEarlyPause,
@@ -207,16 +246,43 @@ impl Checker {
         Ok(())
     }
 
-    /// Checks a write to the pipeline before it lands.
+    /// Checks a write to the pipeline before it lands, and notes the user's requests.
     pub(crate) fn on_pipeline_write(
         &mut self,
-        _writer: Writer,
+        writer: Writer,
         before: &Pipeline,
         after: &Pipeline,
+        store: &Store,
         world: &World,
+        now: Timestamp,
     ) -> Check {
-        if let Some(stamp) = after.pause_timestamp() {
-            self.last_pause_stamp = Some(stamp);
+        if writer == Writer::User {
+            if before.spec.desired_phase() != DesiredPhase::Paused
+                && after.spec.desired_phase() == DesiredPhase::Paused
+            {
+                self.pause_requested = Some(now);
+            }
+            if before.metadata.deletion_timestamp.is_none() {
+                self.deletion_requested = after.metadata.deletion_timestamp.as_ref().map(|t| t.0);
+            }
+        } else if before == after {
+            return fail(
+                Invariant::MinimalWrites,
+                format!("a {writer:?} write to the pipeline changed nothing"),
+            );
+        }
+        if has_finalizer(before)
+            && !has_finalizer(after)
+            && !drained(store, world)
+            && !self.deletion_grace_over(after, now)
+        {
+            return fail(
+                Invariant::FinalizerAfterDrain,
+                format!(
+                    "the finalizer went with {} messages buffered and the deletion grace period running",
+                    world.buffered()
+                ),
+            );
         }
         let (was, is) = (before.phase(), after.phase());
         if was == Some(PipelinePhase::Deleting) && is != was {
@@ -248,39 +314,64 @@ impl Checker {
         Ok(())
     }
 
+    /// Checks a deletion that lets the pipeline go: messages still buffered are lost,
+    /// which only the end of the deletion grace period excuses.
+    pub(crate) fn on_release(
+        &mut self,
+        pipeline: &Pipeline,
+        world: &World,
+        now: Timestamp,
+    ) -> Check {
+        let stranded = world.buffered();
+        if stranded > 0 && !self.deletion_grace_over(pipeline, now) {
+            return fail(
+                Invariant::NoMessageLost,
+                format!("the deletion stranded {stranded} messages before its grace period ended"),
+            );
+        }
+        Ok(())
+    }
+
+    /// Notes that the vertex controller reconciled `name` from an up-to-date read and
+    /// its writes landed.
+    pub(crate) fn vertex_reconciled(&mut self, name: &str, store: &Store) {
+        if store
+            .vertices
+            .get(name)
+            .is_some_and(|v| v.spec.desired_phase() == VertexPhase::Paused)
+        {
+            self.reconciled_paused.insert(name.to_owned());
+        }
+    }
+
     /// Checks the whole state after a step.
     pub(crate) fn after_step(&mut self, store: &Store, world: &World) -> Check {
-        if world.injected != world.consumed + world.buffered() {
+        if world.injected != world.consumed + world.buffered() + world.lost {
             return fail(
                 Invariant::NoMessageLost,
                 format!(
-                    "{} messages entered, {} were consumed and {} are buffered",
+                    "{} messages entered; {} were consumed, {} are buffered and {} stranded",
                     world.injected,
                     world.consumed,
-                    world.buffered()
+                    world.buffered(),
+                    world.lost
                 ),
             );
         }
-        let Some(pipeline) = store.pipeline.as_ref() else {
-            return Ok(());
-        };
-        let converged = pipeline.spec.desired_phase() == DesiredPhase::Paused
-            && pipeline.phase() == Some(PipelinePhase::Paused)
-            && store.vertices.values().all(|v| {
-                v.status.as_ref().and_then(|s| s.phase) == Some(VertexStatusPhase::Paused)
-            });
-        if converged {
-            for (name, vertex) in store.vertices.iter().filter(|(_, v)| is_source(v)) {
-                let pods = world.pods.get(name).copied().unwrap_or(0);
-                if pods > 0 {
-                    return fail(
-                        Invariant::PausedSourcesRunNothing,
-                        format!(
-                            "{name} runs {pods} pods in a paused pipeline ({:?})",
-                            vertex.spec.scale
-                        ),
-                    );
-                }
+        self.reconciled_paused.retain(|name| {
+            store
+                .vertices
+                .get(name)
+                .is_some_and(|v| v.spec.desired_phase() == VertexPhase::Paused)
+        });
+        for name in &self.reconciled_paused {
+            let pods = world.pods.get(name).copied().unwrap_or(0);
+            if pods > 0 {
+                let scale = store.vertices.get(name).and_then(|v| v.spec.scale.clone());
+                return fail(
+                    Invariant::PausedVerticesRunNothing,
+                    format!("{name} is paused, reconciled, and still runs {pods} pods ({scale:?})"),
+                );
             }
         }
         Ok(())

@@ -5,11 +5,12 @@
 //! - delayed and reordered watch events;
 //! - a controller crash, and a restart, at any step, even halfway through a reconcile;
 //! - pods that follow `status.desiredReplicas`;
+//! - an autoscaler that changes the `spec.replicas` of running vertices;
 //! - inter-step buffers: sources produce, every other vertex forwards, sinks consume;
 //! - the clock.
 //!
-//! Everything is drawn from one seed. The seven invariants of [`invariants`] are checked
-//! after every step, and a failure names the command that replays it.
+//! Everything is drawn from one seed. The eight invariants of [`invariants`] are checked
+//! on every write and after every step, and a failure names the command that replays it.
 //!
 //! ```
 //! use lifecycle_examples::numaflow::sim::{Correct, Sim, SimConfig};
@@ -31,7 +32,7 @@ use crate::numaflow::pipeline::{
     RESUME_STRATEGY_ANNOTATION, ResumeStrategy,
 };
 use crate::numaflow::plan::{BufferDepth, Observations, Patch, PatchTarget};
-use crate::numaflow::vertex::{Vertex, VertexRole};
+use crate::numaflow::vertex::{Vertex, VertexPhase, VertexRole};
 
 pub mod invariants;
 pub mod shapes;
@@ -53,7 +54,8 @@ pub struct Faults {
     pub max_staleness: usize,
     /// The longest delay of a watch event, in ticks; events also come out of order.
     pub max_delay: u64,
-    /// Chance that the controller crashes during a reconcile.
+    /// Chance, each tick with work to do, that the controller crashes during one of that
+    /// tick's reconciles, before, between or after its writes.
     pub crash: f64,
 }
 
@@ -76,7 +78,7 @@ impl Faults {
             stale: 0.2,
             max_staleness: 4,
             max_delay: 3,
-            crash: 0.03,
+            crash: 0.05,
         }
     }
 }
@@ -110,6 +112,9 @@ pub struct SimConfig {
     /// Ticks to run at least after the last operation; the run goes on, up to four times
     /// as long, until the pipeline is where the last operation asked.
     pub settle_ticks: u64,
+    /// Chance, each tick, that the autoscaler sets a running vertex's `spec.replicas` to a
+    /// new value within its scale bounds.
+    pub scaling: f64,
 }
 
 impl SimConfig {
@@ -143,6 +148,7 @@ impl SimConfig {
             ops,
             grace_seconds: rng.i64(5..=30),
             settle_ticks: 80,
+            scaling: 0.2,
         }
     }
 
@@ -198,6 +204,8 @@ pub struct World {
     pub injected: u64,
     /// Messages sinks consumed.
     pub consumed: u64,
+    /// Messages left in buffers when the pipeline was deleted.
+    pub lost: u64,
 }
 
 impl World {
@@ -223,6 +231,15 @@ pub enum Writer {
     PipelineController,
     /// The Vertex controller.
     VertexController,
+    /// The autoscaler, which writes `spec.replicas` of running vertices.
+    Autoscaler,
+}
+
+impl Writer {
+    /// Whether the writer is one of the controllers under test.
+    pub fn is_controller(self) -> bool {
+        matches!(self, Writer::PipelineController | Writer::VertexController)
+    }
 }
 
 /// What a finished simulation saw.
@@ -255,6 +272,8 @@ pub struct Sim<'a> {
     /// The current tick; one tick is one second.
     pub tick: u64,
     down_until: Option<u64>,
+    /// The store revision of the controllers' last read.
+    seen: u64,
     checker: invariants::Checker,
     /// What happened so far.
     pub report: Report,
@@ -287,6 +306,7 @@ impl<'a> Sim<'a> {
             queue: Vec::new(),
             tick: 0,
             down_until: None,
+            seen: 0,
             checker: invariants::Checker::default(),
             report: Report::default(),
             trace: None,
@@ -300,6 +320,7 @@ impl<'a> Sim<'a> {
             ..PipelineLifecycle::default()
         });
         pipeline.metadata.finalizers = Some(vec![FINALIZER.to_owned()]);
+        pipeline.metadata.generation = Some(1);
         sim.store.pipeline = Some(pipeline);
         sim.bump(None);
         sim.enqueue(Key::Pipeline, 0);
@@ -363,6 +384,7 @@ impl<'a> Sim<'a> {
         for op in ops {
             self.user(op)?;
         }
+        self.autoscale()?;
         if self.tick.is_multiple_of(5) {
             self.resync();
         }
@@ -372,6 +394,36 @@ impl<'a> Sim<'a> {
         self.checker
             .after_step(&self.store, &self.world)
             .map_err(|v| self.violation(v))
+    }
+
+    /// Now and then, sets a running vertex's `spec.replicas` to a value within its scale
+    /// bounds other than the default, as the autoscaler or a user's `kubectl scale` would.
+    fn autoscale(&mut self) -> Result<(), Violation> {
+        if self.config.scaling <= 0.0 || self.rng.f64() >= self.config.scaling {
+            return Ok(());
+        }
+        let running: Vec<String> = self
+            .store
+            .vertices
+            .iter()
+            .filter(|(_, v)| v.spec.desired_phase() == VertexPhase::Running)
+            .map(|(name, _)| name.clone())
+            .collect();
+        if running.is_empty() {
+            return Ok(());
+        }
+        let name = running[self.rng.usize(..running.len())].clone();
+        let mut after = self.store.vertices[&name].clone();
+        let scale = after.spec.scale.clone().unwrap_or_default();
+        let max = scale.max.unwrap_or(5).max(1);
+        let min = scale.min.unwrap_or(0).clamp(2.min(max), max);
+        let replicas = self.rng.i32(min..=max);
+        if after.spec.replicas == Some(replicas) {
+            return Ok(());
+        }
+        after.spec.replicas = Some(replicas);
+        self.record(Writer::Autoscaler, &name, format!("replicas {replicas}"));
+        self.write_vertex(after, Writer::Autoscaler)
     }
 
     fn user(&mut self, op: Op) -> Result<(), Violation> {
@@ -398,6 +450,10 @@ impl<'a> Sim<'a> {
                 };
             }
             Op::Delete => after.metadata.deletion_timestamp = Some(Time(now)),
+        }
+        // The API server counts changes to the spec.
+        if after.spec != pipeline.spec {
+            after.metadata.generation = Some(pipeline.metadata.generation.unwrap_or(0) + 1);
         }
         self.record(Writer::User, "Pipeline", format!("{op:?}"));
         self.write_pipeline(after, Writer::User)
@@ -526,6 +582,7 @@ impl<'a> Sim<'a> {
             }
             // A restarted controller lists everything again.
             self.down_until = None;
+            self.seen = self.store.revision;
             self.resync();
         }
         let mut ready: Vec<Key> = Vec::new();
@@ -539,28 +596,42 @@ impl<'a> Sim<'a> {
         if self.config.faults.max_delay > 0 {
             self.rng.shuffle(&mut ready);
         }
-        for key in ready {
+        let faults = &self.config.faults;
+        let crash_in = (!ready.is_empty() && faults.crash > 0.0 && self.rng.f64() < faults.crash)
+            .then(|| self.rng.usize(..ready.len()));
+        for (i, key) in ready.into_iter().enumerate() {
             if self.down_until.is_some() {
                 break;
             }
-            self.reconcile(key)?;
+            self.reconcile(key, crash_in == Some(i))?;
         }
         Ok(())
     }
 
-    /// The cache a reconcile reads: the store now, or a few writes behind.
+    /// The cache a reconcile reads: the store now, or a few writes behind. Like an
+    /// informer's cache it lags but never goes back: no read is older than the last one.
     fn read(&mut self) -> Store {
         let faults = &self.config.faults;
-        if faults.stale > 0.0 && !self.history.is_empty() && self.rng.f64() < faults.stale {
-            self.report.stale_reads += 1;
-            let back = self.rng.usize(..self.history.len());
-            return self.history[back].clone();
+        if faults.stale > 0.0 && self.rng.f64() < faults.stale {
+            let seen = self.seen;
+            let behind: Vec<usize> = (0..self.history.len())
+                .filter(|&i| self.history[i].revision >= seen)
+                .collect();
+            if !behind.is_empty() {
+                self.report.stale_reads += 1;
+                let back = behind[self.rng.usize(..behind.len())];
+                self.seen = self.history[back].revision;
+                return self.history[back].clone();
+            }
         }
+        self.seen = self.store.revision;
         self.store.clone()
     }
 
-    fn reconcile(&mut self, key: Key) -> Result<(), Violation> {
+    /// One reconcile of `key`; with `crash`, the controller dies somewhere in it.
+    fn reconcile(&mut self, key: Key, crash: bool) -> Result<(), Violation> {
         let cache = self.read();
+        let fresh = cache.revision == self.store.revision;
         let (creates, patches, writer) = match &key {
             Key::Pipeline => {
                 let Some(pipeline) = cache.pipeline.as_ref() else {
@@ -586,9 +657,7 @@ impl<'a> Sim<'a> {
         };
         let total = creates.len() + patches.len();
         // A crash strikes after some of the writes, perhaps none, perhaps all.
-        let crash_after = (self.config.faults.crash > 0.0
-            && self.rng.f64() < self.config.faults.crash)
-            .then(|| self.rng.usize(0..=total));
+        let crash_after = crash.then(|| self.rng.usize(0..=total));
         for (done, vertex) in creates.into_iter().enumerate() {
             if crash_after == Some(done) {
                 self.crash();
@@ -604,12 +673,22 @@ impl<'a> Sim<'a> {
             }
         }
         let offset = total - patches.len();
+        // The revision each write of this reconcile left: a controller takes it from the
+        // server's answer, so its own writes do not make the next one conflict.
+        let mut written: Vec<(PatchTarget, Option<String>)> = Vec::new();
         for (i, patch) in patches.iter().enumerate() {
             if crash_after == Some(offset + i) {
                 self.crash();
                 return Ok(());
             }
-            let expected = revision_in(&cache, &patch.target);
+            let expected = match written
+                .iter()
+                .rev()
+                .find(|(t, _)| same_object(t, &patch.target))
+            {
+                Some((_, revision)) => revision.clone(),
+                None => revision_in(&cache, &patch.target),
+            };
             let current = revision_in(&self.store, &patch.target);
             let injected =
                 self.config.faults.conflict > 0.0 && self.rng.f64() < self.config.faults.conflict;
@@ -619,9 +698,15 @@ impl<'a> Sim<'a> {
                 return Ok(());
             }
             self.apply(patch, writer)?;
+            written.push((
+                patch.target.clone(),
+                revision_in(&self.store, &patch.target),
+            ));
         }
         if crash_after == Some(total) {
             self.crash();
+        } else if let (Key::Vertex(name), true) = (&key, fresh) {
+            self.checker.vertex_reconciled(name, &self.store);
         }
         Ok(())
     }
@@ -653,12 +738,19 @@ impl<'a> Sim<'a> {
         if !patch.target.is::<Vertex>() {
             return Ok(());
         }
-        let name = &patch.target.name;
-        let Some(before) = self.store.vertices.get(name) else {
+        let Some(before) = self.store.vertices.get(&patch.target.name) else {
             return Ok(());
         };
         let after = merged(before, patch);
-        let before = before.clone();
+        self.write_vertex(after, writer)
+    }
+
+    /// Writes `after` over the vertex of the same name, once the checker agrees.
+    fn write_vertex(&mut self, after: Vertex, writer: Writer) -> Result<(), Violation> {
+        let name = after.metadata.name.clone().unwrap_or_default();
+        let Some(before) = self.store.vertices.get(&name).cloned() else {
+            return Ok(());
+        };
         self.checker
             .on_vertex_write(
                 writer,
@@ -670,7 +762,7 @@ impl<'a> Sim<'a> {
             )
             .map_err(|v| self.violation(v))?;
         self.store.vertices.insert(name.clone(), after);
-        self.bump(Some(name));
+        self.bump(Some(&name));
         self.report.writes += 1;
         let delay = self.watch_delay();
         self.enqueue(Key::Vertex(name.clone()), delay);
@@ -681,17 +773,24 @@ impl<'a> Sim<'a> {
 
     fn write_pipeline(&mut self, after: Pipeline, writer: Writer) -> Result<(), Violation> {
         let before = self.store.pipeline.clone();
+        let now = self.now();
         if let Some(before) = &before {
             self.checker
-                .on_pipeline_write(writer, before, &after, &self.world)
+                .on_pipeline_write(writer, before, &after, &self.store, &self.world, now)
                 .map_err(|v| self.violation(v))?;
         }
         let released = after.metadata.deletion_timestamp.is_some()
             && after.metadata.finalizers.as_ref().is_none_or(Vec::is_empty);
         if released {
-            // Gone, and its vertices with it: they are owned by the pipeline.
+            self.checker
+                .on_release(&after, &self.world, now)
+                .map_err(|v| self.violation(v))?;
+            // Gone, and its vertices with it: they are owned by the pipeline. Whatever
+            // their buffers held is lost.
             self.store.pipeline = None;
             self.store.vertices.clear();
+            self.world.lost += self.world.buffered();
+            self.world.buffers.iter_mut().for_each(|b| *b = 0);
         } else {
             self.store.pipeline = Some(after);
         }
@@ -728,6 +827,11 @@ impl<'a> Sim<'a> {
     pub fn pipeline_phase(&self) -> Option<PipelinePhase> {
         self.store.pipeline.as_ref().and_then(Pipeline::phase)
     }
+}
+
+/// Whether two patch targets name one object, whichever subresource they write.
+fn same_object(a: &PatchTarget, b: &PatchTarget) -> bool {
+    a.resource == b.resource && a.name == b.name
 }
 
 fn revision_in(store: &Store, target: &PatchTarget) -> Option<String> {
