@@ -8,6 +8,7 @@ use common::{
     PAUSE_TS, PIPELINE, RESUME, busy, drained, pipeline, plus, simple_vertices, ts, vertex,
 };
 use jiff::Timestamp;
+use lifecycle_examples::numaflow::controller::reconcile_pipeline;
 use lifecycle_examples::numaflow::pipeline::{Pipeline, PipelinePhase};
 use lifecycle_examples::numaflow::plan::{
     self, BufferDepth, Observations, Patch, PatchTarget, all_vertices_in,
@@ -949,4 +950,66 @@ fn apply_merges_like_the_api_server() {
     plan::apply(&mut p, &mut vs, &[unstamp()]);
     assert_eq!(annotation(&p, PAUSE_TS), None);
     assert_eq!(annotation(&p, "keep").as_deref(), Some("me"));
+}
+
+// ---------------------------------------------------------------------------------------
+// The reconcile functions around the planner.
+// ---------------------------------------------------------------------------------------
+
+fn names(vertices: &[Vertex]) -> Vec<String> {
+    vertices
+        .iter()
+        .map(|v| v.metadata.name.clone().unwrap_or_default())
+        .collect()
+}
+
+#[test]
+fn the_pipeline_controller_creates_only_the_missing_vertices() {
+    let p = pl("Running", phase("Running"), json!({}), json!({}));
+    let fresh = reconcile_pipeline(&p, &[], &busy(now()));
+    assert_eq!(
+        names(&fresh.create),
+        ["simple-in", "simple-cat", "simple-out"]
+    );
+    assert!(!fresh.is_empty());
+    let created = &fresh.create[1];
+    assert_eq!(created.metadata.namespace.as_deref(), Some("default"));
+    assert_eq!(
+        created.metadata.labels.as_ref().map(|l| l.len()),
+        Some(2),
+        "pipeline-name and vertex-name labels: {:?}",
+        created.metadata.labels
+    );
+
+    // With `cat` already there, only `in` and `out` are created.
+    let some = vec![vertex("cat", "map", Some("Running"))];
+    let actions = reconcile_pipeline(&p, &some, &busy(now()));
+    assert_eq!(names(&actions.create), ["simple-in", "simple-out"]);
+
+    // With all three there and running, nothing is left to do.
+    let all = simple_vertices("Running");
+    let settled = reconcile_pipeline(&p, &all, &busy(now()));
+    assert!(settled.create.is_empty() && settled.patches.is_empty());
+    assert!(settled.is_empty());
+}
+
+#[test]
+fn actions_with_patches_but_nothing_to_create_are_not_empty() {
+    let p = pl("Paused", phase("Running"), json!({}), json!({}));
+    let actions = reconcile_pipeline(&p, &simple_vertices("Running"), &busy(now()));
+    assert!(actions.create.is_empty());
+    assert_eq!(actions.patches.len(), 1);
+    assert!(!actions.is_empty());
+}
+
+#[test]
+fn a_deleting_pipeline_creates_no_vertex() {
+    let p = pl(
+        "Running",
+        phase("Deleting"),
+        json!({ "deletionTimestamp": NOW, "finalizers": [FINALIZER] }),
+        json!({}),
+    );
+    let actions = reconcile_pipeline(&p, &[], &busy(now()));
+    assert!(actions.create.is_empty(), "{:?}", names(&actions.create));
 }

@@ -284,13 +284,37 @@ impl Controllers for ClampWithoutStatusPhase {
     }
 }
 
+/// Without `status.phase` the clamp is caught before it can strike: a reconciled vertex
+/// whose status does not say what its spec says breaks invariant 9.
 #[test]
-fn invariant_1_catches_the_clamp_without_a_status_phase() {
+fn invariant_9_catches_the_clamp_without_a_status_phase() {
     assert_caught(
         &ClampWithoutStatusPhase,
         PAUSE,
         has_min_replicas,
-        Invariant::PausedVerticesRunNothing,
+        Invariant::VerticesFollowTheirSpec,
+    );
+}
+
+/// A vertex controller that never asks for pods: nothing flows, so no other invariant
+/// can fail.
+struct NoPods;
+impl Controllers for NoPods {
+    fn vertex(&self, vertex: &Vertex) -> Option<Patch> {
+        let mut patch = reconcile_vertex(vertex)?;
+        let status = patch.body["status"].as_object_mut()?;
+        status.remove("desiredReplicas");
+        (!status.is_empty()).then_some(patch)
+    }
+}
+
+#[test]
+fn invariant_9_catches_running_vertices_without_pods() {
+    assert_caught(
+        &NoPods,
+        PAUSE,
+        any_shape,
+        Invariant::VerticesFollowTheirSpec,
     );
 }
 

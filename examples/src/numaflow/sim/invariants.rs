@@ -1,6 +1,6 @@
 //! The invariants the simulation checks after every step and on every write.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt;
 
 use jiff::{SignedDuration, Timestamp};
@@ -8,7 +8,7 @@ use lifecycle_model::Lifecycle;
 
 use crate::numaflow::pipeline::{DesiredPhase, FINALIZER, Pipeline, PipelinePhase, ResumeStrategy};
 use crate::numaflow::sim::{Op, Store, World, Writer};
-use crate::numaflow::vertex::{Vertex, VertexPhase, VertexRole};
+use crate::numaflow::vertex::{Vertex, VertexPhase, VertexRole, VertexStatusPhase};
 
 /// The invariants, numbered as the design lists them. Each is judged from the checker's
 /// own view of the world (pods, buffers, the user's requests and the clock), never from
@@ -39,6 +39,10 @@ pub enum Invariant {
     /// 8. The pipeline's finalizer goes only after the checker sees it drained, or after
     ///    the deletion grace period.
     FinalizerAfterDrain,
+    /// 9. A vertex the vertex controller has reconciled from an up-to-date read follows
+    ///    its spec: running, it runs pods; either way its `status.phase` says what the
+    ///    spec says.
+    VerticesFollowTheirSpec,
     /// The world settles where the last operation asked.
     Settles,
 }
@@ -55,6 +59,7 @@ impl Invariant {
             Invariant::DeclaredMovesOnly => 6,
             Invariant::MinimalWrites => 7,
             Invariant::FinalizerAfterDrain => 8,
+            Invariant::VerticesFollowTheirSpec => 9,
             Invariant::Settles => 0,
         }
     }
@@ -110,9 +115,9 @@ pub(crate) struct Checker {
     pause_requested: Option<Timestamp>,
     /// When the user deleted the pipeline.
     deletion_requested: Option<Timestamp>,
-    /// Vertices whose `spec` says Paused and which the vertex controller has since
-    /// reconciled from an up-to-date read: none of them may run a pod.
-    reconciled_paused: BTreeSet<String>,
+    /// Vertices the vertex controller has reconciled from an up-to-date read since their
+    /// desired phase last changed, with that phase.
+    reconciled: BTreeMap<String, VertexPhase>,
 }
 
 /// Whether the status may move from `from` to `to`: any first phase, then the machine.
@@ -198,7 +203,7 @@ impl Checker {
             );
         }
         if was != is {
-            self.reconciled_paused.remove(&name);
+            self.reconciled.remove(&name);
         }
         let Some(pipeline) = store.pipeline.as_ref() else {
             return Ok(());
@@ -335,12 +340,9 @@ impl Checker {
     /// Notes that the vertex controller reconciled `name` from an up-to-date read and
     /// its writes landed.
     pub(crate) fn vertex_reconciled(&mut self, name: &str, store: &Store) {
-        if store
-            .vertices
-            .get(name)
-            .is_some_and(|v| v.spec.desired_phase() == VertexPhase::Paused)
-        {
-            self.reconciled_paused.insert(name.to_owned());
+        if let Some(vertex) = store.vertices.get(name) {
+            self.reconciled
+                .insert(name.to_owned(), vertex.spec.desired_phase());
         }
     }
 
@@ -358,19 +360,35 @@ impl Checker {
                 ),
             );
         }
-        self.reconciled_paused.retain(|name| {
+        self.reconciled.retain(|name, phase| {
             store
                 .vertices
                 .get(name)
-                .is_some_and(|v| v.spec.desired_phase() == VertexPhase::Paused)
+                .is_some_and(|v| v.spec.desired_phase() == *phase)
         });
-        for name in &self.reconciled_paused {
+        for (name, &phase) in &self.reconciled {
             let pods = world.pods.get(name).copied().unwrap_or(0);
-            if pods > 0 {
-                let scale = store.vertices.get(name).and_then(|v| v.spec.scale.clone());
+            let vertex = &store.vertices[name];
+            if phase == VertexPhase::Paused && pods > 0 {
                 return fail(
                     Invariant::PausedVerticesRunNothing,
-                    format!("{name} is paused, reconciled, and still runs {pods} pods ({scale:?})"),
+                    format!(
+                        "{name} is paused, reconciled, and still runs {pods} pods ({:?})",
+                        vertex.spec.scale
+                    ),
+                );
+            }
+            if phase == VertexPhase::Running && pods == 0 {
+                return fail(
+                    Invariant::VerticesFollowTheirSpec,
+                    format!("{name} is running and reconciled, but runs no pod"),
+                );
+            }
+            let reported = vertex.status.as_ref().and_then(|s| s.phase);
+            if reported != Some(VertexStatusPhase::from(phase)) {
+                return fail(
+                    Invariant::VerticesFollowTheirSpec,
+                    format!("{name} is {phase:?} and reconciled, but its status says {reported:?}"),
                 );
             }
         }

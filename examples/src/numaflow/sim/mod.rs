@@ -9,7 +9,7 @@
 //! - inter-step buffers: sources produce, every other vertex forwards, sinks consume;
 //! - the clock.
 //!
-//! Everything is drawn from one seed. The eight invariants of [`invariants`] are checked
+//! Everything is drawn from one seed. The nine invariants of [`invariants`] are checked
 //! on every write and after every step, and a failure names the command that replays it.
 //!
 //! ```
