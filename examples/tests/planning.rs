@@ -1013,3 +1013,18 @@ fn a_deleting_pipeline_creates_no_vertex() {
     let actions = reconcile_pipeline(&p, &[], &busy(now()));
     assert!(actions.create.is_empty(), "{:?}", names(&actions.create));
 }
+
+#[test]
+fn all_vertices_in_needs_every_vertex_in_the_phase() {
+    assert!(all_vertices_in(
+        &simple_vertices("Paused"),
+        VertexPhase::Paused
+    ));
+    assert!(!all_vertices_in(
+        &simple_vertices("Running"),
+        VertexPhase::Paused
+    ));
+    assert!(!all_vertices_in(&sources_paused(), VertexPhase::Paused));
+    assert!(!all_vertices_in(&sources_paused(), VertexPhase::Running));
+    assert!(all_vertices_in(&[], VertexPhase::Paused), "vacuously");
+}

@@ -1,6 +1,7 @@
 //! Parses `#[lifecycle(...)]` (and the serde renames the phase's wire names follow) into
 //! plain syntax with spans. No names are resolved and no code is generated here.
 
+use lifecycle_machine::ConditionType;
 use proc_macro2::{Span, TokenStream, TokenTree};
 use syn::ext::IdentExt;
 use syn::parse::{ParseStream, Parser};
@@ -13,7 +14,7 @@ use crate::ctxt::Ctxt;
 const CONTAINER_KEYS: &str =
     "`crate`, `module`, `roles`, `role_module`, `role`, `event`, `action`, `schema`, `phase_field`";
 /// The keys `#[lifecycle(...)]` takes on a variant.
-const VARIANT_KEYS: &str = "`initial`, `terminal`";
+const VARIANT_KEYS: &str = "`initial`, `terminal`, `ready`, `reconciling`, `stalled`";
 /// The keys inside `action(...)`.
 const ACTION_KEYS: &str = "`states`, `roles`, `field`";
 
@@ -60,6 +61,8 @@ pub(crate) struct ActionDecl {
 pub(crate) struct VariantAttrs {
     pub(crate) initial: bool,
     pub(crate) terminal: bool,
+    /// `ready`, `reconciling` or `stalled`: the standard condition the state stands for.
+    pub(crate) condition: Option<(ConditionType, Ident)>,
     /// `#[serde(rename = "...")]`, so CEL and `name()` use the wire name.
     pub(crate) rename: Option<String>,
 }
@@ -100,6 +103,26 @@ pub(crate) fn variant(attrs: &[Attribute], cx: &mut Ctxt) -> VariantAttrs {
         for item in lifecycle_items(attr, cx) {
             let parsed = (|input: ParseStream<'_>| {
                 let key = Ident::parse_any(input)?;
+                let condition = match key.to_string().as_str() {
+                    "ready" => Some(ConditionType::Ready),
+                    "reconciling" => Some(ConditionType::Reconciling),
+                    "stalled" => Some(ConditionType::Stalled),
+                    _ => None,
+                };
+                if let Some(condition) = condition {
+                    if let Some((_, first)) = &out.condition {
+                        let message = if *first == key {
+                            format!("duplicate `{key}`")
+                        } else {
+                            format!(
+                                "`{key}` conflicts with `{first}`: a state stands for at most one of `ready`, `reconciling`, `stalled`"
+                            )
+                        };
+                        return Err(syn::Error::new(key.span(), message));
+                    }
+                    out.condition = Some((condition, key));
+                    return expect_end(input, "a variant attribute takes no value");
+                }
                 let flag = match key.to_string().as_str() {
                     "initial" => &mut out.initial,
                     "terminal" => &mut out.terminal,

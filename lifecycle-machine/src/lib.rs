@@ -27,10 +27,12 @@
 use std::collections::VecDeque;
 
 mod cel;
+mod condition;
 mod diagram;
 mod problem;
 
 pub use crate::cel::{ActionRule, is_field_path};
+pub use crate::condition::ConditionType;
 pub use crate::problem::Problem;
 
 /// A lifecycle as plain data: every reference between parts is an index into `states`,
@@ -57,6 +59,15 @@ pub struct Machine {
     /// Path of the phase field, relative to the object that carries action rules
     /// (`lifecycle.desiredPhase`). Needed only by actions that name a field.
     pub phase_field: Option<String>,
+    /// Indices of the states that stand for a steady, healthy object
+    /// ([`ConditionType::Ready`]).
+    pub ready: Vec<usize>,
+    /// Indices of the states in which the object moves toward its desired state
+    /// ([`ConditionType::Reconciling`]).
+    pub reconciling: Vec<usize>,
+    /// Indices of the states the object cannot leave without help
+    /// ([`ConditionType::Stalled`]).
+    pub stalled: Vec<usize>,
 }
 
 /// A named event: it moves an object from any of `from` to `to`.

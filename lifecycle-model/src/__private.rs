@@ -76,6 +76,12 @@ pub struct MachineTable {
     pub actions: &'static [ActionRow],
     /// The phase's path on the object that carries action rules.
     pub phase_field: Option<&'static str>,
+    /// Indices of the states that stand for `Ready`.
+    pub ready: &'static [usize],
+    /// Indices of the states that stand for `Reconciling`.
+    pub reconciling: &'static [usize],
+    /// Indices of the states that stand for `Stalled`.
+    pub stalled: &'static [usize],
 }
 
 /// One event of a [`MachineTable`].
@@ -141,6 +147,9 @@ impl MachineTable {
             })
             .collect();
         machine.phase_field = self.phase_field.map(str::to_owned);
+        machine.ready = self.ready.to_vec();
+        machine.reconciling = self.reconciling.to_vec();
+        machine.stalled = self.stalled.to_vec();
         machine
     }
 

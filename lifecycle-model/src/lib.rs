@@ -56,6 +56,7 @@
 
 #![warn(missing_docs)]
 
+pub mod conditions;
 mod error;
 mod lifecycle;
 pub mod reference;

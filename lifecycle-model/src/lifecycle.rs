@@ -123,6 +123,19 @@ pub trait Lifecycle: Copy + Eq + Debug + Sized + 'static {
 
     /// The machine as plain data, for graph queries and renderings.
     fn machine() -> Machine;
+
+    /// The standard status conditions of this phase, one per condition type the
+    /// declaration marks a state with (`#[lifecycle(ready)]`, `reconciling`, `stalled`):
+    /// `True` for the type this phase stands for, `False` for the others, each with
+    /// `observed_generation` and `now` (RFC 3339) as its transition time. Fold them into
+    /// an object's list with [`merge_conditions`](crate::conditions::merge_conditions).
+    fn conditions(
+        self,
+        observed_generation: Option<i64>,
+        now: &str,
+    ) -> Vec<crate::conditions::Condition> {
+        crate::conditions::conditions_of(self, observed_generation, now)
+    }
 }
 
 /// The role axis of a lifecycle: which kind of object this is.

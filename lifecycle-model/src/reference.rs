@@ -28,6 +28,9 @@
 //! |---|---|
 //! | `#[lifecycle(initial)]` | an object may start here; at least one state is initial |
 //! | `#[lifecycle(terminal)]` | no event leaves this state |
+//! | `#[lifecycle(ready)]` | the object is steady and healthy here: the `Ready` condition is `True` |
+//! | `#[lifecycle(reconciling)]` | the object is moving toward its desired state: `Reconciling` is `True` |
+//! | `#[lifecycle(stalled)]` | the object cannot get on without help: `Stalled` is `True` |
 //! | `#[default]` | what an absent phase field reads as, in CEL rules |
 //! | `#[serde(rename = "...")]`, `#[serde(rename_all = "...")]` on the enum | the wire names the runtime and CEL use |
 //!
@@ -50,10 +53,15 @@
 //!   the diagrams.
 //! - With roles: `mod role_module` of role markers, and `impl Role for RoleEnum`.
 //!
+//! A state stands for at most one of `ready`, `reconciling` and `stalled`; states that
+//! stand for none make all three `False`. [`Lifecycle::conditions`](crate::Lifecycle::conditions)
+//! gives a phase's conditions, one per type some state stands for, and
+//! [`conditions`](crate::conditions) merges them into an object's `status.conditions`.
+//!
 //! # What is checked while expanding
 //!
 //! Unknown states, roles and keys (the message lists the valid ones); duplicates (on the
-//! second occurrence); states unreachable from an initial state; non-terminal dead ends;
+//! second occurrence); a state marked with two of `ready`, `reconciling`, `stalled`; states unreachable from an initial state; non-terminal dead ends;
 //! terminal states with outgoing events; events that only loop; roles no action gates
 //! by; actions allowed everywhere; actions with a `field` but no `phase_field` or no
 //! role predicates; malformed paths; data-carrying variants and generics; event names

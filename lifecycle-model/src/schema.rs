@@ -88,3 +88,69 @@ pub fn push_validation(schema: &mut Schema, rule: Value) {
         other => *other = Value::Array(vec![rule]),
     }
 }
+
+/// The schema of one `metav1.Condition`, with the bounds and patterns Kubernetes declares
+/// for it.
+fn condition_schema() -> Value {
+    json!({
+        "type": "object",
+        "required": ["type", "status", "lastTransitionTime", "reason", "message"],
+        "properties": {
+            "type": {
+                "type": "string",
+                "maxLength": 316,
+                "pattern": "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$",
+            },
+            "status": { "type": "string", "enum": ["True", "False", "Unknown"] },
+            "observedGeneration": { "type": "integer", "format": "int64", "minimum": 0 },
+            "lastTransitionTime": { "type": "string", "format": "date-time" },
+            "reason": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 1024,
+                "pattern": "^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$",
+            },
+            "message": { "type": "string", "maxLength": 32768 },
+        },
+    })
+}
+
+impl schemars::JsonSchema for crate::conditions::Condition {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Condition".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> Schema {
+        Schema::try_from(condition_schema()).unwrap_or_default()
+    }
+}
+
+/// The schema of a `status.conditions` list: [`Condition`](crate::conditions::Condition)
+/// entries in a list-map keyed by `type`, as Kubernetes' own types declare it, so that
+/// server-side apply merges conditions by type instead of replacing the list. Use it on
+/// the field:
+///
+/// ```
+/// use lifecycle_model::conditions::Condition;
+///
+/// #[derive(schemars::JsonSchema)]
+/// struct Status {
+///     #[schemars(schema_with = "lifecycle_model::schema::conditions_schema")]
+///     conditions: Vec<Condition>,
+/// }
+///
+/// let schema = serde_json::to_value(schemars::schema_for!(Status)).unwrap();
+/// let conditions = &schema["properties"]["conditions"];
+/// assert_eq!(conditions["x-kubernetes-list-type"], "map");
+/// assert_eq!(conditions["x-kubernetes-list-map-keys"], serde_json::json!(["type"]));
+/// assert_eq!(conditions["items"]["properties"]["status"]["enum"][0], "True");
+/// ```
+pub fn conditions_schema(_: &mut schemars::SchemaGenerator) -> Schema {
+    let schema = json!({
+        "type": "array",
+        "x-kubernetes-list-type": "map",
+        "x-kubernetes-list-map-keys": ["type"],
+        "items": condition_schema(),
+    });
+    Schema::try_from(schema).unwrap_or_default()
+}

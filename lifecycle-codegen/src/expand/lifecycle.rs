@@ -199,6 +199,7 @@ fn machine_table(model: &Model) -> TokenStream {
     let states = &m.states;
     let initial = &m.initial;
     let terminal = &m.terminal;
+    let (ready, reconciling, stalled) = (&m.ready, &m.reconciling, &m.stalled);
     let option = |value: Option<TokenStream>| match value {
         Some(v) => quote!(::core::option::Option::Some(#v)),
         None => quote!(::core::option::Option::None),
@@ -230,6 +231,9 @@ fn machine_table(model: &Model) -> TokenStream {
             roles: &[#(#roles),*],
             actions: &[#(#actions),*],
             phase_field: #phase_field,
+            ready: &[#(#ready),*],
+            reconciling: &[#(#reconciling),*],
+            stalled: &[#(#stalled),*],
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Shaping: the enum's variants become states, with their wire names and flags, and the
 //! enum-level attributes are parsed. Names are not resolved here.
 
-use lifecycle_machine::Machine;
+use lifecycle_machine::{ConditionType, Machine};
 use proc_macro2::Span;
 use syn::ext::IdentExt;
 use syn::{Data, DataEnum, DeriveInput, Fields, Ident, Path};
@@ -94,6 +94,12 @@ fn states(
         }
         if attrs.terminal {
             machine.terminal.push(index);
+        }
+        match attrs.condition.as_ref().map(|(c, _)| *c) {
+            Some(ConditionType::Ready) => machine.ready.push(index),
+            Some(ConditionType::Reconciling) => machine.reconciling.push(index),
+            Some(ConditionType::Stalled) => machine.stalled.push(index),
+            None => {}
         }
         if variant.attrs.iter().any(|a| a.path().is_ident("default")) {
             machine.default_state = Some(index);

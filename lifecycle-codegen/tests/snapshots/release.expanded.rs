@@ -665,6 +665,9 @@ const _: () = {
             },
         ],
         phase_field: ::core::option::Option::Some("status.phase"),
+        ready: &[],
+        reconciling: &[],
+        stalled: &[],
     };
     #[automatically_derived]
     impl ::lifecycle_model::__private::Lifecycle for ReleasePhase {

@@ -1,0 +1,13 @@
+// A state stands for at most one standard condition: the second is rejected.
+use lifecycle_model::Lifecycle;
+
+#[derive(Lifecycle, Clone, Copy, Debug, PartialEq, Eq)]
+#[lifecycle(event(start: Pending -> Running), event(stop: Running -> Pending))]
+enum Job {
+    #[lifecycle(initial, reconciling)]
+    Pending,
+    #[lifecycle(ready, stalled)]
+    Running,
+}
+
+fn main() {}
