@@ -58,7 +58,11 @@
 
 pub mod conditions;
 mod error;
+#[cfg(feature = "kube")]
+pub mod kube;
 mod lifecycle;
+#[cfg(feature = "metrics")]
+pub mod metrics;
 pub mod reference;
 #[cfg(feature = "schema")]
 pub mod schema;

@@ -11,6 +11,7 @@ mod identities;
 mod kubectl;
 mod lifetime;
 mod planning;
+mod status;
 
 use std::time::Duration;
 

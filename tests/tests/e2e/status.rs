@@ -1,0 +1,212 @@
+//! The lifecycle's status on a real API server: phase, conditions and
+//! `observedGeneration` in one server-side apply, another writer's condition kept beside
+//! ours, transition times that move only with the status, a move the CEL rule refuses,
+//! and each transition as an Event.
+
+use k8s_openapi::api::events::v1::Event as K8sEvent;
+use kube::api::{Api, ListParams, Patch, PatchParams, PostParams};
+use kube::runtime::events::{Recorder, Reporter};
+use kube::{CustomResource, CustomResourceExt, Resource};
+use lifecycle_model::Lifecycle;
+use lifecycle_model::conditions::{Condition, ConditionStatus, find_condition, merge_conditions};
+use lifecycle_model::kube::{apply_status, publish_transition, status_body};
+use lifecycle_tests::apiserver::install_crd;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::{client, eventually, namespace};
+
+#[derive(Lifecycle, Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[lifecycle(schema, event(deploy: Pending -> Running), event(fail: Pending | Running -> Failed))]
+enum TaskPhase {
+    #[lifecycle(initial, reconciling)]
+    Pending,
+    #[lifecycle(ready)]
+    Running,
+    #[lifecycle(terminal, stalled)]
+    Failed,
+}
+
+#[derive(CustomResource, Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[kube(
+    group = "e2e.lifecycle.test",
+    version = "v1",
+    kind = "Task",
+    namespaced,
+    status = "TaskStatus"
+)]
+struct TaskSpec {
+    #[serde(default)]
+    size: i32,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+struct TaskStatus {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    phase: Option<TaskPhase>,
+    #[serde(default)]
+    #[schemars(schema_with = "lifecycle_model::schema::conditions_schema")]
+    conditions: Vec<Condition>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    observed_generation: Option<i64>,
+}
+
+const MANAGER: &str = "lifecycle-e2e";
+
+/// The status for `phase` at `now`, merged into what the server holds, so that
+/// unchanged conditions keep their transition times; only our condition types are sent.
+fn next_status(task: &Task, phase: TaskPhase, now: &str) -> serde_json::Value {
+    let generation = task.metadata.generation;
+    let mut conditions = task
+        .status
+        .as_ref()
+        .map(|s| s.conditions.clone())
+        .unwrap_or_default();
+    let ours = phase.conditions(generation, now);
+    merge_conditions(&mut conditions, ours.clone());
+    conditions.retain(|c| ours.iter().any(|o| o.type_ == c.type_));
+    status_body(phase, &conditions, generation)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn status_is_applied_in_one_write_and_merged_by_condition_type() {
+    let client = client().await;
+    install_crd(&client, &Task::crd())
+        .await
+        .expect("the Task CRD with a conditions list-map is accepted");
+    let ns = namespace("status-apply").await;
+    let api: Api<Task> = Api::namespaced(client.clone(), &ns);
+    let task = api
+        .create(
+            &PostParams::default(),
+            &Task::new("t1", TaskSpec { size: 1 }),
+        )
+        .await
+        .expect("create the task");
+
+    let t0 = "2026-01-01T00:00:00Z";
+    let task = apply_status(
+        &api,
+        "t1",
+        MANAGER,
+        next_status(&task, TaskPhase::Pending, t0),
+    )
+    .await
+    .expect("apply Pending");
+    let status = task.status.clone().unwrap();
+    assert_eq!(status.phase, Some(TaskPhase::Pending));
+    assert_eq!(status.observed_generation, Some(1));
+    assert_eq!(status.conditions.len(), 3);
+
+    // Another controller owns a condition of its own on the same list.
+    let foreign = json!({
+        "apiVersion": "e2e.lifecycle.test/v1", "kind": "Task",
+        "status": { "conditions": [{
+            "type": "Deployed", "status": "True", "reason": "Rolled",
+            "message": "rolled out", "lastTransitionTime": t0,
+        }] }
+    });
+    api.patch_status(
+        "t1",
+        &PatchParams::apply("other-controller"),
+        &Patch::Apply(foreign),
+    )
+    .await
+    .expect("the other controller's apply");
+
+    let t1 = "2026-01-01T00:05:00Z";
+    let task = api.get("t1").await.unwrap();
+    let task = apply_status(
+        &api,
+        "t1",
+        MANAGER,
+        next_status(&task, TaskPhase::Running, t1),
+    )
+    .await
+    .expect("apply Running");
+    let conditions = &task.status.as_ref().unwrap().conditions;
+    let get =
+        |t: &str| find_condition(conditions, t).unwrap_or_else(|| panic!("{t} in {conditions:?}"));
+    assert_eq!(
+        get("Deployed").reason,
+        "Rolled",
+        "the other writer's condition stays"
+    );
+    assert_eq!(get("Ready").status, ConditionStatus::True);
+    assert_eq!(get("Ready").last_transition_time, t1);
+    assert_eq!(get("Reconciling").status, ConditionStatus::False);
+    assert_eq!(get("Reconciling").last_transition_time, t1);
+    assert_eq!(get("Stalled").status, ConditionStatus::False);
+    assert_eq!(
+        get("Stalled").last_transition_time,
+        t0,
+        "a condition whose status did not change keeps its transition time"
+    );
+
+    // Failed is terminal: the CEL rule on status.phase refuses Failed -> Running.
+    let failed = apply_status(
+        &api,
+        "t1",
+        MANAGER,
+        next_status(&task, TaskPhase::Failed, t1),
+    )
+    .await
+    .expect("apply Failed");
+    let refused = apply_status(
+        &api,
+        "t1",
+        MANAGER,
+        next_status(&failed, TaskPhase::Running, t1),
+    )
+    .await
+    .expect_err("Failed -> Running is not declared");
+    let message = refused.to_string();
+    assert!(
+        message.contains("may only follow the TaskPhase lifecycle"),
+        "{message}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_transition_is_published_as_an_event_on_the_object() {
+    let client = client().await;
+    install_crd(&client, &Task::crd())
+        .await
+        .expect("the Task CRD");
+    let ns = namespace("status-events").await;
+    let api: Api<Task> = Api::namespaced(client.clone(), &ns);
+    let task = api
+        .create(
+            &PostParams::default(),
+            &Task::new("t2", TaskSpec::default()),
+        )
+        .await
+        .expect("create the task");
+    let recorder = Recorder::new(client.clone(), Reporter::from(MANAGER));
+    publish_transition(
+        &recorder,
+        &task.object_ref(&()),
+        TaskPhaseEvent::Deploy,
+        TaskPhase::Pending,
+        TaskPhase::Running,
+    )
+    .await
+    .expect("publish the event");
+
+    let events: Api<K8sEvent> = Api::namespaced(client.clone(), &ns);
+    eventually("the Deploy event", || {
+        let events = events.clone();
+        async move {
+            events.list(&ListParams::default()).await.is_ok_and(|list| {
+                list.items.iter().any(|e| {
+                    e.reason.as_deref() == Some("Deploy")
+                        && e.note.as_deref() == Some("Pending → Running")
+                        && e.regarding.as_ref().and_then(|r| r.name.as_deref()) == Some("t2")
+                })
+            })
+        }
+    })
+    .await;
+}
