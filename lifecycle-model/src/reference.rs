@@ -73,6 +73,14 @@
 //! that never run, so the compiler reports the mistakes and nothing that follows from
 //! them.
 //!
+//! # Cargo features
+//!
+//! | feature | brings |
+//! |---|---|
+//! | `schema` (default) | schemars: [`schema`](crate::schema), `#[lifecycle(schema)]` and the conditions list schema |
+//! | `kube` | kube-runtime: transitions as Events, phase, conditions and generation in one server-side apply (`lifecycle_model::kube`); the application picks the k8s-openapi version |
+//! | `metrics` | prometheus-client: transition counter and objects-per-state gauge (`lifecycle_model::metrics`) |
+//!
 //! # Examples
 //!
 //! Events, several sources, a terminal state, and the runtime twin:
