@@ -8,7 +8,7 @@ use common::{
     PAUSE_TS, PIPELINE, RESUME, busy, drained, pipeline, plus, simple_vertices, ts, vertex,
 };
 use jiff::Timestamp;
-use lifecycle_examples::numaflow::controller::reconcile_pipeline;
+use lifecycle_examples::numaflow::controller::{reconcile_pipeline, reconcile_vertex};
 use lifecycle_examples::numaflow::pipeline::{Pipeline, PipelinePhase};
 use lifecycle_examples::numaflow::plan::{
     self, BufferDepth, Observations, Patch, PatchTarget, all_vertices_in,
@@ -1027,4 +1027,31 @@ fn all_vertices_in_needs_every_vertex_in_the_phase() {
     assert!(!all_vertices_in(&sources_paused(), VertexPhase::Paused));
     assert!(!all_vertices_in(&sources_paused(), VertexPhase::Running));
     assert!(all_vertices_in(&[], VertexPhase::Paused), "vacuously");
+}
+
+#[test]
+fn the_vertex_controller_writes_only_the_status_fields_that_differ() {
+    let fresh = vertex("cat", "map", Some("Running"));
+    let patch = reconcile_vertex(&fresh).expect("a fresh vertex gets a status");
+    assert_eq!(
+        patch.body,
+        json!({ "status": {
+            "desiredReplicas": 1,
+            "phase": "Running",
+            "selector": "numaflow.numaproj.io/pipeline-name=simple,numaflow.numaproj.io/vertex-name=cat",
+        } })
+    );
+    let mut settled = fresh.clone();
+    let _ = patch.merge_into(&mut settled);
+    assert_eq!(reconcile_vertex(&settled), None, "nothing differs");
+
+    // Only the selector is off: only the selector is sent.
+    settled.status.as_mut().unwrap().selector = Some("app=other".into());
+    let patch = reconcile_vertex(&settled).expect("the selector differs");
+    assert_eq!(
+        patch.body,
+        json!({ "status": {
+            "selector": "numaflow.numaproj.io/pipeline-name=simple,numaflow.numaproj.io/vertex-name=cat",
+        } })
+    );
 }
