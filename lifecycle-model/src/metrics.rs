@@ -56,6 +56,18 @@ pub struct TransitionLabels {
     pub to: String,
 }
 
+impl TransitionLabels {
+    /// The labels of a transition from `from` to `to` by `event`.
+    pub fn of<L: Lifecycle>(event: L::Event, from: L, to: L) -> Self {
+        TransitionLabels {
+            machine: L::machine().name,
+            event: event.name().to_owned(),
+            from: from.name().to_owned(),
+            to: to.name().to_owned(),
+        }
+    }
+}
+
 /// The labels of `lifecycle_objects`.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct StateLabels {
@@ -90,24 +102,14 @@ impl LifecycleMetrics {
     /// Counts one transition from `from` to `to` by `event`.
     pub fn transition<L: Lifecycle>(&self, event: L::Event, from: L, to: L) {
         self.transitions
-            .get_or_create(&TransitionLabels {
-                machine: L::machine().name,
-                event: event.name().to_owned(),
-                from: from.name().to_owned(),
-                to: to.name().to_owned(),
-            })
+            .get_or_create(&TransitionLabels::of(event, from, to))
             .inc();
     }
 
     /// How many transitions from `from` to `to` by `event` were counted.
     pub fn transitions<L: Lifecycle>(&self, event: L::Event, from: L, to: L) -> u64 {
         self.transitions
-            .get_or_create(&TransitionLabels {
-                machine: L::machine().name,
-                event: event.name().to_owned(),
-                from: from.name().to_owned(),
-                to: to.name().to_owned(),
-            })
+            .get_or_create(&TransitionLabels::of(event, from, to))
             .get()
     }
 

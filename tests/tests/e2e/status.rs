@@ -70,21 +70,27 @@ fn next_status(task: &Task, phase: TaskPhase, now: &str) -> serde_json::Value {
     status_body(phase, &conditions, generation)
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn status_is_applied_in_one_write_and_merged_by_condition_type() {
+/// The Task CRD installed, a namespace `ns` of its own, and a new task `name` in it.
+async fn new_task(ns: &str, name: &str) -> (kube::Client, Api<Task>, Task) {
     let client = client().await;
     install_crd(&client, &Task::crd())
         .await
         .expect("the Task CRD with a conditions list-map is accepted");
-    let ns = namespace("status-apply").await;
+    let ns = namespace(ns).await;
     let api: Api<Task> = Api::namespaced(client.clone(), &ns);
     let task = api
         .create(
             &PostParams::default(),
-            &Task::new("t1", TaskSpec { size: 1 }),
+            &Task::new(name, TaskSpec { size: 1 }),
         )
         .await
         .expect("create the task");
+    (client, api, task)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn status_is_applied_in_one_write_and_merged_by_condition_type() {
+    let (_, api, task) = new_task("status-apply", "t1").await;
 
     let t0 = "2026-01-01T00:00:00Z";
     let task = apply_status(
@@ -171,19 +177,8 @@ async fn status_is_applied_in_one_write_and_merged_by_condition_type() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn each_transition_is_published_as_an_event_on_the_object() {
-    let client = client().await;
-    install_crd(&client, &Task::crd())
-        .await
-        .expect("the Task CRD");
-    let ns = namespace("status-events").await;
-    let api: Api<Task> = Api::namespaced(client.clone(), &ns);
-    let task = api
-        .create(
-            &PostParams::default(),
-            &Task::new("t2", TaskSpec::default()),
-        )
-        .await
-        .expect("create the task");
+    let (client, _, task) = new_task("status-events", "t2").await;
+    let ns = task.metadata.namespace.clone().unwrap_or_default();
     let recorder = Recorder::new(client.clone(), Reporter::from(MANAGER));
     publish_transition(
         &recorder,
