@@ -345,29 +345,41 @@ fn invariant_2_catches_pausing_downstream_vertices_before_the_drain() {
     );
 }
 
+/// While Pausing: status Paused with `drainedOnPause: claim` first, then every running
+/// vertex paused at once (sources too when `sources`), drained or not. Otherwise the real
+/// plan.
+fn paused_at_once(
+    p: &Pipeline,
+    vertices: &[Vertex],
+    o: &Observations,
+    claim: bool,
+    sources: bool,
+) -> PipelineActions {
+    if p.spec.desired_phase() != DesiredPhase::Paused || p.phase() != Some(PipelinePhase::Pausing) {
+        return reconcile_pipeline(p, vertices, o);
+    }
+    let mut patches = vec![status_patch(
+        json!({ "phase": "Paused", "drainedOnPause": claim }),
+    )];
+    patches.extend(
+        vertices
+            .iter()
+            .filter(|v| v.spec.desired_phase() == VertexPhase::Running)
+            .filter(|v| sources || v.spec.role() != Some(VertexRole::Source))
+            .map(|v| vertex_patch(v, pause_body())),
+    );
+    PipelineActions {
+        create: Vec::new(),
+        patches,
+    }
+}
+
 /// Pauses everything at once, but honestly: status Paused first, with
 /// `drainedOnPause: false`.
 struct HonestPauseAtOnce;
 impl Controllers for HonestPauseAtOnce {
     fn pipeline(&self, p: &Pipeline, vertices: &[Vertex], o: &Observations) -> PipelineActions {
-        if p.spec.desired_phase() != DesiredPhase::Paused
-            || p.phase() != Some(PipelinePhase::Pausing)
-        {
-            return reconcile_pipeline(p, vertices, o);
-        }
-        let mut patches = vec![status_patch(
-            json!({ "phase": "Paused", "drainedOnPause": false }),
-        )];
-        patches.extend(
-            vertices
-                .iter()
-                .filter(|v| v.spec.desired_phase() == VertexPhase::Running)
-                .map(|v| vertex_patch(v, pause_body())),
-        );
-        PipelineActions {
-            create: Vec::new(),
-            patches,
-        }
+        paused_at_once(p, vertices, o, false, true)
     }
 }
 
@@ -381,29 +393,11 @@ fn invariant_2_catches_an_honest_pause_of_everything_at_once() {
     );
 }
 
-/// Pauses everything at once and claims the buffers drained.
+/// Pauses every vertex but the sources at once and claims the buffers drained.
 struct ClaimDrainedAtOnce;
 impl Controllers for ClaimDrainedAtOnce {
     fn pipeline(&self, p: &Pipeline, vertices: &[Vertex], o: &Observations) -> PipelineActions {
-        if p.spec.desired_phase() != DesiredPhase::Paused
-            || p.phase() != Some(PipelinePhase::Pausing)
-        {
-            return reconcile_pipeline(p, vertices, o);
-        }
-        let mut patches = vec![status_patch(
-            json!({ "phase": "Paused", "drainedOnPause": true }),
-        )];
-        patches.extend(
-            vertices
-                .iter()
-                .filter(|v| v.spec.desired_phase() == VertexPhase::Running)
-                .filter(|v| v.spec.role() != Some(VertexRole::Source))
-                .map(|v| vertex_patch(v, pause_body())),
-        );
-        PipelineActions {
-            create: Vec::new(),
-            patches,
-        }
+        paused_at_once(p, vertices, o, true, false)
     }
 }
 
