@@ -88,19 +88,25 @@ async fn new_task(ns: &str, name: &str) -> (kube::Client, Api<Task>, Task) {
     (client, api, task)
 }
 
+/// Applies `phase` at `now` to `task`'s status as [`MANAGER`], from what `task` holds.
+async fn move_to(
+    api: &Api<Task>,
+    task: &Task,
+    phase: TaskPhase,
+    now: &str,
+) -> Result<Task, kube::Error> {
+    let name = task.metadata.name.as_deref().unwrap_or_default();
+    apply_status(api, name, MANAGER, next_status(task, phase, now)).await
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn status_is_applied_in_one_write_and_merged_by_condition_type() {
     let (_, api, task) = new_task("status-apply", "t1").await;
 
     let t0 = "2026-01-01T00:00:00Z";
-    let task = apply_status(
-        &api,
-        "t1",
-        MANAGER,
-        next_status(&task, TaskPhase::Pending, t0),
-    )
-    .await
-    .expect("apply Pending");
+    let task = move_to(&api, &task, TaskPhase::Pending, t0)
+        .await
+        .expect("apply Pending");
     let status = task.status.clone().unwrap();
     assert_eq!(status.phase, Some(TaskPhase::Pending));
     assert_eq!(status.observed_generation, Some(1));
@@ -124,14 +130,9 @@ async fn status_is_applied_in_one_write_and_merged_by_condition_type() {
 
     let t1 = "2026-01-01T00:05:00Z";
     let task = api.get("t1").await.unwrap();
-    let task = apply_status(
-        &api,
-        "t1",
-        MANAGER,
-        next_status(&task, TaskPhase::Running, t1),
-    )
-    .await
-    .expect("apply Running");
+    let task = move_to(&api, &task, TaskPhase::Running, t1)
+        .await
+        .expect("apply Running");
     let conditions = &task.status.as_ref().unwrap().conditions;
     let get =
         |t: &str| find_condition(conditions, t).unwrap_or_else(|| panic!("{t} in {conditions:?}"));
@@ -152,22 +153,12 @@ async fn status_is_applied_in_one_write_and_merged_by_condition_type() {
     );
 
     // Failed is terminal: the CEL rule on status.phase refuses Failed -> Running.
-    let failed = apply_status(
-        &api,
-        "t1",
-        MANAGER,
-        next_status(&task, TaskPhase::Failed, t1),
-    )
-    .await
-    .expect("apply Failed");
-    let refused = apply_status(
-        &api,
-        "t1",
-        MANAGER,
-        next_status(&failed, TaskPhase::Running, t1),
-    )
-    .await
-    .expect_err("Failed -> Running is not declared");
+    let failed = move_to(&api, &task, TaskPhase::Failed, t1)
+        .await
+        .expect("apply Failed");
+    let refused = move_to(&api, &failed, TaskPhase::Running, t1)
+        .await
+        .expect_err("Failed -> Running is not declared");
     let message = refused.to_string();
     assert!(
         message.contains("may only follow the TaskPhase lifecycle"),
