@@ -6,6 +6,7 @@
 //! - [`plan`]: lifecycle propagation as pure planning functions over typed states: pause,
 //!   resume and delete as the merge patches to send ([`patch`]).
 //! - [`controller`]: the Pipeline and Vertex controllers as pure reconcile functions.
+//! - [`conditions`]: the status conditions of pipelines and vertices.
 //! - [`crd`]: both CRDs as one YAML stream.
 //! - [`demo`]: the demo's table view.
 //!
@@ -34,6 +35,7 @@ use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "runtime")]
 pub mod cluster;
+pub mod conditions;
 pub mod controller;
 pub mod crd;
 pub mod demo;

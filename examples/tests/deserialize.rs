@@ -286,9 +286,20 @@ fn unknown_spec_fields_are_kept_whole_and_unknown_status_fields_dropped() {
     }
     assert_eq!(spec["scale"], json!({"min": 1, "max": 5}));
     let status = serde_json::to_value(v.status.as_ref().unwrap()).unwrap();
-    for unknown in ["conditions", "lastScaledAt", "updateHash", "currentHash"] {
+    for unknown in ["lastScaledAt", "updateHash", "currentHash"] {
         assert!(status.get(unknown).is_none(), "{unknown} is not modelled");
     }
+    // NumaFlow's conditions read as `metav1.Condition`s and write back as they came.
+    assert_eq!(
+        status["conditions"],
+        json!([{
+            "type": "Deployed",
+            "status": "True",
+            "reason": "Successful",
+            "message": "Successful",
+            "lastTransitionTime": "2025-02-10T09:30:05Z",
+        }])
+    );
 }
 
 #[test]
@@ -384,7 +395,14 @@ fn unknown_pipeline_fields_are_dropped() {
             "phase": "Paused",
             "drainedOnPause": true,
             "message": "Pipeline paused",
-            "observedGeneration": 2
+            "observedGeneration": 2,
+            "conditions": [{
+                "type": "Configured",
+                "status": "True",
+                "reason": "Successful",
+                "message": "Successful",
+                "lastTransitionTime": "2025-02-10T09:30:00Z",
+            }],
         })
     );
 }

@@ -140,6 +140,7 @@ fn trace() {
 // Deliberately broken controllers: the checker must catch each one, on every seed of a
 // small faulty sweep whose shape can show the bug.
 
+use jiff::Timestamp;
 use lifecycle_examples::numaflow::controller::{
     PipelineActions, reconcile_pipeline, reconcile_vertex,
 };
@@ -233,8 +234,8 @@ fn pause_body() -> serde_json::Value {
 /// A vertex controller whose `desiredReplicas` goes through the min/max clamp after the
 /// pause zeroed it, so a paused vertex's zero comes back as `min`; with or without a
 /// `status.phase` that says Paused. Like the real one, it sends only what changes.
-fn clamped_status(vertex: &Vertex, report_phase: bool) -> Option<Patch> {
-    let mut patch = reconcile_vertex(vertex);
+fn clamped_status(vertex: &Vertex, now: Timestamp, report_phase: bool) -> Option<Patch> {
+    let mut patch = reconcile_vertex(vertex, now);
     if !report_phase && let Some(p) = patch.as_mut() {
         p.body["status"].as_object_mut()?.remove("phase");
     }
@@ -260,8 +261,8 @@ fn clamped_status(vertex: &Vertex, report_phase: bool) -> Option<Patch> {
 /// The seed bug: the min/max clamp pushes a paused vertex's zero back up to `min`.
 struct ClampAfterPause;
 impl Controllers for ClampAfterPause {
-    fn vertex(&self, vertex: &Vertex) -> Option<Patch> {
-        clamped_status(vertex, true)
+    fn vertex(&self, vertex: &Vertex, now: Timestamp) -> Option<Patch> {
+        clamped_status(vertex, now, true)
     }
 }
 
@@ -279,8 +280,8 @@ fn invariant_1_catches_the_clamp_that_restarts_paused_vertices() {
 /// give it away.
 struct ClampWithoutStatusPhase;
 impl Controllers for ClampWithoutStatusPhase {
-    fn vertex(&self, vertex: &Vertex) -> Option<Patch> {
-        clamped_status(vertex, false)
+    fn vertex(&self, vertex: &Vertex, now: Timestamp) -> Option<Patch> {
+        clamped_status(vertex, now, false)
     }
 }
 
@@ -300,8 +301,8 @@ fn invariant_9_catches_the_clamp_without_a_status_phase() {
 /// can fail.
 struct NoPods;
 impl Controllers for NoPods {
-    fn vertex(&self, vertex: &Vertex) -> Option<Patch> {
-        let mut patch = reconcile_vertex(vertex)?;
+    fn vertex(&self, vertex: &Vertex, now: Timestamp) -> Option<Patch> {
+        let mut patch = reconcile_vertex(vertex, now)?;
         let status = patch.body["status"].as_object_mut()?;
         status.remove("desiredReplicas");
         (!status.is_empty()).then_some(patch)

@@ -95,6 +95,30 @@ pub trait Lifecycle: Copy + Eq + Debug + Sized + 'static {
         }
     }
 
+    /// The event that moves `from` to `to`, the first declared if several do; `None`
+    /// when no event does, staying put included. A controller that sees a phase change
+    /// names the transition it made with it, in Events and metrics:
+    ///
+    /// ```
+    /// use lifecycle_model::Lifecycle;
+    ///
+    /// #[derive(Lifecycle, Clone, Copy, Debug, PartialEq, Eq)]
+    /// #[lifecycle(event(open: Closed -> Opened), event(close: Opened -> Closed))]
+    /// enum Door {
+    ///     #[lifecycle(initial)]
+    ///     Closed,
+    ///     Opened,
+    /// }
+    ///
+    /// assert_eq!(Door::event_between(Door::Closed, Door::Opened), Some(DoorEvent::Open));
+    /// assert_eq!(Door::event_between(Door::Closed, Door::Closed), None);
+    /// ```
+    fn event_between(from: Self, to: Self) -> Option<Self::Event> {
+        Self::machine()
+            .event_between(from.index(), to.index())
+            .and_then(|i| Self::EVENTS.get(i).copied())
+    }
+
     /// Whether `action` is allowed in state `self` for `role`.
     fn allows(self, role: Self::Role, action: Self::Action) -> bool;
     /// Checks `action`: `Ok(())` when it is allowed in `self` for `role`, otherwise an

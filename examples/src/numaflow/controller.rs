@@ -9,11 +9,18 @@
 //!
 //! Both are idempotent: a reconcile over an unchanged world sends nothing.
 
+use jiff::Timestamp;
+use lifecycle_model::Lifecycle;
+use lifecycle_model::conditions::merge_conditions;
 use serde_json::{Map, Value, json};
 
-use crate::numaflow::pipeline::Pipeline;
+use crate::numaflow::conditions::{condition_time, pipeline_conditions, vertex_conditions};
+use crate::numaflow::pipeline::{Pipeline, PipelinePhase, PipelinePhaseEvent};
 use crate::numaflow::plan::{self, Observations, Patch, PatchTarget};
-use crate::numaflow::vertex::{Vertex, VertexSpec, VertexStatus, VertexStatusPhase, vertex_labels};
+use crate::numaflow::vertex::{
+    Vertex, VertexPhase, VertexPhaseEvent, VertexSpec, VertexStatus, VertexStatusPhase,
+    vertex_labels,
+};
 
 /// What one reconcile of a pipeline asks for.
 #[derive(Debug, Clone, Default)]
@@ -37,7 +44,9 @@ pub fn vertex_object_name(pipeline: &str, vertex: &str) -> String {
 }
 
 /// One reconcile of the Pipeline controller: create the vertices the pipeline declares and
-/// the cluster lacks (not while deleting), then plan the lifecycle.
+/// the cluster lacks (not while deleting), then plan the lifecycle, and keep the
+/// pipeline's conditions ([`pipeline_conditions`]) in step: they ride on the status patch
+/// the plan sends, or on one of their own when only they changed.
 pub fn reconcile_pipeline(
     pipeline: &Pipeline,
     vertices: &[Vertex],
@@ -59,9 +68,50 @@ pub fn reconcile_pipeline(
             }
         }
     }
-    PipelineActions {
-        create,
-        patches: plan::plan(pipeline, vertices, observed),
+    let mut patches = plan::plan(pipeline, vertices, observed);
+    with_conditions(pipeline, vertices, observed.now, &mut patches);
+    PipelineActions { create, patches }
+}
+
+/// Puts the pipeline's conditions, merged into the ones it has, on the status patch in
+/// `patches`, or adds a status patch when they changed and there is none.
+fn with_conditions(
+    pipeline: &Pipeline,
+    vertices: &[Vertex],
+    now: Timestamp,
+    patches: &mut Vec<Patch>,
+) {
+    let target = PatchTarget::status_of(pipeline);
+    let planned = patches.iter_mut().find(|p| p.target == target);
+    let phase = match &planned {
+        Some(patch) => patch.body["status"]["phase"]
+            .as_str()
+            .and_then(PipelinePhase::from_name),
+        None => pipeline.phase(),
+    };
+    let Some(phase) = phase else {
+        return;
+    };
+    let mut conditions = pipeline
+        .status
+        .as_ref()
+        .map(|s| s.conditions.clone())
+        .unwrap_or_default();
+    let wanted = pipeline_conditions(pipeline, phase, vertices, &condition_time(now));
+    let changed = merge_conditions(&mut conditions, wanted);
+    match planned {
+        Some(patch) => patch.body["status"]["conditions"] = json!(conditions),
+        None if changed => {
+            let mut status = json!({ "conditions": conditions });
+            if let Some(generation) = pipeline.metadata.generation {
+                status["observedGeneration"] = json!(generation);
+            }
+            patches.push(Patch {
+                target,
+                body: json!({ "status": status }),
+            });
+        }
+        None => {}
     }
 }
 
@@ -73,9 +123,10 @@ pub fn desired_status(spec: &VertexSpec) -> (i32, String) {
     )
 }
 
-/// One reconcile of the Vertex controller: a status patch with the fields that differ
-/// from what the spec asks for, or `None` when the status is already right.
-pub fn reconcile_vertex(vertex: &Vertex) -> Option<Patch> {
+/// One reconcile of the Vertex controller at `now`: a status patch with the fields that
+/// differ from what the spec asks for (conditions and `observedGeneration` included), or
+/// `None` when the status is already right.
+pub fn reconcile_vertex(vertex: &Vertex, now: Timestamp) -> Option<Patch> {
     let (replicas, selector) = desired_status(&vertex.spec);
     let phase = VertexStatusPhase::from(vertex.spec.desired_phase());
     let current = vertex.status.clone().unwrap_or_default();
@@ -89,6 +140,18 @@ pub fn reconcile_vertex(vertex: &Vertex) -> Option<Patch> {
     if current.selector.as_deref() != Some(selector.as_str()) {
         status.insert("selector".to_owned(), json!(selector));
     }
+    let mut conditions = current.conditions.clone();
+    if merge_conditions(
+        &mut conditions,
+        vertex_conditions(vertex, &condition_time(now)),
+    ) {
+        status.insert("conditions".to_owned(), json!(conditions));
+    }
+    if let Some(generation) = vertex.metadata.generation
+        && (!status.is_empty() || current.observed_generation != Some(generation))
+    {
+        status.insert("observedGeneration".to_owned(), json!(generation));
+    }
     if status.is_empty() {
         return None;
     }
@@ -96,4 +159,82 @@ pub fn reconcile_vertex(vertex: &Vertex) -> Option<Patch> {
         target: PatchTarget::status_of(vertex),
         body: json!({ "status": Value::Object(status) }),
     })
+}
+
+/// A lifecycle move that one patch makes: what Events and metrics report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transition {
+    /// The pipeline's status phase moves.
+    Pipeline {
+        /// The event that moves it.
+        event: PipelinePhaseEvent,
+        /// The phase it leaves.
+        from: PipelinePhase,
+        /// The phase it reaches.
+        to: PipelinePhase,
+    },
+    /// A vertex's desired phase moves.
+    Vertex {
+        /// The vertex's object name.
+        vertex: String,
+        /// The event that moves it.
+        event: VertexPhaseEvent,
+        /// The phase it leaves.
+        from: VertexPhase,
+        /// The phase it reaches.
+        to: VertexPhase,
+    },
+}
+
+impl Transition {
+    /// The transition `patch` makes when applied to `pipeline` or to one of `vertices`:
+    /// a status patch that moves the pipeline's phase, or a lifecycle patch that moves a
+    /// vertex's desired phase. A first phase, set where there was none, is no transition.
+    pub fn of(patch: &Patch, pipeline: &Pipeline, vertices: &[Vertex]) -> Option<Transition> {
+        if patch.target == PatchTarget::status_of(pipeline) {
+            let from = pipeline.phase()?;
+            let to = PipelinePhase::from_name(patch.body["status"]["phase"].as_str()?)?;
+            let event = PipelinePhase::event_between(from, to)?;
+            return Some(Transition::Pipeline { event, from, to });
+        }
+        let vertex = vertices
+            .iter()
+            .find(|v| patch.target == PatchTarget::object_of(*v))?;
+        let from = vertex.spec.desired_phase();
+        let to = VertexPhase::from_name(patch.body["spec"]["lifecycle"]["desiredPhase"].as_str()?)?;
+        let event = VertexPhase::event_between(from, to)?;
+        Some(Transition::Vertex {
+            vertex: vertex.metadata.name.clone().unwrap_or_default(),
+            event,
+            from,
+            to,
+        })
+    }
+
+    /// The reason NumaFlow gives the Event of this transition: `UpdatePipelinePhase`,
+    /// `UpdateVertexDesiredPhase` for a pause, `ResumeVertexLifecycle` for a resume.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Transition::Pipeline { .. } => "UpdatePipelinePhase",
+            Transition::Vertex {
+                event: VertexPhaseEvent::Pause,
+                ..
+            } => "UpdateVertexDesiredPhase",
+            Transition::Vertex {
+                event: VertexPhaseEvent::Resume,
+                ..
+            } => "ResumeVertexLifecycle",
+        }
+    }
+
+    /// The Event's note: `Running → Pausing` for the pipeline, `Vertex simple-in:
+    /// Running → Paused` for a vertex.
+    pub fn note(&self) -> String {
+        match self {
+            Transition::Pipeline { from, to, .. } => format!("{} → {}", from.name(), to.name()),
+            Transition::Vertex {
+                vertex, from, to, ..
+            } => format!("Vertex {vertex}: {} → {}", from.name(), to.name()),
+        }
+    }
 }

@@ -11,6 +11,7 @@
 //! ```
 
 use kube::CustomResource;
+use lifecycle_model::conditions::Condition;
 use lifecycle_model::{HasPhase, Lifecycle};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -41,19 +42,20 @@ pub const DEFAULT_GRACE_PERIOD_SECONDS: i64 = 30;
 #[lifecycle(event(fail: Running | Pausing | Paused -> Failed))]
 #[lifecycle(event(delete: Running | Pausing | Paused | Failed -> Deleting))]
 pub enum PipelinePhase {
-    /// Processing.
-    #[lifecycle(initial)]
+    /// Processing; `Ready`.
+    #[lifecycle(initial, ready)]
     Running,
-    /// Something went wrong.
-    #[lifecycle(initial)]
+    /// Something went wrong; `Stalled`.
+    #[lifecycle(initial, stalled)]
     Failed,
-    /// Sources are paused; the rest drains.
-    #[lifecycle(initial)]
+    /// Sources are paused; the rest drains. `Reconciling`.
+    #[lifecycle(initial, reconciling)]
     Pausing,
-    /// Every vertex is paused.
+    /// Every vertex is paused: steady, but not `Ready`, so that waiting for `Ready`
+    /// waits for the pipeline to run again.
     Paused,
-    /// Going away; final.
-    #[lifecycle(initial, terminal)]
+    /// Going away; final. `Reconciling`.
+    #[lifecycle(initial, terminal, reconciling)]
     Deleting,
 }
 
@@ -245,6 +247,12 @@ pub struct PipelineStatus {
     /// The `metadata.generation` of the spec this status reflects.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub observed_generation: Option<i64>,
+    /// The standard conditions (`Ready`, `Reconciling`, `Stalled`) and NumaFlow's own
+    /// (`Configured`, `Deployed`, `VerticesHealthy`); see
+    /// [`conditions`](crate::numaflow::conditions).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(schema_with = "lifecycle_model::schema::conditions_schema")]
+    pub conditions: Vec<Condition>,
 }
 
 impl PipelineSpec {

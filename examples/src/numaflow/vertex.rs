@@ -28,6 +28,7 @@
 use std::collections::BTreeMap;
 
 use kube::CustomResource;
+use lifecycle_model::conditions::Condition;
 use lifecycle_model::{HasPhase, Lifecycle, RoleMarker, StateMarker, Typed};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -77,9 +78,9 @@ pub enum VertexRole {
 #[lifecycle(event(pause: Running -> Paused), event(resume: Paused -> Running))]
 #[lifecycle(action(scale, states = Running, roles = Source | Sink | MapUdf, field = "replicas"))]
 pub enum VertexPhase {
-    /// Processing; the default.
+    /// Processing; the default. `Ready`.
     #[default]
-    #[lifecycle(initial)]
+    #[lifecycle(initial, ready)]
     Running,
     /// Scaled to zero by the pipeline's pause.
     Paused,
@@ -183,6 +184,11 @@ pub struct Udf {
     ),
     printcolumn(name = "Phase", type_ = "string", json_path = ".status.phase"),
     printcolumn(
+        name = "Desired Phase",
+        type_ = "string",
+        json_path = ".spec.lifecycle.desiredPhase"
+    ),
+    printcolumn(
         name = "Desired",
         type_ = "integer",
         json_path = ".status.desiredReplicas"
@@ -264,6 +270,11 @@ pub struct VertexStatus {
     /// The generation the status reflects.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub observed_generation: Option<i64>,
+    /// The standard conditions (`Ready`) and NumaFlow's own (`Deployed`, `PodsHealthy`);
+    /// see [`conditions`](crate::numaflow::conditions).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(schema_with = "lifecycle_model::schema::conditions_schema")]
+    pub conditions: Vec<Condition>,
 }
 
 impl VertexSpec {

@@ -19,7 +19,7 @@ use super::{NAMESPACE, abstract_vertex, client};
 /// Sends `patches` and fails on any rejection.
 async fn send(client: &Client, patches: &[Patch]) {
     for patch in patches {
-        if let Err(e) = send_patch(client, NAMESPACE, patch).await {
+        if let Err(e) = send_patch(client, NAMESPACE, patch, "lifecycle-e2e").await {
             panic!("the server rejected a planned patch {patch:?}: {e}");
         }
     }

@@ -6,6 +6,7 @@
 //! source vertex reports running replicas (`status.replicas`); otherwise the grace
 //! period decides.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,18 +16,25 @@ use jiff::Timestamp;
 use kube::api::{Api, DynamicObject, ListParams, Patch as KubePatch, PatchParams, PostParams};
 use kube::config::{KubeConfigOptions, Kubeconfig, KubeconfigError};
 use kube::runtime::controller::{Action, Controller};
+use kube::runtime::events::{Event, EventType, Recorder, Reporter};
 use kube::runtime::watcher;
 use kube::{Client, Config, Resource, ResourceExt};
 use serde_json::json;
 use tracing::{debug, info, instrument, warn};
 
-use crate::numaflow::controller::{reconcile_pipeline, reconcile_vertex};
-use crate::numaflow::patch::{Patch, Subresource};
+use lifecycle_model::Named;
+
+use crate::numaflow::controller::{Transition, reconcile_pipeline, reconcile_vertex};
+use crate::numaflow::patch::{Patch, PatchTarget, Subresource};
 use crate::numaflow::pipeline::{FINALIZER, Pipeline, RESUME_STRATEGY_ANNOTATION, ResumeStrategy};
 use crate::numaflow::plan::Observations;
 use crate::numaflow::vertex::{Vertex, VertexRole, pipeline_selector};
 
+pub mod operator;
 pub mod story;
+pub mod telemetry;
+
+pub use telemetry::Telemetry;
 
 /// How often a pipeline is reconciled while nothing changes, as NumaFlow does.
 const RESYNC: Duration = Duration::from_secs(2);
@@ -115,26 +123,166 @@ pub async fn client(kubeconfig: Option<&Path>) -> Result<Client> {
     Client::try_from(config).map_err(Error::Client)
 }
 
+/// The field manager the controllers write as unless told otherwise, and the name they
+/// report Events under.
+pub const FIELD_MANAGER: &str = "numaflow-controller";
+
 /// What every reconcile is handed.
 #[derive(Clone)]
 pub struct Context {
     /// The client to read and write with.
     pub client: Client,
+    /// The field manager of every write, so that `managedFields` tell who wrote what.
+    pub field_manager: String,
+    /// Publishes the transitions as Events.
+    pub recorder: Recorder,
+    /// Counts the transitions and serves the metrics.
+    pub telemetry: Arc<Telemetry>,
 }
 
-/// Sends `patch` as a merge patch to its target in `namespace`, whatever its kind.
-pub async fn send_patch(client: &Client, namespace: &str, patch: &Patch) -> Result<()> {
+impl Context {
+    /// Writes as `field_manager`, reports Events as it (instance `HOSTNAME` when set), and
+    /// counts in `telemetry`.
+    pub fn new(
+        client: Client,
+        field_manager: impl Into<String>,
+        telemetry: Arc<Telemetry>,
+    ) -> Self {
+        let field_manager = field_manager.into();
+        let reporter = Reporter {
+            controller: field_manager.clone(),
+            instance: std::env::var("HOSTNAME").ok(),
+        };
+        Context {
+            recorder: Recorder::new(client.clone(), reporter),
+            client,
+            field_manager,
+            telemetry,
+        }
+    }
+}
+
+fn patch_params(field_manager: &str) -> PatchParams {
+    PatchParams {
+        field_manager: Some(field_manager.to_owned()),
+        ..PatchParams::default()
+    }
+}
+
+/// Sends `patch` as a merge patch to its target in `namespace`, whatever its kind, as
+/// `field_manager`; the object as the server returns it.
+pub async fn send_patch(
+    client: &Client,
+    namespace: &str,
+    patch: &Patch,
+    field_manager: &str,
+) -> Result<DynamicObject> {
     let resource = patch.target.resource.api_resource();
     let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), namespace, &resource);
-    let (params, body) = (PatchParams::default(), KubePatch::Merge(&patch.body));
+    let (params, body) = (patch_params(field_manager), KubePatch::Merge(&patch.body));
     let name = &patch.target.name;
     let sent = match patch.target.subresource {
         Subresource::Main => api.patch(name, &params, &body).await,
         Subresource::Status => api.patch_status(name, &params, &body).await,
     };
     debug!(target = %patch.target, body = %patch.body, "patch sent");
-    sent.map(drop)
-        .map_err(Error::request(format!("patching {}", patch.target)))
+    sent.map_err(Error::request(format!("patching {}", patch.target)))
+}
+
+/// Sends the patches of one reconcile, each only if its object is still the version the
+/// plan was made from: `metadata.resourceVersion` rides in every body, so a plan made
+/// from a stale cache fails with a conflict and is made again, rather than repeating a
+/// transition. Each transition sent is counted and published as an Event.
+async fn send_planned(
+    ctx: &Context,
+    namespace: &str,
+    pipeline: &Pipeline,
+    vertices: &[Vertex],
+    patches: &[Patch],
+) -> Result<()> {
+    let mut versions: BTreeMap<PatchKey, Option<String>> = BTreeMap::new();
+    versions.insert(
+        PatchKey::of(&PatchTarget::object_of(pipeline)),
+        pipeline.resource_version(),
+    );
+    for vertex in vertices {
+        versions.insert(
+            PatchKey::of(&PatchTarget::object_of(vertex)),
+            vertex.resource_version(),
+        );
+    }
+    for patch in patches {
+        let key = PatchKey::of(&patch.target);
+        let mut conditional = patch.clone();
+        if let Some(Some(version)) = versions.get(&key) {
+            conditional.body["metadata"]["resourceVersion"] = json!(version);
+        }
+        let transition = Transition::of(patch, pipeline, vertices);
+        let written = send_patch(&ctx.client, namespace, &conditional, &ctx.field_manager).await?;
+        versions.insert(key, written.resource_version());
+        if let Some(transition) = transition {
+            report(ctx, pipeline, vertices, &transition).await;
+        }
+    }
+    Ok(())
+}
+
+/// An object a patch addresses, whichever part of it: main resource and status share one
+/// resource version.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct PatchKey {
+    kind: String,
+    name: String,
+}
+
+impl PatchKey {
+    fn of(target: &PatchTarget) -> Self {
+        PatchKey {
+            kind: target.resource.kind.to_string(),
+            name: target.name.clone(),
+        }
+    }
+}
+
+/// Counts `transition` and publishes it as an Event on the pipeline, the vertex it moved
+/// (if any) as the related object. A failed Event is logged, not retried: the write it
+/// reports was made.
+async fn report(ctx: &Context, pipeline: &Pipeline, vertices: &[Vertex], transition: &Transition) {
+    let metrics = ctx.telemetry.metrics();
+    let (action, related) = match transition {
+        Transition::Pipeline { event, from, to } => {
+            metrics.transition(*event, *from, *to);
+            (event.name(), None)
+        }
+        Transition::Vertex {
+            vertex,
+            event,
+            from,
+            to,
+        } => {
+            metrics.transition(*event, *from, *to);
+            let related = vertices
+                .iter()
+                .find(|v| v.metadata.name.as_deref() == Some(vertex.as_str()))
+                .map(|v| v.object_ref(&()));
+            (event.name(), related)
+        }
+    };
+    info!(reason = transition.reason(), note = %transition.note(), "transition");
+    let event = Event {
+        type_: EventType::Normal,
+        reason: transition.reason().to_owned(),
+        note: Some(transition.note()),
+        action: action.to_owned(),
+        secondary: related,
+    };
+    if let Err(error) = ctx
+        .recorder
+        .publish(&event, &pipeline.object_ref(&()))
+        .await
+    {
+        warn!(error = %error_chain(&error), "cannot publish the transition Event");
+    }
 }
 
 /// One reconcile of a pipeline: the finalizer, then the Pipeline controller's actions.
@@ -149,13 +297,22 @@ async fn reconcile_pipeline_object(pipeline: Arc<Pipeline>, ctx: Arc<Context>) -
     {
         let mut finalizers = pipeline.finalizers().to_vec();
         finalizers.push(FINALIZER.to_owned());
-        let body = json!({ "metadata": { "finalizers": finalizers } });
+        let body = json!({ "metadata": {
+            "finalizers": finalizers,
+            "resourceVersion": pipeline.resource_version(),
+        } });
         pipelines
-            .patch(&name, &PatchParams::default(), &KubePatch::Merge(body))
+            .patch(
+                &name,
+                &patch_params(&ctx.field_manager),
+                &KubePatch::Merge(body),
+            )
             .await
             .map_err(Error::request(format!(
                 "adding the finalizer to Pipeline/{name}"
             )))?;
+        // The write wakes the next reconcile, which plans from the object with it.
+        return Ok(Action::requeue(RESYNC));
     }
     if let Some(value) = pipeline.annotations().get(RESUME_STRATEGY_ANNOTATION)
         && let Err(error) = value.parse::<ResumeStrategy>()
@@ -187,18 +344,20 @@ async fn reconcile_pipeline_object(pipeline: Arc<Pipeline>, ctx: Arc<Context>) -
     };
     let actions = reconcile_pipeline(&pipeline, &ours, &observed);
     let owner = pipeline.controller_owner_ref(&());
+    let create = PostParams {
+        field_manager: Some(ctx.field_manager.clone()),
+        ..PostParams::default()
+    };
     for mut vertex in actions.create {
         let vertex_name = vertex.name_any();
         vertex.metadata.owner_references = owner.clone().map(|o| vec![o]);
-        match vertices.create(&PostParams::default(), &vertex).await {
+        match vertices.create(&create, &vertex).await {
             Ok(_) => info!(vertex = %vertex_name, "vertex created"),
             Err(kube::Error::Api(status)) if status.code == 409 => {}
             Err(e) => return Err(Error::request(format!("creating Vertex/{vertex_name}"))(e)),
         }
     }
-    for patch in &actions.patches {
-        send_patch(&ctx.client, &namespace, patch).await?;
-    }
+    send_planned(&ctx, &namespace, &pipeline, &ours, &actions.patches).await?;
     Ok(Action::requeue(RESYNC))
 }
 
@@ -206,28 +365,40 @@ async fn reconcile_pipeline_object(pipeline: Arc<Pipeline>, ctx: Arc<Context>) -
 #[instrument(skip_all, fields(vertex = %vertex.name_any()))]
 async fn reconcile_vertex_object(vertex: Arc<Vertex>, ctx: Arc<Context>) -> Result<Action> {
     let namespace = vertex.namespace().unwrap_or_else(|| "default".to_owned());
-    if let Some(patch) = reconcile_vertex(&vertex) {
-        send_patch(&ctx.client, &namespace, &patch).await?;
+    if let Some(mut patch) = reconcile_vertex(&vertex, Timestamp::now()) {
+        patch.body["metadata"]["resourceVersion"] = json!(vertex.resource_version());
+        send_patch(&ctx.client, &namespace, &patch, &ctx.field_manager).await?;
     }
     Ok(Action::await_change())
 }
 
 fn retry<K: Resource>(object: Arc<K>, error: &Error, _: Arc<Context>) -> Action {
-    warn!(
-        object = object.meta().name.as_deref().unwrap_or_default(),
-        error = %error_chain(error),
-        "reconcile failed; retrying"
-    );
+    let conflict =
+        matches!(error, Error::Request { source: kube::Error::Api(s), .. } if s.code == 409);
+    if conflict {
+        // A plan from a cache that had not caught up: made again once it has.
+        debug!(
+            object = object.meta().name.as_deref().unwrap_or_default(),
+            "stale read; reconciling again"
+        );
+    } else {
+        warn!(
+            object = object.meta().name.as_deref().unwrap_or_default(),
+            error = %error_chain(error),
+            "reconcile failed; retrying"
+        );
+    }
     Action::requeue(RETRY)
 }
 
 /// Runs the Pipeline and Vertex controllers in `namespace` (all namespaces when `None`)
-/// until `shutdown` completes.
+/// until `shutdown` completes, with what `context` holds.
 pub async fn run_controllers(
-    client: Client,
+    context: Context,
     namespace: Option<&str>,
     shutdown: impl std::future::Future<Output = ()> + Send + Sync + 'static,
 ) {
+    let client = context.client.clone();
     let (pipelines, vertices): (Api<Pipeline>, Api<Vertex>) = match namespace {
         Some(ns) => (
             Api::namespaced(client.clone(), ns),
@@ -239,17 +410,23 @@ pub async fn run_controllers(
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|stop| *stop).await;
     };
-    let context = Arc::new(Context { client });
+    let context = Arc::new(context);
     info!(
         namespace = namespace.unwrap_or("(all)"),
+        field_manager = %context.field_manager,
         "watching pipelines and vertices"
     );
     let pipeline_controller = Controller::new(pipelines, watcher::Config::default())
-        .owns(vertices.clone(), watcher::Config::default())
+        .owns(vertices.clone(), watcher::Config::default());
+    let vertex_controller = Controller::new(vertices, watcher::Config::default());
+    context
+        .telemetry
+        .watch_caches(pipeline_controller.store(), vertex_controller.store());
+    let pipeline_controller = pipeline_controller
         .graceful_shutdown_on(stopped(stop_rx.clone()))
         .run(reconcile_pipeline_object, retry, context.clone())
         .for_each(|_| futures::future::ready(()));
-    let vertex_controller = Controller::new(vertices, watcher::Config::default())
+    let vertex_controller = vertex_controller
         .graceful_shutdown_on(stopped(stop_rx))
         .run(reconcile_vertex_object, retry, context)
         .for_each(|_| futures::future::ready(()));

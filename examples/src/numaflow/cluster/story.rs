@@ -4,10 +4,14 @@
 use std::path::Path;
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use kube::api::{Api, DeleteParams, ListParams, Patch as KubePatch, PatchParams, PostParams};
 use serde_json::json;
 
-use crate::numaflow::cluster::{Error, Result, client, run_controllers};
+use crate::numaflow::cluster::{
+    Context, Error, FIELD_MANAGER, Result, Telemetry, client, run_controllers,
+};
 use crate::numaflow::demo::{rows, table};
 use crate::numaflow::pipeline::{
     AbstractVertex, DesiredPhase, Edge, Pipeline, PipelinePhase, RESUME_STRATEGY_ANNOTATION,
@@ -47,13 +51,14 @@ pub async fn run(kubeconfig: &Path) -> Result<()> {
     let client = client(Some(kubeconfig)).await?;
     let namespace = "default";
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let controllers = tokio::spawn(run_controllers(
+    let context = Context::new(
         client.clone(),
-        Some(namespace),
-        async move {
-            let _ = stop_rx.await;
-        },
-    ));
+        FIELD_MANAGER,
+        Arc::new(Telemetry::default()),
+    );
+    let controllers = tokio::spawn(run_controllers(context, Some(namespace), async move {
+        let _ = stop_rx.await;
+    }));
     let pipelines: Api<Pipeline> = Api::namespaced(client.clone(), namespace);
     let vertices: Api<Vertex> = Api::namespaced(client.clone(), namespace);
     let mut pipeline = Pipeline::new(NAME, Default::default());

@@ -172,9 +172,9 @@ pub trait Controllers {
     ) -> PipelineActions {
         reconcile_pipeline(pipeline, vertices, observed)
     }
-    /// One reconcile of the Vertex controller.
-    fn vertex(&self, vertex: &Vertex) -> Option<Patch> {
-        reconcile_vertex(vertex)
+    /// One reconcile of the Vertex controller at `now`.
+    fn vertex(&self, vertex: &Vertex, now: Timestamp) -> Option<Patch> {
+        reconcile_vertex(vertex, now)
     }
 }
 
@@ -647,7 +647,7 @@ impl<'a> Sim<'a> {
                 let Some(vertex) = cache.vertices.get(name) else {
                     return Ok(());
                 };
-                let patch = self.controllers.vertex(vertex);
+                let patch = self.controllers.vertex(vertex, self.now());
                 (
                     Vec::new(),
                     patch.into_iter().collect(),
