@@ -807,6 +807,30 @@ fn delete_without_finalizers_has_nothing_to_release() {
 }
 
 #[test]
+fn delete_releases_only_the_controllers_own_finalizers() {
+    let ours = lifecycle_examples::numaflow::pipeline::FINALIZER;
+    let mut p = deleted(phase("Deleting"), false, json!({}));
+    p.metadata.finalizers = Some(vec![
+        "backup.example.com/hold".to_owned(),
+        ours.to_owned(),
+        FINALIZER.to_owned(),
+    ]);
+    let step = plan::plan(&p, &simple_vertices("Paused"), &drained(now()));
+    assert_eq!(
+        step,
+        vec![meta(json!({ "finalizers": ["backup.example.com/hold"] }))]
+    );
+    let mut vs = simple_vertices("Paused");
+    plan::apply(&mut p, &mut vs, &step);
+    assert_eq!(
+        p.metadata.finalizers,
+        Some(vec!["backup.example.com/hold".to_owned()])
+    );
+    // Nothing of ours is left: the other controller's finalizer is not ours to remove.
+    assert_eq!(plan::plan(&p, &vs, &drained(plus(now(), 5))), vec![]);
+}
+
+#[test]
 fn delete_end_to_end_with_apply() {
     let mut p = deleted(phase("Running"), true, json!({}));
     let mut vs = simple_vertices("Running");

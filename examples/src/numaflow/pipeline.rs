@@ -27,6 +27,8 @@ pub const RESUME_STRATEGY_ANNOTATION: &str = "numaflow.numaproj.io/resume-strate
 /// The finalizer the Pipeline controller puts on a pipeline, so that a deleted pipeline
 /// stays until its vertices are paused.
 pub const FINALIZER: &str = "numaflow.numaproj.io/pipeline-controller";
+/// The finalizer's older name, which NumaFlow still removes from pipelines that carry it.
+pub const DEPRECATED_FINALIZER: &str = "pipeline-controller";
 /// The default of `pauseGracePeriodSeconds` and `deletionGracePeriodSeconds`.
 pub const DEFAULT_GRACE_PERIOD_SECONDS: i64 = 30;
 

@@ -19,8 +19,8 @@ use serde_json::{Value, json};
 
 pub use crate::numaflow::patch::{Patch, PatchTarget};
 use crate::numaflow::pipeline::{
-    DesiredPhase, PAUSE_TIMESTAMP_ANNOTATION, Pipeline, PipelinePhase, PipelinePhaseEvents,
-    PipelinePhaseTyped, ResumeStrategy, pipeline_phase,
+    DEPRECATED_FINALIZER, DesiredPhase, FINALIZER, PAUSE_TIMESTAMP_ANNOTATION, Pipeline,
+    PipelinePhase, PipelinePhaseEvents, PipelinePhaseTyped, ResumeStrategy, pipeline_phase,
 };
 use crate::numaflow::vertex::{
     Vertex, VertexPhase, VertexPhaseEvents, VertexPhaseTyped, VertexRole, phase, role,
@@ -358,15 +358,21 @@ fn plan_delete(pipeline: &Pipeline, vertices: &[Vertex], observed: &Observations
         return Vec::new();
     };
     let mut patches = pause_all(typed_vertices(vertices), proof);
-    if deleting
-        .metadata
-        .finalizers
-        .as_ref()
-        .is_some_and(|f| !f.is_empty())
-    {
+    // Only the controller's own finalizers go; other controllers' stay.
+    let finalizers = deleting.metadata.finalizers.clone().unwrap_or_default();
+    let kept: Vec<&String> = finalizers
+        .iter()
+        .filter(|f| *f != FINALIZER && *f != DEPRECATED_FINALIZER)
+        .collect();
+    if kept.len() != finalizers.len() {
+        let value = if kept.is_empty() {
+            Value::Null
+        } else {
+            json!(kept)
+        };
         patches.push(Patch {
             target: PatchTarget::object_of(&*deleting),
-            body: json!({ "metadata": { "finalizers": null } }),
+            body: json!({ "metadata": { "finalizers": value } }),
         });
     }
     patches

@@ -1,43 +1,13 @@
 //! The shipped controller binary, `numaflow-controller`, against the server.
 
-use std::path::PathBuf;
-
 use kube::Client;
 use kube::api::{Api, Patch as KubePatch, PatchParams, PostParams};
 use lifecycle_examples::numaflow::pipeline::{DesiredPhase, Pipeline, PipelinePhase};
 use lifecycle_examples::numaflow::vertex::{Vertex, VertexPhase};
-use lifecycle_tests::apiserver::{ApiServer, target_dir};
+use lifecycle_tests::apiserver::ApiServer;
 use serde_json::json;
 
-use super::{KillOnDrop, abstract_vertex, client, eventually, namespace};
-
-const BUILD_IT: &str = "cargo build -p lifecycle-examples --bin numaflow-controller --no-default-features --features runtime";
-
-/// `numaflow-controller` as Cargo built it. A test never builds it: `cargo test
-/// --workspace` builds lifecycle-examples' binaries for that package's own integration
-/// tests before any test runs. It sits in the profile directory, the parent of this test
-/// binary's `deps/`, which is under `CARGO_TARGET_DIR` when that is set.
-fn controller_binary() -> PathBuf {
-    let name = format!("numaflow-controller{}", std::env::consts::EXE_SUFFIX);
-    let beside_tests = std::env::current_exe()
-        .ok()
-        .and_then(|exe| exe.parent()?.parent().map(|profile| profile.join(&name)));
-    let candidates: Vec<PathBuf> = beside_tests
-        .into_iter()
-        .chain([target_dir().join("debug").join(&name)])
-        .collect();
-    match candidates.iter().find(|path| path.is_file()) {
-        Some(found) => found.clone(),
-        None => panic!(
-            "numaflow-controller is not built (looked for {}); build it with `{BUILD_IT}`",
-            candidates
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(" and ")
-        ),
-    }
-}
+use super::{KillOnDrop, abstract_vertex, client, controller_binary, eventually, namespace};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_controller_binary_pauses_and_resumes_a_pipeline() {
@@ -105,7 +75,12 @@ async fn the_controller_binary_pauses_and_resumes_a_pipeline() {
     .await;
 }
 
-async fn set_desired_in(client: &Client, namespace: &str, name: &str, phase: DesiredPhase) {
+pub(super) async fn set_desired_in(
+    client: &Client,
+    namespace: &str,
+    name: &str,
+    phase: DesiredPhase,
+) {
     let pipelines: Api<Pipeline> = Api::namespaced(client.clone(), namespace);
     let body = json!({ "spec": { "lifecycle": { "desiredPhase": phase } } });
     pipelines

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 const FROZEN_REPLICAS: &str = "replicas must not change while the phase stays put";
 
 /// kubectl on `PATH`, else `/usr/bin/kubectl`.
-fn find_kubectl() -> Option<PathBuf> {
+pub(super) fn find_kubectl() -> Option<PathBuf> {
     let on_path = std::env::var_os("PATH")
         .map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
         .unwrap_or_default()
@@ -171,25 +171,41 @@ fn kubectl_applies_the_crds_and_scale_obeys_the_lifecycle() {
         None,
     );
     let table = kubectl.ok(&["get", "-n", ns, "vtx"], None);
+    // Columns are at least two spaces apart; a column's name may hold one.
+    let cells = |line: &str| -> Vec<String> {
+        line.split("  ")
+            .map(str::trim)
+            .filter(|cell| !cell.is_empty())
+            .map(String::from)
+            .collect()
+    };
     let mut lines = table.lines();
-    let header: Vec<&str> = lines
-        .next()
-        .unwrap_or_default()
-        .split_whitespace()
-        .collect();
     assert_eq!(
-        header,
+        cells(lines.next().unwrap_or_default()),
         [
-            "NAME", "PHASE", "DESIRED", "CURRENT", "READY", "AGE", "REASON", "MESSAGE"
+            "NAME",
+            "PHASE",
+            "DESIRED PHASE",
+            "DESIRED",
+            "CURRENT",
+            "READY",
+            "AGE",
+            "REASON",
+            "MESSAGE"
         ],
         "{table}"
     );
-    let row: Vec<&str> = lines
-        .find(|line| line.starts_with("running-in"))
-        .unwrap_or_default()
-        .split_whitespace()
-        .collect();
-    assert_eq!(row[..4], ["running-in", "Running", "3", "3"], "{table}");
+    let row = cells(
+        lines
+            .find(|line| line.starts_with("running-in"))
+            .unwrap_or_default(),
+    );
+    // The current phase from the status, the desired one from the spec.
+    assert_eq!(
+        row[..5],
+        ["running-in", "Running", "Running", "3", "3"],
+        "{table}"
+    );
 
     // The same server, another identity: RBAC refuses alice.
     let forbidden = kubectl.refused(&["--context", "alice", "get", "-n", ns, "vertices"], None);

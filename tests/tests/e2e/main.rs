@@ -10,15 +10,17 @@ mod core_api;
 mod identities;
 mod kubectl;
 mod lifetime;
+mod operator;
 mod planning;
 mod status;
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use kube::Client;
 use lifecycle_examples::numaflow::pipeline::AbstractVertex;
 use lifecycle_examples::numaflow::vertex::Udf;
-use lifecycle_tests::apiserver::{self, ApiServer, Identity};
+use lifecycle_tests::apiserver::{self, ApiServer, Identity, target_dir};
 use serde_json::json;
 
 const NAMESPACE: &str = "default";
@@ -84,4 +86,32 @@ where
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     panic!("{what} did not happen within 30 s");
+}
+
+const BUILD_IT: &str = "cargo build -p lifecycle-examples --bin numaflow-controller --no-default-features --features runtime";
+
+/// `numaflow-controller` as Cargo built it. A test never builds it: `cargo test
+/// --workspace` builds lifecycle-examples' binaries for that package's own integration
+/// tests before any test runs. It sits in the profile directory, the parent of this test
+/// binary's `deps/`, which is under `CARGO_TARGET_DIR` when that is set.
+pub(crate) fn controller_binary() -> PathBuf {
+    let name = format!("numaflow-controller{}", std::env::consts::EXE_SUFFIX);
+    let beside_tests = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent()?.parent().map(|profile| profile.join(&name)));
+    let candidates: Vec<PathBuf> = beside_tests
+        .into_iter()
+        .chain([target_dir().join("debug").join(&name)])
+        .collect();
+    match candidates.iter().find(|path| path.is_file()) {
+        Some(found) => found.clone(),
+        None => panic!(
+            "numaflow-controller is not built (looked for {}); build it with `{BUILD_IT}`",
+            candidates
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(" and ")
+        ),
+    }
 }
