@@ -8,12 +8,12 @@ use common::{
     PAUSE_TS, PIPELINE, RESUME, busy, drained, pipeline, plus, simple_vertices, ts, vertex,
 };
 use jiff::Timestamp;
-use lifecycle_examples::numaflow::controller::{reconcile_pipeline, reconcile_vertex};
-use lifecycle_examples::numaflow::pipeline::{Pipeline, PipelinePhase};
+use lifecycle_examples::numaflow::controller::{Transition, reconcile_pipeline, reconcile_vertex};
+use lifecycle_examples::numaflow::pipeline::{Pipeline, PipelinePhase, PipelinePhaseEvent};
 use lifecycle_examples::numaflow::plan::{
     self, BufferDepth, Observations, Patch, PatchTarget, all_vertices_in,
 };
-use lifecycle_examples::numaflow::vertex::{Vertex, VertexPhase};
+use lifecycle_examples::numaflow::vertex::{Vertex, VertexPhase, VertexPhaseEvent};
 use serde_json::{Value, json};
 
 const NOW: &str = "2025-03-01T12:00:00Z";
@@ -1218,5 +1218,102 @@ fn the_vertex_controller_writes_only_the_status_fields_that_differ() {
         json!({ "status": {
             "selector": "numaflow.numaproj.io/pipeline-name=simple,numaflow.numaproj.io/vertex-name=cat",
         } })
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// The transitions a reconcile's patches make, as Events and metrics report them.
+
+#[test]
+fn a_status_patch_that_moves_the_phase_is_a_pipeline_transition() {
+    let p = pl("Paused", phase("Running"), json!({}), json!({}));
+    let t = Transition::of(&status(json!({ "phase": "Pausing" })), &p, &[]).expect("a move");
+    assert_eq!(
+        t,
+        Transition::Pipeline {
+            event: PipelinePhaseEvent::Pause,
+            from: PipelinePhase::Running,
+            to: PipelinePhase::Pausing,
+        }
+    );
+    assert_eq!(t.reason(), "UpdatePipelinePhase");
+    assert_eq!(t.note(), "Running → Pausing");
+
+    // Staying put, writing only conditions, or a first phase: no transition.
+    assert_eq!(
+        Transition::of(&status(json!({ "phase": "Running" })), &p, &[]),
+        None
+    );
+    assert_eq!(
+        Transition::of(&status(json!({ "conditions": [] })), &p, &[]),
+        None
+    );
+    let fresh = pl("Running", None, json!({}), json!({}));
+    assert_eq!(
+        Transition::of(&status(json!({ "phase": "Running" })), &fresh, &[]),
+        None
+    );
+    // The pause stamp is no transition either.
+    assert_eq!(Transition::of(&stamp(NOW), &p, &[]), None);
+}
+
+#[test]
+fn vertex_pauses_and_resumes_carry_numaflows_reasons() {
+    let p = pl("Paused", phase("Pausing"), json!({}), json!({}));
+    let running = simple_vertices("Running");
+    let pause = Transition::of(&to_vertex("cat", "Paused"), &p, &running).expect("a move");
+    assert_eq!(
+        pause,
+        Transition::Vertex {
+            vertex: "simple-cat".to_owned(),
+            event: VertexPhaseEvent::Pause,
+            from: VertexPhase::Running,
+            to: VertexPhase::Paused,
+        }
+    );
+    assert_eq!(pause.reason(), "UpdateVertexDesiredPhase");
+    assert_eq!(pause.note(), "Vertex simple-cat: Running → Paused");
+
+    let paused = simple_vertices("Paused");
+    let resume = Transition::of(&to_vertex("in", "Running"), &p, &paused).expect("a move");
+    assert_eq!(resume.reason(), "ResumeVertexLifecycle");
+    assert_eq!(resume.note(), "Vertex simple-in: Paused → Running");
+
+    // A vertex that already is where the patch puts it, or one not listed: nothing.
+    assert_eq!(
+        Transition::of(&to_vertex("in", "Paused"), &p, &paused),
+        None
+    );
+    assert_eq!(
+        Transition::of(&to_vertex("gone", "Paused"), &p, &running),
+        None
+    );
+}
+
+#[test]
+fn every_move_of_a_whole_pause_is_one_transition() {
+    let mut p = pl("Paused", phase("Running"), json!({}), json!({}));
+    let mut vs = simple_vertices("Running");
+    let mut seen = Vec::new();
+    for step in 0..4 {
+        let actions = reconcile_pipeline(&p, &vs, &drained(plus(now(), step)));
+        seen.extend(
+            actions
+                .patches
+                .iter()
+                .filter_map(|patch| Transition::of(patch, &p, &vs))
+                .map(|t| t.note()),
+        );
+        plan::apply(&mut p, &mut vs, &actions.patches);
+    }
+    assert_eq!(
+        seen,
+        [
+            "Running → Pausing",
+            "Vertex simple-in: Running → Paused",
+            "Vertex simple-cat: Running → Paused",
+            "Vertex simple-out: Running → Paused",
+            "Pausing → Paused",
+        ]
     );
 }
