@@ -7,6 +7,7 @@
 //!   resume and delete as the merge patches to send ([`patch`]).
 //! - [`controller`]: the Pipeline and Vertex controllers as pure reconcile functions.
 //! - [`conditions`]: the status conditions of pipelines and vertices.
+//! - [`pods`]: the Vertex controller's pods, one per replica.
 //! - [`crd`]: both CRDs as one YAML stream.
 //! - [`demo`]: the demo's table view.
 //!
@@ -42,6 +43,7 @@ pub mod demo;
 pub mod patch;
 pub mod pipeline;
 pub mod plan;
+pub mod pods;
 #[cfg(feature = "sim")]
 pub mod sim;
 pub mod vertex;

@@ -406,17 +406,32 @@ fn new_vertex_copies_the_desired_phase_and_the_vertex() {
 
 #[test]
 fn new_vertex_of_a_pipeline_asked_to_pause_but_still_running() {
-    // Replicas follow the status (not yet pausing), the phase follows the desire: the new
-    // vertex is written as 1 replica but decides 0 from its own spec.
+    // NumaFlow counts a pause as under way from the moment it is asked for: the new
+    // vertex is written with no replicas, as its own spec decides too.
     let p = pipeline(
         json!({"lifecycle": {"desiredPhase": "Paused"}}),
         json!({}),
         Some(json!({"phase": "Running"})),
     );
+    assert!(p.lifecycle_change_under_way());
     let spec = p.vertex_spec(&abstract_vertex(json!({"name": "cat", "udf": {}})));
-    assert_eq!(spec.replicas, Some(1));
+    assert_eq!(spec.replicas, Some(0));
     assert_eq!(spec.desired_phase(), VertexPhase::Paused);
     assert_eq!(spec.desired_replicas(), 0);
+}
+
+#[test]
+fn new_vertex_of_a_pipeline_with_a_pause_stamp_has_no_replicas() {
+    // Resumed while the stamp is still there: the pause has not been wound down yet.
+    let p = pipeline(
+        json!({"lifecycle": {"desiredPhase": "Running"}}),
+        json!({"annotations": {"numaflow.numaproj.io/pause-timestamp": "2025-03-01T12:00:00Z"}}),
+        Some(json!({"phase": "Running"})),
+    );
+    assert!(p.lifecycle_change_under_way());
+    let spec = p.vertex_spec(&abstract_vertex(json!({"name": "cat", "udf": {}})));
+    assert_eq!(spec.replicas, Some(0));
+    assert_eq!(spec.desired_phase(), VertexPhase::Running);
 }
 
 #[test]

@@ -1128,7 +1128,8 @@ fn vertices_healthy_waits_for_every_vertex_to_report_its_generation() {
 
     // Each vertex controller writes its status; the last one makes them all healthy.
     for i in 0..vertices.len() {
-        let patch = reconcile_vertex(&vertices[i], now()).expect("a fresh vertex gets a status");
+        let patch =
+            reconcile_vertex(&vertices[i], None, now()).expect("a fresh vertex gets a status");
         assert_eq!(patch.body["status"]["observedGeneration"], 2);
         let _ = patch.merge_into(&mut vertices[i]);
         let actions = reconcile_pipeline(&p, &vertices, &busy(now()));
@@ -1188,7 +1189,7 @@ fn all_vertices_in_needs_every_vertex_in_the_phase() {
 #[test]
 fn the_vertex_controller_writes_only_the_status_fields_that_differ() {
     let fresh = vertex("cat", "map", Some("Running"));
-    let patch = reconcile_vertex(&fresh, now()).expect("a fresh vertex gets a status");
+    let patch = reconcile_vertex(&fresh, None, now()).expect("a fresh vertex gets a status");
     let condition = |type_: &str, reason: &str, message: &str| {
         json!({ "type": type_, "status": "True", "reason": reason, "message": message,
                 "lastTransitionTime": NOW })
@@ -1208,11 +1209,15 @@ fn the_vertex_controller_writes_only_the_status_fields_that_differ() {
     );
     let mut settled = fresh.clone();
     let _ = patch.merge_into(&mut settled);
-    assert_eq!(reconcile_vertex(&settled, now()), None, "nothing differs");
+    assert_eq!(
+        reconcile_vertex(&settled, None, now()),
+        None,
+        "nothing differs"
+    );
 
     // Only the selector is off: only the selector is sent.
     settled.status.as_mut().unwrap().selector = Some("app=other".into());
-    let patch = reconcile_vertex(&settled, now()).expect("the selector differs");
+    let patch = reconcile_vertex(&settled, None, now()).expect("the selector differs");
     assert_eq!(
         patch.body,
         json!({ "status": {

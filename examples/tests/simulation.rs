@@ -235,7 +235,7 @@ fn pause_body() -> serde_json::Value {
 /// pause zeroed it, so a paused vertex's zero comes back as `min`; with or without a
 /// `status.phase` that says Paused. Like the real one, it sends only what changes.
 fn clamped_status(vertex: &Vertex, now: Timestamp, report_phase: bool) -> Option<Patch> {
-    let mut patch = reconcile_vertex(vertex, now);
+    let mut patch = reconcile_vertex(vertex, None, now);
     if !report_phase && let Some(p) = patch.as_mut() {
         p.body["status"].as_object_mut()?.remove("phase");
     }
@@ -302,7 +302,7 @@ fn invariant_9_catches_the_clamp_without_a_status_phase() {
 struct NoPods;
 impl Controllers for NoPods {
     fn vertex(&self, vertex: &Vertex, now: Timestamp) -> Option<Patch> {
-        let mut patch = reconcile_vertex(vertex, now)?;
+        let mut patch = reconcile_vertex(vertex, None, now)?;
         let status = patch.body["status"].as_object_mut()?;
         status.remove("desiredReplicas");
         (!status.is_empty()).then_some(patch)

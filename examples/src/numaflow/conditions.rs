@@ -5,10 +5,10 @@
 //!   it declares exists, and `VerticesHealthy` once every one of them is healthy
 //!   ([`vertex_healthy`]).
 //! - A vertex is `Deployed` once its controller has written its status, and
-//!   `PodsHealthy` while no fewer pods are ready than run.
+//!   `PodsHealthy` unless one of its pods crash-loops.
 //!
 //! Reasons and messages are NumaFlow's: `Successful`, `Progressing`, `NoPodsFound`,
-//! `Running`.
+//! `Running`, `CrashLoopBackOff`.
 //!
 //! ```
 //! use lifecycle_examples::numaflow::conditions::{VERTICES_HEALTHY, pipeline_conditions};
@@ -33,6 +33,7 @@ use lifecycle_model::conditions::{Condition, ConditionStatus, find_condition};
 
 use crate::numaflow::controller::vertex_object_name;
 use crate::numaflow::pipeline::{Pipeline, PipelinePhase};
+use crate::numaflow::pods::PodsSeen;
 use crate::numaflow::vertex::{Vertex, VertexStatusPhase};
 
 /// A pipeline's spec is accepted.
@@ -153,19 +154,23 @@ pub fn pipeline_conditions(
 }
 
 /// The conditions of `vertex`: the standard ones of its desired phase, then `Deployed`
-/// and `PodsHealthy` (from `status.replicas` and `status.readyReplicas`), each at
-/// `metadata.generation`.
-pub fn vertex_conditions(vertex: &Vertex, now: &str) -> Vec<Condition> {
+/// and `PodsHealthy`, each at `metadata.generation`. `PodsHealthy` follows NumaFlow: false
+/// only while a pod crash-loops; with no pod it holds (`NoPodsFound`). Without `pods`
+/// seen, the status's `replicas` stands in and no crash loop is known.
+pub fn vertex_conditions(vertex: &Vertex, pods: Option<&PodsSeen>, now: &str) -> Vec<Condition> {
     let generation = vertex.metadata.generation;
-    let status = vertex.status.clone().unwrap_or_default();
-    let running = status.replicas.unwrap_or(0).max(0);
-    let ready = status.ready_replicas.unwrap_or(0).max(0);
-    let pods = if running == 0 {
-        ("NoPodsFound", "No Pods found".to_owned())
-    } else if ready >= running {
-        ("Running", "All vertex pods are healthy".to_owned())
-    } else {
-        ("Progressing", format!("{ready} of {running} pods ready"))
+    let running = match pods {
+        Some(seen) => seen.running,
+        None => vertex.status.as_ref().and_then(|s| s.replicas).unwrap_or(0),
+    };
+    let crash_looping = pods.map(|p| p.crash_looping.as_slice()).unwrap_or_default();
+    let (healthy, pods) = match crash_looping.first() {
+        Some(pod) => (
+            false,
+            ("CrashLoopBackOff", format!("Pod {pod} is not healthy")),
+        ),
+        None if running <= 0 => (true, ("NoPodsFound", "No Pods found".to_owned())),
+        None => (true, ("Running", "All vertex pods are healthy".to_owned())),
     };
     let mut conditions = vertex.spec.desired_phase().conditions(generation, now);
     conditions.extend([
@@ -176,7 +181,7 @@ pub fn vertex_conditions(vertex: &Vertex, now: &str) -> Vec<Condition> {
             now,
             ("Successful", "Successful".to_owned()),
         ),
-        condition(PODS_HEALTHY, ready >= running, generation, now, pods),
+        condition(PODS_HEALTHY, healthy, generation, now, pods),
     ]);
     conditions
 }

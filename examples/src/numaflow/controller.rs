@@ -17,6 +17,7 @@ use serde_json::{Map, Value, json};
 use crate::numaflow::conditions::{condition_time, pipeline_conditions, vertex_conditions};
 use crate::numaflow::pipeline::{Pipeline, PipelinePhase, PipelinePhaseEvent};
 use crate::numaflow::plan::{self, Observations, Patch, PatchTarget};
+use crate::numaflow::pods::PodsSeen;
 use crate::numaflow::vertex::{
     Vertex, VertexPhase, VertexPhaseEvent, VertexSpec, VertexStatus, VertexStatusPhase,
     vertex_labels,
@@ -125,8 +126,9 @@ pub fn desired_status(spec: &VertexSpec) -> (i32, String) {
 
 /// One reconcile of the Vertex controller at `now`: a status patch with the fields that
 /// differ from what the spec asks for (conditions and `observedGeneration` included), or
-/// `None` when the status is already right.
-pub fn reconcile_vertex(vertex: &Vertex, now: Timestamp) -> Option<Patch> {
+/// `None` when the status is already right. With the `pods` it saw, `replicas` and
+/// `readyReplicas` are theirs, and `PodsHealthy` judges them.
+pub fn reconcile_vertex(vertex: &Vertex, pods: Option<&PodsSeen>, now: Timestamp) -> Option<Patch> {
     let (replicas, selector) = desired_status(&vertex.spec);
     let phase = VertexStatusPhase::from(vertex.spec.desired_phase());
     let current = vertex.status.clone().unwrap_or_default();
@@ -140,11 +142,18 @@ pub fn reconcile_vertex(vertex: &Vertex, now: Timestamp) -> Option<Patch> {
     if current.selector.as_deref() != Some(selector.as_str()) {
         status.insert("selector".to_owned(), json!(selector));
     }
+    if let Some(seen) = pods {
+        if current.replicas != Some(seen.running) {
+            status.insert("replicas".to_owned(), json!(seen.running));
+        }
+        let ready = seen.ready.min(replicas.max(0));
+        if current.ready_replicas != Some(ready) {
+            status.insert("readyReplicas".to_owned(), json!(ready));
+        }
+    }
     let mut conditions = current.conditions.clone();
-    if merge_conditions(
-        &mut conditions,
-        vertex_conditions(vertex, &condition_time(now)),
-    ) {
+    let wanted = vertex_conditions(vertex, pods, &condition_time(now));
+    if merge_conditions(&mut conditions, wanted) {
         status.insert("conditions".to_owned(), json!(conditions));
     }
     if let Some(generation) = vertex.metadata.generation

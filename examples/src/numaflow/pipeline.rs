@@ -315,9 +315,26 @@ impl Pipeline {
         self.status.as_ref().and_then(|s| s.phase)
     }
 
+    /// Whether a pause is asked for or under way: the desired phase is `Paused`, the
+    /// status is `Pausing` or `Paused`, or the pause timestamp is set. New vertices start
+    /// with no replicas then, as NumaFlow's do.
+    pub fn lifecycle_change_under_way(&self) -> bool {
+        self.spec.desired_phase() == DesiredPhase::Paused
+            || matches!(
+                self.phase(),
+                Some(PipelinePhase::Pausing | PipelinePhase::Paused)
+            )
+            || self
+                .metadata
+                .annotations
+                .as_ref()
+                .is_some_and(|a| a.contains_key(PAUSE_TIMESTAMP_ANNOTATION))
+    }
+
     /// The spec of a new vertex built from this pipeline: NumaFlow's initial replicas (0
-    /// while pausing or paused, the partition count for a reduce, otherwise 1 clamped),
-    /// and the pipeline's desired phase.
+    /// while [a lifecycle change is under way](Pipeline::lifecycle_change_under_way), the
+    /// partition count for a reduce, otherwise 1 clamped), and the pipeline's desired
+    /// phase.
     pub fn vertex_spec(&self, vertex: &AbstractVertex) -> VertexSpec {
         let mut spec = VertexSpec {
             name: vertex.name.clone(),
@@ -336,11 +353,7 @@ impl Pipeline {
             DesiredPhase::Paused => crate::numaflow::vertex::VertexPhase::Paused,
         };
         spec.set_desired_phase(desired);
-        let pausing = matches!(
-            self.phase(),
-            Some(PipelinePhase::Pausing | PipelinePhase::Paused)
-        );
-        spec.replicas = Some(if pausing {
+        spec.replicas = Some(if self.lifecycle_change_under_way() {
             0
         } else if spec.role() == Some(crate::numaflow::vertex::VertexRole::ReduceUdf) {
             spec.partition_count()

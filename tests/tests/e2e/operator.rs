@@ -11,13 +11,16 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use k8s_openapi::api::coordination::v1::Lease;
+use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::api::events::v1::Event;
-use kube::api::{Api, DeleteParams, Patch as KubePatch, PatchParams, PostParams};
+use kube::ResourceExt;
+use kube::api::{Api, DeleteParams, ListParams, Patch as KubePatch, PatchParams, PostParams};
 use kube::core::ObjectMeta;
 use lifecycle_examples::numaflow::pipeline::{
     DesiredPhase, FINALIZER, Pipeline, PipelineLifecycle, PipelinePhase,
 };
-use lifecycle_examples::numaflow::vertex::{Vertex, VertexPhase};
+use lifecycle_examples::numaflow::pods::pod_selector;
+use lifecycle_examples::numaflow::vertex::{PIPELINE_NAME_LABEL, Vertex, VertexPhase};
 use lifecycle_model::conditions::{Condition, find_condition};
 use lifecycle_tests::apiserver::ApiServer;
 use serde_json::json;
@@ -226,10 +229,22 @@ async fn each_step_shows_in_conditions_events_and_metrics() {
         }
     };
 
-    // Created: running, every vertex healthy.
+    let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
+    let pod_count = || {
+        let pods = pods.clone();
+        async move {
+            pods.list(&ListParams::default().labels(&format!("{PIPELINE_NAME_LABEL}={name}")))
+                .await
+                .map(|l| l.items.len())
+                .unwrap_or(usize::MAX)
+        }
+    };
+
+    // Created: running, a pod per vertex, every vertex healthy.
     eventually("the pipeline runs with healthy vertices", || async {
         reads(RUNNING.to_vec()).await
             && vertices_read(VertexPhase::Running, ("True", "Running")).await
+            && pod_count().await == 3
     })
     .await;
     let created = pipelines.get(name).await.unwrap();
@@ -251,6 +266,7 @@ async fn each_step_shows_in_conditions_events_and_metrics() {
         ])
         .await
             && vertices_read(VertexPhase::Paused, ("False", "Paused")).await
+            && pod_count().await == 0
     })
     .await;
     let mut expected_events: BTreeSet<(String, String, Option<String>)> = [
@@ -323,6 +339,7 @@ async fn each_step_shows_in_conditions_events_and_metrics() {
     eventually("the pipeline runs again", || async {
         reads(RUNNING.to_vec()).await
             && vertices_read(VertexPhase::Running, ("True", "Running")).await
+            && pod_count().await == 3
     })
     .await;
     expected_events.insert((
@@ -489,21 +506,25 @@ async fn only_the_leader_writes_and_its_successor_finishes_the_pause() {
     })
     .await;
 
-    // A source pod that keeps running, as a kubelet would report it: no drain, so the
-    // pause waits out its grace period.
-    let running_pod = json!({ "status": { "replicas": 1, "readyReplicas": 1 } });
-    vertices
-        .patch_status(
-            "elected-in",
-            &PatchParams::apply("kubelet-stand-in").force(),
-            &KubePatch::Apply(json!({
-                "apiVersion": "numaflow.numaproj.io/v1alpha1",
-                "kind": "Vertex",
-                "status": running_pod["status"],
-            })),
-        )
-        .await
-        .unwrap();
+    // A source pod slow to go: another controller's finalizer keeps it terminating, so
+    // the pipeline does not drain and the pause waits out its grace period.
+    let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
+    let source_pods = ListParams::default().labels(&pod_selector(name, "in"));
+    eventually("the source's pod exists", || async {
+        pods.list(&source_pods)
+            .await
+            .is_ok_and(|l| l.items.len() == 1)
+    })
+    .await;
+    let source_pod = pods.list(&source_pods).await.unwrap().items[0].name_any();
+    let hold = json!({ "metadata": { "finalizers": [HOLD] } });
+    pods.patch(
+        &source_pod,
+        &PatchParams::default(),
+        &KubePatch::Merge(hold),
+    )
+    .await
+    .unwrap();
     set_desired_in(&client, namespace, name, DesiredPhase::Paused).await;
     eventually("the leader pauses the source and waits", || async {
         let p = pipelines.get(name).await.ok();
@@ -552,4 +573,15 @@ async fn only_the_leader_writes_and_its_successor_finishes_the_pause() {
     .await;
     let pipeline_managers = managers(&pipelines.get(name).await.unwrap().metadata);
     assert!(pipeline_managers.contains("nf-b"), "{pipeline_managers:?}");
+    let terminating = pods.get(&source_pod).await.unwrap();
+    assert!(terminating.metadata.deletion_timestamp.is_some());
+
+    let release = json!({ "metadata": { "finalizers": null } });
+    pods.patch(
+        &source_pod,
+        &PatchParams::default(),
+        &KubePatch::Merge(release),
+    )
+    .await
+    .unwrap();
 }

@@ -2,9 +2,10 @@
 //! reconcile functions the simulation drives, fed by watches, their patches sent as
 //! merge patches. Built with the `runtime` feature.
 //!
-//! A real cluster has no buffer metrics here, so a pipeline counts as drained once no
-//! source vertex reports running replicas (`status.replicas`); otherwise the grace
-//! period decides.
+//! The Vertex controller runs one Pod object per replica. The Pipeline controller counts
+//! a pipeline's source pods, terminating ones included, by label; buffer depths are not
+//! read here, so a pipeline counts as drained once no source pod is left, and otherwise
+//! the grace period decides.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -13,7 +14,10 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use jiff::Timestamp;
-use kube::api::{Api, DynamicObject, ListParams, Patch as KubePatch, PatchParams, PostParams};
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{
+    Api, DeleteParams, DynamicObject, ListParams, Patch as KubePatch, PatchParams, PostParams,
+};
 use kube::config::{KubeConfigOptions, Kubeconfig, KubeconfigError};
 use kube::runtime::controller::{Action, Controller};
 use kube::runtime::events::{Event, EventType, Recorder, Reporter};
@@ -26,8 +30,11 @@ use lifecycle_model::Named;
 
 use crate::numaflow::controller::{Transition, reconcile_pipeline, reconcile_vertex};
 use crate::numaflow::patch::{Patch, PatchTarget, Subresource};
-use crate::numaflow::pipeline::{FINALIZER, Pipeline, RESUME_STRATEGY_ANNOTATION, ResumeStrategy};
+use crate::numaflow::pipeline::{
+    DesiredPhase, FINALIZER, Pipeline, PipelinePhase, RESUME_STRATEGY_ANNOTATION, ResumeStrategy,
+};
 use crate::numaflow::plan::Observations;
+use crate::numaflow::pods::{PodsSeen, plan_pods, pod_selector};
 use crate::numaflow::vertex::{Vertex, VertexRole, pipeline_selector};
 
 pub mod operator;
@@ -36,8 +43,9 @@ pub mod telemetry;
 
 pub use telemetry::Telemetry;
 
-/// How often a pipeline is reconciled while nothing changes, as NumaFlow does.
-const RESYNC: Duration = Duration::from_secs(2);
+/// How often a pipeline is reconciled while a pause or a deletion is under way, as
+/// NumaFlow does: the drain and the grace period are waited out by looking again.
+const REQUEUE_WHILE_CHANGING: Duration = Duration::from_secs(10);
 /// How long a failed reconcile waits before it is retried.
 const RETRY: Duration = Duration::from_secs(1);
 
@@ -312,7 +320,7 @@ async fn reconcile_pipeline_object(pipeline: Arc<Pipeline>, ctx: Arc<Context>) -
                 "adding the finalizer to Pipeline/{name}"
             )))?;
         // The write wakes the next reconcile, which plans from the object with it.
-        return Ok(Action::requeue(RESYNC));
+        return Ok(Action::await_change());
     }
     if let Some(value) = pipeline.annotations().get(RESUME_STRATEGY_ANNOTATION)
         && let Err(error) = value.parse::<ResumeStrategy>()
@@ -326,17 +334,22 @@ async fn reconcile_pipeline_object(pipeline: Arc<Pipeline>, ctx: Arc<Context>) -
             "listing the vertices of Pipeline/{name}"
         )))?
         .items;
-    let source_pods = ours
+    let pods: Api<Pod> = Api::namespaced(ctx.client.clone(), &namespace);
+    let mut source_pods = 0;
+    for source in ours
         .iter()
         .filter(|v| v.spec.role() == Some(VertexRole::Source))
-        .map(|v| {
-            v.status
-                .as_ref()
-                .and_then(|s| s.replicas)
-                .unwrap_or(0)
-                .max(0) as u32
-        })
-        .sum();
+    {
+        let selector = pod_selector(&name, &source.spec.name);
+        let listed = pods
+            .list_metadata(&ListParams::default().labels(&selector))
+            .await
+            .map_err(Error::request(format!(
+                "listing the pods of Vertex/{}",
+                source.name_any()
+            )))?;
+        source_pods += u32::try_from(listed.items.len()).unwrap_or(u32::MAX);
+    }
     let observed = Observations {
         now: Timestamp::now(),
         source_pods,
@@ -358,14 +371,69 @@ async fn reconcile_pipeline_object(pipeline: Arc<Pipeline>, ctx: Arc<Context>) -
         }
     }
     send_planned(&ctx, &namespace, &pipeline, &ours, &actions.patches).await?;
-    Ok(Action::requeue(RESYNC))
+    Ok(next_look(&pipeline))
 }
 
-/// One reconcile of a vertex: its status, from its own spec alone.
+/// When to reconcile `pipeline` again though nothing changed: while it pauses, is
+/// deleted, or is not yet in the phase it is asked for, every
+/// [`REQUEUE_WHILE_CHANGING`]; otherwise only on a change of it or of its vertices.
+pub fn next_look(pipeline: &Pipeline) -> Action {
+    let settled = pipeline.metadata.deletion_timestamp.is_none()
+        && match pipeline.spec.desired_phase() {
+            DesiredPhase::Running => pipeline.phase() == Some(PipelinePhase::Running),
+            DesiredPhase::Paused => pipeline.phase() == Some(PipelinePhase::Paused),
+        };
+    if settled {
+        Action::await_change()
+    } else {
+        Action::requeue(REQUEUE_WHILE_CHANGING)
+    }
+}
+
+/// One reconcile of a vertex, from its own spec alone: its pods, one per replica, then
+/// its status from what they are.
 #[instrument(skip_all, fields(vertex = %vertex.name_any()))]
 async fn reconcile_vertex_object(vertex: Arc<Vertex>, ctx: Arc<Context>) -> Result<Action> {
     let namespace = vertex.namespace().unwrap_or_else(|| "default".to_owned());
-    if let Some(mut patch) = reconcile_vertex(&vertex, Timestamp::now()) {
+    let name = vertex.name_any();
+    let pods: Api<Pod> = Api::namespaced(ctx.client.clone(), &namespace);
+    let selector = pod_selector(&vertex.spec.pipeline_name, &vertex.spec.name);
+    let existing = pods
+        .list(&ListParams::default().labels(&selector))
+        .await
+        .map_err(Error::request(format!("listing the pods of Vertex/{name}")))?
+        .items;
+    let plan = plan_pods(&vertex, &existing);
+    for doomed in &plan.delete {
+        match pods.delete(doomed, &DeleteParams::default()).await {
+            Ok(_) => info!(pod = %doomed, "pod deleted"),
+            Err(kube::Error::Api(status)) if status.code == 404 => {}
+            Err(e) => return Err(Error::request(format!("deleting Pod/{doomed}"))(e)),
+        }
+    }
+    let create = PostParams {
+        field_manager: Some(ctx.field_manager.clone()),
+        ..PostParams::default()
+    };
+    let mut now_there: Vec<Pod> = existing
+        .into_iter()
+        .filter(|p| {
+            p.metadata
+                .name
+                .as_ref()
+                .is_none_or(|n| !plan.delete.contains(n))
+        })
+        .collect();
+    for pod in &plan.create {
+        let created = pods
+            .create(&create, pod)
+            .await
+            .map_err(Error::request(format!("creating a pod of Vertex/{name}")))?;
+        info!(pod = %created.name_any(), "pod created");
+        now_there.push(created);
+    }
+    let seen = PodsSeen::of(&now_there);
+    if let Some(mut patch) = reconcile_vertex(&vertex, Some(&seen), Timestamp::now()) {
         patch.body["metadata"]["resourceVersion"] = json!(vertex.resource_version());
         send_patch(&ctx.client, &namespace, &patch, &ctx.field_manager).await?;
     }
@@ -418,7 +486,14 @@ pub async fn run_controllers(
     );
     let pipeline_controller = Controller::new(pipelines, watcher::Config::default())
         .owns(vertices.clone(), watcher::Config::default());
-    let vertex_controller = Controller::new(vertices, watcher::Config::default());
+    let pods: Api<Pod> = match namespace {
+        Some(ns) => Api::namespaced(client.clone(), ns),
+        None => Api::all(client.clone()),
+    };
+    let vertex_controller = Controller::new(vertices, watcher::Config::default()).owns(
+        pods,
+        watcher::Config::default().labels("app.kubernetes.io/component=vertex"),
+    );
     context
         .telemetry
         .watch_caches(pipeline_controller.store(), vertex_controller.store());
@@ -518,6 +593,41 @@ mod tests {
             error_chain(&error),
             "cannot start the async runtime: no threads"
         );
+    }
+
+    #[test]
+    fn only_a_pipeline_on_its_way_is_looked_at_again_unasked() {
+        let pipeline = |desired: &str, phase: &str, deleted: bool| -> Pipeline {
+            let mut meta = json!({ "name": "p" });
+            if deleted {
+                meta["deletionTimestamp"] = json!("2025-03-01T12:00:00Z");
+            }
+            serde_json::from_value(json!({
+                "apiVersion": "numaflow.numaproj.io/v1alpha1",
+                "kind": "Pipeline",
+                "metadata": meta,
+                "spec": { "lifecycle": { "desiredPhase": desired } },
+                "status": { "phase": phase },
+            }))
+            .unwrap()
+        };
+        let again = Action::requeue(REQUEUE_WHILE_CHANGING);
+        for (desired, phase, deleted, want) in [
+            ("Running", "Running", false, Action::await_change()),
+            ("Paused", "Paused", false, Action::await_change()),
+            ("Paused", "Pausing", false, again.clone()),
+            ("Paused", "Running", false, again.clone()),
+            ("Running", "Paused", false, again.clone()),
+            ("Running", "Failed", false, again.clone()),
+            ("Running", "Deleting", true, again.clone()),
+            ("Running", "Running", true, again.clone()),
+        ] {
+            assert_eq!(
+                next_look(&pipeline(desired, phase, deleted)),
+                want,
+                "{desired} {phase} deleted={deleted}"
+            );
+        }
     }
 
     #[tokio::test]

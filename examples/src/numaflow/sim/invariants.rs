@@ -40,8 +40,8 @@ pub enum Invariant {
     ///    the deletion grace period.
     FinalizerAfterDrain,
     /// 9. A vertex the vertex controller has reconciled from an up-to-date read follows
-    ///    its spec: running, it runs pods; either way its `status.phase` says what the
-    ///    spec says.
+    ///    its spec: running with replicas asked for, it runs pods; either way its
+    ///    `status.phase` says what the spec says.
     VerticesFollowTheirSpec,
     /// The world settles where the last operation asked.
     Settles,
@@ -116,8 +116,8 @@ pub(crate) struct Checker {
     /// When the user deleted the pipeline.
     deletion_requested: Option<Timestamp>,
     /// Vertices the vertex controller has reconciled from an up-to-date read since their
-    /// desired phase last changed, with that phase.
-    reconciled: BTreeMap<String, VertexPhase>,
+    /// desired phase or replicas last changed, with that phase and those replicas.
+    reconciled: BTreeMap<String, (VertexPhase, i32)>,
 }
 
 /// Whether the status may move from `from` to `to`: any first phase, then the machine.
@@ -341,8 +341,10 @@ impl Checker {
     /// its writes landed.
     pub(crate) fn vertex_reconciled(&mut self, name: &str, store: &Store) {
         if let Some(vertex) = store.vertices.get(name) {
-            self.reconciled
-                .insert(name.to_owned(), vertex.spec.desired_phase());
+            self.reconciled.insert(
+                name.to_owned(),
+                (vertex.spec.desired_phase(), vertex.spec.desired_replicas()),
+            );
         }
     }
 
@@ -360,13 +362,12 @@ impl Checker {
                 ),
             );
         }
-        self.reconciled.retain(|name, phase| {
-            store
-                .vertices
-                .get(name)
-                .is_some_and(|v| v.spec.desired_phase() == *phase)
+        self.reconciled.retain(|name, &mut (phase, replicas)| {
+            store.vertices.get(name).is_some_and(|v| {
+                v.spec.desired_phase() == phase && v.spec.desired_replicas() == replicas
+            })
         });
-        for (name, &phase) in &self.reconciled {
+        for (name, &(phase, replicas)) in &self.reconciled {
             let pods = world.pods.get(name).copied().unwrap_or(0);
             let vertex = &store.vertices[name];
             if phase == VertexPhase::Paused && pods > 0 {
@@ -378,10 +379,12 @@ impl Checker {
                     ),
                 );
             }
-            if phase == VertexPhase::Running && pods == 0 {
+            if phase == VertexPhase::Running && replicas > 0 && pods == 0 {
                 return fail(
                     Invariant::VerticesFollowTheirSpec,
-                    format!("{name} is running and reconciled, but runs no pod"),
+                    format!(
+                        "{name} is running and reconciled, but runs no pod of the {replicas} its spec asks for"
+                    ),
                 );
             }
             let reported = vertex.status.as_ref().and_then(|s| s.phase);

@@ -174,7 +174,7 @@ pub trait Controllers {
     }
     /// One reconcile of the Vertex controller at `now`.
     fn vertex(&self, vertex: &Vertex, now: Timestamp) -> Option<Patch> {
-        reconcile_vertex(vertex, now)
+        reconcile_vertex(vertex, None, now)
     }
 }
 
