@@ -241,11 +241,11 @@ fn pause_step_3_waits_while_not_drained_within_grace() {
     let acking = Observations {
         now: now(),
         source_pods: 0,
-        buffers: vec![BufferDepth {
+        buffers: Ok(vec![BufferDepth {
             name: "b".into(),
             pending: 0,
             ack_pending: 1,
-        }],
+        }]),
     };
     assert_eq!(plan::plan(&p, &sources_paused(), &acking), vec![]);
     // Buffers empty, but a source pod still runs: not drained.
@@ -310,6 +310,31 @@ fn pause_step_3_grace_expired_pauses_the_rest_undrained() {
         ..busy(plus(now(), 30))
     };
     assert_eq!(plan::plan(&p, &sources_paused(), &pods), expired);
+}
+
+#[test]
+fn buffers_nobody_could_read_wait_out_the_grace_period_undrained() {
+    let p = pl("Paused", phase("Pausing"), stamped(NOW), json!({}));
+    let unknown = |seconds| Observations {
+        buffers: Err(
+            "GET http://127.0.0.1:1/api/v1/pipelines/simple/buffers: connection refused".into(),
+        ),
+        ..Observations::drained_at(plus(now(), seconds))
+    };
+    assert!(!unknown(0).drained());
+    assert_eq!(
+        plan::plan(&p, &sources_paused(), &unknown(29)),
+        vec![],
+        "no source pod, but the buffers are unknown: still waiting"
+    );
+    assert_eq!(
+        plan::plan(&p, &sources_paused(), &unknown(30)),
+        vec![
+            to_vertex("cat", "Paused"),
+            to_vertex("out", "Paused"),
+            status(json!({ "phase": "Paused", "drainedOnPause": false })),
+        ]
+    );
 }
 
 #[test]
@@ -910,7 +935,7 @@ fn drain_proof_neither() {
     let acking = Observations {
         now: since,
         source_pods: 0,
-        buffers: vec![
+        buffers: Ok(vec![
             BufferDepth {
                 name: "a".into(),
                 pending: 0,
@@ -921,7 +946,7 @@ fn drain_proof_neither() {
                 pending: 0,
                 ack_pending: 2,
             },
-        ],
+        ]),
     };
     assert!(!acking.drained());
     assert_eq!(acking.drain_proof(since, 30), None);

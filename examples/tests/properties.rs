@@ -141,19 +141,23 @@ proptest! {
     fn drain_proof_is_drained_or_expired(
         pods in 0..3u32,
         depths in proptest::collection::vec((0..3u64, 0..3u64), 0..4),
+        unknown in proptest::bool::weighted(0.2),
         elapsed in 0..100i64,
         grace in 0..60i64,
     ) {
         let since = ts(NOW);
+        let buffers: Vec<BufferDepth> = depths
+            .iter()
+            .map(|&(pending, ack_pending)| BufferDepth { name: "b".into(), pending, ack_pending })
+            .collect();
         let observed = Observations {
             now: plus(since, elapsed),
             source_pods: pods,
-            buffers: depths
-                .iter()
-                .map(|&(pending, ack_pending)| BufferDepth { name: "b".into(), pending, ack_pending })
-                .collect(),
+            buffers: if unknown { Err("the daemon is gone".into()) } else { Ok(buffers) },
         };
-        let drained = pods == 0 && depths.iter().all(|&(p, a)| p == 0 && a == 0);
+        // Buffers nobody could read are never drained, however empty they were.
+        let drained =
+            !unknown && pods == 0 && depths.iter().all(|&(p, a)| p == 0 && a == 0);
         prop_assert_eq!(observed.drained(), drained);
         let proof = observed.drain_proof(since, grace);
         prop_assert_eq!(proof.is_some(), drained || elapsed >= grace);
@@ -206,8 +210,9 @@ fn any_world() -> impl Strategy<Value = World> {
             ),
             0..4,
         ),
+        proptest::bool::weighted(0.1), // the daemon could not be read
     );
-    (vertices, pipeline, observed).prop_map(|(vertices, pipeline, (pods, depths))| {
+    (vertices, pipeline, observed).prop_map(|(vertices, pipeline, (pods, depths, unknown))| {
         let now = ts(NOW);
         let vertices = vertices
             .into_iter()
@@ -284,15 +289,19 @@ fn any_world() -> impl Strategy<Value = World> {
         let observed = Observations {
             now,
             source_pods: pods,
-            buffers: depths
-                .into_iter()
-                .enumerate()
-                .map(|(i, (pending, ack_pending))| BufferDepth {
-                    name: format!("b{i}"),
-                    pending,
-                    ack_pending,
-                })
-                .collect(),
+            buffers: if unknown {
+                Err("the daemon answered garbage".into())
+            } else {
+                Ok(depths
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (pending, ack_pending))| BufferDepth {
+                        name: format!("b{i}"),
+                        pending,
+                        ack_pending,
+                    })
+                    .collect())
+            },
         };
         World {
             pipeline,
@@ -309,11 +318,10 @@ fn pause_stamp(p: &Pipeline) -> Option<Timestamp> {
 /// Drained by the oracle's own reading of the raw depths, not by the planner's
 /// `Observations::drained`: no source pod, nothing pending or unacknowledged anywhere.
 fn raw_drained(observed: &Observations) -> bool {
-    let backlog: u64 = observed
-        .buffers
-        .iter()
-        .map(|b| b.pending + b.ack_pending)
-        .sum();
+    let Ok(buffers) = &observed.buffers else {
+        return false;
+    };
+    let backlog: u64 = buffers.iter().map(|b| b.pending + b.ack_pending).sum();
     observed.source_pods == 0 && backlog == 0
 }
 

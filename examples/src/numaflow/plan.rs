@@ -44,8 +44,10 @@ pub struct Observations {
     pub now: Timestamp,
     /// Source pods still running.
     pub source_pods: u32,
-    /// Every inter-step buffer of the pipeline.
-    pub buffers: Vec<BufferDepth>,
+    /// Every inter-step buffer of the pipeline, as NumaFlow's daemon reported them; or
+    /// why they could not be read. Unknown buffers never count as drained: only the
+    /// grace period ends the wait then.
+    pub buffers: Result<Vec<BufferDepth>, String>,
 }
 
 impl Observations {
@@ -54,17 +56,18 @@ impl Observations {
         Observations {
             now,
             source_pods: 0,
-            buffers: Vec::new(),
+            buffers: Ok(Vec::new()),
         }
     }
 
-    /// Whether no source pod runs and every buffer is empty and acknowledged.
+    /// Whether no source pod runs and every buffer is known to be empty and
+    /// acknowledged.
     pub fn drained(&self) -> bool {
         self.source_pods == 0
             && self
                 .buffers
-                .iter()
-                .all(|b| b.pending == 0 && b.ack_pending == 0)
+                .as_ref()
+                .is_ok_and(|b| b.iter().all(|b| b.pending == 0 && b.ack_pending == 0))
     }
 
     /// Proof that the downstream vertices may be paused: the pipeline drained, or

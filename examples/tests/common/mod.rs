@@ -103,11 +103,11 @@ pub(crate) fn busy(now: Timestamp) -> Observations {
     Observations {
         now,
         source_pods: 0,
-        buffers: vec![BufferDepth {
+        buffers: Ok(vec![BufferDepth {
             name: "default-simple-cat-0".into(),
             pending: 3,
             ack_pending: 0,
-        }],
+        }]),
     }
 }
 
@@ -116,7 +116,7 @@ pub(crate) fn drained(now: Timestamp) -> Observations {
     Observations {
         now,
         source_pods: 0,
-        buffers: vec![
+        buffers: Ok(vec![
             BufferDepth {
                 name: "default-simple-cat-0".into(),
                 pending: 0,
@@ -127,6 +127,6 @@ pub(crate) fn drained(now: Timestamp) -> Observations {
                 pending: 0,
                 ack_pending: 0,
             },
-        ],
+        ]),
     }
 }

@@ -353,7 +353,7 @@ async fn reconcile_pipeline_object(pipeline: Arc<Pipeline>, ctx: Arc<Context>) -
     let observed = Observations {
         now: Timestamp::now(),
         source_pods,
-        buffers: Vec::new(),
+        buffers: Ok(Vec::new()),
     };
     let actions = reconcile_pipeline(&pipeline, &ours, &observed);
     let owner = pipeline.controller_owner_ref(&());

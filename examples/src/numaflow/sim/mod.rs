@@ -537,7 +537,7 @@ impl<'a> Sim<'a> {
         Observations {
             now: self.now(),
             source_pods,
-            buffers: self
+            buffers: Ok(self
                 .config
                 .shape
                 .edges
@@ -548,7 +548,7 @@ impl<'a> Sim<'a> {
                     pending,
                     ack_pending: 0,
                 })
-                .collect(),
+                .collect()),
         }
     }
 
