@@ -1347,3 +1347,29 @@ fn every_move_of_a_whole_pause_is_one_transition() {
         ]
     );
 }
+
+#[test]
+fn reconciling_says_when_a_pause_waits_on_unknown_buffers() {
+    let p = pl("Paused", phase("Pausing"), stamped(NOW), json!({}));
+    let unknown = Observations {
+        buffers: Err("cannot reach NumaFlow's daemon at http://127.0.0.1:1".into()),
+        ..Observations::drained_at(plus(now(), 5))
+    };
+    let actions = reconcile_pipeline(&p, &sources_paused(), &unknown);
+    let status = &actions.patches.last().expect("a status patch").body["status"];
+    let reconciling = condition(status, "Reconciling");
+    assert_eq!(reconciling["status"], "True");
+    assert_eq!(
+        reconciling["message"],
+        "Pausing: the buffers cannot be read, so only the grace period ends the wait: \
+         cannot reach NumaFlow's daemon at http://127.0.0.1:1"
+    );
+    // Buffers read and empty: the pause completes, and no such message is left.
+    let actions = reconcile_pipeline(&p, &sources_paused(), &drained(plus(now(), 5)));
+    let status = &actions.patches.last().expect("a status patch").body["status"];
+    assert_eq!(status["phase"], "Paused");
+    assert_eq!(
+        condition(status, "Reconciling")["message"],
+        "PipelinePhase is Paused"
+    );
+}

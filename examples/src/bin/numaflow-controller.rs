@@ -1,13 +1,14 @@
 //! Runs the NumaFlow Pipeline and Vertex controllers until interrupted.
 //!
 //! `numaflow-controller [--kubeconfig PATH] [--namespace NS] [--metrics-addr ADDR]
-//! [--leader-elect ...]`; logs go to stderr, filtered by `RUST_LOG` (default `info`).
+//! [--leader-elect ...] [--daemon-url URL]`; logs go to stderr, filtered by `RUST_LOG` (default `info`).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use lifecycle_examples::numaflow::cluster::daemon::DEFAULT_DAEMON_URL;
 use lifecycle_examples::numaflow::cluster::operator::{LEASE_NAME, LeaderElection, Operator};
 use lifecycle_examples::numaflow::cluster::{FIELD_MANAGER, client, error_chain};
 
@@ -50,6 +51,10 @@ struct Args {
     /// Seconds before expiry the leader renews its lease; less than the duration.
     #[arg(long, value_name = "SECONDS", default_value_t = 5)]
     renew_grace: u64,
+    /// Where each pipeline's daemon serves its REST API; `{pipeline}` and `{namespace}`
+    /// are filled in.
+    #[arg(long, value_name = "URL", default_value = DEFAULT_DAEMON_URL)]
+    daemon_url: String,
 }
 
 impl Args {
@@ -73,6 +78,7 @@ impl Args {
             field_manager: self.field_manager.clone(),
             metrics_addr: self.metrics_addr,
             leader_election,
+            daemon_url: self.daemon_url.clone(),
         }
     }
 }

@@ -70,16 +70,17 @@ pub fn reconcile_pipeline(
         }
     }
     let mut patches = plan::plan(pipeline, vertices, observed);
-    with_conditions(pipeline, vertices, observed.now, &mut patches);
+    with_conditions(pipeline, vertices, observed, &mut patches);
     PipelineActions { create, patches }
 }
 
 /// Puts the pipeline's conditions, merged into the ones it has, on the status patch in
-/// `patches`, or adds a status patch when they changed and there is none.
+/// `patches`, or adds a status patch when they changed and there is none. While a pause
+/// or deletion waits on buffers nobody could read, `Reconciling` says so.
 fn with_conditions(
     pipeline: &Pipeline,
     vertices: &[Vertex],
-    now: Timestamp,
+    observed: &Observations,
     patches: &mut Vec<Patch>,
 ) {
     let target = PatchTarget::status_of(pipeline);
@@ -98,7 +99,17 @@ fn with_conditions(
         .as_ref()
         .map(|s| s.conditions.clone())
         .unwrap_or_default();
-    let wanted = pipeline_conditions(pipeline, phase, vertices, &condition_time(now));
+    let mut wanted = pipeline_conditions(pipeline, phase, vertices, &condition_time(observed.now));
+    if matches!(phase, PipelinePhase::Pausing | PipelinePhase::Deleting)
+        && observed.source_pods == 0
+        && let Err(reason) = &observed.buffers
+        && let Some(reconciling) = wanted.iter_mut().find(|c| c.type_ == "Reconciling")
+    {
+        reconciling.message = format!(
+            "{}: the buffers cannot be read, so only the grace period ends the wait: {reason}",
+            phase.name()
+        );
+    }
     let changed = merge_conditions(&mut conditions, wanted);
     match planned {
         Some(patch) => patch.body["status"]["conditions"] = json!(conditions),

@@ -7,7 +7,9 @@ use lifecycle_examples::numaflow::vertex::{Vertex, VertexPhase};
 use lifecycle_tests::apiserver::ApiServer;
 use serde_json::json;
 
-use super::{KillOnDrop, abstract_vertex, client, controller_binary, eventually, namespace};
+use super::{
+    FakeDaemon, KillOnDrop, abstract_vertex, client, controller_binary, eventually, namespace,
+};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_controller_binary_pauses_and_resumes_a_pipeline() {
@@ -18,6 +20,7 @@ async fn the_controller_binary_pauses_and_resumes_a_pipeline() {
             .arg("--kubeconfig")
             .arg(server.kubeconfig())
             .args(["--namespace", namespace])
+            .args(["--daemon-url", &FakeDaemon::start().url])
             .stdout(std::process::Stdio::null())
             .spawn()
             .expect("numaflow-controller starts"),

@@ -27,7 +27,9 @@ use serde_json::json;
 
 use super::controller::set_desired_in;
 use super::kubectl::find_kubectl;
-use super::{KillOnDrop, abstract_vertex, client, controller_binary, eventually, namespace};
+use super::{
+    FakeDaemon, KillOnDrop, abstract_vertex, client, controller_binary, eventually, namespace,
+};
 
 /// A finalizer of another controller, which holds a deleted pipeline after ours is gone.
 const HOLD: &str = "e2e.lifecycle.example/hold";
@@ -166,6 +168,7 @@ async fn each_step_shows_in_conditions_events_and_metrics() {
             .arg("--kubeconfig")
             .arg(server.kubeconfig())
             .args(["--namespace", namespace])
+            .args(["--daemon-url", &FakeDaemon::start().url])
             .args(["--metrics-addr", &metrics.to_string()])
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
@@ -428,12 +431,13 @@ async fn each_step_shows_in_conditions_events_and_metrics() {
 }
 
 /// A `numaflow-controller` replica that elects on the Lease of `namespace`.
-fn replica(server: &ApiServer, namespace: &str, identity: &str) -> KillOnDrop {
+fn replica(server: &ApiServer, namespace: &str, identity: &str, daemon: &str) -> KillOnDrop {
     KillOnDrop(
         Command::new(controller_binary())
             .arg("--kubeconfig")
             .arg(server.kubeconfig())
             .args(["--namespace", namespace, "--leader-elect"])
+            .args(["--daemon-url", daemon])
             .args(["--identity", identity])
             .args(["--field-manager", &format!("nf-{identity}")])
             .args(["--lease-duration", &LEASE_SECONDS.to_string()])
@@ -464,12 +468,13 @@ async fn only_the_leader_writes_and_its_successor_finishes_the_pause() {
                 .and_then(|l| l.spec?.holder_identity)
         }
     };
-    let mut leader = replica(server, namespace, "a");
+    let daemon = FakeDaemon::start();
+    let mut leader = replica(server, namespace, "a", &daemon.url);
     eventually("replica a leads", || async {
         holder().await.as_deref() == Some("a")
     })
     .await;
-    let _standby = replica(server, namespace, "b");
+    let _standby = replica(server, namespace, "b", &daemon.url);
 
     let pipelines: Api<Pipeline> = Api::namespaced(client.clone(), namespace);
     let vertices: Api<Vertex> = Api::namespaced(client.clone(), namespace);

@@ -3,9 +3,9 @@
 //! merge patches. Built with the `runtime` feature.
 //!
 //! The Vertex controller runs one Pod object per replica. The Pipeline controller counts
-//! a pipeline's source pods, terminating ones included, by label; buffer depths are not
-//! read here, so a pipeline counts as drained once no source pod is left, and otherwise
-//! the grace period decides.
+//! a pipeline's source pods, terminating ones included, by label, and once none is left
+//! asks NumaFlow's daemon for the buffer depths ([`daemon`]): a pipeline is drained when
+//! both say so, and otherwise the grace period decides.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -36,7 +36,9 @@ use crate::numaflow::pipeline::{
 use crate::numaflow::plan::Observations;
 use crate::numaflow::pods::{PodsSeen, plan_pods, pod_selector};
 use crate::numaflow::vertex::{Vertex, VertexRole, pipeline_selector};
+pub use daemon::Daemon;
 
+pub mod daemon;
 pub mod operator;
 pub mod story;
 pub mod telemetry;
@@ -45,7 +47,7 @@ pub use telemetry::Telemetry;
 
 /// How often a pipeline is reconciled while a pause or a deletion is under way, as
 /// NumaFlow does: the drain and the grace period are waited out by looking again.
-const REQUEUE_WHILE_CHANGING: Duration = Duration::from_secs(10);
+pub const REQUEUE_WHILE_CHANGING: Duration = Duration::from_secs(10);
 /// How long a failed reconcile waits before it is retried.
 const RETRY: Duration = Duration::from_secs(1);
 
@@ -85,6 +87,9 @@ pub enum Error {
     /// The async runtime could not start.
     #[error("cannot start the async runtime")]
     Runtime(#[source] std::io::Error),
+    /// The daemon client could not be set up.
+    #[error("cannot set up the daemon client")]
+    Daemon(#[source] daemon::DaemonError),
 }
 
 /// The result of everything in this module.
@@ -146,15 +151,18 @@ pub struct Context {
     pub recorder: Recorder,
     /// Counts the transitions and serves the metrics.
     pub telemetry: Arc<Telemetry>,
+    /// Reads the pipelines' buffer depths.
+    pub daemon: Daemon,
 }
 
 impl Context {
-    /// Writes as `field_manager`, reports Events as it (instance `HOSTNAME` when set), and
-    /// counts in `telemetry`.
+    /// Writes as `field_manager`, reports Events as it (instance `HOSTNAME` when set),
+    /// counts in `telemetry`, and asks `daemon` for buffer depths.
     pub fn new(
         client: Client,
         field_manager: impl Into<String>,
         telemetry: Arc<Telemetry>,
+        daemon: Daemon,
     ) -> Self {
         let field_manager = field_manager.into();
         let reporter = Reporter {
@@ -166,6 +174,7 @@ impl Context {
             client,
             field_manager,
             telemetry,
+            daemon,
         }
     }
 }
@@ -350,10 +359,28 @@ async fn reconcile_pipeline_object(pipeline: Arc<Pipeline>, ctx: Arc<Context>) -
             )))?;
         source_pods += u32::try_from(listed.items.len()).unwrap_or(u32::MAX);
     }
+    // As NumaFlow does, the daemon is asked only once a pause or deletion has no source
+    // pod left.
+    let winding_down = pipeline.metadata.deletion_timestamp.is_some()
+        || pipeline.spec.desired_phase() == DesiredPhase::Paused;
+    let buffers = if source_pods == 0 && winding_down {
+        ctx.daemon
+            .buffers(&namespace, &name)
+            .await
+            .map_err(|e| error_chain(&e))
+    } else {
+        Err("not read while source pods run".to_owned())
+    };
+    if source_pods == 0
+        && winding_down
+        && let Err(reason) = &buffers
+    {
+        warn!(%reason, "buffers unknown; only the grace period ends the wait");
+    }
     let observed = Observations {
         now: Timestamp::now(),
         source_pods,
-        buffers: Ok(Vec::new()),
+        buffers,
     };
     let actions = reconcile_pipeline(&pipeline, &ours, &observed);
     let owner = pipeline.controller_owner_ref(&());

@@ -16,6 +16,7 @@ use kube_lease_manager::{LeaseManagerBuilder, LeaseManagerError};
 use tokio::net::TcpListener;
 use tracing::{error, info};
 
+use crate::numaflow::cluster::daemon::{Daemon, DaemonError};
 use crate::numaflow::cluster::telemetry::{Telemetry, serve};
 use crate::numaflow::cluster::{Context, run_controllers};
 
@@ -71,6 +72,9 @@ pub enum OperatorError {
         #[source]
         source: LeaseManagerError,
     },
+    /// The daemon client could not be set up.
+    #[error("cannot set up the daemon client")]
+    Daemon(#[source] DaemonError),
     /// Another replica took the Lease while this one led.
     #[error("lost the leadership of Lease {namespace}/{name}")]
     LeadershipLost {
@@ -114,6 +118,8 @@ pub struct Operator {
     pub metrics_addr: Option<SocketAddr>,
     /// Elect a leader first; every replica reconciles when `None`.
     pub leader_election: Option<LeaderElection>,
+    /// Where pipelines' daemons listen, `{pipeline}` and `{namespace}` filled in.
+    pub daemon_url: String,
 }
 
 impl Operator {
@@ -136,7 +142,13 @@ impl Operator {
             }
             None => None,
         };
-        let context = Context::new(client.clone(), &self.field_manager, telemetry.clone());
+        let daemon = Daemon::new(&self.daemon_url).map_err(OperatorError::Daemon)?;
+        let context = Context::new(
+            client.clone(),
+            &self.field_manager,
+            telemetry.clone(),
+            daemon,
+        );
         let result = match &self.leader_election {
             None => {
                 telemetry.set_ready(true);
@@ -222,6 +234,7 @@ async fn lead(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::numaflow::cluster::daemon::DEFAULT_DAEMON_URL;
 
     fn election(duration: u64, grace: u64) -> LeaderElection {
         LeaderElection {
@@ -278,6 +291,7 @@ mod tests {
             field_manager: "test".to_owned(),
             metrics_addr: Some(addr),
             leader_election: None,
+            daemon_url: DEFAULT_DAEMON_URL.to_owned(),
         };
         let error = operator
             .run(offline_client(), std::future::pending())
@@ -294,6 +308,7 @@ mod tests {
             field_manager: "test".to_owned(),
             metrics_addr: None,
             leader_election: Some(election(5, 5)),
+            daemon_url: DEFAULT_DAEMON_URL.to_owned(),
         };
         let error = operator
             .run(offline_client(), std::future::pending())

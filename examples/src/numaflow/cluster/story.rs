@@ -9,8 +9,9 @@ use std::sync::Arc;
 use kube::api::{Api, DeleteParams, ListParams, Patch as KubePatch, PatchParams, PostParams};
 use serde_json::json;
 
+use crate::numaflow::cluster::daemon::DEFAULT_DAEMON_URL;
 use crate::numaflow::cluster::{
-    Context, Error, FIELD_MANAGER, Result, Telemetry, client, run_controllers,
+    Context, Daemon, Error, FIELD_MANAGER, Result, Telemetry, client, run_controllers,
 };
 use crate::numaflow::demo::{rows, table};
 use crate::numaflow::pipeline::{
@@ -51,10 +52,12 @@ pub async fn run(kubeconfig: &Path) -> Result<()> {
     let client = client(Some(kubeconfig)).await?;
     let namespace = "default";
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let daemon = Daemon::new(DEFAULT_DAEMON_URL).map_err(Error::Daemon)?;
     let context = Context::new(
         client.clone(),
         FIELD_MANAGER,
         Arc::new(Telemetry::default()),
+        daemon,
     );
     let controllers = tokio::spawn(run_controllers(context, Some(namespace), async move {
         let _ = stop_rx.await;
