@@ -47,7 +47,14 @@ impl Machine {
         let mut message = format!("{field} may only follow the {} lifecycle: ", self.name);
         let mut listed = moves.join("; ");
         if listed.len() > MESSAGE_LIST_LIMIT {
-            let cut = listed[..MESSAGE_LIST_LIMIT].rfind(';').unwrap_or(0);
+            // Cut at the last `;` that starts within the limit: a byte index that always
+            // falls between characters, whatever the state names are made of.
+            let cut = listed
+                .char_indices()
+                .take_while(|&(i, _)| i < MESSAGE_LIST_LIMIT)
+                .filter(|&(_, c)| c == ';')
+                .last()
+                .map_or(0, |(i, _)| i);
             listed.truncate(cut);
             listed.push_str("; ...");
         }

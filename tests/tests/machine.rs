@@ -73,6 +73,20 @@ fn the_message_lists_480_bytes_of_moves_whole_and_cuts_longer_lists() {
 }
 
 #[test]
+fn a_cut_never_falls_inside_a_character() {
+    // Two moves; the first ends with `ä` (two bytes) straddling byte 480 of the list for
+    // one of the paddings, which a byte-indexed cut would split.
+    for pad in 470..480 {
+        let first = format!("{}ä", "x".repeat(pad - "A -> ".len()));
+        let mut m = Machine::new("Umlaut", ["A".to_owned(), first, "C".to_owned()]);
+        m.events = vec![EventSpec::new("go", [0], 1), EventSpec::new("on", [1], 2)];
+        let message = m.transition_message();
+        assert!(message.ends_with("; ..."), "{message}");
+        assert!(message.starts_with("Umlaut may only follow the Umlaut lifecycle: "));
+    }
+}
+
+#[test]
 fn field_paths_are_dotted_identifiers() {
     use lifecycle_model::machine::is_field_path;
     for good in [
