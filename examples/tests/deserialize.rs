@@ -396,6 +396,12 @@ fn unknown_pipeline_fields_are_dropped() {
             "drainedOnPause": true,
             "message": "Pipeline paused",
             "observedGeneration": 2,
+            "vertexCount": 3,
+            "sourceCount": 1,
+            "sinkCount": 1,
+            "udfCount": 1,
+            "mapUDFCount": 1,
+            "reduceUDFCount": 0,
             "conditions": [{
                 "type": "Configured",
                 "status": "True",

@@ -234,7 +234,7 @@ fn pipeline_phase_machine_matches_the_reference() {
         (Running, &[Pausing, Failed, Deleting]),
         (Pausing, &[Paused, Running, Failed, Deleting]),
         (Paused, &[Running, Failed, Deleting]),
-        (Failed, &[Running, Pausing, Deleting]),
+        (Failed, &[Running, Pausing, Paused, Deleting]),
         (Deleting, &[]),
     ];
     assert_eq!(PipelinePhase::STATES.len(), 5);
@@ -457,4 +457,72 @@ fn new_vertices_of_the_simple_pipeline() {
         serde_json::to_value(&source).unwrap()["source"],
         json!({"generator": {"rpu": 5}})
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// Validation: what NumaFlow's validator would refuse, named by field.
+
+#[test]
+fn invalid_specs_name_the_field_and_what_is_allowed() {
+    let rows: &[(Value, &str)] = &[
+        (
+            json!({"vertices": [{"name": "in", "source": {}, "scale": {"min": -1}}]}),
+            "spec.vertices[0].scale.min: -1 is negative; the floor must be 0 or more",
+        ),
+        (
+            json!({"vertices": [{"name": "in", "source": {}}, {"name": "cat", "udf": {}, "scale": {"min": 3, "max": 2}}]}),
+            "spec.vertices[1].scale: min 3 is greater than max 2",
+        ),
+        (
+            json!({"vertices": [{"name": "cat", "udf": {}, "scale": {"min": 51}}]}),
+            "spec.vertices[0].scale: min 51 is greater than max 50",
+        ),
+        (
+            json!({"vertices": [{"name": "in", "source": {}, "partitions": 2}]}),
+            "spec.vertices[0].partitions: 2, but a source has one partition",
+        ),
+        (
+            json!({"vertices": [{"name": "agg", "udf": {"groupBy": {}}, "partitions": 3}]}),
+            "spec.vertices[0].partitions: 3, but a reduce that is not keyed has one partition",
+        ),
+        (
+            json!({"vertices": [{"name": "agg", "udf": {"groupBy": {"keyed": true}}, "partitions": -1}]}),
+            "spec.vertices[0].partitions: -1 is negative",
+        ),
+        (
+            json!({"vertices": [{"name": "in", "source": {}}, {"name": "in", "sink": {}}]}),
+            "spec.vertices[1].name: \"in\" is declared twice",
+        ),
+        (
+            json!({"vertices": [{"name": "x"}]}),
+            "spec.vertices[0]: vertex \"x\" needs one of `source`, `sink` and `udf`",
+        ),
+        (
+            json!({"vertices": [{"name": "x", "source": {}, "sink": {}}]}),
+            "spec.vertices[0]: vertex \"x\" may have only one of `source`, `sink` and `udf`",
+        ),
+        (
+            json!({"vertices": [{"name": "in", "source": {}}], "edges": [{"from": "in", "to": "out"}]}),
+            "spec.edges[0].to: no vertex is named \"out\"",
+        ),
+    ];
+    for (spec, message) in rows {
+        let spec: lifecycle_examples::numaflow::pipeline::PipelineSpec =
+            serde_json::from_value(spec.clone()).unwrap();
+        assert_eq!(
+            spec.validate().map_err(|e| e.to_string()),
+            Err((*message).to_owned())
+        );
+    }
+    let good: lifecycle_examples::numaflow::pipeline::PipelineSpec =
+        serde_json::from_value(json!({
+            "vertices": [
+                {"name": "in", "source": {}, "scale": {"min": 0, "max": 0}},
+                {"name": "agg", "udf": {"groupBy": {"keyed": true}}, "partitions": 4},
+                {"name": "out", "sink": {}, "partitions": 1}
+            ],
+            "edges": [{"from": "in", "to": "agg"}, {"from": "agg", "to": "out"}]
+        }))
+        .unwrap();
+    assert_eq!(good.validate(), Ok(()));
 }

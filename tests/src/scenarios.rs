@@ -171,7 +171,7 @@ pub const PIPELINE_MOVES: [(&str, &[&str]); 5] = [
     ("Running", &["Pausing", "Failed", "Deleting"]),
     ("Pausing", &["Paused", "Running", "Failed", "Deleting"]),
     ("Paused", &["Running", "Failed", "Deleting"]),
-    ("Failed", &["Pausing", "Running", "Deleting"]),
+    ("Failed", &["Pausing", "Paused", "Running", "Deleting"]),
     ("Deleting", &[]),
 ];
 

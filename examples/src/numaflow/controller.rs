@@ -100,6 +100,17 @@ fn with_conditions(
         .map(|s| s.conditions.clone())
         .unwrap_or_default();
     let mut wanted = pipeline_conditions(pipeline, phase, vertices, &condition_time(observed.now));
+    // Stalled says what failed.
+    let failure = match &planned {
+        Some(patch) => patch.body["status"]["message"].as_str().map(str::to_owned),
+        None => pipeline.status.as_ref().and_then(|s| s.message.clone()),
+    };
+    if phase == PipelinePhase::Failed
+        && let Some(failure) = failure
+        && let Some(stalled) = wanted.iter_mut().find(|c| c.type_ == "Stalled")
+    {
+        stalled.message = failure;
+    }
     if matches!(phase, PipelinePhase::Pausing | PipelinePhase::Deleting)
         && observed.source_pods == 0
         && let Err(reason) = &observed.buffers
@@ -111,10 +122,27 @@ fn with_conditions(
         );
     }
     let changed = merge_conditions(&mut conditions, wanted);
+    // The vertex counts follow the spec.
+    let current = pipeline.status.clone().unwrap_or_default();
+    let counts: Vec<(&str, u32)> = pipeline
+        .spec
+        .counts()
+        .into_iter()
+        .filter(|(field, n)| current.count(field) != Some(*n))
+        .collect();
+    let changed = changed || !counts.is_empty();
     match planned {
-        Some(patch) => patch.body["status"]["conditions"] = json!(conditions),
+        Some(patch) => {
+            patch.body["status"]["conditions"] = json!(conditions);
+            for (field, n) in counts {
+                patch.body["status"][field] = json!(n);
+            }
+        }
         None if changed => {
             let mut status = json!({ "conditions": conditions });
+            for (field, n) in counts {
+                status[field] = json!(n);
+            }
             if let Some(generation) = pipeline.metadata.generation {
                 status["observedGeneration"] = json!(generation);
             }

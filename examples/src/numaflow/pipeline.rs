@@ -34,13 +34,16 @@ pub const DEFAULT_GRACE_PERIOD_SECONDS: i64 = 30;
 
 /// The phase of a pipeline, `status.phase`. Unset means unknown, and any phase but
 /// `Paused` may come first. Pausing always passes through `Pausing`, and `Deleting` is
-/// final. The API server enforces the same moves through the CEL rule on the field.
+/// final. An invalid spec marks any live pipeline `Failed`; once fixed it recovers to
+/// the phase it is asked for, `Paused` included when its vertices are paused. The API
+/// server enforces the same moves through the CEL rule on the field.
 #[derive(Lifecycle, Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[lifecycle(module = pipeline_phase, schema, phase_field = "status.phase")]
 #[lifecycle(event(pause: Running | Failed -> Pausing))]
 #[lifecycle(event(finish_pause: Pausing -> Paused))]
 #[lifecycle(event(resume: Pausing | Paused -> Running))]
 #[lifecycle(event(recover: Failed -> Running))]
+#[lifecycle(event(recover_paused: Failed -> Paused))]
 #[lifecycle(event(fail: Running | Pausing | Paused -> Failed))]
 #[lifecycle(event(delete: Running | Pausing | Paused | Failed -> Deleting))]
 pub enum PipelinePhase {
@@ -211,12 +214,47 @@ pub struct Edge {
     derive = "PartialEq",
     status = "PipelineStatus",
     printcolumn(name = "Phase", type_ = "string", json_path = ".status.phase"),
-    printcolumn(name = "Message", type_ = "string", json_path = ".status.message"),
+    printcolumn(
+        name = "Vertices",
+        type_ = "integer",
+        json_path = ".status.vertexCount"
+    ),
+    printcolumn(
+        name = "Sources",
+        type_ = "integer",
+        json_path = ".status.sourceCount",
+        priority = 10
+    ),
+    printcolumn(
+        name = "Sinks",
+        type_ = "integer",
+        json_path = ".status.sinkCount",
+        priority = 10
+    ),
+    printcolumn(
+        name = "UDFs",
+        type_ = "integer",
+        json_path = ".status.udfCount",
+        priority = 10
+    ),
+    printcolumn(
+        name = "Map UDFs",
+        type_ = "integer",
+        json_path = ".status.mapUDFCount",
+        priority = 10
+    ),
+    printcolumn(
+        name = "Reduce UDFs",
+        type_ = "integer",
+        json_path = ".status.reduceUDFCount",
+        priority = 10
+    ),
     printcolumn(
         name = "Age",
         type_ = "date",
         json_path = ".metadata.creationTimestamp"
-    )
+    ),
+    printcolumn(name = "Message", type_ = "string", json_path = ".status.message")
 )]
 #[serde(rename_all = "camelCase")]
 #[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
@@ -232,9 +270,11 @@ pub struct PipelineSpec {
     pub lifecycle: Option<PipelineLifecycle>,
 }
 
-/// The status of a pipeline.
+/// The status of a pipeline. Fields NumaFlow writes and this model does not read are kept
+/// by the CRD (`x-kubernetes-preserve-unknown-fields`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
 pub struct PipelineStatus {
     /// The phase; unset means unknown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -255,9 +295,199 @@ pub struct PipelineStatus {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(schema_with = "lifecycle_model::schema::conditions_schema")]
     pub conditions: Vec<Condition>,
+    /// How many vertices the spec declares.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vertex_count: Option<u32>,
+    /// How many of them are sources.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_count: Option<u32>,
+    /// How many are sinks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sink_count: Option<u32>,
+    /// How many are user-defined functions, maps and reduces.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub udf_count: Option<u32>,
+    /// How many are maps.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        rename = "mapUDFCount"
+    )]
+    pub map_udf_count: Option<u32>,
+    /// How many are reduces.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        rename = "reduceUDFCount"
+    )]
+    pub reduce_udf_count: Option<u32>,
 }
 
 impl PipelineSpec {
+    /// The vertex counts NumaFlow reports in the status, by `status` field name:
+    /// `vertexCount`, `sourceCount`, `sinkCount`, `udfCount`, `mapUDFCount`,
+    /// `reduceUDFCount`.
+    pub fn counts(&self) -> [(&'static str, u32); 6] {
+        let count = |f: fn(&AbstractVertex) -> bool| {
+            u32::try_from(self.vertices.iter().filter(|v| f(v)).count()).unwrap_or(u32::MAX)
+        };
+        [
+            ("vertexCount", count(|_| true)),
+            ("sourceCount", count(|v| v.source.is_some())),
+            (
+                "sinkCount",
+                count(|v| v.source.is_none() && v.sink.is_some()),
+            ),
+            (
+                "udfCount",
+                count(|v| v.source.is_none() && v.sink.is_none() && v.udf.is_some()),
+            ),
+            (
+                "mapUDFCount",
+                count(|v| {
+                    v.source.is_none()
+                        && v.sink.is_none()
+                        && v.udf.as_ref().is_some_and(|u| u.group_by.is_none())
+                }),
+            ),
+            (
+                "reduceUDFCount",
+                count(|v| {
+                    v.source.is_none()
+                        && v.sink.is_none()
+                        && v.udf.as_ref().is_some_and(|u| u.group_by.is_some())
+                }),
+            ),
+        ]
+    }
+}
+
+impl PipelineStatus {
+    /// The count reported under `field` (see [`PipelineSpec::counts`]).
+    pub fn count(&self, field: &str) -> Option<u32> {
+        match field {
+            "vertexCount" => self.vertex_count,
+            "sourceCount" => self.source_count,
+            "sinkCount" => self.sink_count,
+            "udfCount" => self.udf_count,
+            "mapUDFCount" => self.map_udf_count,
+            "reduceUDFCount" => self.reduce_udf_count,
+            _ => None,
+        }
+    }
+}
+
+/// A pipeline spec NumaFlow would not run: the field and what is wrong with it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {problem}")]
+pub struct InvalidSpec {
+    /// The offending field, as a path: `spec.vertices[1].scale`.
+    pub field: String,
+    /// What is wrong, and what is allowed.
+    pub problem: String,
+}
+
+impl PipelineSpec {
+    /// Checks what NumaFlow's validator checks of the fields modelled here: unique
+    /// vertex names, one role per vertex, edges between declared vertices, `scale.min` not
+    /// negative and not above `scale.max`, and partitions only where they can be used.
+    ///
+    /// ```
+    /// use lifecycle_examples::numaflow::pipeline::PipelineSpec;
+    ///
+    /// let spec: PipelineSpec = serde_json::from_value(serde_json::json!({
+    ///     "vertices": [{ "name": "in", "source": {}, "scale": { "min": 3, "max": 2 } }],
+    /// })).unwrap();
+    /// assert_eq!(
+    ///     spec.validate().unwrap_err().to_string(),
+    ///     "spec.vertices[0].scale: min 3 is greater than max 2"
+    /// );
+    /// ```
+    pub fn validate(&self) -> Result<(), InvalidSpec> {
+        let invalid = |field: String, problem: String| Err(InvalidSpec { field, problem });
+        let mut names = std::collections::BTreeSet::new();
+        for (i, v) in self.vertices.iter().enumerate() {
+            let at = format!("spec.vertices[{i}]");
+            if !names.insert(v.name.as_str()) {
+                return invalid(
+                    format!("{at}.name"),
+                    format!("{:?} is declared twice", v.name),
+                );
+            }
+            let roles = [v.source.is_some(), v.sink.is_some(), v.udf.is_some()];
+            match roles.iter().filter(|r| **r).count() {
+                1 => {}
+                0 => {
+                    return invalid(
+                        at,
+                        format!(
+                            "vertex {:?} needs one of `source`, `sink` and `udf`",
+                            v.name
+                        ),
+                    );
+                }
+                _ => {
+                    return invalid(
+                        at,
+                        format!(
+                            "vertex {:?} may have only one of `source`, `sink` and `udf`",
+                            v.name
+                        ),
+                    );
+                }
+            }
+            let scale = v.scale.clone().unwrap_or_default();
+            let min = scale.min.unwrap_or(0);
+            let max = scale
+                .max
+                .unwrap_or(crate::numaflow::vertex::DEFAULT_MAX_REPLICAS);
+            if min < 0 {
+                return invalid(
+                    format!("{at}.scale.min"),
+                    format!("{min} is negative; the floor must be 0 or more"),
+                );
+            }
+            if min > max {
+                return invalid(
+                    format!("{at}.scale"),
+                    format!("min {min} is greater than max {max}"),
+                );
+            }
+            if let Some(partitions) = v.partitions {
+                let keyed = v
+                    .udf
+                    .as_ref()
+                    .and_then(|u| u.group_by.as_ref())
+                    .map(|g| g.keyed.unwrap_or(false));
+                let problem = if partitions < 0 {
+                    Some(format!("{partitions} is negative"))
+                } else if partitions > 1 && v.source.is_some() {
+                    Some(format!("{partitions}, but a source has one partition"))
+                } else if partitions > 1 && keyed == Some(false) {
+                    Some(format!(
+                        "{partitions}, but a reduce that is not keyed has one partition"
+                    ))
+                } else {
+                    None
+                };
+                if let Some(problem) = problem {
+                    return invalid(format!("{at}.partitions"), problem);
+                }
+            }
+        }
+        for (i, e) in self.edges.iter().enumerate() {
+            for (end, name) in [("from", &e.from), ("to", &e.to)] {
+                if !names.contains(name.as_str()) {
+                    return invalid(
+                        format!("spec.edges[{i}].{end}"),
+                        format!("no vertex is named {name:?}"),
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The desired phase; missing means `Running`.
     pub fn desired_phase(&self) -> DesiredPhase {
         self.lifecycle

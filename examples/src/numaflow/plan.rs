@@ -19,8 +19,9 @@ use serde_json::{Value, json};
 
 pub use crate::numaflow::patch::{Patch, PatchTarget};
 use crate::numaflow::pipeline::{
-    DEPRECATED_FINALIZER, DesiredPhase, FINALIZER, PAUSE_TIMESTAMP_ANNOTATION, Pipeline,
-    PipelinePhase, PipelinePhaseEvents, PipelinePhaseTyped, ResumeStrategy, pipeline_phase,
+    DEPRECATED_FINALIZER, DesiredPhase, FINALIZER, InvalidSpec, PAUSE_TIMESTAMP_ANNOTATION,
+    Pipeline, PipelinePhase, PipelinePhaseEvents, PipelinePhaseTyped, ResumeStrategy,
+    pipeline_phase,
 };
 use crate::numaflow::vertex::{
     Vertex, VertexPhase, VertexPhaseEvents, VertexPhaseTyped, VertexRole, phase, role,
@@ -121,10 +122,14 @@ fn vertex_patch(vertex: &Vertex, body: Value) -> Patch {
 }
 
 /// The patches of one reconcile of `pipeline`, given its `vertices` and what was
-/// `observed`. Deletion comes first, then the desired phase decides.
+/// `observed`. Deletion comes first, then an invalid spec (the pipeline goes `Failed`),
+/// then the desired phase decides.
 pub fn plan(pipeline: &Pipeline, vertices: &[Vertex], observed: &Observations) -> Vec<Patch> {
     if pipeline.metadata.deletion_timestamp.is_some() {
         return plan_delete(pipeline, vertices, observed);
+    }
+    if let Err(invalid) = pipeline.spec.validate() {
+        return plan_fail(pipeline, &invalid);
     }
     match pipeline.spec.desired_phase() {
         DesiredPhase::Paused => plan_pause(pipeline, vertices, observed),
@@ -141,12 +146,44 @@ fn typed_vertices(vertices: &[Vertex]) -> Vec<VertexPhaseTyped<Vertex>> {
         .collect()
 }
 
+/// An invalid spec: the pipeline goes `Failed`, its message naming the field; its
+/// vertices are left as they are.
+fn plan_fail(pipeline: &Pipeline, invalid: &InvalidSpec) -> Vec<Patch> {
+    let message = invalid.to_string();
+    let failed = match PipelinePhaseTyped::from_object(pipeline.clone()) {
+        Ok(PipelinePhaseTyped::Running(p)) => p.fail().state(),
+        Ok(PipelinePhaseTyped::Pausing(p)) => p.fail().state(),
+        Ok(PipelinePhaseTyped::Paused(p)) => p.fail().state(),
+        Ok(PipelinePhaseTyped::Failed(p)) => {
+            let said = p.status.as_ref().and_then(|s| s.message.as_deref());
+            if said == Some(message.as_str()) {
+                return Vec::new();
+            }
+            p.state()
+        }
+        Ok(PipelinePhaseTyped::Deleting(_)) => return Vec::new(),
+        Err(_) => PipelinePhase::Failed,
+    };
+    let mut patch = status_patch(pipeline, failed, None);
+    patch.body["status"]["message"] = json!(message);
+    vec![patch]
+}
+
 fn status_patch(
     pipeline: &Pipeline,
     phase: PipelinePhase,
     drained_on_pause: Option<bool>,
 ) -> Patch {
     let mut status = json!({ "phase": phase.name() });
+    // A failure's message goes with the failure.
+    if phase != PipelinePhase::Failed
+        && pipeline
+            .status
+            .as_ref()
+            .is_some_and(|s| s.message.is_some())
+    {
+        status["message"] = Value::Null;
+    }
     if let Some(drained) = drained_on_pause {
         status["drainedOnPause"] = json!(drained);
     }
@@ -255,6 +292,11 @@ fn plan_pause(pipeline: &Pipeline, vertices: &[Vertex], observed: &Observations)
     };
     match typed {
         PipelinePhaseTyped::Running(p) => vec![status_patch(pipeline, p.pause().state(), None)],
+        // Fixed while asked to pause: a pipeline whose vertices all are paused is Paused
+        // again; any other pauses from the start.
+        PipelinePhaseTyped::Failed(p) if all_paused(vertices) => {
+            vec![status_patch(pipeline, p.recover_paused().state(), None)]
+        }
         PipelinePhaseTyped::Failed(p) => vec![status_patch(pipeline, p.pause().state(), None)],
         PipelinePhaseTyped::Pausing(p) => continue_pause(p, vertices, observed),
         PipelinePhaseTyped::Paused(p) => {
@@ -317,8 +359,10 @@ fn plan_run(pipeline: &Pipeline, vertices: &[Vertex]) -> Vec<Patch> {
         Ok(PipelinePhaseTyped::Paused(p)) => {
             vec![status_patch(pipeline, p.resume().state(), Some(false))]
         }
-        Ok(PipelinePhaseTyped::Running(_) | PipelinePhaseTyped::Failed(_))
-        | Ok(PipelinePhaseTyped::Deleting(_)) => Vec::new(),
+        Ok(PipelinePhaseTyped::Failed(p)) => {
+            vec![status_patch(pipeline, p.recover().state(), Some(false))]
+        }
+        Ok(PipelinePhaseTyped::Running(_) | PipelinePhaseTyped::Deleting(_)) => Vec::new(),
         Err(_) => vec![status_patch(pipeline, PipelinePhase::Running, None)],
     });
     patches.extend(resume_all(
@@ -392,6 +436,11 @@ pub fn apply(pipeline: &mut Pipeline, vertices: &mut [Vertex], patches: &[Patch]
             let _ = patch.merge_into(vertex);
         }
     }
+}
+
+/// Whether there are vertices and every one of them is paused.
+fn all_paused(vertices: &[Vertex]) -> bool {
+    !vertices.is_empty() && all_vertices_in(vertices, VertexPhase::Paused)
 }
 
 /// Whether every vertex is in `phase`.

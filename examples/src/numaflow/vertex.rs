@@ -241,9 +241,12 @@ pub struct VertexSpec {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-/// The status of a vertex, as NumaFlow reports it.
+/// The status of a vertex, as NumaFlow reports it. Fields NumaFlow writes and this model
+/// does not read (`lastScaledAt`, hashes, update counts) are kept by the CRD
+/// (`x-kubernetes-preserve-unknown-fields`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
 pub struct VertexStatus {
     /// The phase the vertex is in.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -8,6 +8,7 @@ mod cel_agreement;
 mod controller;
 mod core_api;
 mod drain;
+mod failed;
 mod identities;
 mod kubectl;
 mod lifetime;

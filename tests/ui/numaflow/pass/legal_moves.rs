@@ -43,7 +43,10 @@ fn main() {
     let paused = running.pause().finish_pause();
     let failed = paused.resume().fail();
     let pausing = failed.recover().pause();
-    let deleting = pausing.resume().delete();
+    // A paused pipeline can fail and come straight back to Paused.
+    let paused_again = pausing.finish_pause().fail().recover_paused();
+    assert_eq!(paused_again.state(), PipelinePhase::Paused);
+    let deleting = paused_again.resume().delete();
     assert_eq!(deleting.state(), PipelinePhase::Deleting);
     assert!(PipelinePhase::TERMINAL.contains(&deleting.state()));
 }
