@@ -4,37 +4,19 @@ use kube::Client;
 use kube::api::{Api, Patch as KubePatch, PatchParams, PostParams};
 use lifecycle_examples::numaflow::pipeline::{DesiredPhase, Pipeline, PipelinePhase};
 use lifecycle_examples::numaflow::vertex::{Vertex, VertexPhase};
-use lifecycle_tests::apiserver::ApiServer;
 use serde_json::json;
 
-use super::{
-    FakeDaemon, KillOnDrop, abstract_vertex, client, controller_binary, eventually, namespace,
-};
+use super::{FakeDaemon, client, eventually, namespace, start_controller, three_vertex_pipeline};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_controller_binary_pauses_and_resumes_a_pipeline() {
-    let server = ApiServer::shared();
     let namespace = &namespace("controller-test").await;
-    let _controller = KillOnDrop(
-        std::process::Command::new(controller_binary())
-            .arg("--kubeconfig")
-            .arg(server.kubeconfig())
-            .args(["--namespace", namespace])
-            .args(["--daemon-url", &FakeDaemon::start().url])
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .expect("numaflow-controller starts"),
-    );
+    let _controller = start_controller(namespace, &FakeDaemon::start().url, &[]);
     let client = client().await;
     let pipelines: Api<Pipeline> = Api::namespaced(client.clone(), namespace);
     let vertices: Api<Vertex> = Api::namespaced(client.clone(), namespace);
     let name = "controlled";
-    let mut pipeline = Pipeline::new(name, Default::default());
-    pipeline.spec.vertices = vec![
-        abstract_vertex("in", "source"),
-        abstract_vertex("cat", "map"),
-        abstract_vertex("out", "sink"),
-    ];
+    let pipeline = three_vertex_pipeline(name);
     pipelines
         .create(&PostParams::default(), &pipeline)
         .await

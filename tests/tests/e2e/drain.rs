@@ -14,13 +14,10 @@ use lifecycle_examples::numaflow::pipeline::{
     RESUME_STRATEGY_ANNOTATION,
 };
 use lifecycle_examples::numaflow::vertex::{PIPELINE_NAME_LABEL, VERTEX_NAME_LABEL, Vertex};
-use lifecycle_tests::apiserver::ApiServer;
 use serde_json::json;
 
 use super::controller::set_desired_in;
-use super::{
-    FakeDaemon, KillOnDrop, abstract_vertex, client, controller_binary, eventually, namespace,
-};
+use super::{FakeDaemon, abstract_vertex, client, eventually, namespace, start_controller};
 
 /// Pods per vertex of the pipeline `name`.
 async fn pods_by_vertex(pods: &Api<Pod>, name: &str) -> BTreeMap<String, usize> {
@@ -48,20 +45,9 @@ fn counts(pairs: &[(&str, usize)]) -> BTreeMap<String, usize> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn pausing_drains_in_order_and_resuming_brings_the_pods_back() {
-    let server = ApiServer::shared();
     let namespace = &namespace("drain-test").await;
     let daemon = FakeDaemon::start();
-    let _controller = KillOnDrop(
-        std::process::Command::new(controller_binary())
-            .arg("--kubeconfig")
-            .arg(server.kubeconfig())
-            .args(["--namespace", namespace])
-            .args(["--daemon-url", &daemon.url])
-            .env("RUST_LOG", "warn")
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .expect("numaflow-controller starts"),
-    );
+    let _controller = start_controller(namespace, &daemon.url, &[]);
     let client = client().await;
     let pipelines: Api<Pipeline> = Api::namespaced(client.clone(), namespace);
     let vertices: Api<Vertex> = Api::namespaced(client.clone(), namespace);

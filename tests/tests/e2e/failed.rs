@@ -7,12 +7,9 @@ use kube::api::{Api, Patch as KubePatch, PatchParams, PostParams};
 use lifecycle_examples::numaflow::pipeline::{DesiredPhase, Pipeline, PipelinePhase};
 use lifecycle_examples::numaflow::vertex::Scale;
 use lifecycle_model::conditions::find_condition;
-use lifecycle_tests::apiserver::ApiServer;
 
 use super::controller::set_desired_in;
-use super::{
-    FakeDaemon, KillOnDrop, abstract_vertex, client, controller_binary, eventually, namespace,
-};
+use super::{FakeDaemon, client, eventually, namespace, start_controller, three_vertex_pipeline};
 
 const CROSSED: &str = "spec.vertices[1].scale: min 3 is greater than max 2";
 
@@ -34,29 +31,13 @@ async fn cross_bounds(pipelines: &Api<Pipeline>, name: &str, crossed: bool) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_invalid_pipeline_fails_and_recovers_once_fixed() {
-    let server = ApiServer::shared();
     let namespace = &namespace("failed-test").await;
-    let _controller = KillOnDrop(
-        std::process::Command::new(controller_binary())
-            .arg("--kubeconfig")
-            .arg(server.kubeconfig())
-            .args(["--namespace", namespace])
-            .args(["--daemon-url", &FakeDaemon::start().url])
-            .env("RUST_LOG", "warn")
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .expect("numaflow-controller starts"),
-    );
+    let _controller = start_controller(namespace, &FakeDaemon::start().url, &[]);
     let client = client().await;
     let pipelines: Api<Pipeline> = Api::namespaced(client.clone(), namespace);
     let events: Api<Event> = Api::namespaced(client.clone(), namespace);
     let name = "fragile";
-    let mut pipeline = Pipeline::new(name, Default::default());
-    pipeline.spec.vertices = vec![
-        abstract_vertex("in", "source"),
-        abstract_vertex("cat", "map"),
-        abstract_vertex("out", "sink"),
-    ];
+    let pipeline = three_vertex_pipeline(name);
     pipelines
         .create(&PostParams::default(), &pipeline)
         .await

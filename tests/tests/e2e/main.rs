@@ -20,7 +20,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use kube::Client;
-use lifecycle_examples::numaflow::pipeline::AbstractVertex;
+use lifecycle_examples::numaflow::pipeline::{AbstractVertex, Pipeline};
 use lifecycle_examples::numaflow::vertex::Udf;
 use lifecycle_tests::apiserver::{self, ApiServer, Identity, target_dir};
 use serde_json::json;
@@ -175,4 +175,32 @@ impl FakeDaemon {
     fn set_up(&self, up: bool) {
         self.state.lock().unwrap_or_else(|e| e.into_inner()).1 = up;
     }
+}
+
+/// `numaflow-controller` against the shared server, watching `namespace`, asking the
+/// daemon at `daemon`, with `extra` arguments; logs at `warn`; killed when dropped.
+fn start_controller(namespace: &str, daemon: &str, extra: &[&str]) -> KillOnDrop {
+    KillOnDrop(
+        std::process::Command::new(controller_binary())
+            .arg("--kubeconfig")
+            .arg(ApiServer::shared().kubeconfig())
+            .args(["--namespace", namespace])
+            .args(["--daemon-url", daemon])
+            .args(extra)
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("numaflow-controller starts"),
+    )
+}
+
+/// A pipeline `name` of three vertices: the source `in`, the map `cat`, the sink `out`.
+fn three_vertex_pipeline(name: &str) -> Pipeline {
+    let mut pipeline = Pipeline::new(name, Default::default());
+    pipeline.spec.vertices = vec![
+        abstract_vertex("in", "source"),
+        abstract_vertex("cat", "map"),
+        abstract_vertex("out", "sink"),
+    ];
+    pipeline
 }

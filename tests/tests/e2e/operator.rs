@@ -28,7 +28,8 @@ use serde_json::json;
 use super::controller::set_desired_in;
 use super::kubectl::find_kubectl;
 use super::{
-    FakeDaemon, KillOnDrop, abstract_vertex, client, controller_binary, eventually, namespace,
+    FakeDaemon, KillOnDrop, abstract_vertex, client, eventually, namespace, start_controller,
+    three_vertex_pipeline,
 };
 
 /// A finalizer of another controller, which holds a deleted pipeline after ours is gone.
@@ -163,17 +164,10 @@ async fn each_step_shows_in_conditions_events_and_metrics() {
     let server = ApiServer::shared();
     let namespace = &namespace("operator-test").await;
     let metrics = free_addr();
-    let _controller = KillOnDrop(
-        Command::new(controller_binary())
-            .arg("--kubeconfig")
-            .arg(server.kubeconfig())
-            .args(["--namespace", namespace])
-            .args(["--daemon-url", &FakeDaemon::start().url])
-            .args(["--metrics-addr", &metrics.to_string()])
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("numaflow-controller starts"),
+    let _controller = start_controller(
+        namespace,
+        &FakeDaemon::start().url,
+        &["--metrics-addr", &metrics.to_string()],
     );
     let client = client().await;
     let pipelines: Api<Pipeline> = Api::namespaced(client.clone(), namespace);
@@ -431,21 +425,23 @@ async fn each_step_shows_in_conditions_events_and_metrics() {
 }
 
 /// A `numaflow-controller` replica that elects on the Lease of `namespace`.
-fn replica(server: &ApiServer, namespace: &str, identity: &str, daemon: &str) -> KillOnDrop {
-    KillOnDrop(
-        Command::new(controller_binary())
-            .arg("--kubeconfig")
-            .arg(server.kubeconfig())
-            .args(["--namespace", namespace, "--leader-elect"])
-            .args(["--daemon-url", daemon])
-            .args(["--identity", identity])
-            .args(["--field-manager", &format!("nf-{identity}")])
-            .args(["--lease-duration", &LEASE_SECONDS.to_string()])
-            .args(["--renew-grace", "2"])
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("numaflow-controller starts"),
+fn replica(namespace: &str, identity: &str, daemon: &str) -> KillOnDrop {
+    let field_manager = format!("nf-{identity}");
+    let duration = LEASE_SECONDS.to_string();
+    start_controller(
+        namespace,
+        daemon,
+        &[
+            "--leader-elect",
+            "--identity",
+            identity,
+            "--field-manager",
+            &field_manager,
+            "--lease-duration",
+            &duration,
+            "--renew-grace",
+            "2",
+        ],
     )
 }
 
@@ -454,7 +450,6 @@ const LEASE_SECONDS: u64 = 6;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn only_the_leader_writes_and_its_successor_finishes_the_pause() {
-    let server = ApiServer::shared();
     let namespace = &namespace("leader-test").await;
     let client = client().await;
     let leases: Api<Lease> = Api::namespaced(client.clone(), namespace);
@@ -469,22 +464,17 @@ async fn only_the_leader_writes_and_its_successor_finishes_the_pause() {
         }
     };
     let daemon = FakeDaemon::start();
-    let mut leader = replica(server, namespace, "a", &daemon.url);
+    let mut leader = replica(namespace, "a", &daemon.url);
     eventually("replica a leads", || async {
         holder().await.as_deref() == Some("a")
     })
     .await;
-    let _standby = replica(server, namespace, "b", &daemon.url);
+    let _standby = replica(namespace, "b", &daemon.url);
 
     let pipelines: Api<Pipeline> = Api::namespaced(client.clone(), namespace);
     let vertices: Api<Vertex> = Api::namespaced(client.clone(), namespace);
     let name = "elected";
-    let mut pipeline = Pipeline::new(name, Default::default());
-    pipeline.spec.vertices = vec![
-        abstract_vertex("in", "source"),
-        abstract_vertex("cat", "map"),
-        abstract_vertex("out", "sink"),
-    ];
+    let mut pipeline = three_vertex_pipeline(name);
     // Long enough that the pause is still draining when its leader dies.
     pipeline.spec.lifecycle = Some(PipelineLifecycle {
         pause_grace_period_seconds: Some(12),
