@@ -36,6 +36,10 @@ fn pipeline_events_agree_at_compile_time_run_time_and_on_the_server() {
         ),
         (PipelinePhaseEvent::Resume, pipeline_gate!(CanResume)),
         (PipelinePhaseEvent::Recover, pipeline_gate!(CanRecover)),
+        (
+            PipelinePhaseEvent::RecoverPaused,
+            pipeline_gate!(CanRecoverPaused),
+        ),
         (PipelinePhaseEvent::Fail, pipeline_gate!(CanFail)),
         (PipelinePhaseEvent::Delete, pipeline_gate!(CanDelete)),
     ];
@@ -75,7 +79,7 @@ fn pipeline_events_agree_at_compile_time_run_time_and_on_the_server() {
             compared += 1;
         }
     }
-    assert_eq!(compared, 30);
+    assert_eq!(compared, 35);
 }
 
 #[test]
@@ -86,6 +90,7 @@ fn every_pipeline_move_is_legal_exactly_when_some_compiling_event_makes_it() {
         pipeline_gate!(CanFinishPause),
         pipeline_gate!(CanResume),
         pipeline_gate!(CanRecover),
+        pipeline_gate!(CanRecoverPaused),
         pipeline_gate!(CanFail),
         pipeline_gate!(CanDelete),
     ];
