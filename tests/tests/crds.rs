@@ -61,6 +61,7 @@ fn the_vertex_crd_has_numaflows_names_subresources_and_columns() {
         columns,
         [
             ("Phase", ".status.phase"),
+            ("Desired Phase", ".spec.lifecycle.desiredPhase"),
             ("Desired", ".status.desiredReplicas"),
             ("Current", ".status.replicas"),
             ("Ready", ".status.readyReplicas"),
