@@ -1478,3 +1478,24 @@ fn a_paused_pipeline_goes_failed_and_back_with_conditions_that_say_so() {
     let stalled = lifecycle_model::conditions::find_condition(conditions, "Stalled").unwrap();
     assert_eq!(stalled.status.to_string(), "False");
 }
+
+#[test]
+fn the_vertex_counts_follow_the_spec_once_written() {
+    let mut p = pl("Running", phase("Running"), json!({}), json!({}));
+    let mut vs = simple_vertices("Running");
+    let actions = reconcile_pipeline(&p, &vs, &busy(now()));
+    let status = &actions.patches[0].body["status"];
+    for (field, n) in [
+        ("vertexCount", 3),
+        ("sourceCount", 1),
+        ("sinkCount", 1),
+        ("udfCount", 1),
+        ("mapUDFCount", 1),
+        ("reduceUDFCount", 0),
+    ] {
+        assert_eq!(status[field], n, "{field} in {status}");
+    }
+    plan::apply(&mut p, &mut vs, &actions.patches);
+    let again = reconcile_pipeline(&p, &vs, &busy(now()));
+    assert!(again.patches.is_empty(), "{:?}", again.patches);
+}
