@@ -24,7 +24,20 @@ fn now() -> Timestamp {
     ts(NOW)
 }
 
-fn status(body: Value) -> Patch {
+/// A status patch of the pipeline; a phase NumaFlow describes comes with its message,
+/// unless `body` says otherwise.
+fn status(mut body: Value) -> Patch {
+    let message = match body["phase"].as_str() {
+        Some("Pausing") => Some("Pausing in progress"),
+        Some("Paused") => Some("Pipeline paused"),
+        Some("Deleting") => Some("Deleting in progress"),
+        _ => None,
+    };
+    if let (Some(message), Some(fields)) = (message, body.as_object_mut()) {
+        fields
+            .entry("message")
+            .or_insert_with(|| Value::from(message));
+    }
     Patch {
         target: PatchTarget::status::<Pipeline>(PIPELINE),
         body: json!({ "status": body }),

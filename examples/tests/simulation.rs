@@ -31,6 +31,7 @@ fn ten_thousand_faulty_schedules_break_no_invariant() {
     let mut shapes = BTreeSet::new();
     let mut sizes = BTreeSet::new();
     let (mut conflicts, mut crashes, mut stale, mut writes) = (0, 0, 0, 0);
+    let (mut daemon_failures, mut scalings, mut refused) = (0, 0, 0);
     // Two workers, one per core; each seed's run is deterministic on its own.
     let workers = 2;
     let results: Vec<Vec<(String, usize, sim::Report)>> = std::thread::scope(|scope| {
@@ -60,9 +61,12 @@ fn ten_thousand_faulty_schedules_break_no_invariant() {
         crashes += report.crashes;
         stale += report.stale_reads;
         writes += report.writes;
+        daemon_failures += report.daemon_failures;
+        scalings += report.scalings;
+        refused += report.refused_scalings;
     }
     eprintln!(
-        "{count} schedules over {} shapes ({}..={} vertices): {writes} writes, {conflicts} conflicts, {crashes} crashes, {stale} stale reads",
+        "{count} schedules over {} shapes ({}..={} vertices): {writes} writes, {conflicts} conflicts, {crashes} crashes, {stale} stale reads, {daemon_failures} daemon failures, {scalings} scalings ({refused} refused by the CRD's rule)",
         shapes.len(),
         sizes.first().unwrap(),
         sizes.last().unwrap()
@@ -72,7 +76,7 @@ fn ten_thousand_faulty_schedules_break_no_invariant() {
         assert_eq!((*sizes.first().unwrap(), *sizes.last().unwrap()), (1, 50));
     }
     assert!(
-        conflicts > 0 && crashes > 0 && stale > 0,
+        conflicts > 0 && crashes > 0 && stale > 0 && daemon_failures > 0 && scalings > 0,
         "every fault kind struck"
     );
 }
@@ -147,7 +151,7 @@ use lifecycle_examples::numaflow::controller::{
 use lifecycle_examples::numaflow::pipeline::{DesiredPhase, FINALIZER, Pipeline, PipelinePhase};
 use lifecycle_examples::numaflow::plan::{Observations, Patch, PatchTarget};
 use lifecycle_examples::numaflow::sim::shapes::Shape;
-use lifecycle_examples::numaflow::sim::{Controllers, Invariant, Op};
+use lifecycle_examples::numaflow::sim::{Autoscaler, Controllers, Invariant, Op};
 use lifecycle_examples::numaflow::vertex::{Vertex, VertexPhase, VertexRole};
 use serde_json::json;
 
@@ -164,6 +168,17 @@ fn assert_caught(
     shows: fn(&Shape) -> bool,
     invariant: Invariant,
 ) {
+    assert_caught_in(broken, ops, shows, invariant, |_| {});
+}
+
+/// [`assert_caught`] in a world that `world` changes: more of one fault, say.
+fn assert_caught_in(
+    broken: &dyn Controllers,
+    ops: &[(u64, Op)],
+    shows: fn(&Shape) -> bool,
+    invariant: Invariant,
+    world: fn(&mut SimConfig),
+) {
     let mut shapes = BTreeSet::new();
     let mut missed = Vec::new();
     for seed in BROKEN_SEEDS {
@@ -173,6 +188,7 @@ fn assert_caught(
         }
         config.ops = ops.to_vec();
         config.grace_seconds = 30;
+        world(&mut config);
         shapes.insert(config.shape.name.clone());
         Sim::new(config.clone(), &Correct)
             .run()
@@ -371,6 +387,7 @@ fn paused_at_once(
     );
     PipelineActions {
         create: Vec::new(),
+        delete: Vec::new(),
         patches,
     }
 }
@@ -467,6 +484,7 @@ impl Controllers for UndoDeleting {
         if p.phase() == Some(PipelinePhase::Deleting) {
             return PipelineActions {
                 create: Vec::new(),
+                delete: Vec::new(),
                 patches: vec![status_patch(json!({ "phase": "Failed" }))],
             };
         }
@@ -488,6 +506,7 @@ impl Controllers for SkipPausing {
         {
             return PipelineActions {
                 create: Vec::new(),
+                delete: Vec::new(),
                 patches: vec![status_patch(json!({ "phase": "Paused" }))],
             };
         }
@@ -559,6 +578,7 @@ impl Controllers for ReleaseFinalizerFirst {
         if p.phase() == Some(PipelinePhase::Deleting) && finalized {
             return PipelineActions {
                 create: Vec::new(),
+                delete: Vec::new(),
                 patches: vec![Patch {
                     target: PatchTarget::object_of(p),
                     body: json!({ "metadata": { "finalizers": null } }),
@@ -577,4 +597,78 @@ fn invariant_8_catches_a_finalizer_released_before_the_drain() {
         any_shape,
         Invariant::FinalizerAfterDrain,
     );
+}
+
+/// Takes a daemon it cannot read for one that reports empty buffers.
+struct TrustsASilentDaemon;
+impl Controllers for TrustsASilentDaemon {
+    fn pipeline(&self, p: &Pipeline, vertices: &[Vertex], o: &Observations) -> PipelineActions {
+        let mut observed = o.clone();
+        if observed.buffers.is_err() {
+            observed.buffers = Ok(Vec::new());
+        }
+        reconcile_pipeline(p, vertices, &observed)
+    }
+}
+
+#[test]
+fn invariant_2_catches_a_controller_that_takes_a_silent_daemon_for_a_drained_pipeline() {
+    assert_caught_in(
+        &TrustsASilentDaemon,
+        PAUSE,
+        has_downstream,
+        Invariant::NoEarlyPause,
+        |config| config.faults.daemon = 1.0,
+    );
+}
+
+#[test]
+fn with_the_daemon_gone_the_real_controllers_wait_out_the_grace_period() {
+    for seed in BROKEN_SEEDS {
+        let mut config = SimConfig::from_seed(seed);
+        config.ops = PAUSE.to_vec();
+        config.faults.daemon = 1.0;
+        let mut sim = Sim::new(config, &Correct);
+        while sim.tick < 120 {
+            sim.step().unwrap_or_else(|v| panic!("{v}"));
+        }
+        let status = sim.store.pipeline.as_ref().and_then(|p| p.status.clone());
+        let status = status.expect("a status");
+        assert_eq!(status.phase, Some(PipelinePhase::Paused), "seed {seed}");
+        assert_eq!(
+            status.drained_on_pause,
+            Some(false),
+            "seed {seed}: nobody saw the buffers drain"
+        );
+        assert!(sim.report.daemon_failures > 0);
+    }
+}
+
+/// NumaFlow's skip rules read a vertex's status, which lags its spec, so now and then its
+/// autoscaler scales a vertex the Pipeline controller has just paused; the Vertex CRD's
+/// rule refuses that write. Without the rule, and with an autoscaler that ignores the
+/// skip rules altogether, the replicas a fast resume must restore change under it, and
+/// the checker sees the resumed vertex come back with replicas it did not have.
+#[test]
+fn invariant_4_catches_paused_vertices_scaled_when_the_crd_rule_is_off() {
+    let (mut caught, mut seeds, mut refused) = (0, 0, 0);
+    for seed in BROKEN_SEEDS {
+        let mut config = SimConfig::from_seed(seed);
+        config.ops = PAUSE_THEN_FAST_RESUME.to_vec();
+        config.scaling = 1.0;
+        config.autoscaler = Autoscaler::IgnoresSkipRules;
+        let report = Sim::new(config.clone(), &Correct)
+            .run()
+            .unwrap_or_else(|v| panic!("with the CRD's rule: {v}"));
+        refused += report.refused_scalings;
+        config.crd_rules = false;
+        seeds += 1;
+        match Sim::new(config, &Correct).run() {
+            Err(v) if v.invariant == Invariant::ResumeRestoresReplicas => caught += 1,
+            Err(v) => panic!("seed {seed}: caught as {:?}: {v}", v.invariant),
+            Ok(_) => {}
+        }
+    }
+    assert!(refused > 0, "the rule refused nothing");
+    assert_eq!(caught, seeds, "caught on {caught} of {seeds} seeds");
 }

@@ -6,6 +6,7 @@ pub mod apiserver;
 pub mod scenarios;
 pub mod strategies;
 pub mod structural;
+pub mod upstream;
 
 use lifecycle_model::{HasPhase, Lifecycle, Typed};
 use serde::{Deserialize, Serialize};

@@ -91,7 +91,8 @@ pub fn vertex_scenarios() -> Vec<Scenario> {
         add(
             name.clone(),
             vertex(&name, role, "Paused", None),
-            json!({ "spec": { "replicas": 1 } }),
+            // Not 1: the CRD defaults an absent `replicas` to 1 on the server.
+            json!({ "spec": { "replicas": 3 } }),
             false,
             false,
         );

@@ -107,6 +107,8 @@ fn embedded(out: &mut impl Write) -> io::Result<ExitCode> {
         grace_seconds: 60,
         settle_ticks: 40,
         scaling: 0.0,
+        autoscaler: Default::default(),
+        crd_rules: true,
     };
     let end = STORY[STORY.len() - 1].0 + config.settle_ticks;
     let mut sim = Sim::new(config, &Correct);

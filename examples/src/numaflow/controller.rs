@@ -1,8 +1,9 @@
 //! The Pipeline and Vertex controllers as pure reconcile functions, written on the typed
 //! API. The simulation and the `numaflow-controller` binary drive the same functions.
 //!
-//! - The Pipeline controller creates missing vertices and plans lifecycle patches; it is
-//!   the only writer of a vertex's `spec.lifecycle`.
+//! - The Pipeline controller keeps the vertices in step with the pipeline's spec
+//!   (created, updated in place, deleted) and plans lifecycle patches; it is the only
+//!   writer of a vertex's `spec.lifecycle`.
 //! - The Vertex controller reads its own vertex alone and writes its status:
 //!   `desiredReplicas` from [`VertexSpec::desired_replicas`] and `phase` from the desired
 //!   phase.
@@ -10,17 +11,18 @@
 //! Both are idempotent: a reconcile over an unchanged world sends nothing.
 
 use jiff::Timestamp;
-use lifecycle_model::Lifecycle;
 use lifecycle_model::conditions::merge_conditions;
+use lifecycle_model::{Lifecycle, RoleMarker, StateMarker, Typed};
 use serde_json::{Map, Value, json};
 
 use crate::numaflow::conditions::{condition_time, pipeline_conditions, vertex_conditions};
+use crate::numaflow::patch::merge_patch_between;
 use crate::numaflow::pipeline::{Pipeline, PipelinePhase, PipelinePhaseEvent};
 use crate::numaflow::plan::{self, Observations, Patch, PatchTarget};
 use crate::numaflow::pods::PodsSeen;
 use crate::numaflow::vertex::{
-    Vertex, VertexPhase, VertexPhaseEvent, VertexSpec, VertexStatus, VertexStatusPhase,
-    vertex_labels,
+    HASH_ANNOTATION, Vertex, VertexOps, VertexPhase, VertexPhaseEvent, VertexPhaseTyped,
+    VertexRole, VertexSpec, VertexStatus, VertexStatusPhase, phase, vertex_labels,
 };
 
 /// What one reconcile of a pipeline asks for.
@@ -28,14 +30,17 @@ use crate::numaflow::vertex::{
 pub struct PipelineActions {
     /// Vertices to create.
     pub create: Vec<Vertex>,
-    /// Merge patches to send.
+    /// Merge patches to send, in order: spec updates of changed vertices first, then the
+    /// lifecycle.
     pub patches: Vec<Patch>,
+    /// Vertices the pipeline no longer declares, by object name, to delete.
+    pub delete: Vec<String>,
 }
 
 impl PipelineActions {
     /// Whether there is nothing to do.
     pub fn is_empty(&self) -> bool {
-        self.create.is_empty() && self.patches.is_empty()
+        self.create.is_empty() && self.patches.is_empty() && self.delete.is_empty()
     }
 }
 
@@ -44,39 +49,151 @@ pub fn vertex_object_name(pipeline: &str, vertex: &str) -> String {
     format!("{pipeline}-{vertex}")
 }
 
-/// One reconcile of the Pipeline controller: create the vertices the pipeline declares and
-/// the cluster lacks (not while deleting), then plan the lifecycle, and keep the
-/// pipeline's conditions ([`pipeline_conditions`]) in step: they ride on the status patch
-/// the plan sends, or on one of their own when only they changed.
+/// One reconcile of the Pipeline controller. While the pipeline lives and its spec is
+/// valid, its vertices follow the spec as NumaFlow's do: missing ones are created,
+/// changed ones updated in place ([`spec_update`]), undeclared ones deleted. Then the
+/// lifecycle is planned, and the pipeline's conditions ([`pipeline_conditions`]) kept in
+/// step: they ride on the status patch the plan sends, or on one of their own when only
+/// they changed.
 pub fn reconcile_pipeline(
     pipeline: &Pipeline,
     vertices: &[Vertex],
     observed: &Observations,
 ) -> PipelineActions {
     let name = pipeline.metadata.name.clone().unwrap_or_default();
-    let mut create = Vec::new();
-    if pipeline.metadata.deletion_timestamp.is_none() {
-        for declared in &pipeline.spec.vertices {
-            let object = vertex_object_name(&name, &declared.name);
-            if vertices
+    let mut actions = PipelineActions::default();
+    if pipeline.metadata.deletion_timestamp.is_none() && pipeline.spec.validate().is_ok() {
+        let mut declared = Vec::new();
+        for abstract_vertex in &pipeline.spec.vertices {
+            let object = vertex_object_name(&name, &abstract_vertex.name);
+            let spec = pipeline.vertex_spec(abstract_vertex);
+            match vertices
                 .iter()
-                .all(|v| v.metadata.name.as_deref() != Some(object.as_str()))
+                .find(|v| v.metadata.name.as_deref() == Some(object.as_str()))
             {
-                let mut vertex = Vertex::new(&object, pipeline.vertex_spec(declared));
-                vertex.metadata.namespace = pipeline.metadata.namespace.clone();
-                vertex.metadata.labels = Some(vertex_labels(&name, &declared.name));
-                create.push(vertex);
+                None => actions.create.push(new_vertex(pipeline, &object, spec)),
+                Some(existing) => actions.patches.extend(spec_update(existing, spec)),
             }
+            declared.push(object);
         }
+        actions.delete = vertices
+            .iter()
+            .filter_map(|v| v.metadata.name.clone())
+            .filter(|n| !declared.contains(n))
+            .collect();
     }
-    let mut patches = plan::plan(pipeline, vertices, observed);
-    with_conditions(pipeline, vertices, observed, &mut patches);
-    PipelineActions { create, patches }
+    actions
+        .patches
+        .extend(plan::plan(pipeline, vertices, observed));
+    with_conditions(pipeline, vertices, observed, &mut actions.patches);
+    actions
+}
+
+/// A new vertex `object` of `pipeline` with `spec`, labelled with its pipeline and name
+/// and annotated with the spec's hash.
+fn new_vertex(pipeline: &Pipeline, object: &str, spec: VertexSpec) -> Vertex {
+    let pipeline_name = pipeline.metadata.name.clone().unwrap_or_default();
+    let hash = spec.hash();
+    let mut vertex = Vertex::new(object, spec);
+    vertex.metadata.namespace = pipeline.metadata.namespace.clone();
+    vertex.metadata.labels = Some(vertex_labels(&pipeline_name, &vertex.spec.name));
+    vertex.metadata.annotations = Some([(HASH_ANNOTATION.to_owned(), hash)].into());
+    vertex
+}
+
+/// `vertex` with its `spec.replicas` clamped into its scale bounds, where the lifecycle
+/// lets replicas change: a running source, sink or map whose scaling is not disabled. A
+/// paused vertex keeps the replicas a fast resume restores (they are clamped when read),
+/// and a reduce keeps its partitions' count; the Vertex CRD's rule forbids both changes.
+fn clamp_replicas(vertex: Vertex) -> Vertex {
+    fn clamped<S, R>(mut vertex: Typed<Vertex, S, R>) -> Vertex
+    where
+        S: StateMarker<Phase = VertexPhase> + phase::CanScale<R>,
+        R: RoleMarker<Role = VertexRole>,
+    {
+        let spec = &vertex.spec;
+        if let (Some(replicas), false) = (spec.replicas, spec.scale_disabled()) {
+            let bounded = spec.clamp_to_scale(replicas);
+            vertex.scale(bounded);
+        }
+        vertex.into_inner()
+    }
+    match VertexPhaseTyped::from_object(vertex) {
+        Ok(VertexPhaseTyped::RunningSource(v)) => clamped(v),
+        Ok(VertexPhaseTyped::RunningSink(v)) => clamped(v),
+        Ok(VertexPhaseTyped::RunningMapUdf(v)) => clamped(v),
+        Ok(other) => other.into_inner(),
+        Err(mismatch) => mismatch.into_inner(),
+    }
+}
+
+/// The in-place update of `existing` to the `declared` spec, or `None` when its
+/// [`HASH_ANNOTATION`] already matches. As NumaFlow does, the update keeps the vertex's
+/// `spec.lifecycle`, which only the lifecycle moves, and its `spec.replicas`, clamped
+/// into the new scale bounds where the lifecycle lets them change ([`VertexOps::scale`]).
+/// The merge patch sets the annotation, changes what changed and removes what the
+/// declaration no longer has.
+///
+/// ```
+/// use lifecycle_examples::numaflow::controller::spec_update;
+/// use lifecycle_examples::numaflow::vertex::{HASH_ANNOTATION, Scale, Vertex, VertexPhase, VertexSpec};
+///
+/// let udf = serde_json::from_value(serde_json::json!({ "builtin": { "name": "cat" } })).unwrap();
+/// let running = VertexSpec { name: "cat".into(), replicas: Some(7), udf: Some(udf), ..Default::default() };
+/// let vertex = Vertex::new("simple-cat", running.clone());
+///
+/// // The pipeline now caps the map at 3 replicas.
+/// let declared = VertexSpec {
+///     replicas: Some(1),
+///     scale: Some(Scale { max: Some(3), ..Default::default() }),
+///     ..running
+/// };
+/// let patch = spec_update(&vertex, declared.clone()).expect("the hash differs");
+/// assert_eq!(patch.body["metadata"]["annotations"][HASH_ANNOTATION], declared.hash());
+/// assert_eq!(patch.body["spec"]["scale"]["max"], 3);
+/// assert_eq!(patch.body["spec"]["replicas"], 3, "7 clamped into [0, 3]");
+/// assert!(patch.body["spec"].get("lifecycle").is_none(), "the lifecycle stays");
+///
+/// // Paused, it keeps its 7 for a fast resume.
+/// let mut paused = vertex.clone();
+/// paused.spec.set_desired_phase(VertexPhase::Paused);
+/// let patch = spec_update(&paused, declared).expect("the hash differs");
+/// assert!(patch.body["spec"].get("replicas").is_none());
+/// ```
+pub fn spec_update(existing: &Vertex, declared: VertexSpec) -> Option<Patch> {
+    let hash = declared.hash();
+    let current = existing
+        .metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(HASH_ANNOTATION));
+    if current == Some(&hash) {
+        return None;
+    }
+    let mut updated = existing.clone();
+    updated.spec = VertexSpec {
+        lifecycle: existing.spec.lifecycle.clone(),
+        replicas: existing.spec.replicas,
+        ..declared
+    };
+    let updated = clamp_replicas(updated);
+    let from = serde_json::to_value(&existing.spec).unwrap_or_default();
+    let to = serde_json::to_value(&updated.spec).unwrap_or_default();
+    let mut body = json!({ "metadata": { "annotations": { HASH_ANNOTATION: hash } } });
+    let spec = merge_patch_between(&from, &to);
+    if spec.as_object().is_some_and(|m| !m.is_empty()) {
+        body["spec"] = spec;
+    }
+    Some(Patch {
+        target: PatchTarget::object_of(existing),
+        body,
+    })
 }
 
 /// Puts the pipeline's conditions, merged into the ones it has, on the status patch in
-/// `patches`, or adds a status patch when they changed and there is none. While a pause
-/// or deletion waits on buffers nobody could read, `Reconciling` says so.
+/// `patches`, or adds a status patch when they changed and there is none; a status patch
+/// that goes out says when (`lastUpdated`). While a pause or deletion waits on buffers
+/// nobody could read, `Reconciling` says so.
 fn with_conditions(
     pipeline: &Pipeline,
     vertices: &[Vertex],
@@ -147,11 +264,14 @@ fn with_conditions(
                 status["observedGeneration"] = json!(generation);
             }
             patches.push(Patch {
-                target,
+                target: target.clone(),
                 body: json!({ "status": status }),
             });
         }
         None => {}
+    }
+    if let Some(patch) = patches.iter_mut().find(|p| p.target == target) {
+        patch.body["status"]["lastUpdated"] = json!(condition_time(observed.now));
     }
 }
 

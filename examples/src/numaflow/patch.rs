@@ -185,3 +185,46 @@ pub fn merge_into<T: Serialize + DeserializeOwned>(
     *object = serde_json::from_value(value)?;
     Ok(())
 }
+
+/// The JSON merge patch (RFC 7386) that turns `from` into `to`: changed and new members
+/// as they are in `to`, members `to` lacks as `null`, objects compared member by member
+/// and anything else replaced whole. Equal values give an empty object.
+///
+/// ```
+/// use lifecycle_examples::numaflow::patch::merge_patch_between;
+/// use serde_json::json;
+///
+/// let from = json!({ "udf": { "image": "cat:1", "args": ["-v"] }, "limits": { "batch": 10 } });
+/// let to = json!({ "udf": { "image": "cat:2", "args": ["-v"] } });
+/// let patch = merge_patch_between(&from, &to);
+/// assert_eq!(patch, json!({ "udf": { "image": "cat:2" }, "limits": null }));
+///
+/// let mut applied = from.clone();
+/// json_patch::merge(&mut applied, &patch);
+/// assert_eq!(applied, to);
+/// ```
+pub fn merge_patch_between(from: &Value, to: &Value) -> Value {
+    match (from, to) {
+        (Value::Object(from), Value::Object(to)) => {
+            let mut patch = serde_json::Map::new();
+            for (key, old) in from {
+                match to.get(key) {
+                    None => {
+                        patch.insert(key.clone(), Value::Null);
+                    }
+                    Some(new) if new != old => {
+                        patch.insert(key.clone(), merge_patch_between(old, new));
+                    }
+                    Some(_) => {}
+                }
+            }
+            for (key, new) in to {
+                if !from.contains_key(key) {
+                    patch.insert(key.clone(), new.clone());
+                }
+            }
+            Value::Object(patch)
+        }
+        (_, to) => to.clone(),
+    }
+}

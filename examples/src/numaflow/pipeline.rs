@@ -79,18 +79,24 @@ pub enum DesiredPhase {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PipelineLifecycle {
-    /// The desired phase; missing means `Running`.
+    /// The desired phase; missing means `Running`, which the CRD also defaults.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "DesiredPhase")] // optional, never null: the enum is closed
+    #[schemars(with = "DesiredPhase", extend("default" = "Running"))]
+    // optional, never null: the enum is closed
     pub desired_phase: Option<DesiredPhase>,
-    /// How long a pause waits for the buffers to drain; default 30.
+    /// How long a pause waits for the buffers to drain; default 30, in the CRD too.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("default" = 30))]
     pub pause_grace_period_seconds: Option<i64>,
-    /// How long a delete waits for the buffers to drain; default 30.
+    /// How long a delete waits for the buffers to drain; default 30, in the CRD too.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("default" = 30))]
     pub deletion_grace_period_seconds: Option<i64>,
-    /// Deprecated spelling of `deletionGracePeriodSeconds`, read as its fallback.
+    /// Deprecated spelling of `deletionGracePeriodSeconds`, read as its fallback. The CRD
+    /// defaults both to 30, as NumaFlow's does, so on a server the fallback counts only
+    /// for objects written before the default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("default" = 30))]
     pub delete_grace_period_seconds: Option<i64>,
 }
 
@@ -186,6 +192,11 @@ pub struct AbstractVertex {
     /// Buffer partitions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partitions: Option<i32>,
+    /// Fields this model does not read, kept as they are so that a read, change and write
+    /// loses none of NumaFlow's own.
+    #[serde(flatten, default, skip_serializing_if = "serde_json::Map::is_empty")]
+    #[schemars(skip)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// An edge between two vertices.
@@ -197,6 +208,22 @@ pub struct Edge {
     pub from: String,
     /// The downstream vertex.
     pub to: String,
+    /// Fields this model does not read, kept as they are so that a read, change and write
+    /// loses none of NumaFlow's own.
+    #[serde(flatten, default, skip_serializing_if = "serde_json::Map::is_empty")]
+    #[schemars(skip)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Edge {
+    /// The edge from `from` to `to`, with nothing else set.
+    pub fn new(from: impl Into<String>, to: impl Into<String>) -> Self {
+        Edge {
+            from: from.into(),
+            to: to.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
 }
 
 /// The spec of a NumaFlow Pipeline; fields the lifecycle does not use are kept by the CRD
@@ -268,6 +295,11 @@ pub struct PipelineSpec {
     /// The lifecycle settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lifecycle: Option<PipelineLifecycle>,
+    /// Fields this model does not read, kept as they are so that a read, change and write
+    /// loses none of NumaFlow's own.
+    #[serde(flatten, default, skip_serializing_if = "serde_json::Map::is_empty")]
+    #[schemars(skip)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The status of a pipeline. Fields NumaFlow writes and this model does not read are kept
@@ -283,9 +315,14 @@ pub struct PipelineStatus {
     /// True only when the last pause really drained the buffers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drained_on_pause: Option<bool>,
-    /// A human-readable message.
+    /// What the phase means, in NumaFlow's words (`Pausing in progress`, `Pipeline
+    /// paused`, `Deleting in progress`), or what failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// When the Pipeline controller last wrote the status (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("format" = "date-time"))]
+    pub last_updated: Option<String>,
     /// The `metadata.generation` of the spec this status reflects.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub observed_generation: Option<i64>,
@@ -321,6 +358,11 @@ pub struct PipelineStatus {
         rename = "reduceUDFCount"
     )]
     pub reduce_udf_count: Option<u32>,
+    /// Fields this model does not read, kept as they are so that a read, change and write
+    /// loses none of NumaFlow's own.
+    #[serde(flatten, default, skip_serializing_if = "serde_json::Map::is_empty")]
+    #[schemars(skip)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl PipelineSpec {
@@ -576,7 +618,7 @@ impl Pipeline {
             sink: vertex.sink.clone(),
             udf: vertex.udf.clone(),
             partitions: vertex.partitions,
-            extra: serde_json::Map::new(),
+            extra: vertex.extra.clone(),
         };
         let desired = match self.spec.desired_phase() {
             DesiredPhase::Running => crate::numaflow::vertex::VertexPhase::Running,

@@ -169,20 +169,40 @@ fn plan_fail(pipeline: &Pipeline, invalid: &InvalidSpec) -> Vec<Patch> {
     vec![patch]
 }
 
+/// The `status.message` NumaFlow writes with `phase`: `Pausing in progress`, `Pipeline
+/// paused`, `Deleting in progress`, and none while running. A failure's message says
+/// what failed, so `Failed` has none of its own.
+///
+/// ```
+/// use lifecycle_examples::numaflow::pipeline::PipelinePhase;
+/// use lifecycle_examples::numaflow::plan::phase_message;
+///
+/// assert_eq!(phase_message(PipelinePhase::Pausing), Some("Pausing in progress"));
+/// assert_eq!(phase_message(PipelinePhase::Running), None);
+/// ```
+pub fn phase_message(phase: PipelinePhase) -> Option<&'static str> {
+    match phase {
+        PipelinePhase::Pausing => Some("Pausing in progress"),
+        PipelinePhase::Paused => Some("Pipeline paused"),
+        PipelinePhase::Deleting => Some("Deleting in progress"),
+        PipelinePhase::Running | PipelinePhase::Failed => None,
+    }
+}
+
 fn status_patch(
     pipeline: &Pipeline,
     phase: PipelinePhase,
     drained_on_pause: Option<bool>,
 ) -> Patch {
     let mut status = json!({ "phase": phase.name() });
-    // A failure's message goes with the failure.
-    if phase != PipelinePhase::Failed
-        && pipeline
-            .status
-            .as_ref()
-            .is_some_and(|s| s.message.is_some())
-    {
-        status["message"] = Value::Null;
+    let said = pipeline.status.as_ref().and_then(|s| s.message.as_deref());
+    match phase_message(phase) {
+        Some(message) if said != Some(message) => status["message"] = json!(message),
+        // Running clears the message of the phase before; a failure's comes with it.
+        None if phase != PipelinePhase::Failed && said.is_some() => {
+            status["message"] = Value::Null;
+        }
+        _ => {}
     }
     if let Some(drained) = drained_on_pause {
         status["drainedOnPause"] = json!(drained);

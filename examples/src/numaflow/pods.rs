@@ -29,8 +29,7 @@ use crate::numaflow::vertex::{PIPELINE_NAME_LABEL, VERTEX_NAME_LABEL, Vertex, ve
 
 /// The annotation with a pod's replica index.
 pub const REPLICA_ANNOTATION: &str = "numaflow.numaproj.io/replica";
-/// The annotation with the spec hash a pod was built from.
-pub const HASH_ANNOTATION: &str = "numaflow.numaproj.io/hash";
+pub use crate::numaflow::vertex::HASH_ANNOTATION;
 /// The image of a vertex pod's main container.
 pub const IMAGE: &str = "quay.io/numaproj/numaflow:v1.8.0";
 

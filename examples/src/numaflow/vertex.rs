@@ -44,6 +44,10 @@ pub const PIPELINE_NAME_LABEL: &str = "numaflow.numaproj.io/pipeline-name";
 /// The label that names a vertex within its pipeline, on the vertex and on its pods.
 pub const VERTEX_NAME_LABEL: &str = "numaflow.numaproj.io/vertex-name";
 
+/// The annotation with the spec hash ([`VertexSpec::hash`]) an object was built from: on
+/// a vertex, the hash of the spec the pipeline declares for it; on a pod, its vertex's.
+pub const HASH_ANNOTATION: &str = "numaflow.numaproj.io/hash";
+
 /// The role of a vertex, from which part of its spec is set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum VertexRole {
@@ -126,6 +130,11 @@ pub struct Scale {
     /// The ceiling; unset reads as 50. `0` is legal.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max: Option<i32>,
+    /// Fields this model does not read, kept as they are so that a read, change and write
+    /// loses none of NumaFlow's own.
+    #[serde(flatten, default, skip_serializing_if = "serde_json::Map::is_empty")]
+    #[schemars(skip)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// `spec.lifecycle` of a vertex; written only by the Pipeline controller.
@@ -146,6 +155,11 @@ pub struct GroupBy {
     /// Whether the reduce is keyed, and so partitioned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keyed: Option<bool>,
+    /// Fields this model does not read, kept as they are so that a read, change and write
+    /// loses none of NumaFlow's own.
+    #[serde(flatten, default, skip_serializing_if = "serde_json::Map::is_empty")]
+    #[schemars(skip)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// `spec.udf`: a user-defined function.
@@ -213,8 +227,9 @@ pub struct VertexSpec {
     /// The pipeline it belongs to.
     #[serde(default)]
     pub pipeline_name: String,
-    /// The replicas asked for; unset reads as 1.
+    /// The replicas asked for; unset reads as 1, which the CRD also defaults.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("default" = 1))]
     pub replicas: Option<i32>,
     /// Autoscaling bounds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -278,6 +293,11 @@ pub struct VertexStatus {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(schema_with = "lifecycle_model::schema::conditions_schema")]
     pub conditions: Vec<Condition>,
+    /// Fields this model does not read, kept as they are so that a read, change and write
+    /// loses none of NumaFlow's own.
+    #[serde(flatten, default, skip_serializing_if = "serde_json::Map::is_empty")]
+    #[schemars(skip)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl VertexSpec {

@@ -5,7 +5,7 @@
 use jiff::{SignedDuration, Timestamp};
 use lifecycle_examples::numaflow::pipeline::Pipeline;
 use lifecycle_examples::numaflow::plan::{BufferDepth, Observations};
-use lifecycle_examples::numaflow::vertex::{Vertex, VertexSpec};
+use lifecycle_examples::numaflow::vertex::{HASH_ANNOTATION, Vertex, VertexSpec};
 use serde_json::{Value, json};
 
 /// The pipeline every planning test uses.
@@ -35,7 +35,7 @@ pub(crate) fn plus(t: Timestamp, seconds: i64) -> Timestamp {
 /// The role part of a vertex spec, by short name.
 pub(crate) fn role_json(role: &str) -> Value {
     match role {
-        "source" => json!({ "source": { "generator": { "rpu": 5, "duration": "1s" } } }),
+        "source" => json!({ "source": { "generator": { "rpu": 5 } } }),
         "sink" => json!({ "sink": { "log": {} } }),
         "map" => json!({ "udf": { "builtin": { "name": "cat" } } }),
         "reduce" => {
@@ -47,7 +47,9 @@ pub(crate) fn role_json(role: &str) -> Value {
 }
 
 /// A Vertex object of pipeline [`PIPELINE`] named `<pipeline>-<name>`, with the given role
-/// and desired phase (`None`: no `lifecycle` at all).
+/// and desired phase (`None`: no `lifecycle` at all), annotated with its spec's hash as
+/// the Pipeline controller annotates the vertices it makes: the simple pipeline declares
+/// its vertices with the same role JSON, so it sees them as up to date.
 pub(crate) fn vertex(name: &str, role: &str, desired: Option<&str>) -> Vertex {
     let mut spec = role_json(role);
     spec["name"] = json!(name);
@@ -55,13 +57,15 @@ pub(crate) fn vertex(name: &str, role: &str, desired: Option<&str>) -> Vertex {
     if let Some(phase) = desired {
         spec["lifecycle"] = json!({ "desiredPhase": phase });
     }
-    serde_json::from_value(json!({
+    let mut vertex: Vertex = serde_json::from_value(json!({
         "apiVersion": "numaflow.numaproj.io/v1alpha1",
         "kind": "Vertex",
         "metadata": { "name": format!("{PIPELINE}-{name}"), "namespace": "default" },
         "spec": spec,
     }))
-    .unwrap()
+    .unwrap();
+    vertex.metadata.annotations = Some([(HASH_ANNOTATION.to_owned(), vertex.spec.hash())].into());
+    vertex
 }
 
 /// The simple pipeline's three vertices `in -> cat -> out`, all in `desired`.

@@ -65,10 +65,7 @@ async fn pausing_drains_in_order_and_resuming_brings_the_pods_back() {
         abstract_vertex("out", "sink"),
     ];
     pipeline.spec.edges = [("in", "cat"), ("cat", "agg"), ("agg", "out")]
-        .map(|(from, to)| Edge {
-            from: from.into(),
-            to: to.into(),
-        })
+        .map(|(from, to)| Edge::new(from, to))
         .into();
     // Long enough that only the drain can end the first pause in time.
     pipeline.spec.lifecycle = Some(PipelineLifecycle {

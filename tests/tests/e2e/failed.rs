@@ -5,6 +5,7 @@
 use k8s_openapi::api::events::v1::Event;
 use kube::api::{Api, Patch as KubePatch, PatchParams, PostParams};
 use lifecycle_examples::numaflow::pipeline::{DesiredPhase, Pipeline, PipelinePhase};
+use lifecycle_examples::numaflow::plan::phase_message;
 use lifecycle_examples::numaflow::vertex::Scale;
 use lifecycle_model::conditions::find_condition;
 
@@ -51,7 +52,7 @@ async fn an_invalid_pipeline_fails_and_recovers_once_fixed() {
             let status = p.status.clone().unwrap_or_default();
             let stalled = find_condition(&status.conditions, "Stalled");
             p.phase() == Some(phase)
-                && status.message.as_deref() == message
+                && status.message.as_deref() == message.or(phase_message(phase))
                 && stalled.is_some_and(|c| {
                     (c.status.to_string() == "True") == message.is_some()
                         && message.is_none_or(|m| c.message == m)

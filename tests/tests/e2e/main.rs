@@ -14,6 +14,8 @@ mod kubectl;
 mod lifetime;
 mod operator;
 mod planning;
+mod propagation;
+mod shapes;
 mod status;
 
 use std::path::PathBuf;

@@ -148,7 +148,7 @@ async fn pause_resume_and_delete_plans_are_admitted() {
         Some(PipelinePhase::Running)
     );
 
-    // Slow resume: the same, with spec.replicas dropped.
+    // Slow resume: the same, with spec.replicas dropped, which the CRD defaults to 1.
     set_desired(&client, name, DesiredPhase::Paused, json!({})).await;
     converge(&client, name, &drained).await;
     let slow = ResumeStrategy::Slow.as_str();
@@ -157,7 +157,7 @@ async fn pause_resume_and_delete_plans_are_admitted() {
     converge(&client, name, &drained).await;
     let vertices = vertices_of(&client, name).await;
     assert!(
-        vertices.iter().all(|v| v.spec.replicas.is_none()),
+        vertices.iter().all(|v| v.spec.replicas == Some(1)),
         "{vertices:?}"
     );
     assert!(vertices.iter().all(|v| v.spec.desired_replicas() == 1));

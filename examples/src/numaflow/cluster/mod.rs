@@ -398,6 +398,13 @@ async fn reconcile_pipeline_object(pipeline: Arc<Pipeline>, ctx: Arc<Context>) -
         }
     }
     send_planned(&ctx, &namespace, &pipeline, &ours, &actions.patches).await?;
+    for stale in &actions.delete {
+        match vertices.delete(stale, &DeleteParams::default()).await {
+            Ok(_) => info!(vertex = %stale, "vertex no longer declared; deleted"),
+            Err(kube::Error::Api(status)) if status.code == 404 => {}
+            Err(e) => return Err(Error::request(format!("deleting Vertex/{stale}"))(e)),
+        }
+    }
     Ok(next_look(&pipeline))
 }
 

@@ -70,16 +70,7 @@ pub async fn run(kubeconfig: &Path) -> Result<()> {
         demo_vertex("cat", VertexRole::MapUdf),
         demo_vertex("out", VertexRole::Sink),
     ];
-    pipeline.spec.edges = vec![
-        Edge {
-            from: "in".into(),
-            to: "cat".into(),
-        },
-        Edge {
-            from: "cat".into(),
-            to: "out".into(),
-        },
-    ];
+    pipeline.spec.edges = vec![Edge::new("in", "cat"), Edge::new("cat", "out")];
     println!(
         "NumaFlow lifecycle demo against the cluster in {}",
         kubeconfig.display()

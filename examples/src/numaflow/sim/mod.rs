@@ -32,7 +32,8 @@ use crate::numaflow::pipeline::{
     RESUME_STRATEGY_ANNOTATION, ResumeStrategy,
 };
 use crate::numaflow::plan::{BufferDepth, Observations, Patch, PatchTarget};
-use crate::numaflow::vertex::{Vertex, VertexPhase, VertexRole};
+use crate::numaflow::vertex::{Vertex, VertexPhaseAction, VertexRole, VertexStatusPhase};
+use lifecycle_model::Lifecycle;
 
 pub mod invariants;
 pub mod shapes;
@@ -57,6 +58,10 @@ pub struct Faults {
     /// Chance, each tick with work to do, that the controller crashes during one of that
     /// tick's reconciles, before, between or after its writes.
     pub crash: f64,
+    /// Chance that a reconcile finds NumaFlow's daemon of no use: too slow (the request
+    /// times out), wrong (it answers garbage), or gone (down for the next few ticks too).
+    /// The controller then knows nothing of the buffers.
+    pub daemon: f64,
 }
 
 impl Faults {
@@ -68,6 +73,7 @@ impl Faults {
             max_staleness: 0,
             max_delay: 0,
             crash: 0.0,
+            daemon: 0.0,
         }
     }
 
@@ -79,6 +85,7 @@ impl Faults {
             max_staleness: 4,
             max_delay: 3,
             crash: 0.05,
+            daemon: 0.1,
         }
     }
 }
@@ -112,10 +119,35 @@ pub struct SimConfig {
     /// Ticks to run at least after the last operation; the run goes on, up to four times
     /// as long, until the pipeline is where the last operation asked.
     pub settle_ticks: u64,
-    /// Chance, each tick, that the autoscaler sets a running vertex's `spec.replicas` to a
-    /// new value within its scale bounds.
+    /// Chance, each tick, that the autoscaler sets the `spec.replicas` of a vertex it may
+    /// scale to a new value within its scale bounds.
     pub scaling: f64,
+    /// Which vertices the autoscaler may scale.
+    pub autoscaler: Autoscaler,
+    /// Whether the API server enforces the Vertex CRD's rule on `spec.replicas`: no
+    /// change while the desired phase stays put, unless the lifecycle allows `scale`
+    /// there (a running source, sink or map). On by default, as on a server with the
+    /// generated CRDs; off only to show what the rule stops.
+    pub crd_rules: bool,
 }
+
+/// The autoscaler beside the controllers. NumaFlow's scales a vertex only when its skip
+/// rules (`pkg/reconciler/vertex/scaling`) all pass; the other one is a broken autoscaler
+/// for tests, which scales any vertex at any time.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Autoscaler {
+    /// NumaFlow's rules: only a scalable vertex (scaling not disabled, not a reduce)
+    /// whose status phase is `Running`, whose pipeline is asked to run, whose pods match
+    /// its desired replicas, whose bounds leave room (min below max), and that was not
+    /// scaled in the last [`SCALE_COOLDOWN_TICKS`].
+    #[default]
+    FollowsSkipRules,
+    /// Any vertex, paused or not, whatever the pipeline does.
+    IgnoresSkipRules,
+}
+
+/// Ticks after a scaling in which the autoscaler leaves the vertex alone.
+pub const SCALE_COOLDOWN_TICKS: u64 = 10;
 
 impl SimConfig {
     /// The whole setup drawn from `seed`: shape, operations, grace period, every fault on.
@@ -149,6 +181,8 @@ impl SimConfig {
             grace_seconds: rng.i64(5..=30),
             settle_ticks: 80,
             scaling: 0.2,
+            autoscaler: Autoscaler::FollowsSkipRules,
+            crd_rules: true,
         }
     }
 
@@ -255,6 +289,12 @@ pub struct Report {
     pub crashes: u64,
     /// Reconciles that read a stale cache.
     pub stale_reads: u64,
+    /// Reconciles that found the daemon of no use.
+    pub daemon_failures: u64,
+    /// Replica changes the autoscaler made.
+    pub scalings: u64,
+    /// Replica changes the API server refused under the Vertex CRD's rule.
+    pub refused_scalings: u64,
 }
 
 /// A running simulation.
@@ -272,6 +312,10 @@ pub struct Sim<'a> {
     /// The current tick; one tick is one second.
     pub tick: u64,
     down_until: Option<u64>,
+    /// The daemon is gone until this tick.
+    daemon_down_until: Option<u64>,
+    /// When the autoscaler last scaled each vertex.
+    last_scaled: BTreeMap<String, u64>,
     /// The store revision of the controllers' last read.
     seen: u64,
     checker: invariants::Checker,
@@ -306,6 +350,8 @@ impl<'a> Sim<'a> {
             queue: Vec::new(),
             tick: 0,
             down_until: None,
+            daemon_down_until: None,
+            last_scaled: BTreeMap::new(),
             seen: 0,
             checker: invariants::Checker::default(),
             report: Report::default(),
@@ -396,23 +442,27 @@ impl<'a> Sim<'a> {
             .map_err(|v| self.violation(v))
     }
 
-    /// Now and then, sets a running vertex's `spec.replicas` to a value within its scale
-    /// bounds other than the default, as the autoscaler or a user's `kubectl scale` would.
+    /// Now and then, sets the `spec.replicas` of a vertex the [`Autoscaler`] may scale to
+    /// a value within its scale bounds other than the default, as NumaFlow's autoscaler
+    /// or a user's `kubectl scale` would.
     fn autoscale(&mut self) -> Result<(), Violation> {
         if self.config.scaling <= 0.0 || self.rng.f64() >= self.config.scaling {
             return Ok(());
         }
-        let running: Vec<String> = self
+        let candidates: Vec<String> = self
             .store
             .vertices
             .iter()
-            .filter(|(_, v)| v.spec.desired_phase() == VertexPhase::Running)
+            .filter(|(name, vertex)| match self.config.autoscaler {
+                Autoscaler::FollowsSkipRules => self.may_scale(name, vertex),
+                Autoscaler::IgnoresSkipRules => true,
+            })
             .map(|(name, _)| name.clone())
             .collect();
-        if running.is_empty() {
+        if candidates.is_empty() {
             return Ok(());
         }
-        let name = running[self.rng.usize(..running.len())].clone();
+        let name = candidates[self.rng.usize(..candidates.len())].clone();
         let mut after = self.store.vertices[&name].clone();
         let scale = after.spec.scale.clone().unwrap_or_default();
         let max = scale.max.unwrap_or(5).max(1);
@@ -422,8 +472,44 @@ impl<'a> Sim<'a> {
             return Ok(());
         }
         after.spec.replicas = Some(replicas);
+        // NumaFlow's rules read the vertex's status, which lags its spec: a vertex the
+        // Pipeline controller just paused may still report Running. The CRD's rule,
+        // which reads the spec, refuses that write.
+        if self.config.crd_rules && !scale_admitted(&after) {
+            self.record(
+                Writer::Autoscaler,
+                &name,
+                format!("replicas {replicas} refused"),
+            );
+            self.report.refused_scalings += 1;
+            return Ok(());
+        }
         self.record(Writer::Autoscaler, &name, format!("replicas {replicas}"));
+        self.last_scaled.insert(name, self.tick);
+        self.report.scalings += 1;
         self.write_vertex(after, Writer::Autoscaler)
+    }
+
+    /// NumaFlow's skip rules: whether its autoscaler would scale `vertex` now.
+    fn may_scale(&self, name: &str, vertex: &Vertex) -> bool {
+        let pipeline_runs = self.store.pipeline.as_ref().is_some_and(|p| {
+            p.metadata.deletion_timestamp.is_none()
+                && p.spec.desired_phase() == DesiredPhase::Running
+        });
+        let Some(status) = vertex.status.as_ref() else {
+            return false;
+        };
+        let pods = self.world.pods.get(name).copied().unwrap_or(0);
+        let cooled = self
+            .last_scaled
+            .get(name)
+            .is_none_or(|at| self.tick >= at + SCALE_COOLDOWN_TICKS);
+        pipeline_runs
+            && vertex.spec.scalable()
+            && status.phase == Some(VertexStatusPhase::Running)
+            && status.desired_replicas == Some(pods)
+            && vertex.spec.scale_min() < vertex.spec.scale_max()
+            && cooled
     }
 
     fn user(&mut self, op: Op) -> Result<(), Violation> {
@@ -526,7 +612,9 @@ impl<'a> Sim<'a> {
         self.world.buffers = buffers;
     }
 
-    fn observations(&self) -> Observations {
+    /// What the Pipeline controller observes: source pods, and the buffers as the daemon
+    /// reports them, unless the daemon fault strikes.
+    fn observations(&mut self) -> Observations {
         let source_pods = self
             .store
             .vertices
@@ -534,10 +622,12 @@ impl<'a> Sim<'a> {
             .filter(|(_, v)| v.spec.role() == Some(VertexRole::Source))
             .map(|(name, _)| self.world.pods.get(name).copied().unwrap_or(0).max(0) as u32)
             .sum();
-        Observations {
-            now: self.now(),
-            source_pods,
-            buffers: Ok(self
+        let buffers = match self.daemon_fault() {
+            Some(reason) => {
+                self.report.daemon_failures += 1;
+                Err(reason)
+            }
+            None => Ok(self
                 .config
                 .shape
                 .edges
@@ -549,7 +639,35 @@ impl<'a> Sim<'a> {
                     ack_pending: 0,
                 })
                 .collect()),
+        };
+        Observations {
+            now: self.now(),
+            source_pods,
+            buffers,
         }
+    }
+
+    /// Why the daemon is of no use to this reconcile, if it is not.
+    fn daemon_fault(&mut self) -> Option<String> {
+        const GONE: &str = "cannot reach the daemon: connection refused";
+        if self
+            .daemon_down_until
+            .is_some_and(|until| self.tick < until)
+        {
+            return Some(GONE.to_owned());
+        }
+        let chance = self.config.faults.daemon;
+        if chance <= 0.0 || self.rng.f64() >= chance {
+            return None;
+        }
+        Some(match self.rng.u8(..3) {
+            0 => "the daemon did not answer within 5 s".to_owned(),
+            1 => "the daemon answered something that is not a buffer list".to_owned(),
+            _ => {
+                self.daemon_down_until = Some(self.tick + self.rng.u64(2..=15));
+                GONE.to_owned()
+            }
+        })
     }
 
     fn enqueue(&mut self, key: Key, delay: u64) {
@@ -632,16 +750,20 @@ impl<'a> Sim<'a> {
     fn reconcile(&mut self, key: Key, crash: bool) -> Result<(), Violation> {
         let cache = self.read();
         let fresh = cache.revision == self.store.revision;
-        let (creates, patches, writer) = match &key {
+        let (creates, patches, deletes, writer) = match &key {
             Key::Pipeline => {
                 let Some(pipeline) = cache.pipeline.as_ref() else {
                     return Ok(());
                 };
                 let vertices: Vec<Vertex> = cache.vertices.values().cloned().collect();
-                let actions = self
-                    .controllers
-                    .pipeline(pipeline, &vertices, &self.observations());
-                (actions.create, actions.patches, Writer::PipelineController)
+                let observed = self.observations();
+                let actions = self.controllers.pipeline(pipeline, &vertices, &observed);
+                (
+                    actions.create,
+                    actions.patches,
+                    actions.delete,
+                    Writer::PipelineController,
+                )
             }
             Key::Vertex(name) => {
                 let Some(vertex) = cache.vertices.get(name) else {
@@ -651,11 +773,12 @@ impl<'a> Sim<'a> {
                 (
                     Vec::new(),
                     patch.into_iter().collect(),
+                    Vec::new(),
                     Writer::VertexController,
                 )
             }
         };
-        let total = creates.len() + patches.len();
+        let total = creates.len() + patches.len() + deletes.len();
         // A crash strikes after some of the writes, perhaps none, perhaps all.
         let crash_after = crash.then(|| self.rng.usize(0..=total));
         for (done, vertex) in creates.into_iter().enumerate() {
@@ -702,6 +825,19 @@ impl<'a> Sim<'a> {
                 patch.target.clone(),
                 revision_in(&self.store, &patch.target),
             ));
+        }
+        let offset = offset + patches.len();
+        for (i, name) in deletes.iter().enumerate() {
+            if crash_after == Some(offset + i) {
+                self.crash();
+                return Ok(());
+            }
+            if self.store.vertices.remove(name).is_some() {
+                self.record(writer, name, "deleted".to_owned());
+                // The store moves on; no object left takes the new revision.
+                self.bump(Some(name));
+                self.report.writes += 1;
+            }
         }
         if crash_after == Some(total) {
             self.crash();
@@ -827,6 +963,17 @@ impl<'a> Sim<'a> {
     pub fn pipeline_phase(&self) -> Option<PipelinePhase> {
         self.store.pipeline.as_ref().and_then(Pipeline::phase)
     }
+}
+
+/// Whether the Vertex CRD's rule admits a change of `spec.replicas` alone: the lifecycle
+/// allows `scale` in the vertex's desired phase, for its role.
+fn scale_admitted(vertex: &Vertex) -> bool {
+    vertex.spec.role().is_some_and(|role| {
+        vertex
+            .spec
+            .desired_phase()
+            .allows(role, VertexPhaseAction::Scale)
+    })
 }
 
 /// Whether two patch targets name one object, whichever subresource they write.

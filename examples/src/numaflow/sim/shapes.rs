@@ -42,7 +42,10 @@ fn vertex(name: String, kind: Kind, min: i32) -> AbstractVertex {
         Kind::Map => v.udf = Some(Udf::default()),
         Kind::Reduce => {
             v.udf = Some(Udf {
-                group_by: Some(GroupBy { keyed: Some(true) }),
+                group_by: Some(GroupBy {
+                    keyed: Some(true),
+                    ..GroupBy::default()
+                }),
                 ..Udf::default()
             });
             v.partitions = Some(2);
@@ -77,10 +80,7 @@ impl Builder {
     }
 
     fn edge(&mut self, from: &str, to: &str) {
-        self.edges.push(Edge {
-            from: from.to_owned(),
-            to: to.to_owned(),
-        });
+        self.edges.push(Edge::new(from, to));
     }
 
     /// A chain from `from` through `steps`, ending in a new sink; returns nothing.

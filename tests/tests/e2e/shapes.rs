@@ -1,0 +1,75 @@
+//! Pipelines in every shape NumaFlow's own examples use ([`lifecycle_tests::upstream`])
+//! are admitted by the generated CRD and come back whole: as the server stores them, read
+//! through this project's types, and after a replace written from those types. The CRD
+//! adds NumaFlow's lifecycle defaults and nothing else.
+
+use kube::api::{Api, ApiResource, DynamicObject, PostParams};
+use lifecycle_examples::numaflow::pipeline::Pipeline;
+use lifecycle_tests::upstream::pipelines;
+use serde_json::{Value, json};
+
+use super::{client, namespace};
+
+/// `spec` as the server defaults it: a lifecycle, where there is one, gets NumaFlow's
+/// defaults for the fields it leaves out.
+fn with_defaults(spec: &Value) -> Value {
+    let mut spec = spec.clone();
+    if let Some(lifecycle) = spec.get_mut("lifecycle").and_then(Value::as_object_mut) {
+        for (field, default) in [
+            ("desiredPhase", json!("Running")),
+            ("pauseGracePeriodSeconds", json!(30)),
+            ("deletionGracePeriodSeconds", json!(30)),
+            ("deleteGracePeriodSeconds", json!(30)),
+        ] {
+            lifecycle.entry(field).or_insert(default);
+        }
+    }
+    spec
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_upstream_shape_is_admitted_and_round_trips_through_the_types() {
+    let namespace = &namespace("upstream-shapes-test").await;
+    let client = client().await;
+    let raw: Api<DynamicObject> = Api::namespaced_with(
+        client.clone(),
+        namespace,
+        &ApiResource::erase::<Pipeline>(&()),
+    );
+    let typed: Api<Pipeline> = Api::namespaced(client.clone(), namespace);
+    let mut defaulted = 0;
+    for (what, object) in pipelines() {
+        let pipeline: Pipeline = serde_json::from_value(object.clone()).unwrap();
+        let name = pipeline.metadata.name.clone().unwrap();
+        if let Err(e) = typed.create(&PostParams::default(), &pipeline).await {
+            panic!("{what}: refused: {e}");
+        }
+        let expected = with_defaults(&object["spec"]);
+        if expected != object["spec"] {
+            defaulted += 1;
+        }
+        let stored = raw.get(&name).await.unwrap();
+        assert_eq!(stored.data["spec"], expected, "{what}: as stored");
+
+        let read = typed.get(&name).await.unwrap();
+        assert_eq!(
+            serde_json::to_value(&read.spec).unwrap(),
+            expected,
+            "{what}: as read"
+        );
+        let replaced = typed
+            .replace(&name, &PostParams::default(), &read)
+            .await
+            .unwrap_or_else(|e| panic!("{what}: the replace was refused: {e}"));
+        assert_eq!(
+            raw.get(&name).await.unwrap().data["spec"],
+            expected,
+            "{what}: after a replace"
+        );
+        assert_eq!(
+            replaced.metadata.generation, read.metadata.generation,
+            "{what}: writing back what was read changes nothing"
+        );
+    }
+    assert!(defaulted >= 1, "some shape has a lifecycle to default");
+}
