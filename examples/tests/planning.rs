@@ -1453,16 +1453,21 @@ fn a_fixed_pipeline_recovers_to_the_phase_it_is_asked_for() {
             to_vertex("out", "Running"),
         ]
     );
-    // Asked to pause, every vertex paused: straight back to Paused.
+    // Asked to pause, every vertex paused: straight back to Paused, the failure's
+    // message replaced by the phase's.
     let p = pl("Paused", failed.clone(), json!({}), json!({}));
     assert_eq!(
         plan::plan(&p, &simple_vertices("Paused"), &busy(now())),
-        vec![status(json!({ "phase": "Paused", "message": null }))]
+        vec![status(
+            json!({ "phase": "Paused", "message": "Pipeline paused" })
+        )]
     );
     // Asked to pause with vertices still running: the pause starts over.
     assert_eq!(
         plan::plan(&p, &simple_vertices("Running"), &busy(now())),
-        vec![status(json!({ "phase": "Pausing", "message": null }))]
+        vec![status(
+            json!({ "phase": "Pausing", "message": "Pausing in progress" })
+        )]
     );
 }
 
@@ -1486,7 +1491,10 @@ fn a_paused_pipeline_goes_failed_and_back_with_conditions_that_say_so() {
     let step = reconcile_pipeline(&p, &vs, &busy(plus(now(), 5)));
     plan::apply(&mut p, &mut vs, &step.patches);
     assert_eq!(p.phase(), Some(PipelinePhase::Paused));
-    assert_eq!(p.status.as_ref().unwrap().message, None);
+    assert_eq!(
+        p.status.as_ref().unwrap().message.as_deref(),
+        Some("Pipeline paused")
+    );
     let conditions = &p.status.as_ref().unwrap().conditions;
     let stalled = lifecycle_model::conditions::find_condition(conditions, "Stalled").unwrap();
     assert_eq!(stalled.status.to_string(), "False");

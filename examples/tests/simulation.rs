@@ -672,3 +672,37 @@ fn invariant_4_catches_paused_vertices_scaled_when_the_crd_rule_is_off() {
     assert!(refused > 0, "the rule refused nothing");
     assert_eq!(caught, seeds, "caught on {caught} of {seeds} seeds");
 }
+
+/// The real controllers, but their writes carry no `resourceVersion`: merge patches
+/// planned from a stale read land as if the read were fresh.
+struct LastWriterWins;
+impl Controllers for LastWriterWins {
+    fn sends_resource_version(&self) -> bool {
+        false
+    }
+}
+
+/// Without preconditions a write planned from a stale read lands: a transition already
+/// made is made again, a write that changes nothing. The real controllers, whose writes
+/// meet a 409 instead, pass the same schedules.
+#[test]
+fn invariant_7_catches_writes_without_a_resource_version() {
+    let mut caught = Vec::new();
+    for seed in BROKEN_SEEDS {
+        let mut config = SimConfig::from_seed(seed);
+        config.ops = PAUSE_THEN_FAST_RESUME.to_vec();
+        config.grace_seconds = 30;
+        config.faults.stale = 0.5;
+        Sim::new(config.clone(), &Correct)
+            .run()
+            .unwrap_or_else(|v| panic!("correct controllers: {v}"));
+        if let Err(v) = Sim::new(config, &LastWriterWins).run() {
+            assert_eq!(v.invariant, Invariant::MinimalWrites, "seed {seed}: {v}");
+            caught.push(seed);
+        }
+    }
+    assert!(
+        caught.len() >= BROKEN_SEEDS.count() / 2,
+        "caught only on seeds {caught:?}"
+    );
+}

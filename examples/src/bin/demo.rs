@@ -124,7 +124,7 @@ fn embedded(out: &mut impl Write) -> io::Result<ExitCode> {
             writeln!(out, "t={:>3}s  >>> user: {name}", sim.tick)?;
         }
         let pipeline = sim.store.pipeline.as_ref();
-        let vertices: Vec<_> = sim.store.vertices.values().cloned().collect();
+        let vertices: Vec<_> = sim.store.vertices.values().map(|v| (**v).clone()).collect();
         let pods = |name: &str| sim.world.pods.get(name).copied().unwrap_or(0);
         let rows = rows(
             &shape.vertices,

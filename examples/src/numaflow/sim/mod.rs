@@ -1,11 +1,15 @@
 //! A deterministic simulation that drives the real reconcile functions against an
 //! in-process cluster, with the faults real controllers meet:
 //!
-//! - resourceVersion conflicts (409) and stale watch caches;
+//! - resourceVersion conflicts (409) and stale watch caches; a write carries the
+//!   `resourceVersion` it was planned from when the controllers send one
+//!   ([`Controllers::sends_resource_version`]), and is last-writer-wins otherwise;
 //! - delayed and reordered watch events;
 //! - a controller crash, and a restart, at any step, even halfway through a reconcile;
 //! - pods that follow `status.desiredReplicas`;
-//! - an autoscaler that changes the `spec.replicas` of running vertices;
+//! - NumaFlow's daemon, slow (timing out), wrong (answering garbage) or gone;
+//! - NumaFlow's autoscaler and its skip rules ([`Autoscaler`]), beside the Vertex CRD's
+//!   rule on `spec.replicas`, which the server enforces;
 //! - inter-step buffers: sources produce, every other vertex forwards, sinks consume;
 //! - the clock.
 //!
@@ -20,6 +24,7 @@
 //! ```
 
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
@@ -210,6 +215,12 @@ pub trait Controllers {
     fn vertex(&self, vertex: &Vertex, now: Timestamp) -> Option<Patch> {
         reconcile_vertex(vertex, None, now)
     }
+    /// Whether every write carries the `resourceVersion` of the object it was planned
+    /// from, as `numaflow-controller`'s do, so that the server refuses a write planned
+    /// from a stale read with a 409. Without it a merge patch is last-writer-wins.
+    fn sends_resource_version(&self) -> bool {
+        true
+    }
 }
 
 /// The controllers as shipped.
@@ -222,8 +233,9 @@ impl Controllers for Correct {}
 pub struct Store {
     /// The pipeline, until it is deleted.
     pub pipeline: Option<Pipeline>,
-    /// The vertices, by object name.
-    pub vertices: BTreeMap<String, Vertex>,
+    /// The vertices, by object name; shared with the snapshots stale reads come from, so
+    /// that a snapshot costs no copy of an unchanged vertex.
+    pub vertices: BTreeMap<String, Arc<Vertex>>,
     revision: u64,
 }
 
@@ -463,7 +475,7 @@ impl<'a> Sim<'a> {
             return Ok(());
         }
         let name = candidates[self.rng.usize(..candidates.len())].clone();
-        let mut after = self.store.vertices[&name].clone();
+        let mut after = Vertex::clone(&self.store.vertices[&name]);
         let scale = after.spec.scale.clone().unwrap_or_default();
         let max = scale.max.unwrap_or(5).max(1);
         let min = scale.min.unwrap_or(0).clamp(2.min(max), max);
@@ -755,7 +767,8 @@ impl<'a> Sim<'a> {
                 let Some(pipeline) = cache.pipeline.as_ref() else {
                     return Ok(());
                 };
-                let vertices: Vec<Vertex> = cache.vertices.values().cloned().collect();
+                let vertices: Vec<Vertex> =
+                    cache.vertices.values().map(|v| Vertex::clone(v)).collect();
                 let observed = self.observations();
                 let actions = self.controllers.pipeline(pipeline, &vertices, &observed);
                 (
@@ -788,7 +801,7 @@ impl<'a> Sim<'a> {
             }
             let name = vertex.metadata.name.clone().unwrap_or_default();
             if !self.store.vertices.contains_key(&name) && self.store.pipeline.is_some() {
-                self.store.vertices.insert(name.clone(), vertex);
+                self.store.vertices.insert(name.clone(), Arc::new(vertex));
                 self.bump(Some(&name));
                 self.report.writes += 1;
                 let delay = self.watch_delay();
@@ -815,7 +828,8 @@ impl<'a> Sim<'a> {
             let current = revision_in(&self.store, &patch.target);
             let injected =
                 self.config.faults.conflict > 0.0 && self.rng.f64() < self.config.faults.conflict;
-            if injected || (expected.is_some() && expected != current) {
+            let guarded = self.controllers.sends_resource_version();
+            if injected || (guarded && expected.is_some() && expected != current) {
                 self.report.conflicts += 1;
                 self.enqueue(key, 1);
                 return Ok(());
@@ -877,7 +891,7 @@ impl<'a> Sim<'a> {
         let Some(before) = self.store.vertices.get(&patch.target.name) else {
             return Ok(());
         };
-        let after = merged(before, patch);
+        let after = merged(&**before, patch);
         self.write_vertex(after, writer)
     }
 
@@ -897,7 +911,7 @@ impl<'a> Sim<'a> {
                 self.now(),
             )
             .map_err(|v| self.violation(v))?;
-        self.store.vertices.insert(name.clone(), after);
+        self.store.vertices.insert(name.clone(), Arc::new(after));
         self.bump(Some(&name));
         self.report.writes += 1;
         let delay = self.watch_delay();
@@ -945,7 +959,7 @@ impl<'a> Sim<'a> {
         match vertex {
             Some(name) => {
                 if let Some(v) = self.store.vertices.get_mut(name) {
-                    v.metadata.resource_version = revision;
+                    Arc::make_mut(v).metadata.resource_version = revision;
                 }
             }
             None => {
