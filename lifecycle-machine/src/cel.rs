@@ -160,7 +160,7 @@ impl Machine {
 
     /// The CEL value of the phase at `path` under `root`, falling back to the default
     /// state when the field is absent.
-    fn phase_value(&self, root: &str, path: &str) -> String {
+    pub(crate) fn phase_value(&self, root: &str, path: &str) -> String {
         let value = format!("{root}.{path}");
         let fallback = match self.default_state {
             Some(d) => cel_string(&self.states[d]),
@@ -206,7 +206,7 @@ fn presence(root: &str, path: &str) -> String {
 }
 
 /// A CEL single-quoted string literal.
-fn cel_string(s: &str) -> String {
+pub(crate) fn cel_string(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('\'');
     for c in s.chars() {

@@ -26,11 +26,13 @@
 
 use std::collections::VecDeque;
 
+mod admission;
 mod cel;
 mod condition;
 mod diagram;
 mod problem;
 
+pub use crate::admission::WriterRule;
 pub use crate::cel::{ActionRule, is_field_path};
 pub use crate::condition::ConditionType;
 pub use crate::problem::Problem;

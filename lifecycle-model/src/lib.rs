@@ -11,7 +11,9 @@
 //!    the API server into a typed state.
 //! 3. **Server-side rules.** A JSON schema for the phase with CEL
 //!    `x-kubernetes-validations`, so the API server rejects the same illegal moves from
-//!    anyone ([`schema`], behind the default `schema` feature).
+//!    anyone ([`schema`], behind the default `schema` feature); and, with the `kube`
+//!    feature, an admission policy that lets only the named writers move the phase
+//!    (`admission`).
 //! 4. **Diagrams.** Mermaid and DOT text ([`Lifecycle::MERMAID`], [`Lifecycle::DOT`]).
 //!
 //! ```
@@ -56,6 +58,8 @@
 
 #![warn(missing_docs)]
 
+#[cfg(feature = "kube")]
+pub mod admission;
 pub mod conditions;
 mod error;
 #[cfg(feature = "kube")]

@@ -78,7 +78,7 @@
 //! | feature | brings |
 //! |---|---|
 //! | `schema` (default) | schemars: [`schema`](crate::schema), `#[lifecycle(schema)]` and the conditions list schema |
-//! | `kube` | kube-runtime: transitions as Events, phase, conditions and generation in one server-side apply (`lifecycle_model::kube`); the application picks the k8s-openapi version |
+//! | `kube` | kube-runtime: transitions as Events, phase, conditions and generation in one server-side apply (`lifecycle_model::kube`); a `ValidatingAdmissionPolicy` that lets only the named writers move the phase (`lifecycle_model::admission`); the application picks the k8s-openapi version |
 //! | `metrics` | prometheus-client: transition counter and objects-per-state gauge (`lifecycle_model::metrics`) |
 //!
 //! # Examples

@@ -149,3 +149,53 @@ fn problem_messages_name_the_parts_involved() {
         "event `ship` leaves terminal state `Shipped`; terminal states have no outgoing events"
     );
 }
+
+#[test]
+fn the_writer_rule_reads_the_phase_with_its_default_and_names_who_may_move_it() {
+    let mut m = release();
+    m.default_state = Some(0);
+    let writers = [
+        "system:serviceaccount:ci:release-bot".to_owned(),
+        "o'brien".to_owned(),
+    ];
+    let rule = m.writer_rule("spec.stage", &writers).unwrap();
+    assert_eq!(
+        rule.old_phase,
+        "(has(oldObject.spec) && has(oldObject.spec.stage) ? oldObject.spec.stage : 'Draft')"
+    );
+    assert_eq!(
+        rule.new_phase,
+        "(has(object.spec) && has(object.spec.stage) ? object.spec.stage : 'Draft')"
+    );
+    // Quotes in a user name are escaped inside the CEL string.
+    assert_eq!(
+        rule.expression,
+        "variables.oldPhase == variables.newPhase || request.userInfo.username in ['system:serviceaccount:ci:release-bot', 'o\\'brien']"
+    );
+    assert_eq!(
+        rule.message,
+        "spec.stage may be changed only by system:serviceaccount:ci:release-bot, o'brien"
+    );
+    assert!(
+        rule.message_expression
+            .ends_with("+ ': ' + request.userInfo.username + ' may not move it from ' + variables.oldPhase + ' to ' + variables.newPhase"),
+        "{}",
+        rule.message_expression
+    );
+}
+
+#[test]
+fn a_writer_rule_needs_a_selectable_field_and_may_name_nobody() {
+    let m = release();
+    assert_eq!(m.writer_rule("spec.the-stage", &[]), None);
+    assert_eq!(m.writer_rule("", &[]), None);
+    let nobody = m.writer_rule("status.phase", &[]).unwrap();
+    assert_eq!(nobody.message, "status.phase may be changed only by nobody");
+    assert!(
+        nobody
+            .expression
+            .ends_with("request.userInfo.username in []")
+    );
+    // Without a default state an absent phase matches no state name.
+    assert!(nobody.old_phase.ends_with(": '')"));
+}

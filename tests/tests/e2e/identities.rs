@@ -58,7 +58,7 @@ async fn each_identity_authenticates_as_itself() {
 }
 
 /// The status code of a failed request, or 0 for success.
-fn status_of<T>(result: Result<T, kube::Error>) -> u16 {
+pub(super) fn status_of<T>(result: Result<T, kube::Error>) -> u16 {
     match result {
         Ok(_) => 0,
         Err(kube::Error::Api(status)) => status.code,
@@ -70,7 +70,7 @@ fn status_of<T>(result: Result<T, kube::Error>) -> u16 {
 /// controller-manager runs here, so `edit` holds no rules of its own, and none for
 /// NumaFlow's resources: the NumaFlow editor role, labelled to aggregate into `edit`, is
 /// created and folded in first, as the aggregation controller would on a cluster.
-async fn grant_edit(namespace: &str, identity: Identity) {
+pub(super) async fn grant_edit(namespace: &str, identity: Identity) {
     let admin = client().await;
     let granted = async {
         create_cluster_role(&admin, &numaflow_editor_role()).await?;

@@ -17,6 +17,7 @@ mod planning;
 mod propagation;
 mod shapes;
 mod status;
+mod writers;
 
 use std::path::PathBuf;
 use std::time::Duration;
