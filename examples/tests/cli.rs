@@ -131,6 +131,49 @@ fn crdgen_prints_both_crds() {
 }
 
 #[test]
+fn crdgen_adds_the_writer_policy_and_rbac_for_the_controller_service_account() {
+    let output = run(
+        CRDGEN,
+        &[
+            "--controller-service-account",
+            "numaflow-system:numaflow-controller",
+        ],
+    );
+    assert!(output.status.success(), "{output:?}");
+    let out = stdout(&output);
+    for kind in [
+        "CustomResourceDefinition",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
+        "ClusterRole",
+        "ClusterRoleBinding",
+    ] {
+        assert!(out.contains(&format!("kind: {kind}\n")), "{kind}:\n{out}");
+    }
+    assert!(out.contains("system:serviceaccount:numaflow-system:numaflow-controller"));
+}
+
+#[test]
+fn crdgen_names_a_service_account_it_cannot_read_and_what_it_expects() {
+    for bad in [
+        "numaflow-controller",
+        "Numaflow:controller",
+        "ns:",
+        ":name",
+        "a:b:c",
+    ] {
+        let output = run(CRDGEN, &["--controller-service-account", bad]);
+        assert_eq!(output.status.code(), Some(2), "{bad}: {output:?}");
+        let err = stderr(&output);
+        assert!(
+            err.contains(bad) && err.contains("NAMESPACE:NAME"),
+            "{bad}:\n{err}"
+        );
+        assert!(stdout(&output).is_empty(), "{bad}: nothing printed");
+    }
+}
+
+#[test]
 fn the_demo_stops_quietly_when_its_reader_goes_away() {
     let mut child = Command::new(DEMO)
         .env_remove("RUST_LOG")

@@ -25,6 +25,15 @@ fn committed_crds_match_crdgen() {
 }
 
 #[test]
+fn committed_manifests_match_crdgen_with_the_controller_service_account() {
+    let account = "numaflow-system:numaflow-controller".parse().unwrap();
+    check(
+        "deploy/numaflow.yaml",
+        &crd::manifests_yaml(Some(&account)).unwrap(),
+    );
+}
+
+#[test]
 fn rustdoc_diagrams_match_the_declarations() {
     check("doc/vertex.mmd", VertexPhase::MERMAID);
     check("doc/pipeline.mmd", PipelinePhase::MERMAID);

@@ -1,10 +1,13 @@
-//! Prints the Pipeline and Vertex CRDs as one YAML stream:
-//! `cargo run -q -p lifecycle-examples --bin crdgen | kubectl apply -f -`.
+//! Prints the Pipeline and Vertex CRDs as one YAML stream and, given the controller's
+//! ServiceAccount, the writer policy of the vertices' desired phase, its binding, and the
+//! controller's ClusterRole and binding:
+//! `cargo run -q -p lifecycle-examples --bin crdgen -- --controller-service-account numaflow-system:numaflow-controller | kubectl apply -f -`.
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
+use lifecycle_examples::numaflow::crd::{self, ServiceAccountRef};
 
 /// Prints the NumaFlow Pipeline and Vertex CRDs as one YAML stream on stdout, each
 /// document starting with `---`.
@@ -12,16 +15,23 @@ use clap::Parser;
 #[command(
     name = "crdgen",
     version,
-    after_help = "Example: crdgen | kubectl apply -f -"
+    after_help = "Example: crdgen --controller-service-account numaflow-system:numaflow-controller | kubectl apply -f -"
 )]
-struct Args {}
+struct Args {
+    /// The ServiceAccount numaflow-controller runs as, NAMESPACE:NAME. With it, crdgen
+    /// also prints a ValidatingAdmissionPolicy that lets only that account change a
+    /// vertex's spec.lifecycle.desiredPhase, its binding, and the controller's
+    /// ClusterRole and ClusterRoleBinding.
+    #[arg(long, value_name = "NAMESPACE:NAME")]
+    controller_service_account: Option<ServiceAccountRef>,
+}
 
 fn main() -> ExitCode {
-    let Args {} = Args::parse();
-    let yaml = match lifecycle_examples::numaflow::crd::yaml() {
+    let args = Args::parse();
+    let yaml = match crd::manifests_yaml(args.controller_service_account.as_ref()) {
         Ok(yaml) => yaml,
         Err(e) => {
-            eprintln!("crdgen: cannot render the CRDs: {e}");
+            eprintln!("crdgen: cannot render the manifests: {e}");
             return ExitCode::FAILURE;
         }
     };

@@ -21,6 +21,9 @@ struct Args {
     /// `~/.kube/config`, then the in-cluster service account.
     #[arg(long, value_name = "PATH")]
     kubeconfig: Option<PathBuf>,
+    /// The kubeconfig context to use instead of its current one.
+    #[arg(long, value_name = "NAME")]
+    context: Option<String>,
     /// Watch pipelines and vertices in this namespace only; all namespaces when omitted.
     #[arg(long, short = 'n', value_name = "NAMESPACE")]
     namespace: Option<String>,
@@ -94,7 +97,7 @@ async fn main() -> ExitCode {
         tracing::error!(error = %error_chain(&e), "bad leader election settings");
         return ExitCode::FAILURE;
     }
-    let client = match client(args.kubeconfig.as_deref()).await {
+    let client = match client(args.kubeconfig.as_deref(), args.context.as_deref()).await {
         Ok(client) => client,
         Err(e) => {
             tracing::error!(error = %error_chain(&e), "no cluster");

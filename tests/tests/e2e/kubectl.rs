@@ -6,7 +6,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use lifecycle_tests::apiserver::ApiServer;
+use lifecycle_examples::numaflow::crd::{ServiceAccountRef, manifests_yaml};
+use lifecycle_tests::apiserver::{ApiServer, CONTROLLER_NAMESPACE, CONTROLLER_SERVICE_ACCOUNT};
 use lifecycle_tests::scenarios;
 use serde_json::{Value, json};
 
@@ -213,4 +214,49 @@ fn kubectl_applies_the_crds_and_scale_obeys_the_lifecycle() {
         forbidden.contains("forbidden") && forbidden.contains("\"alice\""),
         "{forbidden}"
     );
+}
+
+#[test]
+fn kubectl_admits_what_crdgen_renders_for_the_controller_as_a_whole() {
+    let Some(binary) = find_kubectl() else {
+        eprintln!("skipped: kubectl is on neither PATH nor /usr/bin/kubectl");
+        return;
+    };
+    let server = ApiServer::shared();
+    let kubectl = Kubectl {
+        binary,
+        kubeconfig: server.kubeconfig().to_owned(),
+    };
+    let account = ServiceAccountRef {
+        namespace: CONTROLLER_NAMESPACE.to_owned(),
+        name: CONTROLLER_SERVICE_ACCOUNT.to_owned(),
+    };
+    let manifests = manifests_yaml(Some(&account)).expect("the manifests as YAML");
+    // A server-side dry run: the whole stream is validated and admitted as an apply would
+    // be, the policy's CEL compiled, without the cluster-wide binding reaching the other
+    // tests' namespaces. The policy at work is tested in `writers`.
+    let applied = kubectl.ok(
+        &["apply", "--server-side", "--dry-run=server", "-f", "-"],
+        Some(&manifests),
+    );
+    for object in [
+        "customresourcedefinition.apiextensions.k8s.io/pipelines.numaflow.numaproj.io",
+        "customresourcedefinition.apiextensions.k8s.io/vertices.numaflow.numaproj.io",
+        "validatingadmissionpolicy.admissionregistration.k8s.io/vertices-spec-lifecycle-desiredphase-writers.numaflow.numaproj.io",
+        "validatingadmissionpolicybinding.admissionregistration.k8s.io/vertices-spec-lifecycle-desiredphase-writers.numaflow.numaproj.io",
+        "clusterrole.rbac.authorization.k8s.io/numaflow-controller",
+        "clusterrolebinding.rbac.authorization.k8s.io/numaflow-controller",
+    ] {
+        assert!(applied.contains(object), "{object} in:\n{applied}");
+    }
+    assert_eq!(applied.matches("(server dry run)").count(), 6, "{applied}");
+
+    // A policy whose CEL does not compile is refused at write time: the dry run would
+    // have caught a broken expression.
+    let broken = manifests.replacen("variables.oldPhase == ", "variables.oldPhase === ", 1);
+    let refused = kubectl.refused(
+        &["apply", "--server-side", "--dry-run=server", "-f", "-"],
+        Some(&broken),
+    );
+    assert!(refused.contains("ValidatingAdmissionPolicy"), "{refused}");
 }

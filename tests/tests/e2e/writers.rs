@@ -6,16 +6,25 @@
 use k8s_openapi::api::admissionregistration::v1::{
     MatchResources, ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding,
 };
+use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use kube::api::{Api, Patch as KubePatch, PatchParams, PostParams};
+use lifecycle_examples::numaflow::crd::{ServiceAccountRef, controller_manifests};
+use lifecycle_examples::numaflow::pipeline::{DesiredPhase, Pipeline, PipelinePhase};
 use lifecycle_examples::numaflow::vertex::{Vertex, VertexPhase};
 use lifecycle_model::admission::WriterPolicy;
-use lifecycle_tests::apiserver::Identity;
+use lifecycle_tests::apiserver::{
+    self, CONTROLLER_NAMESPACE, CONTROLLER_SERVICE_ACCOUNT, Identity, bind_cluster_role,
+    create_cluster_role,
+};
 use lifecycle_tests::scenarios;
 use serde_json::json;
 
+use super::controller::set_desired_in;
 use super::identities::{grant_edit, status_of};
-use super::{client, client_as, eventually, namespace};
+use super::{
+    FakeDaemon, client, client_as, eventually, namespace, start_controller, three_vertex_pipeline,
+};
 
 const FIELD: &str = "spec.lifecycle.desiredPhase";
 
@@ -146,4 +155,88 @@ async fn only_the_controller_moves_a_vertex_lifecycle() {
         .unwrap_or_else(|e| panic!("the controller's move: {e}"));
     assert_eq!(moved.spec.desired_phase(), VertexPhase::Paused);
     assert_eq!(moved.spec.replicas, Some(2));
+}
+
+/// The ClusterRole `crdgen` renders holds every verb the controllers use: run as its
+/// ServiceAccount with that role alone (bound in one namespace), `numaflow-controller`
+/// takes a pipeline through create, pause, resume and delete.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_controller_needs_no_more_than_the_role_crdgen_renders() {
+    let namespace = &namespace("controller-role-test").await;
+    let admin = client().await;
+    let account = ServiceAccountRef {
+        namespace: CONTROLLER_NAMESPACE.to_owned(),
+        name: CONTROLLER_SERVICE_ACCOUNT.to_owned(),
+    };
+    let mut role = controller_manifests(&account).role;
+    role.metadata.name = Some("numaflow-controller-as-rendered".to_owned());
+    if let Err(e) = create_cluster_role(&admin, &role).await {
+        panic!("the rendered role: {}", apiserver::error_chain(&e));
+    }
+    if let Err(e) = bind_cluster_role(
+        &admin,
+        namespace,
+        "numaflow-controller-as-rendered",
+        Identity::Controller,
+    )
+    .await
+    {
+        panic!("binding the rendered role: {}", apiserver::error_chain(&e));
+    }
+    let controller: Api<Vertex> = Api::namespaced(client_as(Identity::Controller).await, namespace);
+    eventually("the RoleBinding takes effect", || async {
+        status_of(controller.list(&Default::default()).await) == 0
+    })
+    .await;
+
+    let daemon = FakeDaemon::start();
+    let _controller = start_controller(
+        namespace,
+        &daemon.url,
+        &["--context", Identity::Controller.context()],
+    );
+    let pipelines: Api<Pipeline> = Api::namespaced(admin.clone(), namespace);
+    let vertices: Api<Vertex> = Api::namespaced(admin.clone(), namespace);
+    let pods: Api<Pod> = Api::namespaced(admin.clone(), namespace);
+    let name = "least";
+    pipelines
+        .create(&PostParams::default(), &three_vertex_pipeline(name))
+        .await
+        .unwrap();
+    let phase_is = |phase: PipelinePhase| {
+        let pipelines = pipelines.clone();
+        async move {
+            pipelines
+                .get(name)
+                .await
+                .is_ok_and(|p| p.phase() == Some(phase))
+        }
+    };
+    eventually("the pipeline runs with a pod per vertex", || async {
+        phase_is(PipelinePhase::Running).await
+            && pods.list(&Default::default()).await.unwrap().items.len() == 3
+    })
+    .await;
+    set_desired_in(&admin, namespace, name, DesiredPhase::Paused).await;
+    eventually("the pipeline pauses", || async {
+        phase_is(PipelinePhase::Paused).await
+            && vertices
+                .list(&Default::default())
+                .await
+                .unwrap()
+                .items
+                .iter()
+                .all(|v| v.spec.desired_phase() == VertexPhase::Paused)
+    })
+    .await;
+    set_desired_in(&admin, namespace, name, DesiredPhase::Running).await;
+    eventually("the pipeline runs again", || {
+        phase_is(PipelinePhase::Running)
+    })
+    .await;
+    pipelines.delete(name, &Default::default()).await.unwrap();
+    eventually("the deleted pipeline is gone", || async {
+        pipelines.get_opt(name).await.is_ok_and(|p| p.is_none())
+    })
+    .await;
 }

@@ -119,18 +119,29 @@ pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
-/// A client for the cluster in `kubeconfig`, or, when `None`, for the one kube finds
-/// itself: `KUBECONFIG`, `~/.kube/config`, or the in-cluster service account.
-pub async fn client(kubeconfig: Option<&Path>) -> Result<Client> {
+/// A client for the cluster in `kubeconfig`, in its `context` or its current one; or,
+/// without a kubeconfig, for the one kube finds itself: `KUBECONFIG`, `~/.kube/config`,
+/// or the in-cluster service account.
+pub async fn client(kubeconfig: Option<&Path>, context: Option<&str>) -> Result<Client> {
+    let options = KubeConfigOptions {
+        context: context.map(str::to_owned),
+        ..KubeConfigOptions::default()
+    };
     let Some(path) = kubeconfig else {
-        return Client::try_default().await.map_err(Error::Client);
+        if context.is_none() {
+            return Client::try_default().await.map_err(Error::Client);
+        }
+        let config = Config::from_kubeconfig(&options)
+            .await
+            .map_err(|e| Error::Client(kube::Error::InferKubeconfig(e)))?;
+        return Client::try_from(config).map_err(Error::Client);
     };
     let kubeconfig_error = |source| Error::Kubeconfig {
         path: path.to_owned(),
         source,
     };
     let kubeconfig = Kubeconfig::read_from(path).map_err(kubeconfig_error)?;
-    let config = Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
+    let config = Config::from_custom_kubeconfig(kubeconfig, &options)
         .await
         .map_err(kubeconfig_error)?;
     Client::try_from(config).map_err(Error::Client)
@@ -666,13 +677,38 @@ mod tests {
 
     #[tokio::test]
     async fn a_missing_kubeconfig_is_a_kubeconfig_error() {
-        let error = client(Some(Path::new("/nonexistent/kubeconfig")))
+        let error = client(Some(Path::new("/nonexistent/kubeconfig")), None)
             .await
             .err()
             .expect("no such file");
         assert!(
             matches!(&error, Error::Kubeconfig { path, .. } if path == Path::new("/nonexistent/kubeconfig")),
             "{error:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_context_the_kubeconfig_lacks_is_a_kubeconfig_error_that_names_it() {
+        let path = std::env::temp_dir().join(format!("kubeconfig-{}", std::process::id()));
+        std::fs::write(
+            &path,
+            "apiVersion: v1\nkind: Config\ncurrent-context: a\nclusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:1\ncontexts:\n- name: a\n  context:\n    cluster: c\n    user: u\nusers:\n- name: u\n  user:\n    token: t\n",
+        )
+        .unwrap();
+        assert!(client(Some(&path), Some("a")).await.is_ok());
+        let error = client(Some(&path), Some("elsewhere"))
+            .await
+            .err()
+            .expect("no such context");
+        let _ = std::fs::remove_file(&path);
+        assert!(
+            matches!(&error, Error::Kubeconfig { path: p, .. } if *p == path),
+            "{error:?}"
+        );
+        assert!(
+            error_chain(&error).contains("elsewhere"),
+            "{}",
+            error_chain(&error)
         );
     }
 }

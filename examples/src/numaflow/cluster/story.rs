@@ -49,7 +49,7 @@ fn demo_vertex(name: &str, role: VertexRole) -> AbstractVertex {
 /// Runs the story against the cluster in `kubeconfig`, in namespace `default`; prints
 /// the state diagram and a table after every step.
 pub async fn run(kubeconfig: &Path) -> Result<()> {
-    let client = client(Some(kubeconfig)).await?;
+    let client = client(Some(kubeconfig), None).await?;
     let namespace = "default";
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let daemon = Daemon::new(DEFAULT_DAEMON_URL).map_err(Error::Daemon)?;
