@@ -31,11 +31,7 @@ impl Machine {
     /// The one-line message that goes with [`Machine::transition_rule`]: it names the
     /// field and lists the legal moves.
     pub fn transition_message(&self) -> String {
-        let field = self
-            .phase_field
-            .as_deref()
-            .and_then(|p| p.rsplit('.').next())
-            .unwrap_or(&self.name);
+        let field = self.phase_field_name();
         let mut moves = Vec::new();
         for from in 0..self.states.len() {
             let targets = self.targets(from);
@@ -60,6 +56,43 @@ impl Machine {
         }
         message.push_str(&listed);
         message
+    }
+
+    /// The CEL `messageExpression` that goes with [`Machine::transition_rule`]: the
+    /// requester's own move and where the old phase may go, e.g. `phase cannot go from
+    /// Running to Paused; from Running it may go to Failed, Pausing or Deleting`. A
+    /// phase the machine does not know (a value stored before the enum changed) makes
+    /// it fail, and the API server then falls back to [`Machine::transition_message`].
+    pub fn transition_message_expression(&self) -> String {
+        let field = self.phase_field_name();
+        let entries: Vec<String> = (0..self.states.len())
+            .map(|from| {
+                let targets: Vec<&str> = self
+                    .targets(from)
+                    .iter()
+                    .map(|&t| self.states[t].as_str())
+                    .collect();
+                let text = match targets.split_last() {
+                    None => "it may not move".to_owned(),
+                    Some((last, [])) => format!("it may go to {last}"),
+                    Some((last, rest)) => format!("it may go to {} or {last}", rest.join(", ")),
+                };
+                format!("{}: {}", cel_string(&self.states[from]), cel_string(&text))
+            })
+            .collect();
+        format!(
+            "{} + oldSelf + ' to ' + self + '; from ' + oldSelf + ' ' + {{{}}}[oldSelf]",
+            cel_string(&format!("{field} cannot go from ")),
+            entries.join(", ")
+        )
+    }
+
+    /// The last segment of the phase field, or the machine's name without one.
+    fn phase_field_name(&self) -> &str {
+        self.phase_field
+            .as_deref()
+            .and_then(|p| p.rsplit('.').next())
+            .unwrap_or(&self.name)
     }
 
     /// The object-level CEL rule of `action`, or `None` when the action names no field or

@@ -38,7 +38,9 @@ pub const TRANSITION_REASON: &str = "FieldValueInvalid";
 pub const ACTION_REASON: &str = "FieldValueForbidden";
 
 /// The schema of the phase field: a string enum of the states, with the transition rule
-/// in `x-kubernetes-validations` unless every move is legal.
+/// in `x-kubernetes-validations` unless every move is legal. Its `messageExpression`
+/// tells the requester their move and where the old phase may go; `message` is the
+/// fallback the server requires.
 pub fn phase_schema<P: Lifecycle>() -> Schema {
     let machine = P::machine();
     let mut schema = json!({
@@ -49,6 +51,7 @@ pub fn phase_schema<P: Lifecycle>() -> Schema {
         schema["x-kubernetes-validations"] = json!([{
             "rule": rule,
             "message": machine.transition_message(),
+            "messageExpression": machine.transition_message_expression(),
             "reason": TRANSITION_REASON,
         }]);
     }

@@ -1,5 +1,6 @@
 //! The generated CEL rules of the NumaFlow CRDs, judged by kube's client-side CEL engine:
-//! every pipeline phase pair, and every vertex scaling and lifecycle scenario.
+//! every pipeline phase pair, with the message that names the move and where the old
+//! phase may go, and every vertex scaling and lifecycle scenario.
 
 use lifecycle_tests::scenarios::{
     client_verdict, pipeline_scenarios, pipeline_schema, vertex_scenarios, vertex_schema,
@@ -21,13 +22,22 @@ fn every_pipeline_phase_pair_gets_the_machines_verdict() {
         );
         if let Err(messages) = verdict {
             assert_eq!(messages.len(), 1, "{}: {messages:?}", scenario.name);
-            assert!(
-                messages[0].starts_with(
-                    "status.phase: phase may only follow the PipelinePhase lifecycle: "
-                ),
-                "{}: {}",
-                scenario.name,
-                messages[0]
+            // The requester's own move, and where the old phase may go.
+            let from = scenario.old["status"]["phase"].as_str().unwrap();
+            let to = scenario.patch["status"]["phase"].as_str().unwrap();
+            let allowed = match from {
+                "Running" => "it may go to Failed, Pausing or Deleting",
+                "Failed" => "it may go to Running, Pausing, Paused or Deleting",
+                "Pausing" => "it may go to Running, Failed, Paused or Deleting",
+                "Paused" => "it may go to Running, Failed or Deleting",
+                "Deleting" => "it may not move",
+                other => panic!("{}: no phase {other}", scenario.name),
+            };
+            assert_eq!(
+                messages[0],
+                format!("status.phase: phase cannot go from {from} to {to}; from {from} {allowed}"),
+                "{}",
+                scenario.name
             );
         } else {
             admitted += 1;

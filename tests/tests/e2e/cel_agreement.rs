@@ -3,8 +3,9 @@
 
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::api::{Api, Patch as KubePatch, PatchParams, PostParams};
-use lifecycle_examples::numaflow::pipeline::Pipeline;
+use lifecycle_examples::numaflow::pipeline::{Pipeline, PipelinePhase};
 use lifecycle_examples::numaflow::vertex::Vertex;
+use lifecycle_model::Lifecycle;
 use lifecycle_tests::apiserver::install_crd;
 use lifecycle_tests::scenarios::{
     Scenario, client_verdict, pipeline_scenarios, pipeline_schema, vertex_scenarios, vertex_schema,
@@ -92,6 +93,7 @@ async fn every_pipeline_phase_move_gets_the_same_verdict_as_client_side_cel() {
     let api: Api<Pipeline> = Api::namespaced(client().await, NAMESPACE);
     let schema = pipeline_schema();
     let mut tally = Tally::default();
+    let mut denials = 0;
     for scenario in pipeline_scenarios() {
         let mut object: Pipeline = serde_json::from_value(scenario.old.clone()).unwrap();
         let status = object.status.take();
@@ -115,16 +117,56 @@ async fn every_pipeline_phase_move_gets_the_same_verdict_as_client_side_cel() {
             .await,
             &scenario.name,
         );
+        let client = client_verdict(&schema, &scenario);
         if let Err(message) = &server {
+            // The server's own words name the move and where the old phase may go, as
+            // the client-side evaluation of the same messageExpression does.
+            if let Err(said) = &client {
+                let said = said[0].trim_start_matches("status.phase: ");
+                assert!(
+                    message.contains(said),
+                    "{}: {said} in {message}",
+                    scenario.name
+                );
+            }
+            let from = scenario.old["status"]["phase"].as_str().unwrap_or_default();
+            let to = scenario.patch["status"]["phase"]
+                .as_str()
+                .unwrap_or_default();
+            let targets = PipelinePhase::STATES
+                .iter()
+                .filter(|s| {
+                    PipelinePhase::can_transition(PipelinePhase::from_name(from).unwrap(), **s)
+                })
+                .map(|s| s.name())
+                .collect::<Vec<_>>();
             assert!(
                 message.contains("status.phase")
-                    && message.contains("phase may only follow the PipelinePhase lifecycle"),
+                    && message.contains(&format!(
+                        "phase cannot go from {from} to {to}; from {from} "
+                    )),
                 "{}: {message}",
                 scenario.name
             );
+            for target in &targets {
+                assert!(
+                    message.contains(target),
+                    "{}: {target} in {message}",
+                    scenario.name
+                );
+            }
+            if targets.is_empty() {
+                assert!(
+                    message.contains("it may not move"),
+                    "{}: {message}",
+                    scenario.name
+                );
+            }
+            denials += 1;
         }
-        tally.record(&scenario, &server, &client_verdict(&schema, &scenario));
+        tally.record(&scenario, &server, &client);
     }
+    assert!(denials > 0, "no move was denied");
     tally.finish("pipeline phase moves");
 }
 
