@@ -56,4 +56,33 @@ impl Machine {
             message,
         })
     }
+
+    /// The verdict [`Machine::writer_rule`]'s policy gives `username` moving the phase
+    /// from `old` to `new` (`None`: the field is absent, read as the default state): `Ok`
+    /// when the phase stays put or `username` is a writer, otherwise the denial, word
+    /// for word as the policy's `messageExpression` renders it.
+    pub fn writer_verdict(
+        &self,
+        field: &str,
+        writers: &[String],
+        username: &str,
+        old: Option<&str>,
+        new: Option<&str>,
+    ) -> Result<(), String> {
+        let default = self
+            .default_state
+            .map(|d| self.states[d].as_str())
+            .unwrap_or_default();
+        let (from, to) = (old.unwrap_or(default), new.unwrap_or(default));
+        if from == to || writers.iter().any(|w| w == username) {
+            return Ok(());
+        }
+        let who = match writers.len() {
+            0 => "nobody".to_owned(),
+            _ => writers.join(", "),
+        };
+        Err(format!(
+            "{field} may be changed only by {who}: {username} may not move it from {from} to {to}"
+        ))
+    }
 }

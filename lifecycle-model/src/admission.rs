@@ -104,6 +104,54 @@ impl WriterPolicy {
         format!("{}-{field}-writers.{}", self.resource, self.group)
     }
 
+    /// The policy's verdict, computed here before anything is sent: whether `username`
+    /// may update an object from `old` to `new` (whole objects, as JSON), and otherwise
+    /// the denial the server would give, word for word. An absent phase reads as `L`'s
+    /// default state, as in the policy's CEL.
+    ///
+    /// ```
+    /// # use lifecycle_model::Lifecycle;
+    /// # use lifecycle_model::admission::WriterPolicy;
+    /// # #[derive(Lifecycle, Clone, Copy, Debug, Default, PartialEq, Eq)]
+    /// # #[lifecycle(event(pause: Running -> Paused), event(resume: Paused -> Running))]
+    /// # enum Desired { #[default] #[lifecycle(initial)] Running, Paused }
+    /// use serde_json::json;
+    ///
+    /// let policy = WriterPolicy::new("numaflow.numaproj.io", "vertices", "spec.lifecycle.desiredPhase")
+    ///     .writer("system:serviceaccount:numaflow-system:numaflow-controller");
+    /// let running = json!({ "spec": { "replicas": 1 } });
+    /// let paused = json!({ "spec": { "lifecycle": { "desiredPhase": "Paused" }, "replicas": 1 } });
+    /// let denial = policy.verdict::<Desired>("alice", &running, &paused).unwrap_err();
+    /// assert!(denial.ends_with(": alice may not move it from Running to Paused"));
+    /// assert!(policy.verdict::<Desired>("system:serviceaccount:numaflow-system:numaflow-controller", &running, &paused).is_ok());
+    /// assert!(policy.verdict::<Desired>("alice", &running, &json!({ "spec": { "replicas": 3 } })).is_ok());
+    /// ```
+    pub fn verdict<L: Lifecycle>(
+        &self,
+        username: &str,
+        old: &serde_json::Value,
+        new: &serde_json::Value,
+    ) -> Result<(), String> {
+        let phase = |object: &'_ serde_json::Value| {
+            let mut at = Some(object);
+            for part in self.field.split('.') {
+                at = at.and_then(|v| v.get(part));
+            }
+            at.map(|v| match v {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+        };
+        let (from, to) = (phase(old), phase(new));
+        L::machine().writer_verdict(
+            &self.field,
+            &self.writers,
+            username,
+            from.as_deref(),
+            to.as_deref(),
+        )
+    }
+
     /// The `ValidatingAdmissionPolicy` and its binding (`Deny`) for machine `L`.
     pub fn render<L: Lifecycle>(
         &self,

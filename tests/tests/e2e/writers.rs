@@ -1,7 +1,8 @@
 //! Who may move a vertex's lifecycle. The writer policy rendered from `VertexPhase`
 //! ([`WriterPolicy`]) lets only the controller's ServiceAccount change
 //! `spec.lifecycle.desiredPhase`: alice, who may edit vertices, is denied the move by
-//! every kind of write, with the policy's message, and keeps every other edit.
+//! every kind of write, with the policy's message, and keeps every other edit. The
+//! client-side verdict (`WriterPolicy::verdict`) agrees with the server on each.
 
 use k8s_openapi::api::admissionregistration::v1::{
     MatchResources, ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding,
@@ -46,10 +47,9 @@ async fn only_the_controller_moves_a_vertex_lifecycle() {
 
     // The policy, bound to this namespace only: the other tests' controllers run as the
     // admin.
-    let (policy, mut binding) = WriterPolicy::new("numaflow.numaproj.io", "vertices", FIELD)
-        .writer(Identity::Controller.username())
-        .render::<VertexPhase>()
-        .unwrap();
+    let writers = WriterPolicy::new("numaflow.numaproj.io", "vertices", FIELD)
+        .writer(Identity::Controller.username());
+    let (policy, mut binding) = writers.render::<VertexPhase>().unwrap();
     binding.spec.match_resources = Some(MatchResources {
         namespace_selector: Some(LabelSelector {
             match_labels: Some(
@@ -94,6 +94,18 @@ async fn only_the_controller_moves_a_vertex_lifecycle() {
     let expected = format!(
         "{FIELD} may be changed only by {}: alice may not move it from Running to Paused",
         Identity::Controller.username()
+    );
+    // The client-side twin says the same before anything is sent.
+    let before = serde_json::to_value(alice.get(name).await.unwrap()).unwrap();
+    let mut after = before.clone();
+    json_patch::merge(&mut after, &pause);
+    assert_eq!(
+        writers.verdict::<VertexPhase>("alice", &before, &after),
+        Err(expected.clone())
+    );
+    assert_eq!(
+        writers.verdict::<VertexPhase>(&Identity::Controller.username(), &before, &after),
+        Ok(())
     );
     let merge = alice
         .patch(name, &PatchParams::default(), &KubePatch::Merge(&pause))
@@ -142,6 +154,13 @@ async fn only_the_controller_moves_a_vertex_lifecycle() {
 
     // Every other edit of alice's passes: a label, and scaling the running source.
     let edit = json!({ "metadata": { "labels": { "team": "a" } }, "spec": { "replicas": 2 } });
+    let before = serde_json::to_value(alice.get(name).await.unwrap()).unwrap();
+    let mut after = before.clone();
+    json_patch::merge(&mut after, &edit);
+    assert_eq!(
+        writers.verdict::<VertexPhase>("alice", &before, &after),
+        Ok(())
+    );
     alice
         .patch(name, &PatchParams::default(), &KubePatch::Merge(&edit))
         .await
