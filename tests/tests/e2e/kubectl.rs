@@ -27,12 +27,25 @@ pub(super) fn find_kubectl() -> Option<PathBuf> {
 }
 
 /// kubectl bound to the shared server's kubeconfig.
-struct Kubectl {
+pub(super) struct Kubectl {
     binary: PathBuf,
     kubeconfig: PathBuf,
 }
 
 impl Kubectl {
+    /// kubectl for the shared server, or `None` (with the reason printed) where the
+    /// machine has none.
+    pub(super) fn for_shared_server() -> Option<Kubectl> {
+        let Some(binary) = find_kubectl() else {
+            eprintln!("skipped: kubectl is on neither PATH nor /usr/bin/kubectl");
+            return None;
+        };
+        Some(Kubectl {
+            binary,
+            kubeconfig: ApiServer::shared().kubeconfig().to_owned(),
+        })
+    }
+
     /// Runs `kubectl ARGS` with `stdin` fed in, and returns what it did.
     fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
         let mut child = Command::new(&self.binary)
@@ -51,7 +64,7 @@ impl Kubectl {
     }
 
     /// Runs kubectl and returns its stdout; fails the test if kubectl fails.
-    fn ok(&self, args: &[&str], stdin: Option<&str>) -> String {
+    pub(super) fn ok(&self, args: &[&str], stdin: Option<&str>) -> String {
         let out = self.run(args, stdin);
         assert!(
             out.status.success(),
@@ -64,7 +77,7 @@ impl Kubectl {
     }
 
     /// Runs kubectl, expects it to fail, and returns its stderr.
-    fn refused(&self, args: &[&str], stdin: Option<&str>) -> String {
+    pub(super) fn refused(&self, args: &[&str], stdin: Option<&str>) -> String {
         let out = self.run(args, stdin);
         assert!(
             !out.status.success(),
@@ -91,14 +104,8 @@ fn kubernetes_release() -> String {
 
 #[test]
 fn kubectl_applies_the_crds_and_scale_obeys_the_lifecycle() {
-    let Some(binary) = find_kubectl() else {
-        eprintln!("skipped: kubectl is on neither PATH nor /usr/bin/kubectl");
+    let Some(kubectl) = Kubectl::for_shared_server() else {
         return;
-    };
-    let server = ApiServer::shared();
-    let kubectl = Kubectl {
-        binary,
-        kubeconfig: server.kubeconfig().to_owned(),
     };
 
     // The server reports the release it was built from.
@@ -218,14 +225,8 @@ fn kubectl_applies_the_crds_and_scale_obeys_the_lifecycle() {
 
 #[test]
 fn kubectl_admits_what_crdgen_renders_for_the_controller_as_a_whole() {
-    let Some(binary) = find_kubectl() else {
-        eprintln!("skipped: kubectl is on neither PATH nor /usr/bin/kubectl");
+    let Some(kubectl) = Kubectl::for_shared_server() else {
         return;
-    };
-    let server = ApiServer::shared();
-    let kubectl = Kubectl {
-        binary,
-        kubeconfig: server.kubeconfig().to_owned(),
     };
     let account = ServiceAccountRef {
         namespace: CONTROLLER_NAMESPACE.to_owned(),

@@ -23,6 +23,7 @@ use serde_json::json;
 
 use super::controller::set_desired_in;
 use super::identities::{grant_edit, status_of};
+use super::kubectl::Kubectl;
 use super::{
     FakeDaemon, client, client_as, eventually, namespace, start_controller, three_vertex_pipeline,
 };
@@ -174,6 +175,48 @@ async fn only_the_controller_moves_a_vertex_lifecycle() {
         .unwrap_or_else(|e| panic!("the controller's move: {e}"));
     assert_eq!(moved.spec.desired_phase(), VertexPhase::Paused);
     assert_eq!(moved.spec.replicas, Some(2));
+
+    // alice's `kubectl scale`, through the scale subresource, which the policy leaves
+    // alone: a running source scales; the paused one is refused by the CRD's rule.
+    let Some(kubectl) = Kubectl::for_shared_server() else {
+        return;
+    };
+    let running: Vertex =
+        serde_json::from_value(scenarios::vertex("running", "source", "Running", Some(1))).unwrap();
+    Api::<Vertex>::namespaced(client().await, namespace)
+        .create(&PostParams::default(), &running)
+        .await
+        .unwrap();
+    let alice_ctx = Identity::Alice.context();
+    let scaled = kubectl.ok(
+        &[
+            "--context",
+            alice_ctx,
+            "scale",
+            "-n",
+            namespace,
+            "vertex/running",
+            "--replicas=3",
+        ],
+        None,
+    );
+    assert!(scaled.contains("scaled"), "{scaled}");
+    let refused = kubectl.refused(
+        &[
+            "--context",
+            alice_ctx,
+            "scale",
+            "-n",
+            namespace,
+            &format!("vertex/{name}"),
+            "--replicas=3",
+        ],
+        None,
+    );
+    assert!(
+        refused.contains("replicas must not change while the phase stays put"),
+        "{refused}"
+    );
 }
 
 /// The ClusterRole `crdgen` renders holds every verb the controllers use: run as its
