@@ -36,11 +36,7 @@ impl Machine {
             return None;
         }
         let names: Vec<String> = writers.iter().map(|w| cel_string(w)).collect();
-        let who = match writers.len() {
-            0 => "nobody".to_owned(),
-            _ => writers.join(", "),
-        };
-        let message = format!("{field} may be changed only by {who}");
+        let message = writers_message(field, writers);
         Some(WriterRule {
             field: field.to_owned(),
             old_phase: self.phase_value("oldObject", field),
@@ -77,12 +73,18 @@ impl Machine {
         if from == to || writers.iter().any(|w| w == username) {
             return Ok(());
         }
-        let who = match writers.len() {
-            0 => "nobody".to_owned(),
-            _ => writers.join(", "),
-        };
         Err(format!(
-            "{field} may be changed only by {who}: {username} may not move it from {from} to {to}"
+            "{}: {username} may not move it from {from} to {to}",
+            writers_message(field, writers)
         ))
     }
+}
+
+/// The static message of a writer rule: the field and who may change it.
+fn writers_message(field: &str, writers: &[String]) -> String {
+    let who = match writers.len() {
+        0 => "nobody".to_owned(),
+        _ => writers.join(", "),
+    };
+    format!("{field} may be changed only by {who}")
 }

@@ -127,23 +127,22 @@ pub async fn client(kubeconfig: Option<&Path>, context: Option<&str>) -> Result<
         context: context.map(str::to_owned),
         ..KubeConfigOptions::default()
     };
-    let Some(path) = kubeconfig else {
-        if context.is_none() {
-            return Client::try_default().await.map_err(Error::Client);
-        }
-        let config = Config::from_kubeconfig(&options)
+    let config = match kubeconfig {
+        None if context.is_none() => return Client::try_default().await.map_err(Error::Client),
+        None => Config::from_kubeconfig(&options)
             .await
-            .map_err(|e| Error::Client(kube::Error::InferKubeconfig(e)))?;
-        return Client::try_from(config).map_err(Error::Client);
+            .map_err(|e| Error::Client(kube::Error::InferKubeconfig(e)))?,
+        Some(path) => {
+            let kubeconfig_error = |source| Error::Kubeconfig {
+                path: path.to_owned(),
+                source,
+            };
+            let kubeconfig = Kubeconfig::read_from(path).map_err(kubeconfig_error)?;
+            Config::from_custom_kubeconfig(kubeconfig, &options)
+                .await
+                .map_err(kubeconfig_error)?
+        }
     };
-    let kubeconfig_error = |source| Error::Kubeconfig {
-        path: path.to_owned(),
-        source,
-    };
-    let kubeconfig = Kubeconfig::read_from(path).map_err(kubeconfig_error)?;
-    let config = Config::from_custom_kubeconfig(kubeconfig, &options)
-        .await
-        .map_err(kubeconfig_error)?;
     Client::try_from(config).map_err(Error::Client)
 }
 
