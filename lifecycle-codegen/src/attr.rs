@@ -11,8 +11,7 @@ use crate::case::RenameRule;
 use crate::ctxt::Ctxt;
 
 /// The keys `#[lifecycle(...)]` takes on the enum.
-const CONTAINER_KEYS: &str =
-    "`crate`, `module`, `roles`, `role_module`, `role`, `event`, `action`, `schema`, `phase_field`";
+const CONTAINER_KEYS: &str = "`crate`, `module`, `roles`, `role_module`, `role`, `event`, `action`, `schema`, `phase_field`, `enforce_initial`";
 /// The keys `#[lifecycle(...)]` takes on a variant.
 const VARIANT_KEYS: &str = "`initial`, `terminal`, `ready`, `reconciling`, `stalled`";
 /// The keys inside `action(...)`.
@@ -29,6 +28,8 @@ pub(crate) struct Container {
     pub(crate) events: Vec<EventDecl>,
     pub(crate) actions: Vec<ActionDecl>,
     pub(crate) schema: bool,
+    /// `enforce_initial`: the server refuses a first phase that is not initial.
+    pub(crate) enforce_initial: bool,
     pub(crate) phase_field: Option<LitStr>,
     pub(crate) rename_all: Option<RenameRule>,
     /// Keys given once already, to report the second occurrence.
@@ -126,6 +127,12 @@ pub(crate) fn variant(attrs: &[Attribute], cx: &mut Ctxt) -> VariantAttrs {
                 let flag = match key.to_string().as_str() {
                     "initial" => &mut out.initial,
                     "terminal" => &mut out.terminal,
+                    "enforce_initial" => {
+                        return Err(syn::Error::new(
+                            key.span(),
+                            "`enforce_initial` belongs on the enum; mark each state an object may start in with `#[lifecycle(initial)]`",
+                        ));
+                    }
                     other => {
                         return Err(syn::Error::new(
                             key.span(),
@@ -184,6 +191,7 @@ enum Item {
     RoleModule(Ident, Ident),
     PhaseField(Ident, LitStr),
     Schema(Ident),
+    EnforceInitial(Ident),
     Role(RoleDecl),
     Event(EventDecl),
     Action(ActionDecl),
@@ -206,7 +214,14 @@ fn container_item(input: ParseStream<'_>) -> syn::Result<Item> {
         "role_module" => Item::RoleModule(key.clone(), value(input, &key)?),
         "roles" => Item::Roles(key.clone(), value(input, &key)?),
         "phase_field" => Item::PhaseField(key.clone(), value(input, &key)?),
-        "schema" => Item::Schema(key),
+        "schema" => {
+            flag_end(input, &key)?;
+            Item::Schema(key)
+        }
+        "enforce_initial" => {
+            flag_end(input, &key)?;
+            Item::EnforceInitial(key)
+        }
         "role" => Item::Role(nested(input, &key, role_decl)?),
         "event" => Item::Event(nested(input, &key, event_decl)?),
         "action" => Item::Action(nested(input, &key, action_decl)?),
@@ -232,6 +247,7 @@ impl Container {
             }
             Item::PhaseField(key, lit) => self.once(&key).map(|()| self.phase_field = Some(lit)),
             Item::Schema(key) => self.once(&key).map(|()| self.schema = true),
+            Item::EnforceInitial(key) => self.once(&key).map(|()| self.enforce_initial = true),
             Item::Role(role) => {
                 self.roles.push(role);
                 Ok(())
@@ -285,6 +301,11 @@ fn nested<T>(
     let content;
     syn::parenthesized!(content in input);
     inner(&content)
+}
+
+/// The end of a flag such as `schema`, which takes no value.
+fn flag_end(input: ParseStream<'_>, key: &Ident) -> syn::Result<()> {
+    expect_end(input, &format!("`{key}` is a flag and takes no value"))
 }
 
 fn expect_end(input: ParseStream<'_>, message: &str) -> syn::Result<()> {

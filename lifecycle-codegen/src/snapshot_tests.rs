@@ -198,7 +198,7 @@ fn unknown_attribute_lists_the_valid_ones() {
     assert_eq!(
         compile_errors(&expand(&input)),
         [
-            "unknown lifecycle attribute `colour`; expected one of: `crate`, `module`, `roles`, `role_module`, `role`, `event`, `action`, `schema`, `phase_field`"
+            "unknown lifecycle attribute `colour`; expected one of: `crate`, `module`, `roles`, `role_module`, `role`, `event`, `action`, `schema`, `phase_field`, `enforce_initial`"
         ]
     );
 }

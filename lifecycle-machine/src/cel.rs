@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use crate::{Machine, is_identifier};
 
 impl Machine {
+    /// The CEL transition rule of the phase field, or `None` when every move is
     /// legal. It reads `self == oldSelf || (oldSelf == 'A' && self in ['B']) || ...`: one
     /// clause per state with somewhere to go, so its length grows linearly with the
     /// transitions.
@@ -42,18 +43,7 @@ impl Machine {
         }
         let mut message = format!("{field} may only follow the {} lifecycle: ", self.name);
         let mut listed = moves.join("; ");
-        if listed.len() > MESSAGE_LIST_LIMIT {
-            // Cut at the last `;` that starts within the limit: a byte index that always
-            // falls between characters, whatever the state names are made of.
-            let cut = listed
-                .char_indices()
-                .take_while(|&(i, _)| i < MESSAGE_LIST_LIMIT)
-                .filter(|&(_, c)| c == ';')
-                .last()
-                .map_or(0, |(i, _)| i);
-            listed.truncate(cut);
-            listed.push_str("; ...");
-        }
+        cut_list(&mut listed, ';');
         message.push_str(&listed);
         message
     }
@@ -67,15 +57,10 @@ impl Machine {
         let field = self.phase_field_name();
         let entries: Vec<String> = (0..self.states.len())
             .map(|from| {
-                let targets: Vec<&str> = self
-                    .targets(from)
-                    .iter()
-                    .map(|&t| self.states[t].as_str())
-                    .collect();
-                let text = match targets.split_last() {
-                    None => "it may not move".to_owned(),
-                    Some((last, [])) => format!("it may go to {last}"),
-                    Some((last, rest)) => format!("it may go to {} or {last}", rest.join(", ")),
+                let targets = self.targets(from);
+                let text = match targets.is_empty() {
+                    true => "it may not move".to_owned(),
+                    false => format!("it may go to {}", self.or_list(&targets)),
                 };
                 format!("{}: {}", cel_string(&self.states[from]), cel_string(&text))
             })
@@ -87,12 +72,107 @@ impl Machine {
         )
     }
 
-    /// The last segment of the phase field, or the machine's name without one.
+    /// The CEL rule that keeps a phase from starting outside the initial states, or
+    /// `None` unless the machine enforces them ([`Machine::enforce_initial`]) and some
+    /// state is not initial. It reads `oldSelf.hasValue() || self in ['A', 'B']` and
+    /// needs `optionalOldSelf: true`, so that the server runs it when the field has no
+    /// old value: when the object is created, or when a status phase is first written.
+    ///
+    /// ```
+    /// use lifecycle_machine::{EventSpec, Machine};
+    ///
+    /// let mut job = Machine::new("JobPhase", ["Pending", "Running", "Done"]);
+    /// job.initial = vec![0];
+    /// job.events.push(EventSpec::new("start", [0], 1));
+    /// job.events.push(EventSpec::new("finish", [1], 2));
+    /// assert_eq!(job.initial_rule(), None, "not enforced unless asked");
+    /// job.enforce_initial = true;
+    /// assert_eq!(
+    ///     job.initial_rule().as_deref(),
+    ///     Some("oldSelf.hasValue() || self in ['Pending']")
+    /// );
+    /// ```
+    pub fn initial_rule(&self) -> Option<String> {
+        let enforced = self.enforce_initial && self.initial.len() < self.states.len();
+        enforced.then(|| {
+            format!(
+                "oldSelf.hasValue() || self in [{}]",
+                self.cel_list(&self.initial)
+            )
+        })
+    }
+
+    /// The fixed message that goes with [`Machine::initial_rule`].
+    pub fn initial_message(&self) -> String {
+        format!(
+            "{} must start in an initial state of the {} lifecycle: {}",
+            self.phase_field_name(),
+            self.name,
+            self.initial_list()
+        )
+    }
+
+    /// The CEL `messageExpression` that goes with [`Machine::initial_rule`]: `phase
+    /// cannot start at Paused; it may start at Running or Failed`.
+    pub fn initial_message_expression(&self) -> String {
+        format!(
+            "{} + self + {}",
+            cel_string(&format!("{} cannot start at ", self.phase_field_name())),
+            cel_string(&format!("; it may start at {}", self.initial_list()))
+        )
+    }
+
+    /// What the server says when an object starts in `state`, or `None` when it may:
+    /// the words of [`Machine::initial_message_expression`], computed before sending.
+    ///
+    /// ```
+    /// use lifecycle_machine::{EventSpec, Machine};
+    ///
+    /// let mut job = Machine::new("JobPhase", ["Pending", "Running"]);
+    /// job.phase_field = Some("status.phase".into());
+    /// job.initial = vec![0];
+    /// job.enforce_initial = true;
+    /// job.events.push(EventSpec::new("start", [0], 1));
+    /// assert_eq!(job.start_denial(0), None);
+    /// assert_eq!(
+    ///     job.start_denial(1).as_deref(),
+    ///     Some("phase cannot start at Running; it may start at Pending")
+    /// );
+    /// ```
+    pub fn start_denial(&self, state: usize) -> Option<String> {
+        (!self.may_start(state)).then(|| {
+            format!(
+                "{} cannot start at {}; it may start at {}",
+                self.phase_field_name(),
+                self.states[state],
+                self.initial_list()
+            )
+        })
+    }
+
+    /// The initial states as `A, B or C`, cut like the transition message's list.
+    fn initial_list(&self) -> String {
+        let mut list = self.or_list(&self.initial);
+        cut_list(&mut list, ',');
+        list
+    }
+
+    /// `A`, `A or B`, `A, B or C`: the names of `states`.
+    fn or_list(&self, states: &[usize]) -> String {
+        let names: Vec<&str> = states.iter().map(|&s| self.states[s].as_str()).collect();
+        match names.split_last() {
+            None => String::new(),
+            Some((last, [])) => (*last).to_owned(),
+            Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        }
+    }
+
+    /// The last segment of the phase field, or `phase` without one.
     fn phase_field_name(&self) -> &str {
         self.phase_field
             .as_deref()
             .and_then(|p| p.rsplit('.').next())
-            .unwrap_or(&self.name)
+            .unwrap_or("phase")
     }
 
     /// The object-level CEL rule of `action`, or `None` when the action names no field or
@@ -225,6 +305,24 @@ pub struct ActionRule {
 
 /// How long the list of moves in a transition message may grow before it is cut.
 const MESSAGE_LIST_LIMIT: usize = 480;
+
+/// Cuts a list longer than [`MESSAGE_LIST_LIMIT`] at the last `separator` that starts
+/// within the limit, a byte index that always falls between characters whatever the
+/// names are made of, and marks the cut with `separator ...`.
+fn cut_list(list: &mut String, separator: char) {
+    if list.len() <= MESSAGE_LIST_LIMIT {
+        return;
+    }
+    let cut = list
+        .char_indices()
+        .take_while(|&(i, _)| i < MESSAGE_LIST_LIMIT)
+        .filter(|&(_, c)| c == separator)
+        .last()
+        .map_or(0, |(i, _)| i);
+    list.truncate(cut);
+    list.push(separator);
+    list.push_str(" ...");
+}
 
 /// `has(root.a) && has(root.a.b)`: true when every step of `path` is present.
 fn presence(root: &str, path: &str) -> String {

@@ -48,6 +48,9 @@ pub struct Machine {
     pub states: Vec<String>,
     /// Indices of the states an object may start in.
     pub initial: Vec<usize>,
+    /// Whether the API server refuses a phase whose first value is not initial
+    /// ([`Machine::initial_rule`]); `#[lifecycle(enforce_initial)]` sets it.
+    pub enforce_initial: bool,
     /// Indices of the states no event may leave.
     pub terminal: Vec<usize>,
     /// The state an absent phase field reads as, if any.
@@ -208,6 +211,23 @@ impl Machine {
             targets.dedup();
         }
         out
+    }
+
+    /// Whether an object may start in `state`: always, unless the machine enforces its
+    /// initial states, and then only in one of them. The client-side twin of
+    /// [`Machine::initial_rule`].
+    ///
+    /// ```
+    /// use lifecycle_machine::{EventSpec, Machine};
+    ///
+    /// let mut door = Machine::new("Door", ["Closed", "Open", "Broken"]);
+    /// door.initial = vec![0, 1];
+    /// assert!(door.may_start(2), "initial states are advice until enforced");
+    /// door.enforce_initial = true;
+    /// assert!(door.may_start(1) && !door.may_start(2));
+    /// ```
+    pub fn may_start(&self, state: usize) -> bool {
+        !self.enforce_initial || self.initial.contains(&state)
     }
 
     /// The states reachable from `from` in one event, other than `from` itself, in

@@ -64,6 +64,8 @@ pub struct MachineTable {
     pub states: &'static [&'static str],
     /// Indices of the initial states.
     pub initial: &'static [usize],
+    /// Whether the server refuses a first phase that is not initial.
+    pub enforce_initial: bool,
     /// Indices of the terminal states.
     pub terminal: &'static [usize],
     /// The state an absent phase reads as.
@@ -119,6 +121,7 @@ impl MachineTable {
     pub fn machine(&self) -> Machine {
         let mut machine = Machine::new(self.name, self.states.iter().copied());
         machine.initial = self.initial.to_vec();
+        machine.enforce_initial = self.enforce_initial;
         machine.terminal = self.terminal.to_vec();
         machine.default_state = self.default_state;
         machine.events = self

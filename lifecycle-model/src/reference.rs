@@ -16,7 +16,41 @@
 //! | `action(name, states = A \| B, roles = X \| Y, field = "a.b")` | a capability allowed in these states for these roles; `roles` defaults to all; `field` is what it mutates | – |
 //! | `phase_field = "a.b"` | where the phase lives, relative to the object that carries action rules | – |
 //! | `schema` | implement `schemars::JsonSchema` with the enum values and the CEL transition rule; needs the crate's `schema` feature (on by default) | off |
+//! | `enforce_initial` | the API server refuses a first phase that is not `initial`: on create, or when a status phase is first written (see below) | off |
 //! | `crate = "path"` | the path to this crate, when it is renamed | `::lifecycle_model` |
+//!
+//! `enforce_initial` adds a second rule to the phase's schema,
+//! `oldSelf.hasValue() || self in [...initial states]`, with `optionalOldSelf: true` so
+//! that the server runs it when the field has no old value. Once the field has one, the
+//! transition rule alone judges. [`Machine::start_denial`](crate::machine::Machine::start_denial) gives the server's words before
+//! anything is sent. When every state is initial there is nothing to refuse and no rule
+//! is emitted. kube's client-side CEL engine (kube-cel 0.8) binds `oldSelf` to the plain
+//! old value rather than an optional, so it cannot run this rule as written; ask the
+//! machine instead.
+//!
+//! ```
+//! use lifecycle_model::Lifecycle;
+//!
+//! #[derive(Lifecycle, Clone, Copy, Debug, PartialEq, Eq)]
+//! #[lifecycle(schema, enforce_initial, phase_field = "status.phase")]
+//! #[lifecycle(event(start: Pending -> Running), event(stop: Running -> Stopped))]
+//! enum JobPhase {
+//!     #[lifecycle(initial)]
+//!     Pending,
+//!     Running,
+//!     #[lifecycle(terminal)]
+//!     Stopped,
+//! }
+//!
+//! let schema = serde_json::to_value(schemars::schema_for!(JobPhase)).unwrap();
+//! let create = &schema["x-kubernetes-validations"][1];
+//! assert_eq!(create["rule"], "oldSelf.hasValue() || self in ['Pending']");
+//! assert_eq!(create["optionalOldSelf"], true);
+//! assert_eq!(
+//!     JobPhase::machine().start_denial(JobPhase::Running.index()).as_deref(),
+//!     Some("phase cannot start at Running; it may start at Pending")
+//! );
+//! ```
 //!
 //! Each `#[lifecycle(...)]` takes any number of items: prefer a few attributes with
 //! several events each. More than about 128 separate attributes on one enum reach the
@@ -61,7 +95,9 @@
 //! # What is checked while expanding
 //!
 //! Unknown states, roles and keys (the message lists the valid ones); duplicates (on the
-//! second occurrence); a state marked with two of `ready`, `reconciling`, `stalled`; states unreachable from an initial state; non-terminal dead ends;
+//! second occurrence); a value given to a flag such as `schema` or `enforce_initial`;
+//! `enforce_initial` on a variant; a state marked with two of `ready`, `reconciling`,
+//! `stalled`; states unreachable from an initial state; non-terminal dead ends;
 //! terminal states with outgoing events; events that only loop; roles no action gates
 //! by; actions allowed everywhere; actions with a `field` but no `phase_field` or no
 //! role predicates; malformed paths; data-carrying variants and generics; event names

@@ -40,20 +40,37 @@ pub const ACTION_REASON: &str = "FieldValueForbidden";
 /// The schema of the phase field: a string enum of the states, with the transition rule
 /// in `x-kubernetes-validations` unless every move is legal. Its `messageExpression`
 /// tells the requester their move and where the old phase may go; `message` is the
-/// fallback the server requires.
+/// fallback the server requires. A machine that enforces its initial states
+/// (`#[lifecycle(enforce_initial)]`) adds [`Machine::initial_rule`] with
+/// `optionalOldSelf: true`, which the server also runs when the field has no old value.
+///
+/// [`Machine::initial_rule`]: crate::machine::Machine::initial_rule
 pub fn phase_schema<P: Lifecycle>() -> Schema {
     let machine = P::machine();
     let mut schema = json!({
         "type": "string",
         "enum": machine.states,
     });
+    let mut rules = Vec::new();
     if let Some(rule) = machine.transition_rule() {
-        schema["x-kubernetes-validations"] = json!([{
+        rules.push(json!({
             "rule": rule,
             "message": machine.transition_message(),
             "messageExpression": machine.transition_message_expression(),
             "reason": TRANSITION_REASON,
-        }]);
+        }));
+    }
+    if let Some(rule) = machine.initial_rule() {
+        rules.push(json!({
+            "rule": rule,
+            "optionalOldSelf": true,
+            "message": machine.initial_message(),
+            "messageExpression": machine.initial_message_expression(),
+            "reason": TRANSITION_REASON,
+        }));
+    }
+    if !rules.is_empty() {
+        schema["x-kubernetes-validations"] = Value::Array(rules);
     }
     Schema::try_from(schema).unwrap_or_default()
 }

@@ -231,6 +231,35 @@ pub fn pipeline_schema() -> Value {
 /// failed rules' messages otherwise.
 pub fn client_verdict(schema: &Value, scenario: &Scenario) -> Result<(), Vec<String>> {
     kube_core::cel::Validator::new()
-        .validate(schema, &scenario.new_object(), Some(&scenario.old))
+        .validate(
+            &kube_cel_schema(schema),
+            &scenario.new_object(),
+            Some(&scenario.old),
+        )
         .map_err(|errors| errors.iter().map(ToString::to_string).collect())
+}
+
+/// `schema` as kube's CEL engine (kube-cel 0.8) evaluates it the way the API server
+/// does. Under `optionalOldSelf: true` the server binds `oldSelf` to an optional, while
+/// kube-cel binds the plain old value, or `null` when there is none; so the create-time
+/// rule's `oldSelf.hasValue()` reads `oldSelf != null` there. Nothing else changes.
+pub fn kube_cel_schema(schema: &Value) -> Value {
+    let mut out = schema.clone();
+    rewrite_optional_old_self(&mut out);
+    out
+}
+
+fn rewrite_optional_old_self(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            if map.get("optionalOldSelf") == Some(&Value::Bool(true))
+                && let Some(Value::String(rule)) = map.get_mut("rule")
+            {
+                *rule = rule.replace("oldSelf.hasValue()", "oldSelf != null");
+            }
+            map.values_mut().for_each(rewrite_optional_old_self);
+        }
+        Value::Array(items) => items.iter_mut().for_each(rewrite_optional_old_self),
+        _ => {}
+    }
 }

@@ -63,7 +63,7 @@ fn one_move_of(len: usize) -> Machine {
 
 #[test]
 fn the_message_lists_480_bytes_of_moves_whole_and_cuts_longer_lists() {
-    const PREFIX: &str = "Long may only follow the Long lifecycle: ";
+    const PREFIX: &str = "phase may only follow the Long lifecycle: ";
     let whole = one_move_of(480).transition_message();
     assert_eq!(whole.len(), PREFIX.len() + 480, "{whole}");
     assert!(!whole.ends_with("..."), "480 bytes fit: {whole}");
@@ -82,7 +82,7 @@ fn a_cut_never_falls_inside_a_character() {
         m.events = vec![EventSpec::new("go", [0], 1), EventSpec::new("on", [1], 2)];
         let message = m.transition_message();
         assert!(message.ends_with("; ..."), "{message}");
-        assert!(message.starts_with("Umlaut may only follow the Umlaut lifecycle: "));
+        assert!(message.starts_with("phase may only follow the Umlaut lifecycle: "));
     }
 }
 

@@ -36,9 +36,10 @@ pub const DEFAULT_GRACE_PERIOD_SECONDS: i64 = 30;
 /// `Paused` may come first. Pausing always passes through `Pausing`, and `Deleting` is
 /// final. An invalid spec marks any live pipeline `Failed`; once fixed it recovers to
 /// the phase it is asked for, `Paused` included when its vertices are paused. The API
-/// server enforces the same moves through the CEL rule on the field.
+/// server enforces the same moves through the CEL rules on the field, the first phase
+/// included (`enforce_initial`).
 #[derive(Lifecycle, Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[lifecycle(module = pipeline_phase, schema, phase_field = "status.phase")]
+#[lifecycle(module = pipeline_phase, schema, enforce_initial, phase_field = "status.phase")]
 #[lifecycle(event(pause: Running | Failed -> Pausing))]
 #[lifecycle(event(finish_pause: Pausing -> Paused))]
 #[lifecycle(event(resume: Pausing | Paused -> Running))]

@@ -65,9 +65,11 @@ pub enum VertexRole {
 /// `Running`; any other value than these two is rejected, by serde and by the CRD's enum.
 ///
 /// Only `Source`, `Sink` and `MapUdf` vertices may `scale`, and only while `Running`; the
-/// API server enforces the same through the CEL rule on [`VertexSpec`].
+/// API server enforces the same through the CEL rule on [`VertexSpec`]. A vertex may
+/// start in either phase: it enforces its initial states, and today both are, so the
+/// server needs no create-time rule until a phase that may not come first is added.
 #[derive(Lifecycle, Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[lifecycle(module = phase, roles = VertexRole, role_module = role, schema)]
+#[lifecycle(module = phase, roles = VertexRole, role_module = role, schema, enforce_initial)]
 #[lifecycle(phase_field = "lifecycle.desiredPhase")]
 #[lifecycle(role(Source, cel = "has(self.source)"))]
 #[lifecycle(role(Sink, cel = "!has(self.source) && has(self.sink)"))]
@@ -86,7 +88,9 @@ pub enum VertexPhase {
     #[default]
     #[lifecycle(initial, ready)]
     Running,
-    /// Scaled to zero by the pipeline's pause.
+    /// Scaled to zero by the pipeline's pause. Initial too: a pipeline created paused
+    /// creates its vertices paused.
+    #[lifecycle(initial)]
     Paused,
 }
 

@@ -198,6 +198,7 @@ fn machine_table(model: &Model) -> TokenStream {
     let name = &m.name;
     let states = &m.states;
     let initial = &m.initial;
+    let enforce_initial = m.enforce_initial;
     let terminal = &m.terminal;
     let (ready, reconciling, stalled) = (&m.ready, &m.reconciling, &m.stalled);
     let option = |value: Option<TokenStream>| match value {
@@ -225,6 +226,7 @@ fn machine_table(model: &Model) -> TokenStream {
             name: #name,
             states: &[#(#states),*],
             initial: &[#(#initial),*],
+            enforce_initial: #enforce_initial,
             terminal: &[#(#terminal),*],
             default_state: #default_state,
             events: &[#(#events),*],

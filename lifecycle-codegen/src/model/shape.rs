@@ -69,6 +69,7 @@ fn states(
     cx: &mut Ctxt,
 ) -> (Machine, Vec<Ident>) {
     let mut machine = Machine::new(input.ident.unraw().to_string(), [] as [String; 0]);
+    machine.enforce_initial = container.enforce_initial;
     let mut variants = Vec::new();
     for (index, variant) in data.variants.iter().enumerate() {
         if !matches!(variant.fields, Fields::Unit) {

@@ -607,6 +607,7 @@ const _: () = {
         name: "ReleasePhase",
         states: &["draft", "built", "shipped", "halted", "archived-for-good"],
         initial: &[0usize],
+        enforce_initial: false,
         terminal: &[4usize],
         default_state: ::core::option::Option::Some(0usize),
         events: &[

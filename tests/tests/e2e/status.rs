@@ -161,7 +161,7 @@ async fn status_is_applied_in_one_write_and_merged_by_condition_type() {
         .expect_err("Failed -> Running is not declared");
     let message = refused.to_string();
     assert!(
-        message.contains("TaskPhase cannot go from Failed to Running; from Failed it may not move"),
+        message.contains("phase cannot go from Failed to Running; from Failed it may not move"),
         "{message}"
     );
 }

@@ -120,11 +120,13 @@ pub(crate) struct Checker {
     reconciled: BTreeMap<String, (VertexPhase, i32)>,
 }
 
-/// Whether the status may move from `from` to `to`: any first phase, then the machine.
+/// Whether the status may move from `from` to `to`: a first phase the machine may start
+/// in, then the machine's moves.
 fn legal_move(from: Option<PipelinePhase>, to: Option<PipelinePhase>) -> bool {
     match (from, to) {
         (Some(f), Some(t)) => PipelinePhase::can_transition(f, t),
-        (None, _) => true,
+        (None, Some(t)) => PipelinePhase::machine().may_start(t.index()),
+        (None, None) => true,
         (Some(_), None) => false,
     }
 }
