@@ -198,6 +198,12 @@ impl ApiServer {
 
     /// Builds the server if needed and starts a new one; prefer [`ApiServer::shared`].
     pub fn start() -> Result<ApiServer> {
+        ApiServer::start_with(&[])
+    }
+
+    /// Starts a new server, as [`ApiServer::start`] does, passing `args` on to
+    /// kube-apiserver (`--audit-log-path=...`).
+    pub fn start_with(args: &[String]) -> Result<ApiServer> {
         let binary = build()?;
         // The server writes this file when ready and removes it when it stops.
         let kubeconfig = std::env::temp_dir().join(format!(
@@ -215,6 +221,8 @@ impl ApiServer {
             .arg(format!(
                 "{CONTROLLER_NAMESPACE}/{CONTROLLER_SERVICE_ACCOUNT}"
             ))
+            .arg("--")
+            .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

@@ -162,11 +162,12 @@ pub fn controller_manifests(account: &ServiceAccountRef) -> ControllerManifests 
             ..ObjectMeta::default()
         },
         rules: Some(vec![
-            // Watch pipelines; the finalizer and the pause stamp are patches.
+            // Watch pipelines; the finalizer and the pause stamp are patches. The
+            // controllers read through their watches and never `get`.
             rule(
                 "numaflow.numaproj.io",
                 &["pipelines"],
-                &["get", "list", "watch", "patch"],
+                &["list", "watch", "patch"],
             ),
             rule(
                 "numaflow.numaproj.io",
@@ -177,10 +178,10 @@ pub fn controller_manifests(account: &ServiceAccountRef) -> ControllerManifests 
             rule(
                 "numaflow.numaproj.io",
                 &["vertices"],
-                &["get", "list", "watch", "create", "patch", "delete"],
+                &["list", "watch", "create", "patch", "delete"],
             ),
             // One pod per replica; source pods are counted for the drain.
-            rule("", &["pods"], &["get", "list", "watch", "create", "delete"]),
+            rule("", &["pods"], &["list", "watch", "create", "delete"]),
             // Transitions as Events; a repeat patches the series.
             rule("events.k8s.io", &["events"], &["create", "patch"]),
             // Leader election.

@@ -71,11 +71,15 @@ pub(super) fn status_of<T>(result: Result<T, kube::Error>) -> u16 {
 /// NumaFlow's resources: the NumaFlow editor role, labelled to aggregate into `edit`, is
 /// created and folded in first, as the aggregation controller would on a cluster.
 pub(super) async fn grant_edit(namespace: &str, identity: Identity) {
-    let admin = client().await;
+    grant_edit_on(&client().await, namespace, identity).await;
+}
+
+/// [`grant_edit`] on the server `admin` speaks to.
+pub(super) async fn grant_edit_on(admin: &kube::Client, namespace: &str, identity: Identity) {
     let granted = async {
-        create_cluster_role(&admin, &numaflow_editor_role()).await?;
-        aggregate_cluster_role(&admin, "edit").await?;
-        bind_cluster_role(&admin, namespace, "edit", identity).await
+        create_cluster_role(admin, &numaflow_editor_role()).await?;
+        aggregate_cluster_role(admin, "edit").await?;
+        bind_cluster_role(admin, namespace, "edit", identity).await
     };
     if let Err(e) = granted.await {
         panic!("granting {identity:?} edit: {}", apiserver::error_chain(&e));

@@ -26,7 +26,7 @@ pub(super) fn find_kubectl() -> Option<PathBuf> {
         .find(|candidate| candidate.is_file())
 }
 
-/// kubectl bound to the shared server's kubeconfig.
+/// kubectl bound to a server's kubeconfig.
 pub(super) struct Kubectl {
     binary: PathBuf,
     kubeconfig: PathBuf,
@@ -36,13 +36,19 @@ impl Kubectl {
     /// kubectl for the shared server, or `None` (with the reason printed) where the
     /// machine has none.
     pub(super) fn for_shared_server() -> Option<Kubectl> {
+        Kubectl::for_server(ApiServer::shared())
+    }
+
+    /// kubectl for `server`, or `None` (with the reason printed) where the machine has
+    /// none.
+    pub(super) fn for_server(server: &ApiServer) -> Option<Kubectl> {
         let Some(binary) = find_kubectl() else {
             eprintln!("skipped: kubectl is on neither PATH nor /usr/bin/kubectl");
             return None;
         };
         Some(Kubectl {
             binary,
-            kubeconfig: ApiServer::shared().kubeconfig().to_owned(),
+            kubeconfig: server.kubeconfig().to_owned(),
         })
     }
 
@@ -233,9 +239,10 @@ fn kubectl_admits_what_crdgen_renders_for_the_controller_as_a_whole() {
         name: CONTROLLER_SERVICE_ACCOUNT.to_owned(),
     };
     let manifests = manifests_yaml(Some(&account)).expect("the manifests as YAML");
-    // A server-side dry run: the whole stream is validated and admitted as an apply would
-    // be, the policy's CEL compiled, without the cluster-wide binding reaching the other
-    // tests' namespaces. The policy at work is tested in `writers`.
+    // A server-side dry run on the shared server, which already holds the CRDs: the
+    // stream updates them cleanly, without the cluster-wide bindings reaching the other
+    // tests' namespaces. The real install is `install`, on a server of its own; the
+    // policy at work is tested in `writers`.
     let applied = kubectl.ok(
         &["apply", "--server-side", "--dry-run=server", "-f", "-"],
         Some(&manifests),

@@ -7,9 +7,11 @@
 mod cel_agreement;
 mod controller;
 mod core_api;
+mod create;
 mod drain;
 mod failed;
 mod identities;
+mod install;
 mod kubectl;
 mod lifetime;
 mod operator;
@@ -183,18 +185,41 @@ impl FakeDaemon {
 /// `numaflow-controller` against the shared server, watching `namespace`, asking the
 /// daemon at `daemon`, with `extra` arguments; logs at `warn`; killed when dropped.
 fn start_controller(namespace: &str, daemon: &str, extra: &[&str]) -> KillOnDrop {
+    start_controller_on(ApiServer::shared(), namespace, daemon, extra)
+}
+
+/// [`start_controller`] against `server`.
+fn start_controller_on(
+    server: &ApiServer,
+    namespace: &str,
+    daemon: &str,
+    extra: &[&str],
+) -> KillOnDrop {
     KillOnDrop(
-        std::process::Command::new(controller_binary())
-            .arg("--kubeconfig")
-            .arg(ApiServer::shared().kubeconfig())
-            .args(["--namespace", namespace])
-            .args(["--daemon-url", daemon])
-            .args(extra)
-            .env("RUST_LOG", "warn")
-            .stdout(std::process::Stdio::null())
+        controller_command(server, namespace, daemon, extra)
             .spawn()
             .expect("numaflow-controller starts"),
     )
+}
+
+/// The command that runs `numaflow-controller` against `server`, logging warnings to
+/// standard error.
+fn controller_command(
+    server: &ApiServer,
+    namespace: &str,
+    daemon: &str,
+    extra: &[&str],
+) -> std::process::Command {
+    let mut command = std::process::Command::new(controller_binary());
+    command
+        .arg("--kubeconfig")
+        .arg(server.kubeconfig())
+        .args(["--namespace", namespace])
+        .args(["--daemon-url", daemon])
+        .args(extra)
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null());
+    command
 }
 
 /// A pipeline `name` of three vertices: the source `in`, the map `cat`, the sink `out`.

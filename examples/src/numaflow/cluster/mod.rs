@@ -245,7 +245,23 @@ async fn send_planned(
             conditional.body["metadata"]["resourceVersion"] = json!(version);
         }
         let transition = Transition::of(patch, pipeline, vertices);
-        let written = send_patch(&ctx.client, namespace, &conditional, &ctx.field_manager).await?;
+        let written =
+            match send_patch(&ctx.client, namespace, &conditional, &ctx.field_manager).await {
+                Ok(written) => written,
+                // A reconcile from a cache that still holds a pipeline whose finalizer was
+                // released: the pipeline is gone, and so is all there was left to do.
+                Err(Error::Request {
+                    source: kube::Error::Api(status),
+                    ..
+                }) if status.code == 404
+                    && pipeline.metadata.deletion_timestamp.is_some()
+                    && patch.target.targets(pipeline) =>
+                {
+                    debug!(target = %patch.target, "the deleted pipeline is gone");
+                    return Ok(());
+                }
+                Err(error) => return Err(error),
+            };
         versions.insert(key, written.resource_version());
         if let Some(transition) = transition {
             report(ctx, pipeline, vertices, &transition).await;

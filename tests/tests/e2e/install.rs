@@ -1,0 +1,255 @@
+//! `crdgen`'s whole output, installed for real on a cluster of its own, as an operator's
+//! user would: CRDs, the writer policy and its binding, the controller's ClusterRole and
+//! its binding. The controller then runs as its ServiceAccount with nothing else granted,
+//! the policy guards `spec.lifecycle` in every namespace, and the server's audit log
+//! shows that the ClusterRole holds exactly the verbs the controller uses: none refused,
+//! none unused. A server of its own keeps the cluster-wide bindings away from the other
+//! tests.
+
+use std::collections::BTreeSet;
+
+use k8s_openapi::api::core::v1::Pod;
+use kube::Client;
+use kube::api::{Api, Patch as KubePatch, PatchParams};
+use lifecycle_examples::numaflow::crd::{ServiceAccountRef, controller_manifests, manifests_yaml};
+use lifecycle_examples::numaflow::pipeline::{DesiredPhase, Pipeline, PipelinePhase};
+use lifecycle_examples::numaflow::vertex::{Vertex, VertexPhase};
+use lifecycle_tests::apiserver::{
+    self, ApiServer, CONTROLLER_NAMESPACE, CONTROLLER_SERVICE_ACCOUNT, Identity,
+};
+use serde_json::{Value, json};
+
+use super::controller::set_desired_in;
+use super::identities::{grant_edit_on, status_of};
+use super::kubectl::Kubectl;
+use super::{FakeDaemon, KillOnDrop, controller_command, eventually, three_vertex_pipeline};
+
+/// What the audit log keeps: every request of the controller's ServiceAccount, with its
+/// verb, resource and response code; nothing of anyone else's.
+fn audit_policy() -> String {
+    let user = Identity::Controller.username();
+    format!(
+        "apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n\
+         - level: Metadata\n  users: [\"{user}\"]\n- level: None\n"
+    )
+}
+
+/// One permission: API group, resource (with `/subresource`) and verb.
+type Grant = (String, String, String);
+
+/// The (group, resource, verb) triples the ClusterRole grants.
+fn granted(account: &ServiceAccountRef) -> BTreeSet<Grant> {
+    let role = controller_manifests(account).role;
+    let mut out = BTreeSet::new();
+    for rule in role.rules.unwrap_or_default() {
+        for group in rule.api_groups.unwrap_or_default() {
+            for resource in rule.resources.clone().unwrap_or_default() {
+                for verb in &rule.verbs {
+                    out.insert((group.clone(), resource.clone(), verb.clone()));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The (group, resource, verb) triples of the controller's requests in the audit log,
+/// and the requests the server refused with 403.
+fn observed(log: &str) -> (BTreeSet<Grant>, Vec<String>) {
+    let mut used = BTreeSet::new();
+    let mut forbidden = Vec::new();
+    for line in log.lines() {
+        let event: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        let Some(object) = event.get("objectRef") else {
+            continue; // a non-resource URL such as /version
+        };
+        let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+        let mut resource = text(&object["resource"]);
+        if let Some(sub) = object["subresource"].as_str() {
+            resource = format!("{resource}/{sub}");
+        }
+        let grant = (text(&object["apiGroup"]), resource, text(&event["verb"]));
+        if event["responseStatus"]["code"].as_u64() == Some(403) {
+            forbidden.push(format!("{grant:?}"));
+        }
+        used.insert(grant);
+    }
+    (used, forbidden)
+}
+
+/// Creates, pauses, resumes, edits (one vertex fewer) and deletes a pipeline, waiting
+/// for the controller after each step.
+async fn drive(admin: &Client, namespace: &str, name: &str) {
+    let pipelines: Api<Pipeline> = Api::namespaced(admin.clone(), namespace);
+    let vertices: Api<Vertex> = Api::namespaced(admin.clone(), namespace);
+    let pods: Api<Pod> = Api::namespaced(admin.clone(), namespace);
+    let phase_is = |phase: PipelinePhase| {
+        let pipelines = pipelines.clone();
+        async move {
+            pipelines
+                .get(name)
+                .await
+                .is_ok_and(|p| p.phase() == Some(phase))
+        }
+    };
+    let pod_count = || async { pods.list(&Default::default()).await.map(|l| l.items.len()) };
+    pipelines
+        .create(&Default::default(), &three_vertex_pipeline(name))
+        .await
+        .unwrap();
+    eventually("the pipeline runs with a pod per vertex", || async {
+        phase_is(PipelinePhase::Running).await && pod_count().await.is_ok_and(|n| n == 3)
+    })
+    .await;
+    set_desired_in(admin, namespace, name, DesiredPhase::Paused).await;
+    eventually("the pipeline pauses", || async {
+        phase_is(PipelinePhase::Paused).await
+            && vertices.list(&Default::default()).await.is_ok_and(|l| {
+                l.items
+                    .iter()
+                    .all(|v| v.spec.desired_phase() == VertexPhase::Paused)
+            })
+    })
+    .await;
+    set_desired_in(admin, namespace, name, DesiredPhase::Running).await;
+    eventually("the pipeline runs again", || {
+        phase_is(PipelinePhase::Running)
+    })
+    .await;
+    let body = json!({ "spec": { "vertices": [
+        { "name": "in", "source": { "generator": {} } },
+        { "name": "out", "sink": { "log": {} } },
+    ] } });
+    pipelines
+        .patch(name, &PatchParams::default(), &KubePatch::Merge(body))
+        .await
+        .unwrap();
+    eventually("the undeclared vertex is deleted", || async {
+        vertices
+            .list(&Default::default())
+            .await
+            .is_ok_and(|l| l.items.len() == 2)
+    })
+    .await;
+    pipelines.delete(name, &Default::default()).await.unwrap();
+    eventually("the deleted pipeline is gone", || async {
+        pipelines.get_opt(name).await.is_ok_and(|p| p.is_none())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn crdgen_output_installed_whole_runs_the_controller_with_exactly_its_role() {
+    let dir = std::env::temp_dir().join(format!("lifecycle-install-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (policy, log) = (dir.join("audit-policy.yaml"), dir.join("audit.log"));
+    std::fs::write(&policy, audit_policy()).unwrap();
+    let server = ApiServer::start_with(&[
+        format!("--audit-policy-file={}", policy.display()),
+        format!("--audit-log-path={}", log.display()),
+    ])
+    .unwrap_or_else(|e| panic!("a server of its own: {}", apiserver::error_chain(&e)));
+    let Some(kubectl) = Kubectl::for_server(&server) else {
+        return;
+    };
+    let account = ServiceAccountRef {
+        namespace: CONTROLLER_NAMESPACE.to_owned(),
+        name: CONTROLLER_SERVICE_ACCOUNT.to_owned(),
+    };
+    let manifests = manifests_yaml(Some(&account)).expect("the manifests as YAML");
+    let applied = kubectl.ok(&["apply", "--server-side", "-f", "-"], Some(&manifests));
+    assert_eq!(
+        applied.matches("serverside-applied").count(),
+        6,
+        "{applied}"
+    );
+    kubectl.ok(
+        &[
+            "wait",
+            "--for=condition=Established",
+            "--timeout=60s",
+            "crd/pipelines.numaflow.numaproj.io",
+            "crd/vertices.numaflow.numaproj.io",
+        ],
+        None,
+    );
+
+    let admin = server.admin().await.unwrap();
+    let namespace = "installed";
+    apiserver::create_namespace(&admin, namespace)
+        .await
+        .unwrap();
+    // The ClusterRoleBinding alone lets the ServiceAccount in, in any namespace.
+    let as_controller: Api<Vertex> = Api::namespaced(
+        server.client(Identity::Controller).await.unwrap(),
+        namespace,
+    );
+    eventually("the ClusterRoleBinding takes effect", || async {
+        status_of(as_controller.list(&Default::default()).await) == 0
+    })
+    .await;
+
+    let daemon = FakeDaemon::start();
+    let controller_log = dir.join("controller.log");
+    let controller = KillOnDrop(
+        controller_command(
+            &server,
+            namespace,
+            &daemon.url,
+            &[
+                "--context",
+                Identity::Controller.context(),
+                "--leader-elect",
+            ],
+        )
+        .stderr(std::fs::File::create(&controller_log).unwrap())
+        .spawn()
+        .expect("numaflow-controller starts"),
+    );
+    drive(&admin, namespace, "installed").await;
+
+    // The policy guards every namespace: alice, who may edit vertices here, may not
+    // move one's lifecycle.
+    grant_edit_on(&admin, namespace, Identity::Alice).await;
+    let vertices: Api<Vertex> = Api::namespaced(admin.clone(), namespace);
+    let vertex: Vertex = serde_json::from_value(lifecycle_tests::scenarios::vertex(
+        "alices",
+        "source",
+        "Running",
+        Some(1),
+    ))
+    .unwrap();
+    vertices.create(&Default::default(), &vertex).await.unwrap();
+    let alice: Api<Vertex> =
+        Api::namespaced(server.client(Identity::Alice).await.unwrap(), namespace);
+    let pause = json!({ "spec": { "lifecycle": { "desiredPhase": "Paused" } } });
+    eventually("the writer policy denies alice", || async {
+        let answer = alice
+            .patch("alices", &PatchParams::default(), &KubePatch::Merge(&pause))
+            .await;
+        matches!(&answer, Err(kube::Error::Api(s)) if s.code == 403 && s.message.contains("spec.lifecycle.desiredPhase"))
+    })
+    .await;
+    drop(controller);
+    // Nothing failed on the way: not even a reconcile from a cache that still held the
+    // deleted pipeline.
+    let warnings = std::fs::read_to_string(&controller_log).unwrap();
+    assert!(
+        !warnings.contains("failed"),
+        "the controller warned:\n{warnings}"
+    );
+
+    let (used, forbidden) = observed(&std::fs::read_to_string(&log).unwrap());
+    assert!(
+        forbidden.is_empty(),
+        "the role is not enough: {forbidden:?}"
+    );
+    let granted = granted(&account);
+    let unused: Vec<_> = granted.difference(&used).collect();
+    let ungranted: Vec<_> = used.difference(&granted).collect();
+    assert!(
+        unused.is_empty() && ungranted.is_empty(),
+        "granted but unused: {unused:?}; used but not granted: {ungranted:?}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
