@@ -25,8 +25,29 @@ objdump -d -C --no-show-raw-insn "$bin" >"$scratch/listing"
 objdump -R "$bin" | awk '$2 == "R_X86_64_RELATIVE" { sub(/^\*ABS\*\+0x0*/, "", $3); sub(/^0*/, "", $1); print $1, $3 }' >"$scratch/got"
 nm -C "$bin" | awk '{ a = $1; sub(/^0*/, "", a); $1 = ""; $2 = ""; sub(/^ +/, ""); print a "\t" $0 }' >"$scratch/symbols"
 
+# The address nm gives runtime::$1: LLVM folds functions with identical machine code into
+# one, and then a typed transition and its field store share one address.
+symbol_address() {
+    awk -F'\t' -v name="runtime::$1" '$2 == name { print "0x" $1 }' "$scratch/symbols"
+}
+echo "| typed transition | field store | one function? |"
+echo "|---|---|---|"
+for pair in "typed_lock field_lock" "typed_pause field_pause"; do
+    read -r typed field <<<"$pair"
+    same=no
+    [[ -n $(symbol_address "$typed") && $(symbol_address "$typed") == "$(symbol_address "$field")" ]] &&
+        same="yes: merged, identical machine code"
+    echo "| \`$typed\` | \`$field\` | $same |"
+done
+echo
+
 for function in typed_lock field_lock typed_pause field_pause; do
     # From the function's label to the blank line after it; padding and addresses dropped.
+    # Of two merged functions objdump labels only one: the other has no listing.
+    if ! grep -q "<runtime::$function>:" "$scratch/listing"; then
+        echo "### $function: merged into its twin (listing above or below)"
+        continue
+    fi
     body=$(awk -v label="<runtime::$function>:" '$2 == label { on = 1; next } on && /^$/ { exit } on' "$scratch/listing" |
         grep -v 'int3' |
         awk -v got="$scratch/got" -v symbols="$scratch/symbols" '

@@ -8,8 +8,10 @@
 #    criterion_group! configs set (1 s and 3 s);
 # 2. benches/compile-cost.sh, with unoptimized proc macros (and rustc's phases) and with
 #    optimized ones;
-# 3. benches/asm.sh, the machine code of the typed transitions and of the checks;
-# 4. benches/summary.sh, the criterion medians and the ratios.
+# 3. benches/three-way.sh, the same machines as plain code, with statum and with the
+#    derive;
+# 4. benches/asm.sh, the machine code of the typed transitions and of the checks;
+# 5. benches/summary.sh, the criterion medians and the ratios.
 #
 # Honours CARGO_TARGET_DIR. Needs jq and objdump.
 set -euo pipefail
@@ -33,6 +35,13 @@ echo '```'
 PHASES=1 bash benches/compile-cost.sh
 echo
 MACROS=opt bash benches/compile-cost.sh
+echo '```'
+echo
+
+echo "## Side by side with statum"
+echo
+echo '```'
+bash benches/three-way.sh
 echo '```'
 echo
 

@@ -35,24 +35,26 @@ pub fn retype<T, S, R, S2, R2>(typed: Typed<T, S, R>) -> Typed<T, S2, R2> {
     crate::typed::typed_unchecked(typed.into_inner())
 }
 
+/// A handle that events can move: the supertrait of every generated `<Enum>Events`
+/// trait, whose provided methods are each this one call.
+pub trait Handle<P, T, S, R>: Sized {
+    /// Writes `to` into the object's phase field in place and retypes the handle to the
+    /// new state.
+    fn fire<S2>(self, to: P) -> Typed<T, S2, R>;
+}
+
+impl<P: Lifecycle, T: HasPhase<P>, S, R> Handle<P, T, S, R> for Typed<T, S, R> {
+    #[inline(always)]
+    fn fire<S2>(mut self, to: P) -> Typed<T, S2, R> {
+        object_mut(&mut self).set_phase(to);
+        retype(self)
+    }
+}
+
 /// Builds a [`Mismatch`] for a bridge that found no matching typed state.
 pub fn mismatch<P: Lifecycle, T: HasPhase<P>>(object: T, expected: &str) -> Mismatch<T> {
     let found = crate::typed::describe::<P>(object.phase(), object.role());
     Mismatch::new(object, P::NAME, expected.to_owned(), found)
-}
-
-/// The error of an event fired from a state it does not leave.
-pub fn event_not_allowed<P: Lifecycle>(
-    from: P,
-    event: P::Event,
-    allowed_from: &[P],
-) -> LifecycleError {
-    LifecycleError::EventNotAllowed {
-        machine: P::NAME,
-        event: event.name(),
-        from: from.name(),
-        allowed_from: allowed_from.iter().map(|s| s.name()).collect(),
-    }
 }
 
 /// A machine as generated constants: the derive's one table, from which the runtime's
@@ -154,6 +156,17 @@ impl MachineTable {
         machine.reconciling = self.reconciling.to_vec();
         machine.stalled = self.stalled.to_vec();
         machine
+    }
+
+    /// The error of event `event` fired from state `from`, a state it does not leave.
+    pub fn event_not_allowed(&self, from: usize, event: usize) -> LifecycleError {
+        let spec = &self.events[event];
+        LifecycleError::EventNotAllowed {
+            machine: self.name,
+            event: spec.name,
+            from: self.states[from],
+            allowed_from: spec.from.iter().map(|&s| self.states[s]).collect(),
+        }
     }
 
     /// The event called `name`, as the generated event enum's value `events[i]`.

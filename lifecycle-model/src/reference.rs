@@ -72,12 +72,14 @@
 //!
 //! For `enum Phase` with `module = phase`:
 //!
-//! - `mod phase`: a zero-sized marker per state (`phase::Running`), a gate trait per event
+//! - `mod phase`: a zero-sized marker type per state (`phase::Running`; a type, never a
+//!   value, so it derives nothing), a gate trait per event
 //!   (`phase::CanPause`) and per action (`phase::CanScale<R>`), each carrying
 //!   `#[diagnostic::on_unimplemented]` text that names the rule.
 //! - `trait PhaseEvents<T, S, R>`: the event methods on [`Typed<T, S, R>`](crate::Typed)
 //!   for every object `T: HasPhase<Phase>`. Each takes `self`, writes the phase, and
-//!   returns the handle of the new state.
+//!   returns the handle of the new state; the methods are provided by the trait, whose
+//!   impl for `Typed` is empty.
 //! - `enum PhaseEvent`, `enum PhaseAction`: events and actions as values. Each implements
 //!   [`Named`](crate::Named), and displays as its declared name and parses from it
 //!   (`"pause".parse::<PhaseEvent>()`), the error listing the names there are.

@@ -53,6 +53,7 @@ impl RoleMarker for NoRole {
 /// the handle of the next state, so an illegal move does not compile. Read the object
 /// through [`Deref`]; take it back with [`Typed::into_inner`].
 #[repr(transparent)]
+#[must_use = "a typed handle is the only typed view of the object; an event method returns the new state's"]
 pub struct Typed<T, S, R = NoRole> {
     object: T,
     marker: PhantomData<fn() -> (S, R)>,

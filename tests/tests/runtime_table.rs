@@ -467,3 +467,21 @@ fn error_messages_are_exact() {
         "`DoorState` has no action `paint`; its actions are: nothing"
     );
 }
+
+/// A state's index is its place in the declaration, whatever discriminant it sets.
+#[derive(lifecycle_model::Lifecycle, Clone, Copy, Debug, PartialEq, Eq)]
+#[lifecycle(event(raise: Low -> High), event(lower: High -> Low))]
+#[repr(u8)]
+enum Level {
+    #[lifecycle(initial)]
+    Low = 7,
+    High = 3,
+}
+
+#[test]
+fn explicit_discriminants_do_not_move_the_indices() {
+    assert_eq!(Level::Low.index(), 0);
+    assert_eq!(Level::High.index(), 1);
+    assert_eq!(Level::High.name(), "High");
+    assert_eq!(Level::Low.on(LevelEvent::Raise).unwrap(), Level::High);
+}

@@ -121,7 +121,6 @@ fn bodies(model: &Model, cases: &[Case]) -> [TokenStream; 3] {
     let ident = &model.ident;
     let variants: Vec<&Ident> = cases.iter().map(|c| &c.variant).collect();
     let states = cases.iter().map(|c| &c.state);
-    let state_values = cases.iter().map(|c| &c.state);
     let roles = cases.iter().map(|c| &c.role_pattern);
     let expected = "a declared state and role";
     let from_object = quote! {
@@ -130,8 +129,9 @@ fn bodies(model: &Model, cases: &[Case]) -> [TokenStream; 3] {
         let (::core::option::Option::Some(__phase), ::core::option::Option::Some(__role)) = (__phase, __role) else {
             return ::core::result::Result::Err(#krate::__private::mismatch::<#ident, T>(__object, #expected));
         };
+        use #krate::__private::typed_unchecked as __typed;
         ::core::result::Result::Ok(match (__phase, __role) {
-            #((#states, #roles) => Self::#variants(#krate::__private::typed_unchecked(__object)),)*
+            #((#states, #roles) => Self::#variants(__typed(__object)),)*
             // Role enum variants no `role(...)` declares: reported at `roles = ...`.
             #[allow(unreachable_patterns)]
             _ => return ::core::result::Result::Err(#krate::__private::mismatch::<#ident, T>(__object, #expected)),
@@ -139,12 +139,24 @@ fn bodies(model: &Model, cases: &[Case]) -> [TokenStream; 3] {
     };
     let into_inner = quote! {
         match self {
-            #(Self::#variants(__typed) => #krate::__private::Typed::into_inner(__typed),)*
+            #(Self::#variants(__typed) => __typed.into_inner(),)*
         }
     };
+    // One arm per state, its roles' variants in one or-pattern: the cases come state by
+    // state, one per role.
+    let per_state = model
+        .roles
+        .as_ref()
+        .map_or(1, |axis| axis.names.len())
+        .max(1);
+    let state_arms = cases.chunks(per_state).map(|chunk| {
+        let state = &chunk[0].state;
+        let variants = chunk.iter().map(|c| &c.variant);
+        quote!(#(Self::#variants(_))|* => #state,)
+    });
     let state = quote! {
         match self {
-            #(Self::#variants(_) => #state_values,)*
+            #(#state_arms)*
         }
     };
     [from_object, into_inner, state]

@@ -17,11 +17,12 @@ pub(super) fn events_trait(model: &Model) -> TokenStream {
     let trait_doc = format!(
         "The events of [`{ident}`] as methods on `Typed` handles: each compiles only in the states it fires from."
     );
-    let (decls, defs): (Vec<_>, Vec<_>) = model.events.iter().map(|e| method(model, e)).unzip();
+    let methods = model.events.iter().map(|e| method(model, e));
+    // The methods are provided, so the impl is empty: each body is written once.
     quote! {
         #[doc = #trait_doc]
-        #vis trait #trait_name<T, S, R>: ::core::marker::Sized {
-            #(#decls)*
+        #vis trait #trait_name<T, S, R>: #krate::__private::Handle<#ident, T, S, R> {
+            #(#methods)*
         }
 
         #[automatically_derived]
@@ -31,15 +32,14 @@ pub(super) fn events_trait(model: &Model) -> TokenStream {
             S: #krate::__private::StateMarker<Phase = #ident>,
             R: #krate::__private::RoleMarker<Role = #role_ty>,
         {
-            #(#defs)*
         }
     }
 }
 
-/// The declaration and the definition of one event method.
-fn method(model: &Model, event: &Named) -> (TokenStream, TokenStream) {
+/// One event method. `Typed` is `#[must_use]`, so the method needs no attribute of its
+/// own.
+fn method(model: &Model, event: &Named) -> TokenStream {
     let krate = &model.krate;
-    let ident = &model.ident;
     let name = &event.ident;
     let Some(spec) = model.event_spec(event).filter(|_| !model.stub) else {
         return stub_method(model, event);
@@ -61,32 +61,18 @@ fn method(model: &Model, event: &Named) -> (TokenStream, TokenStream) {
     let sig = quote_spanned! {name.span()=>
         fn #name(self) -> #returns where S: #gate_module::#gate
     };
-    // The body takes `self` as `mut`, so the phase is written where the caller put it.
-    let body_sig = quote_spanned! {name.span()=>
-        fn #name(mut self) -> #returns where S: #gate_module::#gate
-    };
-    let decl = quote! {
+    // Written in place, then retyped: the same code as storing the field.
+    quote! {
         #[doc = #doc]
-        #[must_use = "the handle of the new state is the only typed view of the object"]
-        #sig;
-    };
-    let def = quote! {
         #[inline]
-        #body_sig
-        {
-            // Written in place, then retyped: the same code as storing the field.
-            <T as #krate::__private::HasPhase<#ident>>::set_phase(
-                #krate::__private::object_mut(&mut self),
-                #to_path,
-            );
-            #krate::__private::retype(self)
+        #sig {
+            self.fire(#to_path)
         }
-    };
-    (decl, def)
+    }
 }
 
 /// After errors: the method exists, with no bound, so calls to it add no errors.
-fn stub_method(model: &Model, event: &Named) -> (TokenStream, TokenStream) {
+fn stub_method(model: &Model, event: &Named) -> TokenStream {
     let krate = &model.krate;
     let name = &event.ident;
     let returns = match model.event_spec(event) {
@@ -98,14 +84,10 @@ fn stub_method(model: &Model, event: &Named) -> (TokenStream, TokenStream) {
         None => quote!(#krate::__private::Typed<T, S, R>),
     };
     let doc = format!("`{name}`.");
-    let decl = quote! {
+    quote! {
         #[doc = #doc]
-        fn #name(self) -> #returns;
-    };
-    let def = quote! {
         fn #name(self) -> #returns {
             ::core::unreachable!()
         }
-    };
-    (decl, def)
+    }
 }

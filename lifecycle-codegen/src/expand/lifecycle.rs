@@ -1,7 +1,7 @@
 //! The runtime twin: `impl Lifecycle` for the phase enum, and the one table of names and
 //! indices that it, the event and action enums and the runtime `Machine` read from.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 use super::{enum_name, names, role_type, state_path, unreachable};
@@ -82,16 +82,20 @@ fn methods(model: &Model, table: &TokenStream) -> TokenStream {
     let all: Vec<TokenStream> = (0..model.variants.len())
         .map(|i| state_path(model, i))
         .collect();
-    let indices = 0..model.variants.len();
+    let indices = ints(&(0..model.variants.len()).collect::<Vec<_>>());
+    // A fieldless enum's values are its indices, unless a variant sets its discriminant.
+    let index = match model.discriminants {
+        true => quote!(match self { #(#all => #indices,)* }),
+        false => quote!(self as ::core::primitive::usize),
+    };
     let can_transition = can_transition(model);
     let on_arms = on_arms(model);
     let allows_arms = allows_arms(model);
+    let allows_body = quote!(match __action { #allows_arms });
     quote! {
         #[inline]
         fn index(self) -> ::core::primitive::usize {
-            match self {
-                #(#all => #indices,)*
-            }
+            #index
         }
         #[inline]
         fn name(self) -> &'static ::core::primitive::str {
@@ -103,16 +107,22 @@ fn methods(model: &Model, table: &TokenStream) -> TokenStream {
         }
         #[inline]
         fn on(self, __event: #event_enum) -> ::core::result::Result<Self, #krate::__private::LifecycleError> {
-            match (__event, self) {
+            let __to = match (__event, self) {
                 #on_arms
-            }
+                #[allow(unreachable_patterns)]
+                (__event, __state) => return ::core::result::Result::Err(
+                    #table.event_not_allowed(
+                        #krate::__private::Lifecycle::index(__state),
+                        __event as ::core::primitive::usize,
+                    )
+                ),
+            };
+            ::core::result::Result::Ok(__to)
         }
         #[inline]
         fn allows(self, __role: #role_ty, __action: #action_enum) -> ::core::primitive::bool {
             let _ = __role;
-            match __action {
-                #allows_arms
-            }
+            #allows_body
         }
         fn machine() -> #krate::__private::Machine {
             #table.machine()
@@ -136,22 +146,23 @@ fn can_transition(model: &Model) -> TokenStream {
     }
 }
 
-/// For each event: where it leads from its sources, and the error from anywhere else.
+/// For each event: where it leads from its sources. Every other pair falls through to
+/// one arm that reads the error off the table.
 fn on_arms(model: &Model) -> TokenStream {
-    let krate = &model.krate;
-    let ident = &model.ident;
     let event_enum = enum_name(model, "Event");
-    let arms = model.machine.events.iter().zip(&model.events).map(|(e, named)| {
-        let variant = super::pascal_variant(&named.ident);
-        let from: Vec<TokenStream> = e.from.iter().map(|&f| state_path(model, f)).collect();
-        let to = state_path(model, e.to);
-        quote! {
-            (#event_enum::#variant, #(#from)|*) => ::core::result::Result::Ok(#to),
-            (#event_enum::#variant, __state) => ::core::result::Result::Err(
-                #krate::__private::event_not_allowed::<#ident>(__state, #event_enum::#variant, &[#(#from),*])
-            ),
-        }
-    });
+    let arms = model
+        .machine
+        .events
+        .iter()
+        .zip(&model.events)
+        .map(|(e, named)| {
+            let variant = super::pascal_variant(&named.ident);
+            let from: Vec<TokenStream> = e.from.iter().map(|&f| state_path(model, f)).collect();
+            let to = state_path(model, e.to);
+            quote! {
+                (#event_enum::#variant, #(#from)|*) => #to,
+            }
+        });
     quote!(#(#arms)*)
 }
 
@@ -197,31 +208,40 @@ fn machine_table(model: &Model) -> TokenStream {
     let m = &model.machine;
     let name = &m.name;
     let states = &m.states;
-    let initial = &m.initial;
+    let (initial, terminal) = (ints(&m.initial), ints(&m.terminal));
     let enforce_initial = m.enforce_initial;
-    let terminal = &m.terminal;
-    let (ready, reconciling, stalled) = (&m.ready, &m.reconciling, &m.stalled);
+    let (ready, reconciling, stalled) = (ints(&m.ready), ints(&m.reconciling), ints(&m.stalled));
     let option = |value: Option<TokenStream>| match value {
         Some(v) => quote!(::core::option::Option::Some(#v)),
         None => quote!(::core::option::Option::None),
     };
-    let default_state = option(m.default_state.map(|d| quote!(#d)));
+    let default_state = option(m.default_state.map(|d| {
+        let d = Literal::usize_unsuffixed(d);
+        quote!(#d)
+    }));
     let str_option = |s: &Option<String>| option(s.as_ref().map(|s| quote!(#s)));
     let private = quote!(#krate::__private);
+    // Rows by short local names: a 64-state machine has hundreds of them.
     let events = m.events.iter().map(|e| {
-        let (n, from, to) = (&e.name, &e.from, e.to);
-        quote!(#private::EventRow { name: #n, from: &[#(#from),*], to: #to })
+        let (n, from, to) = (&e.name, ints(&e.from), Literal::usize_unsuffixed(e.to));
+        quote!(__Event { name: #n, from: &[#(#from),*], to: #to })
     });
     let roles = m.roles.iter().map(|r| {
         let (n, cel) = (&r.name, str_option(&r.cel));
-        quote!(#private::RoleRow { name: #n, cel: #cel })
+        quote!(__Role { name: #n, cel: #cel })
     });
     let actions = m.actions.iter().map(|a| {
-        let (n, states, roles, field) = (&a.name, &a.states, &a.roles, str_option(&a.field));
-        quote!(#private::ActionRow { name: #n, states: &[#(#states),*], roles: &[#(#roles),*], field: #field })
+        let (n, states, roles, field) = (
+            &a.name,
+            ints(&a.states),
+            ints(&a.roles),
+            str_option(&a.field),
+        );
+        quote!(__Action { name: #n, states: &[#(#states),*], roles: &[#(#roles),*], field: #field })
     });
     let phase_field = str_option(&m.phase_field);
-    quote! {
+    quote! {{
+        use #private::{ActionRow as __Action, EventRow as __Event, RoleRow as __Role};
         #private::MachineTable {
             name: #name,
             states: &[#(#states),*],
@@ -237,5 +257,13 @@ fn machine_table(model: &Model) -> TokenStream {
             reconciling: &[#(#reconciling),*],
             stalled: &[#(#stalled),*],
         }
-    }
+    }}
+}
+
+/// Indices as unsuffixed literals: `0, 1` rather than `0usize, 1usize`.
+fn ints(values: &[usize]) -> Vec<Literal> {
+    values
+        .iter()
+        .map(|&v| Literal::usize_unsuffixed(v))
+        .collect()
 }

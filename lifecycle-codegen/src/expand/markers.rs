@@ -51,7 +51,6 @@ fn state(model: &Model, index: usize) -> (TokenStream, TokenStream) {
     };
     let item = quote! {
         #[doc = #doc]
-        #[derive(::core::fmt::Debug, ::core::clone::Clone, ::core::marker::Copy, ::core::cmp::PartialEq, ::core::cmp::Eq, ::core::hash::Hash, ::core::default::Default)]
         #inner struct #variant;
     };
     let imp = quote! {

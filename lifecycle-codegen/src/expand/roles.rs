@@ -43,7 +43,6 @@ pub(super) fn role_markers(model: &Model) -> TokenStream {
         #vis mod #module {
             #(
                 #[doc = #docs]
-                #[derive(::core::fmt::Debug, ::core::clone::Clone, ::core::marker::Copy, ::core::cmp::PartialEq, ::core::cmp::Eq, ::core::hash::Hash, ::core::default::Default)]
                 #inner struct #names;
             )*
         }

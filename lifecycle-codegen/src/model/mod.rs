@@ -31,6 +31,8 @@ pub(crate) struct Model {
     pub(crate) actions: Vec<Named>,
     /// `#[lifecycle(schema)]`: implement `JsonSchema`.
     pub(crate) schema: bool,
+    /// Whether a variant sets its discriminant (`A = 3`), so `as usize` is not its index.
+    pub(crate) discriminants: bool,
     /// Errors were reported: generate every item user code may name, with bodies that
     /// never run, so the errors come alone.
     pub(crate) stub: bool,
@@ -72,6 +74,10 @@ pub(crate) fn build(input: &DeriveInput, cx: &mut Ctxt) -> Option<Model> {
         events: resolved.events,
         actions: resolved.actions,
         schema: shaped.container.schema,
+        discriminants: match &input.data {
+            syn::Data::Enum(data) => data.variants.iter().any(|v| v.discriminant.is_some()),
+            _ => false,
+        },
         stub: cx.has_errors(),
     })
 }

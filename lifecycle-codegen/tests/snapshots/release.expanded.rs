@@ -2,59 +2,14 @@
 #[allow(unreachable_pub)]
 pub mod release {
     ///The `draft` state of [`ReleasePhase`](super::ReleasePhase).
-    #[derive(
-        ::core::fmt::Debug,
-        ::core::clone::Clone,
-        ::core::marker::Copy,
-        ::core::cmp::PartialEq,
-        ::core::cmp::Eq,
-        ::core::hash::Hash,
-        ::core::default::Default
-    )]
     pub struct Draft;
     ///The `built` state of [`ReleasePhase`](super::ReleasePhase).
-    #[derive(
-        ::core::fmt::Debug,
-        ::core::clone::Clone,
-        ::core::marker::Copy,
-        ::core::cmp::PartialEq,
-        ::core::cmp::Eq,
-        ::core::hash::Hash,
-        ::core::default::Default
-    )]
     pub struct Built;
     ///The `shipped` state of [`ReleasePhase`](super::ReleasePhase).
-    #[derive(
-        ::core::fmt::Debug,
-        ::core::clone::Clone,
-        ::core::marker::Copy,
-        ::core::cmp::PartialEq,
-        ::core::cmp::Eq,
-        ::core::hash::Hash,
-        ::core::default::Default
-    )]
     pub struct Shipped;
     ///The `halted` state of [`ReleasePhase`](super::ReleasePhase).
-    #[derive(
-        ::core::fmt::Debug,
-        ::core::clone::Clone,
-        ::core::marker::Copy,
-        ::core::cmp::PartialEq,
-        ::core::cmp::Eq,
-        ::core::hash::Hash,
-        ::core::default::Default
-    )]
     pub struct Halted;
     ///The `archived-for-good` state of [`ReleasePhase`](super::ReleasePhase).
-    #[derive(
-        ::core::fmt::Debug,
-        ::core::clone::Clone,
-        ::core::marker::Copy,
-        ::core::cmp::PartialEq,
-        ::core::cmp::Eq,
-        ::core::hash::Hash,
-        ::core::default::Default
-    )]
     pub struct Archived;
     ///States that `build` fires from: draft.
     #[diagnostic::on_unimplemented(
@@ -157,37 +112,10 @@ impl release::CanRollback<channel::Hotfix> for release::Halted {}
 #[allow(unreachable_pub)]
 pub mod channel {
     ///The `Canary` role.
-    #[derive(
-        ::core::fmt::Debug,
-        ::core::clone::Clone,
-        ::core::marker::Copy,
-        ::core::cmp::PartialEq,
-        ::core::cmp::Eq,
-        ::core::hash::Hash,
-        ::core::default::Default
-    )]
     pub struct Canary;
     ///The `Stable` role.
-    #[derive(
-        ::core::fmt::Debug,
-        ::core::clone::Clone,
-        ::core::marker::Copy,
-        ::core::cmp::PartialEq,
-        ::core::cmp::Eq,
-        ::core::hash::Hash,
-        ::core::default::Default
-    )]
     pub struct Stable;
     ///The `Hotfix` role.
-    #[derive(
-        ::core::fmt::Debug,
-        ::core::clone::Clone,
-        ::core::marker::Copy,
-        ::core::cmp::PartialEq,
-        ::core::cmp::Eq,
-        ::core::hash::Hash,
-        ::core::default::Default
-    )]
     pub struct Hotfix;
 }
 impl ::lifecycle_model::__private::Sealed for channel::Canary {}
@@ -265,32 +193,51 @@ pub enum ReleasePhaseAction {
     Rollback,
 }
 ///The events of [`ReleasePhase`] as methods on `Typed` handles: each compiles only in the states it fires from.
-pub trait ReleasePhaseEvents<T, S, R>: ::core::marker::Sized {
+pub trait ReleasePhaseEvents<
+    T,
+    S,
+    R,
+>: ::lifecycle_model::__private::Handle<ReleasePhase, T, S, R> {
     ///`build`: draft -> built. Writes the phase field and returns the handle of the new state.
-    #[must_use = "the handle of the new state is the only typed view of the object"]
+    #[inline]
     fn build(self) -> ::lifecycle_model::__private::Typed<T, release::Built, R>
     where
-        S: release::CanBuild;
+        S: release::CanBuild,
+    {
+        self.fire(ReleasePhase::Built)
+    }
     ///`ship`: built -> shipped. Writes the phase field and returns the handle of the new state.
-    #[must_use = "the handle of the new state is the only typed view of the object"]
+    #[inline]
     fn ship(self) -> ::lifecycle_model::__private::Typed<T, release::Shipped, R>
     where
-        S: release::CanShip;
+        S: release::CanShip,
+    {
+        self.fire(ReleasePhase::Shipped)
+    }
     ///`halt`: built | shipped -> halted. Writes the phase field and returns the handle of the new state.
-    #[must_use = "the handle of the new state is the only typed view of the object"]
+    #[inline]
     fn halt(self) -> ::lifecycle_model::__private::Typed<T, release::Halted, R>
     where
-        S: release::CanHalt;
+        S: release::CanHalt,
+    {
+        self.fire(ReleasePhase::Halted)
+    }
     ///`retry`: halted -> draft. Writes the phase field and returns the handle of the new state.
-    #[must_use = "the handle of the new state is the only typed view of the object"]
+    #[inline]
     fn retry(self) -> ::lifecycle_model::__private::Typed<T, release::Draft, R>
     where
-        S: release::CanRetry;
+        S: release::CanRetry,
+    {
+        self.fire(ReleasePhase::Draft)
+    }
     ///`archive`: shipped | halted -> archived-for-good. Writes the phase field and returns the handle of the new state.
-    #[must_use = "the handle of the new state is the only typed view of the object"]
+    #[inline]
     fn archive(self) -> ::lifecycle_model::__private::Typed<T, release::Archived, R>
     where
-        S: release::CanArchive;
+        S: release::CanArchive,
+    {
+        self.fire(ReleasePhase::Archived)
+    }
 }
 #[automatically_derived]
 impl<T, S, R> ReleasePhaseEvents<T, S, R>
@@ -299,73 +246,7 @@ where
     T: ::lifecycle_model::__private::HasPhase<ReleasePhase>,
     S: ::lifecycle_model::__private::StateMarker<Phase = ReleasePhase>,
     R: ::lifecycle_model::__private::RoleMarker<Role = Channel>,
-{
-    #[inline]
-    fn build(mut self) -> ::lifecycle_model::__private::Typed<T, release::Built, R>
-    where
-        S: release::CanBuild,
-    {
-        <T as ::lifecycle_model::__private::HasPhase<
-            ReleasePhase,
-        >>::set_phase(
-            ::lifecycle_model::__private::object_mut(&mut self),
-            ReleasePhase::Built,
-        );
-        ::lifecycle_model::__private::retype(self)
-    }
-    #[inline]
-    fn ship(mut self) -> ::lifecycle_model::__private::Typed<T, release::Shipped, R>
-    where
-        S: release::CanShip,
-    {
-        <T as ::lifecycle_model::__private::HasPhase<
-            ReleasePhase,
-        >>::set_phase(
-            ::lifecycle_model::__private::object_mut(&mut self),
-            ReleasePhase::Shipped,
-        );
-        ::lifecycle_model::__private::retype(self)
-    }
-    #[inline]
-    fn halt(mut self) -> ::lifecycle_model::__private::Typed<T, release::Halted, R>
-    where
-        S: release::CanHalt,
-    {
-        <T as ::lifecycle_model::__private::HasPhase<
-            ReleasePhase,
-        >>::set_phase(
-            ::lifecycle_model::__private::object_mut(&mut self),
-            ReleasePhase::Halted,
-        );
-        ::lifecycle_model::__private::retype(self)
-    }
-    #[inline]
-    fn retry(mut self) -> ::lifecycle_model::__private::Typed<T, release::Draft, R>
-    where
-        S: release::CanRetry,
-    {
-        <T as ::lifecycle_model::__private::HasPhase<
-            ReleasePhase,
-        >>::set_phase(
-            ::lifecycle_model::__private::object_mut(&mut self),
-            ReleasePhase::Draft,
-        );
-        ::lifecycle_model::__private::retype(self)
-    }
-    #[inline]
-    fn archive(mut self) -> ::lifecycle_model::__private::Typed<T, release::Archived, R>
-    where
-        S: release::CanArchive,
-    {
-        <T as ::lifecycle_model::__private::HasPhase<
-            ReleasePhase,
-        >>::set_phase(
-            ::lifecycle_model::__private::object_mut(&mut self),
-            ReleasePhase::Archived,
-        );
-        ::lifecycle_model::__private::retype(self)
-    }
-}
+{}
 ///An object whose [`ReleasePhase`] is known, as one typed handle per state and role: `match` it to act on each case.
 #[derive(::core::fmt::Debug)]
 pub enum ReleasePhaseTyped<T> {
@@ -442,82 +323,53 @@ impl<T: ::lifecycle_model::__private::HasPhase<ReleasePhase>> ReleasePhaseTyped<
                 >(__object, "a declared state and role"),
             );
         };
+        use ::lifecycle_model::__private::typed_unchecked as __typed;
         ::core::result::Result::Ok(
             match (__phase, __role) {
                 (ReleasePhase::Draft, Channel::Canary) => {
-                    Self::DraftCanary(
-                        ::lifecycle_model::__private::typed_unchecked(__object),
-                    )
+                    Self::DraftCanary(__typed(__object))
                 }
                 (ReleasePhase::Draft, Channel::Stable) => {
-                    Self::DraftStable(
-                        ::lifecycle_model::__private::typed_unchecked(__object),
-                    )
+                    Self::DraftStable(__typed(__object))
                 }
                 (ReleasePhase::Draft, Channel::Hotfix) => {
-                    Self::DraftHotfix(
-                        ::lifecycle_model::__private::typed_unchecked(__object),
-                    )
+                    Self::DraftHotfix(__typed(__object))
                 }
                 (ReleasePhase::Built, Channel::Canary) => {
-                    Self::BuiltCanary(
-                        ::lifecycle_model::__private::typed_unchecked(__object),
-                    )
+                    Self::BuiltCanary(__typed(__object))
                 }
                 (ReleasePhase::Built, Channel::Stable) => {
-                    Self::BuiltStable(
-                        ::lifecycle_model::__private::typed_unchecked(__object),
-                    )
+                    Self::BuiltStable(__typed(__object))
                 }
                 (ReleasePhase::Built, Channel::Hotfix) => {
-                    Self::BuiltHotfix(
-                        ::lifecycle_model::__private::typed_unchecked(__object),
-                    )
+                    Self::BuiltHotfix(__typed(__object))
                 }
                 (ReleasePhase::Shipped, Channel::Canary) => {
-                    Self::ShippedCanary(
-                        ::lifecycle_model::__private::typed_unchecked(__object),
-                    )
+                    Self::ShippedCanary(__typed(__object))
                 }
                 (ReleasePhase::Shipped, Channel::Stable) => {
-                    Self::ShippedStable(
-                        ::lifecycle_model::__private::typed_unchecked(__object),
-                    )
+                    Self::ShippedStable(__typed(__object))
                 }
                 (ReleasePhase::Shipped, Channel::Hotfix) => {
-                    Self::ShippedHotfix(
-                        ::lifecycle_model::__private::typed_unchecked(__object),
-                    )
+                    Self::ShippedHotfix(__typed(__object))
                 }
                 (ReleasePhase::Halted, Channel::Canary) => {
-                    Self::HaltedCanary(
-                        ::lifecycle_model::__private::typed_unchecked(__object),
-                    )
+                    Self::HaltedCanary(__typed(__object))
                 }
                 (ReleasePhase::Halted, Channel::Stable) => {
-                    Self::HaltedStable(
-                        ::lifecycle_model::__private::typed_unchecked(__object),
-                    )
+                    Self::HaltedStable(__typed(__object))
                 }
                 (ReleasePhase::Halted, Channel::Hotfix) => {
-                    Self::HaltedHotfix(
-                        ::lifecycle_model::__private::typed_unchecked(__object),
-                    )
+                    Self::HaltedHotfix(__typed(__object))
                 }
                 (ReleasePhase::Archived, Channel::Canary) => {
-                    Self::ArchivedCanary(
-                        ::lifecycle_model::__private::typed_unchecked(__object),
-                    )
+                    Self::ArchivedCanary(__typed(__object))
                 }
                 (ReleasePhase::Archived, Channel::Stable) => {
-                    Self::ArchivedStable(
-                        ::lifecycle_model::__private::typed_unchecked(__object),
-                    )
+                    Self::ArchivedStable(__typed(__object))
                 }
                 (ReleasePhase::Archived, Channel::Hotfix) => {
-                    Self::ArchivedHotfix(
-                        ::lifecycle_model::__private::typed_unchecked(__object),
-                    )
+                    Self::ArchivedHotfix(__typed(__object))
                 }
                 #[allow(unreachable_patterns)]
                 _ => {
@@ -534,141 +386,116 @@ impl<T: ::lifecycle_model::__private::HasPhase<ReleasePhase>> ReleasePhaseTyped<
     /// The object, given back.
     pub fn into_inner(self) -> T {
         match self {
-            Self::DraftCanary(__typed) => {
-                ::lifecycle_model::__private::Typed::into_inner(__typed)
-            }
-            Self::DraftStable(__typed) => {
-                ::lifecycle_model::__private::Typed::into_inner(__typed)
-            }
-            Self::DraftHotfix(__typed) => {
-                ::lifecycle_model::__private::Typed::into_inner(__typed)
-            }
-            Self::BuiltCanary(__typed) => {
-                ::lifecycle_model::__private::Typed::into_inner(__typed)
-            }
-            Self::BuiltStable(__typed) => {
-                ::lifecycle_model::__private::Typed::into_inner(__typed)
-            }
-            Self::BuiltHotfix(__typed) => {
-                ::lifecycle_model::__private::Typed::into_inner(__typed)
-            }
-            Self::ShippedCanary(__typed) => {
-                ::lifecycle_model::__private::Typed::into_inner(__typed)
-            }
-            Self::ShippedStable(__typed) => {
-                ::lifecycle_model::__private::Typed::into_inner(__typed)
-            }
-            Self::ShippedHotfix(__typed) => {
-                ::lifecycle_model::__private::Typed::into_inner(__typed)
-            }
-            Self::HaltedCanary(__typed) => {
-                ::lifecycle_model::__private::Typed::into_inner(__typed)
-            }
-            Self::HaltedStable(__typed) => {
-                ::lifecycle_model::__private::Typed::into_inner(__typed)
-            }
-            Self::HaltedHotfix(__typed) => {
-                ::lifecycle_model::__private::Typed::into_inner(__typed)
-            }
-            Self::ArchivedCanary(__typed) => {
-                ::lifecycle_model::__private::Typed::into_inner(__typed)
-            }
-            Self::ArchivedStable(__typed) => {
-                ::lifecycle_model::__private::Typed::into_inner(__typed)
-            }
-            Self::ArchivedHotfix(__typed) => {
-                ::lifecycle_model::__private::Typed::into_inner(__typed)
-            }
+            Self::DraftCanary(__typed) => __typed.into_inner(),
+            Self::DraftStable(__typed) => __typed.into_inner(),
+            Self::DraftHotfix(__typed) => __typed.into_inner(),
+            Self::BuiltCanary(__typed) => __typed.into_inner(),
+            Self::BuiltStable(__typed) => __typed.into_inner(),
+            Self::BuiltHotfix(__typed) => __typed.into_inner(),
+            Self::ShippedCanary(__typed) => __typed.into_inner(),
+            Self::ShippedStable(__typed) => __typed.into_inner(),
+            Self::ShippedHotfix(__typed) => __typed.into_inner(),
+            Self::HaltedCanary(__typed) => __typed.into_inner(),
+            Self::HaltedStable(__typed) => __typed.into_inner(),
+            Self::HaltedHotfix(__typed) => __typed.into_inner(),
+            Self::ArchivedCanary(__typed) => __typed.into_inner(),
+            Self::ArchivedStable(__typed) => __typed.into_inner(),
+            Self::ArchivedHotfix(__typed) => __typed.into_inner(),
         }
     }
     /// The state of the object.
     pub fn state(&self) -> ReleasePhase {
         match self {
-            Self::DraftCanary(_) => ReleasePhase::Draft,
-            Self::DraftStable(_) => ReleasePhase::Draft,
-            Self::DraftHotfix(_) => ReleasePhase::Draft,
-            Self::BuiltCanary(_) => ReleasePhase::Built,
-            Self::BuiltStable(_) => ReleasePhase::Built,
-            Self::BuiltHotfix(_) => ReleasePhase::Built,
-            Self::ShippedCanary(_) => ReleasePhase::Shipped,
-            Self::ShippedStable(_) => ReleasePhase::Shipped,
-            Self::ShippedHotfix(_) => ReleasePhase::Shipped,
-            Self::HaltedCanary(_) => ReleasePhase::Halted,
-            Self::HaltedStable(_) => ReleasePhase::Halted,
-            Self::HaltedHotfix(_) => ReleasePhase::Halted,
-            Self::ArchivedCanary(_) => ReleasePhase::Archived,
-            Self::ArchivedStable(_) => ReleasePhase::Archived,
-            Self::ArchivedHotfix(_) => ReleasePhase::Archived,
+            Self::DraftCanary(_) | Self::DraftStable(_) | Self::DraftHotfix(_) => {
+                ReleasePhase::Draft
+            }
+            Self::BuiltCanary(_) | Self::BuiltStable(_) | Self::BuiltHotfix(_) => {
+                ReleasePhase::Built
+            }
+            Self::ShippedCanary(_) | Self::ShippedStable(_) | Self::ShippedHotfix(_) => {
+                ReleasePhase::Shipped
+            }
+            Self::HaltedCanary(_) | Self::HaltedStable(_) | Self::HaltedHotfix(_) => {
+                ReleasePhase::Halted
+            }
+            Self::ArchivedCanary(_)
+            | Self::ArchivedStable(_)
+            | Self::ArchivedHotfix(_) => ReleasePhase::Archived,
         }
     }
 }
 const _: () = {
-    const __TABLE: ::lifecycle_model::__private::MachineTable = ::lifecycle_model::__private::MachineTable {
-        name: "ReleasePhase",
-        states: &["draft", "built", "shipped", "halted", "archived-for-good"],
-        initial: &[0usize],
-        enforce_initial: false,
-        terminal: &[4usize],
-        default_state: ::core::option::Option::Some(0usize),
-        events: &[
-            ::lifecycle_model::__private::EventRow {
-                name: "build",
-                from: &[0usize],
-                to: 1usize,
-            },
-            ::lifecycle_model::__private::EventRow {
-                name: "ship",
-                from: &[1usize],
-                to: 2usize,
-            },
-            ::lifecycle_model::__private::EventRow {
-                name: "halt",
-                from: &[1usize, 2usize],
-                to: 3usize,
-            },
-            ::lifecycle_model::__private::EventRow {
-                name: "retry",
-                from: &[3usize],
-                to: 0usize,
-            },
-            ::lifecycle_model::__private::EventRow {
-                name: "archive",
-                from: &[2usize, 3usize],
-                to: 4usize,
-            },
-        ],
-        roles: &[
-            ::lifecycle_model::__private::RoleRow {
-                name: "Canary",
-                cel: ::core::option::Option::Some("self.channel == 'canary'"),
-            },
-            ::lifecycle_model::__private::RoleRow {
-                name: "Stable",
-                cel: ::core::option::Option::Some("self.channel == 'stable'"),
-            },
-            ::lifecycle_model::__private::RoleRow {
-                name: "Hotfix",
-                cel: ::core::option::Option::Some("self.channel == 'hotfix'"),
-            },
-        ],
-        actions: &[
-            ::lifecycle_model::__private::ActionRow {
-                name: "promote",
-                states: &[1usize, 2usize],
-                roles: &[0usize, 2usize],
-                field: ::core::option::Option::Some("traffic"),
-            },
-            ::lifecycle_model::__private::ActionRow {
-                name: "rollback",
-                states: &[2usize, 3usize],
-                roles: &[0usize, 1usize, 2usize],
-                field: ::core::option::Option::None,
-            },
-        ],
-        phase_field: ::core::option::Option::Some("status.phase"),
-        ready: &[],
-        reconciling: &[],
-        stalled: &[],
+    const __TABLE: ::lifecycle_model::__private::MachineTable = {
+        use ::lifecycle_model::__private::{
+            ActionRow as __Action, EventRow as __Event, RoleRow as __Role,
+        };
+        ::lifecycle_model::__private::MachineTable {
+            name: "ReleasePhase",
+            states: &["draft", "built", "shipped", "halted", "archived-for-good"],
+            initial: &[0],
+            enforce_initial: false,
+            terminal: &[4],
+            default_state: ::core::option::Option::Some(0),
+            events: &[
+                __Event {
+                    name: "build",
+                    from: &[0],
+                    to: 1,
+                },
+                __Event {
+                    name: "ship",
+                    from: &[1],
+                    to: 2,
+                },
+                __Event {
+                    name: "halt",
+                    from: &[1, 2],
+                    to: 3,
+                },
+                __Event {
+                    name: "retry",
+                    from: &[3],
+                    to: 0,
+                },
+                __Event {
+                    name: "archive",
+                    from: &[2, 3],
+                    to: 4,
+                },
+            ],
+            roles: &[
+                __Role {
+                    name: "Canary",
+                    cel: ::core::option::Option::Some("self.channel == 'canary'"),
+                },
+                __Role {
+                    name: "Stable",
+                    cel: ::core::option::Option::Some("self.channel == 'stable'"),
+                },
+                __Role {
+                    name: "Hotfix",
+                    cel: ::core::option::Option::Some("self.channel == 'hotfix'"),
+                },
+            ],
+            actions: &[
+                __Action {
+                    name: "promote",
+                    states: &[1, 2],
+                    roles: &[0, 2],
+                    field: ::core::option::Option::Some("traffic"),
+                },
+                __Action {
+                    name: "rollback",
+                    states: &[2, 3],
+                    roles: &[0, 1, 2],
+                    field: ::core::option::Option::None,
+                },
+            ],
+            phase_field: ::core::option::Option::Some("status.phase"),
+            ready: &[],
+            reconciling: &[],
+            stalled: &[],
+        }
     };
     #[automatically_derived]
     impl ::lifecycle_model::__private::Lifecycle for ReleasePhase {
@@ -700,13 +527,7 @@ const _: () = {
         const DOT: &'static ::core::primitive::str = ReleasePhase::DOT;
         #[inline]
         fn index(self) -> ::core::primitive::usize {
-            match self {
-                ReleasePhase::Draft => 0usize,
-                ReleasePhase::Built => 1usize,
-                ReleasePhase::Shipped => 2usize,
-                ReleasePhase::Halted => 3usize,
-                ReleasePhase::Archived => 4usize,
-            }
+            self as ::core::primitive::usize
         }
         #[inline]
         fn name(self) -> &'static ::core::primitive::str {
@@ -729,68 +550,30 @@ const _: () = {
             self,
             __event: ReleasePhaseEvent,
         ) -> ::core::result::Result<Self, ::lifecycle_model::__private::LifecycleError> {
-            match (__event, self) {
-                (ReleasePhaseEvent::Build, ReleasePhase::Draft) => {
-                    ::core::result::Result::Ok(ReleasePhase::Built)
-                }
-                (ReleasePhaseEvent::Build, __state) => {
-                    ::core::result::Result::Err(
-                        ::lifecycle_model::__private::event_not_allowed::<
-                            ReleasePhase,
-                        >(__state, ReleasePhaseEvent::Build, &[ReleasePhase::Draft]),
-                    )
-                }
-                (ReleasePhaseEvent::Ship, ReleasePhase::Built) => {
-                    ::core::result::Result::Ok(ReleasePhase::Shipped)
-                }
-                (ReleasePhaseEvent::Ship, __state) => {
-                    ::core::result::Result::Err(
-                        ::lifecycle_model::__private::event_not_allowed::<
-                            ReleasePhase,
-                        >(__state, ReleasePhaseEvent::Ship, &[ReleasePhase::Built]),
-                    )
-                }
+            let __to = match (__event, self) {
+                (ReleasePhaseEvent::Build, ReleasePhase::Draft) => ReleasePhase::Built,
+                (ReleasePhaseEvent::Ship, ReleasePhase::Built) => ReleasePhase::Shipped,
                 (
                     ReleasePhaseEvent::Halt,
                     ReleasePhase::Built | ReleasePhase::Shipped,
-                ) => ::core::result::Result::Ok(ReleasePhase::Halted),
-                (ReleasePhaseEvent::Halt, __state) => {
-                    ::core::result::Result::Err(
-                        ::lifecycle_model::__private::event_not_allowed::<
-                            ReleasePhase,
-                        >(
-                            __state,
-                            ReleasePhaseEvent::Halt,
-                            &[ReleasePhase::Built, ReleasePhase::Shipped],
-                        ),
-                    )
-                }
-                (ReleasePhaseEvent::Retry, ReleasePhase::Halted) => {
-                    ::core::result::Result::Ok(ReleasePhase::Draft)
-                }
-                (ReleasePhaseEvent::Retry, __state) => {
-                    ::core::result::Result::Err(
-                        ::lifecycle_model::__private::event_not_allowed::<
-                            ReleasePhase,
-                        >(__state, ReleasePhaseEvent::Retry, &[ReleasePhase::Halted]),
-                    )
-                }
+                ) => ReleasePhase::Halted,
+                (ReleasePhaseEvent::Retry, ReleasePhase::Halted) => ReleasePhase::Draft,
                 (
                     ReleasePhaseEvent::Archive,
                     ReleasePhase::Shipped | ReleasePhase::Halted,
-                ) => ::core::result::Result::Ok(ReleasePhase::Archived),
-                (ReleasePhaseEvent::Archive, __state) => {
-                    ::core::result::Result::Err(
-                        ::lifecycle_model::__private::event_not_allowed::<
-                            ReleasePhase,
-                        >(
-                            __state,
-                            ReleasePhaseEvent::Archive,
-                            &[ReleasePhase::Shipped, ReleasePhase::Halted],
-                        ),
-                    )
+                ) => ReleasePhase::Archived,
+                #[allow(unreachable_patterns)]
+                (__event, __state) => {
+                    return ::core::result::Result::Err(
+                        __TABLE
+                            .event_not_allowed(
+                                ::lifecycle_model::__private::Lifecycle::index(__state),
+                                __event as ::core::primitive::usize,
+                            ),
+                    );
                 }
-            }
+            };
+            ::core::result::Result::Ok(__to)
         }
         #[inline]
         fn allows(

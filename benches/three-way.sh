@@ -1,0 +1,416 @@
+#!/usr/bin/env bash
+# Compile cost of three ways to write the same state machines, side by side: times
+# `cargo check` of throwaway crates that differ only in how the machines are written.
+#
+#   plain      a fieldless enum, one `fn event(self) -> Option<Self>` per event (a match),
+#              and a hand-written `from_str` to rehydrate a stored phase
+#   statum     statum 0.9: `#[state]`, `#[machine]`, one `#[transition]` impl per source
+#              state (a method per event leaving it), `#[validators]` to rebuild a typed
+#              machine from a stored row
+#   lifecycle  `#[derive(Lifecycle)]`: `HasPhase` on an object, `<Enum>Typed::from_object`
+#              to rehydrate, and the typed event methods of `<Enum>Events`
+#
+# Each crate also has a dispatcher, `fire(id, stored, event)`, that rehydrates a stored
+# phase and fires an event by name, so the rehydration and transition API that each
+# variant generates is used. The typed variants call every (event, source state) method
+# once; plain calls every event function once (its match covers all sources).
+#
+# Two sizes, each a set of three crates:
+#
+#   small  8 machines of 5 states: s0_next .. s3_next along S0 -> S1 -> .. -> S4, and
+#          reset: S1 | S2 | S3 | S4 -> S0
+#   large  one 64-state machine, as in benches/compile-cost.sh: from each state i,
+#          si_next -> i+1, si_skip -> i+2, si_back -> i-1, si_jump: i | i+3 -> i+33 (mod 64)
+#
+# All six crates sit in one throwaway workspace and depend on lifecycle-model (by path)
+# and statum, so only the source differs. statum is a dependency of these crates only.
+# Each run touches the crate's source first, so only the leaf crate is checked again.
+# Runs are interleaved over all six crates, so load from other builds on the machine
+# spreads over them alike. The whole series runs twice: CARGO_INCREMENTAL=0 (every check
+# type-checks everything again, as the first check after an edit does) and
+# CARGO_INCREMENTAL=1 (what an editor's repeated checks see; the incremental caches are
+# warmed first). Before each timed run an untimed `cargo check` of the crate brings its
+# dependencies up to date, so an edit of the derive elsewhere is not timed.
+#
+# BASELINE=<git revision> adds a fourth variant, `before`: the lifecycle crates written
+# the same way against the derive as it was at that revision, in a workspace of their own
+# (two `lifecycle-model`s cannot share one lock file), timed in the same interleaved
+# rounds, so a change to the derive is measured before and after in one run.
+#
+# Usage: benches/three-way.sh            (RUNS=10 by default; honours CARGO_TARGET_DIR)
+# Writes $CARGO_TARGET_DIR/three-way/results.tsv (mode, size, variant, median ms, min,
+# max, MAD) and runs.tsv (mode, size, variant, run, ms).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+target=${CARGO_TARGET_DIR:-$root/target}
+work=$target/three-way
+runs=${RUNS:-10}
+small_machines=8
+small_states=5
+large_states=64
+sizes=(small large)
+kinds=(plain statum lifecycle)
+
+# The machine of one size, as globals: `states`, and `events`, one "name from,from to"
+# line per event (state indices).
+small_machine() {
+    local i
+    states=$small_states
+    events=()
+    for ((i = 0; i + 1 < states; i++)); do
+        events+=("s${i}_next $i $((i + 1))")
+    done
+    local from=""
+    for ((i = 1; i < states; i++)); do
+        from+="${from:+,}$i"
+    done
+    events+=("reset $from 0")
+}
+
+large_machine() {
+    local i n=$large_states
+    states=$n
+    events=()
+    for ((i = 0; i < n; i++)); do
+        events+=("s${i}_next $i $(((i + 1) % n))")
+        events+=("s${i}_skip $i $(((i + 2) % n))")
+        events+=("s${i}_back $i $(((i + n - 1) % n))")
+        events+=("s${i}_jump $i,$(((i + 3) % n)) $(((i + n / 2 + 1) % n))")
+    done
+}
+
+# --- plain: an enum and matches --------------------------------------------------------
+plain_body() {
+    local i line name from to f
+    echo '    #[derive(Clone, Copy, Debug, PartialEq, Eq)]'
+    echo '    pub enum Phase {'
+    for ((i = 0; i < states; i++)); do echo "        S$i,"; done
+    echo '    }'
+    echo
+    echo '    pub struct Obj {'
+    echo '        pub id: u64,'
+    echo '        pub phase: Phase,'
+    echo '    }'
+    echo
+    echo '    impl Phase {'
+    echo '        pub fn from_str(stored: &str) -> Option<Phase> {'
+    echo '            match stored {'
+    for ((i = 0; i < states; i++)); do echo "                \"S$i\" => Some(Phase::S$i),"; done
+    echo '                _ => None,'
+    echo '            }'
+    echo '        }'
+    for line in "${events[@]}"; do
+        read -r name from to <<<"$line"
+        local pattern=""
+        for f in ${from//,/ }; do pattern+="${pattern:+ | }Phase::S$f"; done
+        echo
+        echo "        pub fn $name(self) -> Option<Phase> {"
+        echo '            match self {'
+        echo "                $pattern => Some(Phase::S$to),"
+        echo '                _ => None,'
+        echo '            }'
+        echo '        }'
+    done
+    echo '    }'
+    echo
+    echo '    pub fn fire(id: u64, stored: &str, event: &str) -> Option<Obj> {'
+    echo '        let phase = Phase::from_str(stored)?;'
+    echo '        let next = match event {'
+    for line in "${events[@]}"; do
+        read -r name from to <<<"$line"
+        echo "            \"$name\" => phase.$name(),"
+    done
+    echo '            _ => None,'
+    echo '        }?;'
+    echo '        Some(Obj { id, phase: next })'
+    echo '    }'
+}
+
+# --- statum 0.9 ------------------------------------------------------------------------
+statum_body() {
+    local i line name from to f
+    echo '    use statum::{machine, state, transition, validators};'
+    echo
+    echo '    #[state]'
+    echo '    pub enum Phase {'
+    for ((i = 0; i < states; i++)); do echo "        S$i,"; done
+    echo '    }'
+    echo
+    echo '    #[machine]'
+    echo '    pub struct Obj<Phase> {'
+    echo '        pub id: u64,'
+    echo '    }'
+    # One #[transition] impl per source state: a method per event leaving it.
+    local -A methods=()
+    for line in "${events[@]}"; do
+        read -r name from to <<<"$line"
+        for f in ${from//,/ }; do
+            methods[$f]+="        pub fn $name(self) -> Obj<S$to> {"$'\n'"            self.transition()"$'\n'"        }"$'\n'
+        done
+    done
+    for ((i = 0; i < states; i++)); do
+        [[ -n ${methods[$i]:-} ]] || continue
+        echo
+        echo '    #[transition]'
+        echo "    impl Obj<S$i> {"
+        printf '%s' "${methods[$i]}"
+        echo '    }'
+    done
+    echo
+    echo '    pub struct Row {'
+    echo '        pub status: String,'
+    echo '    }'
+    echo
+    echo '    #[validators(Obj)]'
+    echo '    impl Row {'
+    for ((i = 0; i < states; i++)); do
+        echo "        fn is_s$i(&self) -> statum::Result<()> {"
+        echo "            if self.status == \"S$i\" { Ok(()) } else { Err(statum::Error::InvalidState) }"
+        echo '        }'
+    done
+    echo '    }'
+    echo
+    echo '    pub fn fire(id: u64, stored: &str, event: &str) -> Option<obj::SomeState> {'
+    echo '        let row = Row { status: stored.to_owned() };'
+    echo '        let machine = Obj::rebuild(&row).id(id).build().ok()?;'
+    echo '        Some(match (machine, event) {'
+    for line in "${events[@]}"; do
+        read -r name from to <<<"$line"
+        for f in ${from//,/ }; do
+            echo "            (obj::SomeState::S$f(m), \"$name\") => obj::SomeState::S$to(m.$name()),"
+        done
+    done
+    echo '            _ => return None,'
+    echo '        })'
+    echo '    }'
+}
+
+# --- lifecycle: the derive -------------------------------------------------------------
+lifecycle_body() {
+    local i line name from to f attr="" count=0
+    echo '    use lifecycle_model::{HasPhase, Lifecycle};'
+    echo
+    echo '    #[derive(lifecycle_model::Lifecycle, Clone, Copy, Debug, PartialEq, Eq)]'
+    # A few events per attribute (the reference: prefer few attributes, many events each).
+    for line in "${events[@]}"; do
+        read -r name from to <<<"$line"
+        attr+="${attr:+, }event($name: S${from//,/ | S} -> S$to)"
+        if ((++count % 4 == 0)); then
+            echo "    #[lifecycle($attr)]"
+            attr=""
+        fi
+    done
+    [[ -z $attr ]] || echo "    #[lifecycle($attr)]"
+    echo '    pub enum Phase {'
+    echo '        #[lifecycle(initial)]'
+    for ((i = 0; i < states; i++)); do echo "        S$i,"; done
+    echo '    }'
+    echo
+    echo '    pub struct Obj {'
+    echo '        pub id: u64,'
+    echo '        pub phase: Phase,'
+    echo '    }'
+    echo
+    echo '    impl HasPhase<Phase> for Obj {'
+    echo '        fn phase(&self) -> Option<Phase> {'
+    echo '            Some(self.phase)'
+    echo '        }'
+    echo '        fn set_phase(&mut self, phase: Phase) {'
+    echo '            self.phase = phase;'
+    echo '        }'
+    echo '    }'
+    echo
+    echo '    pub fn fire(id: u64, stored: &str, event: &str) -> Option<Obj> {'
+    echo '        let object = Obj { id, phase: Phase::from_name(stored)? };'
+    echo '        Some(match (PhaseTyped::from_object(object).ok()?, event) {'
+    for line in "${events[@]}"; do
+        read -r name from to <<<"$line"
+        for f in ${from//,/ }; do
+            echo "            (PhaseTyped::S$f(t), \"$name\") => t.$name().into_inner(),"
+        done
+    done
+    echo '            _ => return None,'
+    echo '        })'
+    echo '    }'
+}
+
+# The crate source of size `$1` and variant `$2`: each machine in a module of its own.
+source_of() {
+    local size=$1 kind=$2 m count
+    case $size in
+        small) small_machine; count=$small_machines ;;
+        large) large_machine; count=1 ;;
+    esac
+    echo "//! Throwaway crate of benches/three-way.sh ($kind, $size: $count x $states states, ${#events[@]} events)."
+    echo '#![allow(unused, missing_docs, clippy::all)]'
+    for ((m = 0; m < count; m++)); do
+        echo
+        echo "pub mod m$m {"
+        "${kind}_body"
+        echo '}'
+    done
+}
+
+crates=()
+mkdir -p "$work"
+for size in "${sizes[@]}"; do
+    for kind in "${kinds[@]}"; do
+        crates+=("$size-$kind")
+    done
+done
+members=("${crates[@]}")
+if [[ -n ${BASELINE:-} ]]; then
+    for size in "${sizes[@]}"; do crates+=("$size-before"); done
+fi
+{
+    echo '[workspace]'
+    echo 'resolver = "3"'
+    printf 'members = [%s]\n' "$(printf '"%s", ' "${members[@]}" | sed 's/, $//')"
+} >"$work/Cargo.toml"
+# The workspace's lock file, so the throwaway crates build the same versions; cargo adds
+# statum and what it needs to this copy only.
+cp "$root/Cargo.lock" "$work/Cargo.lock"
+for size in "${sizes[@]}"; do
+    for kind in "${kinds[@]}"; do
+        dir=$work/$size-$kind
+        mkdir -p "$dir/src"
+        cat >"$dir/Cargo.toml" <<EOF
+[package]
+name = "three-way-$size-$kind"
+version = "0.0.0"
+edition = "2024"
+publish = false
+
+[dependencies]
+lifecycle-model = { path = "$root/lifecycle-model" }
+statum = "0.9"
+EOF
+        source_of "$size" "$kind" >"$dir/src/lib.rs"
+    done
+done
+
+# The baseline: the repository at $BASELINE, and the lifecycle crates against it.
+# The repository sits beside the workspace, not in it: cargo would take path
+# dependencies under the workspace's directory for members.
+base=$work/before
+repo=$work/before-repo
+if [[ -n ${BASELINE:-} ]]; then
+    rm -rf "$base" "$repo"
+    mkdir -p "$base" "$repo"
+    git -C "$root" archive "$BASELINE" | tar -x -C "$repo"
+    printf '[workspace]\nresolver = "3"\nmembers = ["small-before", "large-before"]\n' >"$base/Cargo.toml"
+    cp "$repo/Cargo.lock" "$base/Cargo.lock"
+    for size in "${sizes[@]}"; do
+        mkdir -p "$base/$size-before/src"
+        cat >"$base/$size-before/Cargo.toml" <<EOF
+[package]
+name = "three-way-$size-before"
+version = "0.0.0"
+edition = "2024"
+publish = false
+
+[dependencies]
+lifecycle-model = { path = "$repo/lifecycle-model" }
+EOF
+        cp "$work/$size-lifecycle/src/lib.rs" "$base/$size-before/src/lib.rs"
+    done
+fi
+
+# Checks one crate, in the workspace and target directory it belongs to.
+check_crate() {
+    case $1 in
+        *-before) (cd "$base" && CARGO_TARGET_DIR=$base/target cargo check --quiet -p "three-way-$1") ;;
+        *) cargo check --quiet -p "three-way-$1" ;;
+    esac
+}
+# The directory of a crate's sources.
+crate_dir() {
+    case $1 in
+        *-before) echo "$base/$1" ;;
+        *) echo "$work/$1" ;;
+    esac
+}
+
+cd "$work"
+export CARGO_TARGET_DIR=$work/target
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# The median of the numbers on stdin, one a line.
+median() {
+    sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+# median, min, max, median absolute deviation (ms), tab-separated, of the numbers in "$1".
+stats() {
+    local values med
+    values=$(tr ' ' '\n' <<<"$1" | grep .)
+    med=$(median <<<"$values")
+    printf '%s\t%s\t%s\n' "$med" \
+        "$(sort -n <<<"$values" | awk 'NR == 1 { min = $1 } { max = $1 } END { print min "\t" max }')" \
+        "$(awk -v m="$med" '{ d = $1 - m; print (d < 0) ? -d : d }' <<<"$values" | median)"
+}
+
+printf 'mode\tsize\tvariant\tmedian_ms\tmin_ms\tmax_ms\tmad_ms\n' >results.tsv
+printf 'mode\tsize\tvariant\trun\tms\n' >runs.tsv
+for incremental in 0 1; do
+    export CARGO_INCREMENTAL=$incremental
+    mode="CARGO_INCREMENTAL=$incremental"
+    echo "three-way: $mode, $runs runs of ${#crates[@]} crates; dependencies first" >&2
+    cargo check --workspace --quiet
+    # Every crate once more after a touch: with incremental compilation, this fills the
+    # caches that the timed checks then reuse.
+    for crate in "${crates[@]}"; do
+        touch "$(crate_dir "$crate")/src/lib.rs"
+        check_crate "$crate"
+    done
+    declare -A times=()
+    for ((run = 0; run < runs; run++)); do
+        for crate in "${crates[@]}"; do
+            check_crate "$crate"
+            touch "$(crate_dir "$crate")/src/lib.rs"
+            start=$(now_ms)
+            check_crate "$crate"
+            ms=$(($(now_ms) - start))
+            times[$crate]+="$ms "
+            printf '%s\t%s\t%s\t%s\t%s\n' "$mode" "${crate%%-*}" "${crate#*-}" "$((run + 1))" "$ms" >>runs.tsv
+        done
+    done
+    for crate in "${crates[@]}"; do
+        printf '%s\t%s\t%s\t%s\n' "$mode" "${crate%%-*}" "${crate#*-}" "$(stats "${times[$crate]}")" >>results.tsv
+    done
+    unset times
+done
+
+awk -F'\t' -v runs="$runs" -v small="$small_machines machines x $small_states states" -v large="1 machine x $large_states states" '
+    NR == 1 { next }
+    {
+        key = $1 SUBSEP $2
+        if (!(key in seen)) { seen[key] = 1; order[++n] = key }
+        med[key, $3] = $4; min[key, $3] = $5; max[key, $3] = $6; mad[key, $3] = $7
+    }
+    END {
+        split("plain statum lifecycle before", kinds, " ")
+        for (k = 1; k <= n; k++) {
+            split(order[k], part, SUBSEP)
+            key = order[k]
+            printf "%s%s, %s (%s), cargo check, %d runs, ms\n", (k > 1 ? "\n" : ""), part[1], part[2], (part[2] == "small" ? small : large), runs
+            printf "  %-10s %7s %7s %7s %6s %11s\n", "variant", "median", "min", "max", "MAD", "over plain"
+            for (i = 1; i <= 4; i++) {
+                v = kinds[i]
+                if (!((key, v) in med)) continue
+                over = (v == "plain") ? "-" : sprintf("%+.0f", med[key, v] - med[key, "plain"])
+                printf "  %-10s %7.0f %7.0f %7.0f %6.0f %11s\n", v, med[key, v], min[key, v], max[key, v], mad[key, v], over
+            }
+            s = med[key, "statum"] - med[key, "plain"]; l = med[key, "lifecycle"] - med[key, "plain"]
+            if (s > 0) printf "  ratio lifecycle / statum (cost over plain): %.2f\n", l / s
+            else printf "  ratio lifecycle / statum (cost over plain): n/a (statum over plain is %+.0f ms)\n", s
+            printf "  ratio whole check lifecycle / statum:       %.2f\n", med[key, "lifecycle"] / med[key, "statum"]
+            if ((key, "before") in med) {
+                b = med[key, "before"] - med[key, "plain"]
+                if (s > 0) printf "  ratio before / statum (cost over plain):    %.2f\n", b / s
+                if (b > 0) printf "  lifecycle over plain, now / before:         %.2f\n", l / b
+            }
+        }
+    }' results.tsv
+echo
+echo "three-way: $work/results.tsv, $work/runs.tsv" >&2
