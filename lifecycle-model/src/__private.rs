@@ -51,6 +51,20 @@ impl<P: Lifecycle, T: HasPhase<P>, S, R> Handle<P, T, S, R> for Typed<T, S, R> {
     }
 }
 
+/// The error of an event fired from a state it does not leave.
+pub fn event_not_allowed<P: Lifecycle>(
+    from: P,
+    event: P::Event,
+    allowed_from: &[P],
+) -> LifecycleError {
+    LifecycleError::EventNotAllowed {
+        machine: P::NAME,
+        event: event.name(),
+        from: from.name(),
+        allowed_from: allowed_from.iter().map(|s| s.name()).collect(),
+    }
+}
+
 /// Builds a [`Mismatch`] for a bridge that found no matching typed state.
 pub fn mismatch<P: Lifecycle, T: HasPhase<P>>(object: T, expected: &str) -> Mismatch<T> {
     let found = crate::typed::describe::<P>(object.phase(), object.role());
@@ -156,17 +170,6 @@ impl MachineTable {
         machine.reconciling = self.reconciling.to_vec();
         machine.stalled = self.stalled.to_vec();
         machine
-    }
-
-    /// The error of event `event` fired from state `from`, a state it does not leave.
-    pub fn event_not_allowed(&self, from: usize, event: usize) -> LifecycleError {
-        let spec = &self.events[event];
-        LifecycleError::EventNotAllowed {
-            machine: self.name,
-            event: spec.name,
-            from: self.states[from],
-            allowed_from: spec.from.iter().map(|&s| self.states[s]).collect(),
-        }
     }
 
     /// The event called `name`, as the generated event enum's value `events[i]`.

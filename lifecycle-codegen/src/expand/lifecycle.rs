@@ -76,6 +76,7 @@ fn consts(model: &Model) -> TokenStream {
 
 fn methods(model: &Model, table: &TokenStream) -> TokenStream {
     let krate = &model.krate;
+    let ident = &model.ident;
     let role_ty = role_type(model);
     let event_enum = enum_name(model, "Event");
     let action_enum = enum_name(model, "Action");
@@ -90,6 +91,13 @@ fn methods(model: &Model, table: &TokenStream) -> TokenStream {
     };
     let can_transition = can_transition(model);
     let on_arms = on_arms(model);
+    let event_count = model.machine.events.len();
+    let sources: Vec<Vec<TokenStream>> = model
+        .machine
+        .events
+        .iter()
+        .map(|e| e.from.iter().map(|&f| state_path(model, f)).collect())
+        .collect();
     let allows_arms = allows_arms(model);
     let allows_body = quote!(match __action { #allows_arms });
     quote! {
@@ -107,13 +115,16 @@ fn methods(model: &Model, table: &TokenStream) -> TokenStream {
         }
         #[inline]
         fn on(self, __event: #event_enum) -> ::core::result::Result<Self, #krate::__private::LifecycleError> {
+            // The states each event fires from, by event: what the error lists.
+            static __SOURCES: [&[#ident]; #event_count] = [#(&[#(#sources),*]),*];
             let __to = match (__event, self) {
                 #on_arms
                 #[allow(unreachable_patterns)]
                 (__event, __state) => return ::core::result::Result::Err(
-                    #table.event_not_allowed(
-                        #krate::__private::Lifecycle::index(__state),
-                        __event as ::core::primitive::usize,
+                    #krate::__private::event_not_allowed(
+                        __state,
+                        __event,
+                        __SOURCES[__event as ::core::primitive::usize],
                     )
                 ),
             };
