@@ -79,7 +79,7 @@ fn observed(log: &str) -> (BTreeSet<Grant>, Vec<String>) {
 
 /// Creates, pauses, resumes, edits (one vertex fewer) and deletes a pipeline, waiting
 /// for the controller after each step.
-async fn drive(admin: &Client, namespace: &str, name: &str) {
+pub(super) async fn drive(admin: &Client, namespace: &str, name: &str) {
     let pipelines: Api<Pipeline> = Api::namespaced(admin.clone(), namespace);
     let vertices: Api<Vertex> = Api::namespaced(admin.clone(), namespace);
     let pods: Api<Pod> = Api::namespaced(admin.clone(), namespace);

@@ -7,11 +7,9 @@
 use k8s_openapi::api::admissionregistration::v1::{
     MatchResources, ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding,
 };
-use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use kube::api::{Api, Patch as KubePatch, PatchParams, PostParams};
 use lifecycle_examples::numaflow::crd::{ServiceAccountRef, controller_manifests};
-use lifecycle_examples::numaflow::pipeline::{DesiredPhase, Pipeline, PipelinePhase};
 use lifecycle_examples::numaflow::vertex::{Vertex, VertexPhase};
 use lifecycle_model::admission::WriterPolicy;
 use lifecycle_tests::apiserver::{
@@ -21,12 +19,9 @@ use lifecycle_tests::apiserver::{
 use lifecycle_tests::scenarios;
 use serde_json::json;
 
-use super::controller::set_desired_in;
 use super::identities::{grant_edit, status_of};
 use super::kubectl::Kubectl;
-use super::{
-    FakeDaemon, client, client_as, eventually, namespace, start_controller, three_vertex_pipeline,
-};
+use super::{FakeDaemon, client, client_as, eventually, namespace, start_controller};
 
 const FIELD: &str = "spec.lifecycle.desiredPhase";
 
@@ -221,7 +216,7 @@ async fn only_the_controller_moves_a_vertex_lifecycle() {
 
 /// The ClusterRole `crdgen` renders holds every verb the controllers use: run as its
 /// ServiceAccount with that role alone (bound in one namespace), `numaflow-controller`
-/// takes a pipeline through create, pause, resume and delete.
+/// takes a pipeline through create, pause, resume, an edit and delete.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_controller_needs_no_more_than_the_role_crdgen_renders() {
     let namespace = &namespace("controller-role-test").await;
@@ -257,48 +252,5 @@ async fn the_controller_needs_no_more_than_the_role_crdgen_renders() {
         &daemon.url,
         &["--context", Identity::Controller.context()],
     );
-    let pipelines: Api<Pipeline> = Api::namespaced(admin.clone(), namespace);
-    let vertices: Api<Vertex> = Api::namespaced(admin.clone(), namespace);
-    let pods: Api<Pod> = Api::namespaced(admin.clone(), namespace);
-    let name = "least";
-    pipelines
-        .create(&PostParams::default(), &three_vertex_pipeline(name))
-        .await
-        .unwrap();
-    let phase_is = |phase: PipelinePhase| {
-        let pipelines = pipelines.clone();
-        async move {
-            pipelines
-                .get(name)
-                .await
-                .is_ok_and(|p| p.phase() == Some(phase))
-        }
-    };
-    eventually("the pipeline runs with a pod per vertex", || async {
-        phase_is(PipelinePhase::Running).await
-            && pods.list(&Default::default()).await.unwrap().items.len() == 3
-    })
-    .await;
-    set_desired_in(&admin, namespace, name, DesiredPhase::Paused).await;
-    eventually("the pipeline pauses", || async {
-        phase_is(PipelinePhase::Paused).await
-            && vertices
-                .list(&Default::default())
-                .await
-                .unwrap()
-                .items
-                .iter()
-                .all(|v| v.spec.desired_phase() == VertexPhase::Paused)
-    })
-    .await;
-    set_desired_in(&admin, namespace, name, DesiredPhase::Running).await;
-    eventually("the pipeline runs again", || {
-        phase_is(PipelinePhase::Running)
-    })
-    .await;
-    pipelines.delete(name, &Default::default()).await.unwrap();
-    eventually("the deleted pipeline is gone", || async {
-        pipelines.get_opt(name).await.is_ok_and(|p| p.is_none())
-    })
-    .await;
+    super::install::drive(&admin, namespace, "least").await;
 }
