@@ -22,19 +22,6 @@ pub fn typed_unchecked<T, S, R>(object: T) -> Typed<T, S, R> {
     crate::typed::typed_unchecked(object)
 }
 
-/// The object inside a handle, for generated event methods that write the phase in
-/// place just before they retype the handle.
-#[inline(always)]
-pub fn object_mut<T, S, R>(typed: &mut Typed<T, S, R>) -> &mut T {
-    crate::typed::object_mut(typed)
-}
-
-/// The same object under new type parameters; the caller has just written the phase.
-#[inline(always)]
-pub fn retype<T, S, R, S2, R2>(typed: Typed<T, S, R>) -> Typed<T, S2, R2> {
-    crate::typed::typed_unchecked(typed.into_inner())
-}
-
 /// A handle that events can move: the supertrait of every generated `<Enum>Events`
 /// trait, whose provided methods are each this one call.
 pub trait Handle<P, T, S, R>: Sized {
@@ -46,8 +33,9 @@ pub trait Handle<P, T, S, R>: Sized {
 impl<P: Lifecycle, T: HasPhase<P>, S, R> Handle<P, T, S, R> for Typed<T, S, R> {
     #[inline(always)]
     fn fire<S2>(mut self, to: P) -> Typed<T, S2, R> {
-        object_mut(&mut self).set_phase(to);
-        retype(self)
+        // Written in place, then retyped: the same code as storing the field.
+        crate::typed::object_mut(&mut self).set_phase(to);
+        crate::typed::typed_unchecked(self.into_inner())
     }
 }
 

@@ -156,7 +156,7 @@ pub(crate) fn typed_unchecked<T, S, R>(object: T) -> Typed<T, S, R> {
     }
 }
 
-/// The object inside a handle, mutably; only generated event methods use it, right
+/// The object inside a handle, mutably; only `__private::Handle::fire` uses it, right
 /// before they retype the handle to the new state.
 pub(crate) fn object_mut<T, S, R>(typed: &mut Typed<T, S, R>) -> &mut T {
     &mut typed.object

@@ -61,7 +61,6 @@ fn method(model: &Model, event: &Named) -> TokenStream {
     let sig = quote_spanned! {name.span()=>
         fn #name(self) -> #returns where S: #gate_module::#gate
     };
-    // Written in place, then retyped: the same code as storing the field.
     quote! {
         #[doc = #doc]
         #[inline]
