@@ -23,6 +23,8 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=timing.sh
+source "$root/benches/timing.sh"
 target=${CARGO_TARGET_DIR:-$root/target}
 work=$target/compile-cost
 states=${STATES:-64}
@@ -112,7 +114,6 @@ export CARGO_INCREMENTAL=0
 echo "compile-cost: $states states, $runs runs each, $macros proc macros; dependencies first" >&2
 cargo check --workspace --quiet
 
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
 declare -A times
 for ((run = 0; run < runs; run++)); do
     for kind in "${kinds[@]}"; do
@@ -123,22 +124,9 @@ for ((run = 0; run < runs; run++)); do
     done
 done
 
-# The median of the numbers on stdin, one a line.
-median() {
-    sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-# name, median, min, max, median absolute deviation (ms), from the numbers in "$2".
-stats() {
-    local values med
-    values=$(tr ' ' '\n' <<<"$2" | grep .)
-    med=$(median <<<"$values")
-    printf '%s\t%s\t%s\t%s\n' "$1" "$med" \
-        "$(sort -n <<<"$values" | awk 'NR == 1 { min = $1 } { max = $1 } END { print min "\t" max }')" \
-        "$(awk -v m="$med" '{ d = $1 - m; print (d < 0) ? -d : d }' <<<"$values" | median)"
-}
 {
     for kind in "${kinds[@]}"; do
-        stats "$kind" "${times[$kind]}"
+        printf '%s\t%s\n' "$kind" "$(stats "${times[$kind]}")"
     done
 } >"results-$macros.tsv"
 

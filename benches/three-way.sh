@@ -43,6 +43,8 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=timing.sh
+source "$root/benches/timing.sh"
 target=${CARGO_TARGET_DIR:-$root/target}
 work=$target/three-way
 runs=${RUNS:-10}
@@ -77,6 +79,15 @@ large_machine() {
         events+=("s${i}_skip $i $(((i + 2) % n))")
         events+=("s${i}_back $i $(((i + n - 1) % n))")
         events+=("s${i}_jump $i,$(((i + 3) % n)) $(((i + n / 2 + 1) % n))")
+    done
+}
+
+# Calls `$1 NAME FROM TO` for every event NAME and each state FROM it leaves, to TO.
+each_move() {
+    local line name from to f
+    for line in "${events[@]}"; do
+        read -r name from to <<<"$line"
+        for f in ${from//,/ }; do "$1" "$name" "$f" "$to"; done
     done
 }
 
@@ -143,12 +154,8 @@ statum_body() {
     echo '    }'
     # One #[transition] impl per source state: a method per event leaving it.
     local -A methods=()
-    for line in "${events[@]}"; do
-        read -r name from to <<<"$line"
-        for f in ${from//,/ }; do
-            methods[$f]+="        pub fn $name(self) -> Obj<S$to> {"$'\n'"            self.transition()"$'\n'"        }"$'\n'
-        done
-    done
+    add_method() { methods[$2]+="        pub fn $1(self) -> Obj<S$3> {"$'\n'"            self.transition()"$'\n'"        }"$'\n'; }
+    each_move add_method
     for ((i = 0; i < states; i++)); do
         [[ -n ${methods[$i]:-} ]] || continue
         echo
@@ -175,12 +182,8 @@ statum_body() {
     echo '        let row = Row { status: stored.to_owned() };'
     echo '        let machine = Obj::rebuild(&row).id(id).build().ok()?;'
     echo '        Some(match (machine, event) {'
-    for line in "${events[@]}"; do
-        read -r name from to <<<"$line"
-        for f in ${from//,/ }; do
-            echo "            (obj::SomeState::S$f(m), \"$name\") => obj::SomeState::S$to(m.$name()),"
-        done
-    done
+    statum_arm() { echo "            (obj::SomeState::S$2(m), \"$1\") => obj::SomeState::S$3(m.$1()),"; }
+    each_move statum_arm
     echo '            _ => return None,'
     echo '        })'
     echo '    }'
@@ -224,12 +227,8 @@ lifecycle_body() {
     echo '    pub fn fire(id: u64, stored: &str, event: &str) -> Option<Obj> {'
     echo '        let object = Obj { id, phase: Phase::from_name(stored)? };'
     echo '        Some(match (PhaseTyped::from_object(object).ok()?, event) {'
-    for line in "${events[@]}"; do
-        read -r name from to <<<"$line"
-        for f in ${from//,/ }; do
-            echo "            (PhaseTyped::S$f(t), \"$name\") => t.$name().into_inner(),"
-        done
-    done
+    lifecycle_arm() { echo "            (PhaseTyped::S$2(t), \"$1\") => t.$1().into_inner(),"; }
+    each_move lifecycle_arm
     echo '            _ => return None,'
     echo '        })'
     echo '    }'
@@ -334,22 +333,6 @@ crate_dir() {
 
 cd "$work"
 export CARGO_TARGET_DIR=$work/target
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
-
-# The median of the numbers on stdin, one a line.
-median() {
-    sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-# median, min, max, median absolute deviation (ms), tab-separated, of the numbers in "$1".
-stats() {
-    local values med
-    values=$(tr ' ' '\n' <<<"$1" | grep .)
-    med=$(median <<<"$values")
-    printf '%s\t%s\t%s\n' "$med" \
-        "$(sort -n <<<"$values" | awk 'NR == 1 { min = $1 } { max = $1 } END { print min "\t" max }')" \
-        "$(awk -v m="$med" '{ d = $1 - m; print (d < 0) ? -d : d }' <<<"$values" | median)"
-}
-
 printf 'mode\tsize\tvariant\tmedian_ms\tmin_ms\tmax_ms\tmad_ms\n' >results.tsv
 printf 'mode\tsize\tvariant\trun\tms\n' >runs.tsv
 for incremental in 0 1; do
