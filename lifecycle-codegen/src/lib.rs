@@ -21,4 +21,4 @@ mod model;
 #[cfg(test)]
 mod snapshot_tests;
 
-pub use crate::expand::derive;
+pub use crate::expand::{derive, diagram_doc};

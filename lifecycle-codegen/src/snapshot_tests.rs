@@ -300,3 +300,100 @@ fn generic_enum_is_an_error() {
         ["`Lifecycle` cannot be derived for a generic enum: a phase is a plain fieldless enum"]
     );
 }
+
+/// The `doc` attribute strings on `item`, in order.
+fn docs(item: &syn::ItemImpl) -> Vec<String> {
+    item.attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .filter_map(|a| match &a.meta {
+            syn::Meta::NameValue(nv) => match &nv.value {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) => Some(s.value()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn the_doc_attribute_draws_the_declared_machine_into_the_block() {
+    use base64::Engine as _;
+    let input = release_phase();
+    let block: syn::ItemImpl = parse_quote!(impl ReleasePhase { const A: u8 = 0; });
+    let out = crate::expand::diagram_doc(quote::quote!(#input), quote::quote!(#block));
+    let out: syn::ItemImpl = syn::parse2(out).expect("the block, with a doc");
+    let kept = |b: &syn::ItemImpl| {
+        b.items
+            .iter()
+            .map(|i| quote::quote!(#i).to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(kept(&out), kept(&block), "the block's items are kept");
+    let docs = docs(&out);
+    assert_eq!(docs.len(), 1, "{docs:?}");
+    let doc = &docs[0];
+    let encoded = doc
+        .split_once("data:image/svg+xml;base64,")
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map(|(encoded, _)| encoded)
+        .unwrap_or_else(|| panic!("no picture in {doc}"));
+    let svg = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .expect("base64");
+    let mut cx = crate::ctxt::Ctxt::default();
+    let machine = crate::model::build(&input, &mut cx).unwrap().machine;
+    assert_eq!(String::from_utf8(svg).unwrap(), machine.svg());
+    // The legend speaks of what the picture shows: a terminal state and an action table.
+    assert!(doc.starts_with("The lifecycle of `ReleasePhase`, drawn from its declaration."));
+    assert!(
+        doc.contains("a double circle is a state no event leaves"),
+        "{doc}"
+    );
+    assert!(
+        doc.contains("the table lists where each action is allowed"),
+        "{doc}"
+    );
+    assert!(
+        !doc.contains("Ready"),
+        "ReleasePhase marks no ready state: {doc}"
+    );
+}
+
+#[test]
+fn the_doc_attribute_reports_a_declaration_it_cannot_read_and_keeps_the_block() {
+    let block: syn::ItemImpl = parse_quote!(impl Phase {});
+    // Not an enum at all.
+    let out = crate::expand::diagram_doc(
+        quote::quote!(
+            fn nope() {}
+        ),
+        quote::quote!(#block),
+    );
+    let file = syn::parse2::<syn::File>(out).expect("a Rust file");
+    assert_eq!(
+        compile_errors(&file),
+        ["expected one of: `struct`, `enum`, `union`"]
+    );
+    assert!(
+        file.items.iter().any(|i| matches!(i, Item::Impl(_))),
+        "the block is kept"
+    );
+    // An enum the derive refuses: the derive's own error, once.
+    let input: DeriveInput = parse_quote! {
+        #[lifecycle(event(go: A -> Nowhere))]
+        enum Phase { #[lifecycle(initial)] A, B }
+    };
+    let out = crate::expand::diagram_doc(quote::quote!(#input), quote::quote!(#block));
+    let file = syn::parse2::<syn::File>(out).expect("a Rust file");
+    let errors = compile_errors(&file);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].contains("Nowhere"), "{errors:?}");
+    assert!(
+        file.items.iter().any(|i| matches!(i, Item::Impl(_))),
+        "the block is kept"
+    );
+}

@@ -8,3 +8,15 @@ pub fn derive_lifecycle(input: proc_macro::TokenStream) -> proc_macro::TokenStre
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     lifecycle_codegen::derive(&input).into()
 }
+
+/// Draws the machine of the enum in its arguments into the doc of the item it sits on.
+/// The derive puts it, under `cfg_attr(doc, ...)`, on the block of diagram constants;
+/// not meant to be written by hand.
+#[doc(hidden)]
+#[proc_macro_attribute]
+pub fn diagram_doc(
+    args: proc_macro::TokenStream,
+    item: proc_macro::TokenStream,
+) -> proc_macro::TokenStream {
+    lifecycle_codegen::diagram_doc(args.into(), item.into()).into()
+}

@@ -22,7 +22,8 @@
 //! );
 //! ```
 
-// Both the derive and the runtime depend on this crate: keep it std-only.
+// Both the derive and the runtime depend on this crate: keep it std-only, apart from
+// the optional layout crate behind `svg`.
 
 use std::collections::VecDeque;
 
@@ -31,6 +32,8 @@ mod cel;
 mod condition;
 mod diagram;
 mod problem;
+#[cfg(feature = "svg")]
+mod svg;
 
 pub use crate::admission::WriterRule;
 pub use crate::cel::{ActionRule, is_field_path};

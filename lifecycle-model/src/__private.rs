@@ -11,6 +11,7 @@ pub use crate::machine::Machine;
 #[cfg(feature = "schema")]
 pub use crate::schema::phase_schema;
 pub use crate::typed::{HasPhase, RoleMarker, StateMarker, Typed};
+pub use lifecycle_derive::diagram_doc;
 
 /// Seals [`StateMarker`] and [`RoleMarker`]: only generated markers implement it.
 pub trait Sealed {}

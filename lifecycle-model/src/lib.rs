@@ -14,7 +14,9 @@
 //!    anyone ([`schema`], behind the default `schema` feature); and, with the `kube`
 //!    feature, an admission policy that lets only the named writers move the phase
 //!    (`admission`).
-//! 4. **Diagrams.** Mermaid and DOT text ([`Lifecycle::MERMAID`], [`Lifecycle::DOT`]).
+//! 4. **Diagrams.** Mermaid and DOT text ([`Lifecycle::MERMAID`], [`Lifecycle::DOT`]),
+//!    and a picture of the machine on every derived enum's rustdoc page (the `svg`
+//!    feature adds [`Machine::svg`](machine::Machine) for drawing one yourself).
 //!
 //! ```
 //! use lifecycle_model::{HasPhase, Lifecycle, Typed};

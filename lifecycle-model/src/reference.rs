@@ -85,8 +85,12 @@
 //!   (`"pause".parse::<PhaseEvent>()`), the error listing the names there are.
 //! - `enum PhaseTyped<T>`: one typed handle per state (and role), from
 //!   `PhaseTyped::from_object`.
-//! - `impl Lifecycle for Phase`, and `Phase::MERMAID` / `Phase::DOT`, whose rustdoc shows
-//!   the diagrams.
+//! - `impl Lifecycle for Phase`, and `Phase::MERMAID` / `Phase::DOT`. Under rustdoc
+//!   alone, the block of these two constants also carries the machine drawn as an SVG
+//!   picture (states, moves labelled with their events, start dots, terminal states,
+//!   `ready`/`stalled` colours and the action table), laid out while the docs build,
+//!   with no network or script needed to show it; [`examples`] has
+//!   pages to look at. `cargo check` and `cargo build` never lay it out.
 //! - With roles: `mod role_module` of role markers, and `impl Role for RoleEnum`.
 //!
 //! A state stands for at most one of `ready`, `reconciling` and `stalled`; states that
@@ -118,6 +122,7 @@
 //! | `schema` (default) | schemars: [`schema`](crate::schema), `#[lifecycle(schema)]` and the conditions list schema |
 //! | `kube` | kube-runtime: transitions as Events, phase, conditions and generation in one server-side apply (`lifecycle_model::kube`); a `ValidatingAdmissionPolicy` that lets only the named writers move the phase (`lifecycle_model::admission`); the application picks the k8s-openapi version |
 //! | `metrics` | prometheus-client: transition counter and objects-per-state gauge (`lifecycle_model::metrics`) |
+//! | `svg` | layout-rs: `Machine::svg`, the picture rustdoc shows, to draw at run time (the derive draws the docs' pictures without it) |
 //!
 //! # Examples
 //!
@@ -254,3 +259,7 @@
 //!     "size must not change while the phase stays put: `edit` is allowed only in Open"
 //! );
 //! ```
+
+// The examples' declarations as items, so rustdoc draws them; documentation only.
+#[cfg(doc)]
+pub mod examples;

@@ -15,6 +15,8 @@ mod names;
 mod roles;
 mod schema;
 
+pub use crate::expand::schema::diagram_doc;
+
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::ext::IdentExt;
@@ -29,7 +31,7 @@ use crate::model::{self, Model, RoleAxis};
 /// errors of its own.
 pub fn derive(input: &DeriveInput) -> TokenStream {
     let mut cx = Ctxt::default();
-    let generated = model::build(input, &mut cx).map(|model| expand_model(&model));
+    let generated = model::build(input, &mut cx).map(|model| expand_model(&model, input));
     let errors = cx.into_compile_errors();
     quote! {
         #errors
@@ -37,7 +39,7 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
     }
 }
 
-fn expand_model(model: &Model) -> TokenStream {
+fn expand_model(model: &Model, input: &DeriveInput) -> TokenStream {
     let markers = markers::markers(model);
     let roles = roles::role_markers(model);
     let names = names::enums(model);
@@ -45,7 +47,7 @@ fn expand_model(model: &Model) -> TokenStream {
     let events = events::events_trait(model);
     let bridge = bridge::bridge(model);
     let schema = schema::schema_impl(model);
-    let diagrams = schema::diagrams(model);
+    let diagrams = schema::diagrams(model, input);
     quote! {
         #markers
         #roles

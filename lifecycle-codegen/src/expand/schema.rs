@@ -1,9 +1,13 @@
 //! What the phase shows to the outside: its `JsonSchema` with the CEL transition rule,
-//! and the diagrams as inherent constants whose rustdoc draws the Mermaid one.
+//! and the diagrams as inherent constants, drawn as a picture in rustdoc.
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use base64::Engine as _;
+use syn::DeriveInput;
+
+use crate::ctxt::Ctxt;
 use crate::model::Model;
 
 /// `impl JsonSchema`, when `#[lifecycle(schema)]` asks for it.
@@ -19,16 +23,34 @@ pub(super) fn schema_impl(model: &Model) -> TokenStream {
     }
 }
 
-/// `MERMAID` and `DOT` on the enum itself; the `Lifecycle` constants read these.
-pub(super) fn diagrams(model: &Model) -> TokenStream {
+/// `MERMAID` and `DOT` on the enum itself; the `Lifecycle` constants read these. Under
+/// rustdoc alone, the `diagram_doc` attribute draws the machine into the doc of the
+/// block, from the declaration in `input`: `cargo check` and `cargo build` pay for the
+/// attribute's tokens, never for the layout.
+pub(super) fn diagrams(model: &Model, input: &DeriveInput) -> TokenStream {
+    let krate = &model.krate;
     let ident = &model.ident;
     let mermaid = model.machine.mermaid();
     let dot = model.machine.dot();
     let mermaid_doc =
         format!("The lifecycle as a Mermaid state diagram:\n\n```mermaid\n{mermaid}```");
     let dot_doc = "The lifecycle as a Graphviz digraph, the same graph as [`Self::MERMAID`].";
+    // The declaration as the machine reads it: docs and other attributes stay behind.
+    let mut declared = input.clone();
+    let machine_attr = |a: &syn::Attribute| {
+        ["lifecycle", "serde", "default"]
+            .iter()
+            .any(|n| a.path().is_ident(n))
+    };
+    declared.attrs.retain(machine_attr);
+    if let syn::Data::Enum(data) = &mut declared.data {
+        for variant in &mut data.variants {
+            variant.attrs.retain(machine_attr);
+        }
+    }
     quote! {
         #[automatically_derived]
+        #[cfg_attr(doc, #krate::__private::diagram_doc(#declared))]
         impl #ident {
             #[doc = #mermaid_doc]
             pub const MERMAID: &'static ::core::primitive::str = #mermaid;
@@ -36,4 +58,69 @@ pub(super) fn diagrams(model: &Model) -> TokenStream {
             pub const DOT: &'static ::core::primitive::str = #dot;
         }
     }
+}
+
+/// The `diagram_doc` attribute: `args` is the enum the derive saw and `item` the block
+/// of diagram constants. Puts the machine, drawn as an SVG picture, in the block's doc,
+/// which rustdoc shows on the enum's page. The picture is an `<img>` with a `data:` URL,
+/// so the page shows it with no network and no script.
+pub fn diagram_doc(args: TokenStream, item: TokenStream) -> TokenStream {
+    let input = match syn::parse2::<DeriveInput>(args) {
+        Ok(input) => input,
+        Err(e) => {
+            let error = e.to_compile_error();
+            return quote!(#error #item);
+        }
+    };
+    let mut cx = Ctxt::default();
+    let model = crate::model::build(&input, &mut cx);
+    let model = match model {
+        Some(model) if !cx.has_errors() => model,
+        // The derive reports the same errors and emits no attribute; reached only when
+        // the attribute is written by hand.
+        _ => {
+            let errors = cx.into_compile_errors();
+            return quote!(#errors #item);
+        }
+    };
+    // A layout that fails costs the page its picture, never the documentation build.
+    let picture = std::panic::catch_unwind(|| picture_doc(&model));
+    let doc = picture.unwrap_or_else(|_| {
+        format!(
+            "The lifecycle of `{}`: see [`Self::MERMAID`] and [`Self::DOT`].",
+            model.ident
+        )
+    });
+    quote! {
+        #[doc = #doc]
+        #item
+    }
+}
+
+/// The doc that shows the picture, and says how to read it.
+fn picture_doc(model: &Model) -> String {
+    let machine = &model.machine;
+    let svg = base64::engine::general_purpose::STANDARD.encode(machine.svg());
+    let mut legend = String::from(
+        "Each box is a state and each arrow a move, labelled with the events that make it; \
+         a dot points at each state an object may start in",
+    );
+    if !machine.terminal.is_empty() {
+        legend.push_str(", a double circle is a state no event leaves");
+    }
+    if !machine.ready.is_empty() {
+        legend.push_str(", green states are `Ready`");
+    }
+    if !machine.stalled.is_empty() {
+        legend.push_str(", red ones `Stalled`");
+    }
+    if !machine.actions.is_empty() {
+        legend.push_str("; the table lists where each action is allowed");
+    }
+    format!(
+        "The lifecycle of `{name}`, drawn from its declaration. {legend}. \
+         [`Self::MERMAID`] and [`Self::DOT`] hold the same graph as text.\n\n\
+         <img alt=\"The {name} state diagram\" src=\"data:image/svg+xml;base64,{svg}\">",
+        name = model.ident,
+    )
 }

@@ -660,6 +660,49 @@ const _: () = {
     }
 };
 #[automatically_derived]
+#[cfg_attr(
+    doc,
+    ::lifecycle_model::__private::diagram_doc(
+        #[serde(
+            rename_all = "camelCase"
+        )]#[lifecycle(
+            module = release,
+            roles = Channel,
+            role_module = channel
+        )]#[lifecycle(
+            role(Canary, cel = "self.channel == 'canary'")
+        )]#[lifecycle(
+            role(Stable, cel = "self.channel == 'stable'")
+        )]#[lifecycle(
+            role(Hotfix, cel = "self.channel == 'hotfix'")
+        )]#[lifecycle(
+            schema,
+            phase_field = "status.phase"
+        )]#[lifecycle(
+            event(build:Draft->Built),
+            event(ship:Built->Shipped)
+        )]#[lifecycle(
+            event(halt:Built|Shipped->Halted),
+            event(retry:Halted->Draft)
+        )]#[lifecycle(
+            event(archive:Shipped|Halted->Archived)
+        )]#[lifecycle(
+            action(
+                promote,
+                states = Built|Shipped,
+                roles = Canary|Hotfix,
+                field = "traffic"
+            )
+        )]#[lifecycle(action(rollback, states = Shipped|Halted))]pub
+        enum
+        ReleasePhase{#[default]#[lifecycle(initial)]Draft,
+        Built,
+        Shipped,
+        Halted,
+        #[serde(rename = "archived-for-good")]#[lifecycle(terminal)]Archived,
+        }
+    )
+)]
 impl ReleasePhase {
     /**The lifecycle as a Mermaid state diagram:
 

@@ -1,0 +1,190 @@
+//! The machine drawn as an SVG picture, laid out by `layout-rs`.
+
+use layout::backends::svg::SVGWriter;
+use layout::core::base::Orientation;
+use layout::core::color::Color;
+use layout::core::geometry::Point;
+use layout::core::style::StyleAttr;
+use layout::std_shapes::render::get_shape_size;
+use layout::std_shapes::shapes::{Arrow, Element, RecordDef, ShapeKind};
+use layout::topo::layout::VisualGraph;
+
+use crate::Machine;
+
+/// One font size for the whole picture: the SVG carries one font class per size.
+const FONT: usize = 14;
+
+impl Machine {
+    /// The machine as a self-contained SVG picture: one box per state, a dot with an
+    /// arrow into each initial state, a double circle for each terminal state, one arrow
+    /// per move labelled with its event (events that share a move share the arrow), and,
+    /// when the machine has actions, a table of each action's states, roles and field.
+    /// States marked `ready` are green and `stalled` ones red, as their conditions read.
+    ///
+    /// The picture is laid out by [`layout-rs`](https://crates.io/crates/layout-rs) and
+    /// needs no network, script or font download to show. The same machine always gives
+    /// the same bytes.
+    ///
+    /// ```
+    /// use lifecycle_machine::{EventSpec, Machine};
+    ///
+    /// let mut door = Machine::new("Door", ["Open", "Closed"]);
+    /// door.initial = vec![1];
+    /// door.events.push(EventSpec::new("open", [1], 0));
+    /// door.events.push(EventSpec::new("close", [0], 1));
+    /// let svg = door.svg();
+    /// assert!(svg.starts_with("<?xml") && svg.trim_end().ends_with("</svg>"));
+    /// assert!(svg.contains(">Closed<") && svg.contains(">open<"));
+    /// ```
+    pub fn svg(&self) -> String {
+        let dir = Orientation::LeftToRight;
+        let mut graph = VisualGraph::new(dir);
+        let node = |shape: ShapeKind, look: StyleAttr| {
+            let size = get_shape_size(dir, &shape, FONT, false);
+            Element::create(shape, look, dir, size)
+        };
+        let states: Vec<_> = self
+            .states
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let shape = match self.terminal.contains(&i) {
+                    true => ShapeKind::DoubleCircle(name.clone()),
+                    false => ShapeKind::Box(name.clone()),
+                };
+                graph.add_node(node(shape, look(self.fill(i), 2, 8)))
+            })
+            .collect();
+        // A start dot of its own for each initial state keeps the arrows short.
+        for &s in &self.initial {
+            let mut start = node(ShapeKind::Circle(String::new()), look("black", 1, 0));
+            start.pos.set_size(Point::splat(10.));
+            let start = graph.add_node(start);
+            graph.add_edge(arrow(""), start, states[s]);
+        }
+        for (from, to, label) in self.moves() {
+            graph.add_edge(arrow(&label), states[from], states[to]);
+        }
+        if !self.actions.is_empty() {
+            graph.add_node(node(
+                ShapeKind::Record(self.action_table()),
+                look("white", 1, 0),
+            ));
+        }
+        let mut svg = SVGWriter::new();
+        graph.do_it(false, false, false, &mut svg);
+        with_background(&svg.finalize())
+    }
+
+    /// Each `(from, to)` pair that some event moves along, once, with the names of the
+    /// events that do, in declaration order.
+    fn moves(&self) -> Vec<(usize, usize, String)> {
+        let mut moves: Vec<(usize, usize, String)> = Vec::new();
+        for e in &self.events {
+            for &f in &e.from {
+                match moves.iter_mut().find(|(a, b, _)| (*a, *b) == (f, e.to)) {
+                    Some((_, _, label)) => {
+                        label.push_str(", ");
+                        label.push_str(&e.name);
+                    }
+                    None => moves.push((f, e.to, e.name.clone())),
+                }
+            }
+        }
+        moves
+    }
+
+    /// The fill of state `i`: its condition's colour, white otherwise.
+    fn fill(&self, i: usize) -> &'static str {
+        if self.ready.contains(&i) {
+            "honeydew"
+        } else if self.stalled.contains(&i) {
+            "mistyrose"
+        } else {
+            "white"
+        }
+    }
+
+    /// The action table as a record: a column per heading, a row per action.
+    fn action_table(&self) -> RecordDef {
+        let names = |idx: &[usize], of: &dyn Fn(usize) -> String| match idx.is_empty() {
+            true => "-".to_owned(),
+            false => idx.iter().map(|&i| of(i)).collect::<Vec<_>>().join(", "),
+        };
+        let mut columns = vec![vec!["action".to_owned()], vec!["states".to_owned()]];
+        if !self.roles.is_empty() {
+            columns.push(vec!["roles".to_owned()]);
+        }
+        if self.actions.iter().any(|a| a.field.is_some()) {
+            columns.push(vec!["field".to_owned()]);
+        }
+        for a in &self.actions {
+            let mut cells = vec![
+                a.name.clone(),
+                names(&a.states, &|i| self.states[i].clone()),
+            ];
+            if !self.roles.is_empty() {
+                cells.push(names(&a.roles, &|i| self.roles[i].name.clone()));
+            }
+            if columns.len() > cells.len() {
+                cells.push(a.field.clone().unwrap_or_else(|| "-".to_owned()));
+            }
+            for (column, cell) in columns.iter_mut().zip(cells) {
+                column.push(cell);
+            }
+        }
+        RecordDef::Array(
+            columns
+                .into_iter()
+                .map(|cells| {
+                    RecordDef::Array(cells.iter().map(|c| RecordDef::new_text(c)).collect())
+                })
+                .collect(),
+        )
+    }
+}
+
+/// A style with a black line of `width`, filled with `fill`, corners rounded by `round`.
+fn look(fill: &str, width: usize, round: usize) -> StyleAttr {
+    StyleAttr::new(
+        Color::fast("black"),
+        width,
+        Some(Color::fast(fill)),
+        round,
+        FONT,
+    )
+}
+
+/// A plain arrow labelled `label`, in the picture's one font size.
+fn arrow(label: &str) -> Arrow {
+    let mut arrow = Arrow::simple(label);
+    arrow.look.font_size = FONT;
+    arrow
+}
+
+/// The picture on a white ground, so that it reads the same on a dark page, with its
+/// font classes in a fixed order: the layout keeps them in a hash map, and the same
+/// machine must give the same bytes.
+fn with_background(svg: &str) -> String {
+    let Some((head, rest)) = svg.split_once("<defs>") else {
+        return svg.to_owned();
+    };
+    let mut out = format!("{head}<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n<defs>");
+    match (rest.split_once("<style>\n"), rest.find("</style>")) {
+        (Some((defs, styles)), Some(_)) => {
+            let (styles, tail) = styles.split_once("</style>").unwrap_or((styles, ""));
+            let mut lines: Vec<&str> = styles.lines().collect();
+            lines.sort_unstable();
+            out.push_str(defs);
+            out.push_str("<style>\n");
+            for line in lines {
+                out.push_str(line);
+                out.push('\n');
+            }
+            out.push_str("</style>");
+            out.push_str(tail);
+        }
+        _ => out.push_str(rest),
+    }
+    out
+}
