@@ -9,7 +9,7 @@
 //! - [`conditions`]: the status conditions of pipelines and vertices.
 //! - [`pods`]: the Vertex controller's pods, one per replica.
 //! - [`crd`]: both CRDs as one YAML stream.
-//! - [`demo`]: the demo's table view.
+//! - [`demo`]: the demo's table view, its story and the timeline picture of a run.
 //!
 //! Two layers sit on top, each behind a cargo feature:
 //!
@@ -19,17 +19,9 @@
 //!   against an in-process cluster with faults; test support, which the shipped
 //!   `numaflow-controller` leaves out.
 //!
-//! The vertex's desired phase:
-//!
-//! ```mermaid
-#![doc = include_str!("../doc/vertex.mmd")]
-//! ```
-//!
-//! The pipeline's status phase:
-//!
-//! ```mermaid
-#![doc = include_str!("../doc/pipeline.mmd")]
-//! ```
+//! The pages of [`VertexPhase`](vertex::VertexPhase), the vertex's desired phase, and
+//! [`PipelinePhase`](pipeline::PipelinePhase), the pipeline's status phase, show each
+//! machine as a picture; `examples/doc` holds the same pictures and their Mermaid text.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

@@ -187,3 +187,56 @@ fn the_demo_stops_quietly_when_its_reader_goes_away() {
     assert!(output.status.success(), "{output:?}");
     assert!(stderr(&output).is_empty(), "{}", stderr(&output));
 }
+
+#[test]
+fn the_demo_draws_its_timeline_where_asked() {
+    let dir = std::env::temp_dir().join(format!("lifecycle-demo-timeline-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("run.svg");
+    let output = run(DEMO, &["--timeline", path.to_str().unwrap()]);
+    assert!(output.status.success(), "{output:?}");
+    assert!(stdout(&output).contains("every invariant held after every step."));
+    assert_eq!(
+        stderr(&output),
+        format!("demo: timeline written to {}\n", path.display())
+    );
+    let svg = std::fs::read_to_string(&path).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(
+        svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"),
+        "{svg}"
+    );
+    assert!(svg.contains("pause again"), "{svg}");
+}
+
+#[test]
+fn the_demo_names_a_timeline_it_cannot_write_and_fails() {
+    let output = run(DEMO, &["--timeline", "/nonexistent/dir/run.svg"]);
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let err = stderr(&output);
+    assert!(
+        err.starts_with("demo: cannot write the timeline to /nonexistent/dir/run.svg: "),
+        "{err}"
+    );
+    assert!(err.contains("No such file or directory"), "{err}");
+}
+
+#[test]
+fn the_timeline_is_drawn_for_the_embedded_story_alone() {
+    let output = run(
+        DEMO,
+        &[
+            "--timeline",
+            "run.svg",
+            "--kubeconfig",
+            "/nonexistent/kubeconfig",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let err = stderr(&output);
+    assert!(
+        err.contains("'--timeline <FILE.svg>' cannot be used with '--kubeconfig <PATH>'"),
+        "{err}"
+    );
+    assert!(stdout(&output).is_empty());
+}

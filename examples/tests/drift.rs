@@ -1,9 +1,12 @@
 //! Committed copies of generated text stay equal to what the code generates: the CRD
-//! YAML and the diagrams in the model's rustdoc. Regenerate with `UPDATE_GOLDEN=1`.
+//! YAML, the diagrams in the model's rustdoc, and the README's pictures. Regenerate
+//! with `UPDATE_GOLDEN=1`.
 
 use std::path::Path;
 
+use lifecycle_examples::numaflow::demo::story;
 use lifecycle_examples::numaflow::{crd, pipeline::PipelinePhase, vertex::VertexPhase};
+use lifecycle_model::Lifecycle;
 
 fn check(relative: &str, generated: &str) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(relative);
@@ -37,4 +40,12 @@ fn committed_manifests_match_crdgen_with_the_controller_service_account() {
 fn rustdoc_diagrams_match_the_declarations() {
     check("doc/vertex.mmd", VertexPhase::MERMAID);
     check("doc/pipeline.mmd", PipelinePhase::MERMAID);
+}
+
+#[test]
+fn the_readmes_pictures_match_the_declarations_and_the_demo() {
+    check("doc/vertex.svg", &VertexPhase::machine().svg());
+    check("doc/pipeline.svg", &PipelinePhase::machine().svg());
+    let timeline = story::embedded(&mut std::io::sink()).unwrap();
+    check("doc/timeline.svg", &timeline.svg().unwrap());
 }

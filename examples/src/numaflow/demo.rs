@@ -1,7 +1,13 @@
 //! The demo's view: an 80-column table of the pipeline phase, each vertex's phase,
-//! replicas and input buffer, and a progress line while a pause drains.
+//! replicas and input buffer, and a progress line while a pause drains; with the `sim`
+//! feature, the [`story`] on the embedded cluster and its [`timeline`] picture.
 
 use std::fmt::Write as _;
+
+#[cfg(feature = "sim")]
+pub mod story;
+#[cfg(feature = "sim")]
+pub mod timeline;
 
 use crate::numaflow::controller::vertex_object_name;
 use crate::numaflow::pipeline::{AbstractVertex, Edge, Pipeline};
