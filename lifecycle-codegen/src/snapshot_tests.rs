@@ -397,3 +397,32 @@ fn the_doc_attribute_reports_a_declaration_it_cannot_read_and_keeps_the_block() 
         "the block is kept"
     );
 }
+
+#[test]
+fn a_machine_too_large_to_lay_out_quickly_is_left_undrawn_with_a_pointer_to_its_text() {
+    // A chain of 70 states: 69 moves and a start arrow, over the budget of 64.
+    let variants = (1..69usize).map(|i| quote::format_ident!("S{i}"));
+    let events = (0..69usize).map(|i| {
+        let (name, from, to) = (
+            quote::format_ident!("next{i}"),
+            quote::format_ident!("S{i}"),
+            quote::format_ident!("S{}", i + 1),
+        );
+        quote::quote!(#[lifecycle(event(#name: #from -> #to))])
+    });
+    let input: DeriveInput = parse_quote! {
+        #(#events)*
+        enum Long { #[lifecycle(initial)] S0, #(#variants,)* #[lifecycle(terminal)] S69 }
+    };
+    let out = crate::expand::diagram_doc(quote::quote!(#input), quote::quote!(impl Long {}));
+    let out: syn::ItemImpl = syn::parse2(out).expect("the block, with a doc");
+    let docs = docs(&out);
+    assert_eq!(
+        docs,
+        [
+            "The lifecycle of `Long` has 70 arrows to draw, more than the docs lay out (64, so \
+          that `cargo doc` stays fast): [`Self::DOT`] holds the graph for Graphviz, and \
+          [`Self::MERMAID`] the same as a Mermaid diagram."
+        ]
+    );
+}

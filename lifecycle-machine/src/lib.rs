@@ -35,6 +35,9 @@ mod problem;
 #[cfg(feature = "svg")]
 mod svg;
 
+#[cfg(feature = "svg")]
+pub use crate::svg::PICTURE_ARROWS;
+
 pub use crate::admission::WriterRule;
 pub use crate::cel::{ActionRule, is_field_path};
 pub use crate::condition::ConditionType;

@@ -5,6 +5,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use base64::Engine as _;
+use lifecycle_machine::PICTURE_ARROWS;
 use syn::DeriveInput;
 
 use crate::ctxt::Ctxt;
@@ -83,14 +84,24 @@ pub fn diagram_doc(args: TokenStream, item: TokenStream) -> TokenStream {
             return quote!(#errors #item);
         }
     };
-    // A layout that fails costs the page its picture, never the documentation build.
-    let picture = std::panic::catch_unwind(|| picture_doc(&model));
-    let doc = picture.unwrap_or_else(|_| {
+    let machine = &model.machine;
+    let doc = if machine.arrows() > PICTURE_ARROWS {
         format!(
-            "The lifecycle of `{}`: see [`Self::MERMAID`] and [`Self::DOT`].",
-            model.ident
+            "The lifecycle of `{}` has {} arrows to draw, more than the docs lay out \
+             ({PICTURE_ARROWS}, so that `cargo doc` stays fast): [`Self::DOT`] holds the \
+             graph for Graphviz, and [`Self::MERMAID`] the same as a Mermaid diagram.",
+            model.ident,
+            machine.arrows(),
         )
-    });
+    } else {
+        // A layout that fails costs the page its picture, never the documentation build.
+        std::panic::catch_unwind(|| picture_doc(&model)).unwrap_or_else(|_| {
+            format!(
+                "The lifecycle of `{}`: see [`Self::MERMAID`] and [`Self::DOT`].",
+                model.ident
+            )
+        })
+    };
     quote! {
         #[doc = #doc]
         #item
