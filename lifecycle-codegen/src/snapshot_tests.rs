@@ -414,15 +414,37 @@ fn a_machine_too_large_to_lay_out_quickly_is_left_undrawn_with_a_pointer_to_its_
         #(#events)*
         enum Long { #[lifecycle(initial)] S0, #(#variants,)* #[lifecycle(terminal)] S69 }
     };
+    let expected = [
+        "The lifecycle of `Long` has 70 arrows to draw, more than the docs lay \
+                     out (64, so that `cargo doc` stays fast): [`Self::DOT`] holds the graph \
+                     for Graphviz, and [`Self::MERMAID`] the same as a Mermaid diagram.",
+    ];
+    // The derive writes that doc itself, and leaves no attribute to expand under rustdoc.
+    let file = expand(&input);
+    let block = file
+        .items
+        .iter()
+        .find_map(|item| match item {
+            Item::Impl(block)
+                if block
+                    .items
+                    .iter()
+                    .any(|i| matches!(i, syn::ImplItem::Const(c) if c.ident == "MERMAID")) =>
+            {
+                Some(block)
+            }
+            _ => None,
+        })
+        .expect("the block of diagram constants");
+    assert_eq!(docs(block), expected);
+    let attributes = block
+        .attrs
+        .iter()
+        .map(|a| quote::quote!(#a).to_string())
+        .collect::<String>();
+    assert!(!attributes.contains("diagram_doc"), "{attributes}");
+    // The attribute, written by hand, says the same.
     let out = crate::expand::diagram_doc(quote::quote!(#input), quote::quote!(impl Long {}));
     let out: syn::ItemImpl = syn::parse2(out).expect("the block, with a doc");
-    let docs = docs(&out);
-    assert_eq!(
-        docs,
-        [
-            "The lifecycle of `Long` has 70 arrows to draw, more than the docs lay out (64, so \
-          that `cargo doc` stays fast): [`Self::DOT`] holds the graph for Graphviz, and \
-          [`Self::MERMAID`] the same as a Mermaid diagram."
-        ]
-    );
+    assert_eq!(docs(&out), expected);
 }

@@ -49,9 +49,14 @@ pub(super) fn diagrams(model: &Model, input: &DeriveInput) -> TokenStream {
             variant.attrs.retain(machine_attr);
         }
     }
+    // A machine too large to lay out quickly gets its doc here, and nothing to expand.
+    let picture = match undrawn_doc(model) {
+        Some(doc) => quote!(#[doc = #doc]),
+        None => quote!(#[cfg_attr(doc, #krate::__private::diagram_doc(#declared))]),
+    };
     quote! {
         #[automatically_derived]
-        #[cfg_attr(doc, #krate::__private::diagram_doc(#declared))]
+        #picture
         impl #ident {
             #[doc = #mermaid_doc]
             pub const MERMAID: &'static ::core::primitive::str = #mermaid;
@@ -84,16 +89,7 @@ pub fn diagram_doc(args: TokenStream, item: TokenStream) -> TokenStream {
             return quote!(#errors #item);
         }
     };
-    let machine = &model.machine;
-    let doc = if machine.arrows() > PICTURE_ARROWS {
-        format!(
-            "The lifecycle of `{}` has {} arrows to draw, more than the docs lay out \
-             ({PICTURE_ARROWS}, so that `cargo doc` stays fast): [`Self::DOT`] holds the \
-             graph for Graphviz, and [`Self::MERMAID`] the same as a Mermaid diagram.",
-            model.ident,
-            machine.arrows(),
-        )
-    } else {
+    let doc = undrawn_doc(&model).unwrap_or_else(|| {
         // A layout that fails costs the page its picture, never the documentation build.
         std::panic::catch_unwind(|| picture_doc(&model)).unwrap_or_else(|_| {
             format!(
@@ -101,11 +97,25 @@ pub fn diagram_doc(args: TokenStream, item: TokenStream) -> TokenStream {
                 model.ident
             )
         })
-    };
+    });
     quote! {
         #[doc = #doc]
         #item
     }
+}
+
+/// The doc of a machine with more arrows than the docs lay out, or `None` when the docs
+/// draw it.
+fn undrawn_doc(model: &Model) -> Option<String> {
+    let arrows = model.machine.arrows();
+    (arrows > PICTURE_ARROWS).then(|| {
+        format!(
+            "The lifecycle of `{}` has {arrows} arrows to draw, more than the docs lay out \
+             ({PICTURE_ARROWS}, so that `cargo doc` stays fast): [`Self::DOT`] holds the \
+             graph for Graphviz, and [`Self::MERMAID`] the same as a Mermaid diagram.",
+            model.ident,
+        )
+    })
 }
 
 /// The doc that shows the picture, and says how to read it.
