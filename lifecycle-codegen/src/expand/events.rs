@@ -15,7 +15,8 @@ pub(super) fn events_trait(model: &Model) -> TokenStream {
     let role_ty = role_type(model);
     let trait_name = format_ident!("{}Events", ident);
     let trait_doc = format!(
-        "The events of [`{ident}`] as methods on `Typed` handles: each compiles only in the states it fires from."
+        "The events of [`{ident}`] as methods on `Typed` handles: each compiles only in the \
+         states it fires from, writes the phase field, and returns the handle of the new state."
     );
     let methods = model.events.iter().map(|e| method(model, e));
     // The methods are provided, so the impl is empty: each body is written once.
@@ -49,7 +50,7 @@ fn method(model: &Model, event: &Named) -> TokenStream {
     let to = &model.variants[spec.to];
     let to_path = state_path(model, spec.to);
     let doc = format!(
-        "`{}`: {} -> {}. Writes the phase field and returns the handle of the new state.",
+        "`{}`: {} -> {}.",
         spec.name,
         names(model, &spec.from).replace(", ", " | "),
         model.machine.states[spec.to]

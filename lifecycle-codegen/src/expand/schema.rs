@@ -33,8 +33,9 @@ pub(super) fn diagrams(model: &Model, input: &DeriveInput) -> TokenStream {
     let ident = &model.ident;
     let mermaid = model.machine.mermaid();
     let dot = model.machine.dot();
-    let mermaid_doc =
-        format!("The lifecycle as a Mermaid state diagram:\n\n```mermaid\n{mermaid}```");
+    // The constant's value shows beside it in rustdoc, and the block's doc draws it:
+    // the text is not repeated in the doc.
+    let mermaid_doc = "The lifecycle as a Mermaid `stateDiagram-v2`, to paste where Mermaid draws.";
     let dot_doc = "The lifecycle as a Graphviz digraph, the same graph as [`Self::MERMAID`].";
     // The declaration as the machine reads it: docs and other attributes stay behind.
     let mut declared = input.clone();

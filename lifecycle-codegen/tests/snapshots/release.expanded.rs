@@ -192,13 +192,13 @@ pub enum ReleasePhaseAction {
     ///`rollback` is allowed for Canary: in shipped, halted; Stable: in shipped, halted; Hotfix: in shipped, halted.
     Rollback,
 }
-///The events of [`ReleasePhase`] as methods on `Typed` handles: each compiles only in the states it fires from.
+///The events of [`ReleasePhase`] as methods on `Typed` handles: each compiles only in the states it fires from, writes the phase field, and returns the handle of the new state.
 pub trait ReleasePhaseEvents<
     T,
     S,
     R,
 >: ::lifecycle_model::__private::Handle<ReleasePhase, T, S, R> {
-    ///`build`: draft -> built. Writes the phase field and returns the handle of the new state.
+    ///`build`: draft -> built.
     #[inline]
     fn build(self) -> ::lifecycle_model::__private::Typed<T, release::Built, R>
     where
@@ -206,7 +206,7 @@ pub trait ReleasePhaseEvents<
     {
         self.fire(ReleasePhase::Built)
     }
-    ///`ship`: built -> shipped. Writes the phase field and returns the handle of the new state.
+    ///`ship`: built -> shipped.
     #[inline]
     fn ship(self) -> ::lifecycle_model::__private::Typed<T, release::Shipped, R>
     where
@@ -214,7 +214,7 @@ pub trait ReleasePhaseEvents<
     {
         self.fire(ReleasePhase::Shipped)
     }
-    ///`halt`: built | shipped -> halted. Writes the phase field and returns the handle of the new state.
+    ///`halt`: built | shipped -> halted.
     #[inline]
     fn halt(self) -> ::lifecycle_model::__private::Typed<T, release::Halted, R>
     where
@@ -222,7 +222,7 @@ pub trait ReleasePhaseEvents<
     {
         self.fire(ReleasePhase::Halted)
     }
-    ///`retry`: halted -> draft. Writes the phase field and returns the handle of the new state.
+    ///`retry`: halted -> draft.
     #[inline]
     fn retry(self) -> ::lifecycle_model::__private::Typed<T, release::Draft, R>
     where
@@ -230,7 +230,7 @@ pub trait ReleasePhaseEvents<
     {
         self.fire(ReleasePhase::Draft)
     }
-    ///`archive`: shipped | halted -> archived-for-good. Writes the phase field and returns the handle of the new state.
+    ///`archive`: shipped | halted -> archived-for-good.
     #[inline]
     fn archive(self) -> ::lifecycle_model::__private::Typed<T, release::Archived, R>
     where
@@ -704,21 +704,7 @@ const _: () = {
     )
 )]
 impl ReleasePhase {
-    /**The lifecycle as a Mermaid state diagram:
-
-```mermaid
-stateDiagram-v2
-    state "archived-for-good" as s4
-    [*] --> draft
-    draft --> built: build
-    built --> shipped: ship
-    built --> halted: halt
-    shipped --> halted: halt
-    halted --> draft: retry
-    shipped --> s4: archive
-    halted --> s4: archive
-    s4 --> [*]
-```*/
+    ///The lifecycle as a Mermaid `stateDiagram-v2`, to paste where Mermaid draws.
     pub const MERMAID: &'static ::core::primitive::str = "stateDiagram-v2\n    state \"archived-for-good\" as s4\n    [*] --> draft\n    draft --> built: build\n    built --> shipped: ship\n    built --> halted: halt\n    shipped --> halted: halt\n    halted --> draft: retry\n    shipped --> s4: archive\n    halted --> s4: archive\n    s4 --> [*]\n";
     ///The lifecycle as a Graphviz digraph, the same graph as [`Self::MERMAID`].
     pub const DOT: &'static ::core::primitive::str = "digraph ReleasePhase {\n    rankdir=LR;\n    node [shape=box, style=rounded];\n    __start [shape=point];\n    draft [label=\"draft\"];\n    built [label=\"built\"];\n    shipped [label=\"shipped\"];\n    halted [label=\"halted\"];\n    \"archived-for-good\" [label=\"archived-for-good\", peripheries=2];\n    __start -> draft;\n    draft -> built [label=\"build\"];\n    built -> shipped [label=\"ship\"];\n    built -> halted [label=\"halt\"];\n    shipped -> halted [label=\"halt\"];\n    halted -> draft [label=\"retry\"];\n    shipped -> \"archived-for-good\" [label=\"archive\"];\n    halted -> \"archived-for-good\" [label=\"archive\"];\n}\n";
