@@ -130,34 +130,32 @@ impl Timeline {
     }
 
     /// The spans `[start, end)` of recorded seconds whose phase is `phase`.
-    fn spans(&self, phase: PipelinePhase) -> Vec<(u64, u64)> {
-        let mut spans: Vec<(u64, u64)> = Vec::new();
-        for (&t, p) in self.ticks.iter().zip(&self.phases) {
-            if *p != Some(phase) {
-                continue;
-            }
-            match spans.last_mut() {
-                Some((_, end)) if *end == t => *end = t + 1,
-                _ => spans.push((t, t + 1)),
-            }
-        }
-        spans
+    fn spans(&self, phase: PipelinePhase) -> Vec<(u64, u64, ())> {
+        self.runs(
+            self.phases
+                .iter()
+                .map(|p| (*p == Some(phase)).then_some(())),
+        )
     }
 
     /// Each stretch of recorded seconds in which `lane` keeps one non-zero pod count:
     /// `(start, end, pods)`.
     fn bars(&self, lane: &Lane) -> Vec<(u64, u64, i32)> {
-        let mut bars: Vec<(u64, u64, i32)> = Vec::new();
-        for (&t, &pods) in self.ticks.iter().zip(&lane.pods) {
-            if pods <= 0 {
-                continue;
-            }
-            match bars.last_mut() {
-                Some((_, end, n)) if *end == t && *n == pods => *end = t + 1,
-                _ => bars.push((t, t + 1, pods)),
+        self.runs(lane.pods.iter().map(|&pods| (pods > 0).then_some(pods)))
+    }
+
+    /// The stretches `[start, end)` of recorded seconds over which `values`, one per
+    /// second, stays one `Some` value: `(start, end, value)`.
+    fn runs<V: PartialEq>(&self, values: impl Iterator<Item = Option<V>>) -> Vec<(u64, u64, V)> {
+        let mut runs: Vec<(u64, u64, V)> = Vec::new();
+        for (&t, value) in self.ticks.iter().zip(values) {
+            let Some(value) = value else { continue };
+            match runs.last_mut() {
+                Some((_, end, last)) if *end == t && *last == value => *end = t + 1,
+                _ => runs.push((t, t + 1, value)),
             }
         }
-        bars
+        runs
     }
 
     /// The timeline as an SVG picture.
@@ -238,7 +236,7 @@ impl Timeline {
             (PipelinePhase::Paused, PAUSED, "pipeline Paused"),
         ] {
             chart
-                .draw_series(self.spans(phase).into_iter().map(|(a, b)| {
+                .draw_series(self.spans(phase).into_iter().map(|(a, b, ())| {
                     Rectangle::new([(a as f64, y0), (b as f64, y1)], colour.filled())
                 }))?
                 .label(name)
