@@ -37,7 +37,29 @@ pub(super) fn diagrams(model: &Model, input: &DeriveInput) -> TokenStream {
     // the text is not repeated in the doc.
     let mermaid_doc = "The lifecycle as a Mermaid `stateDiagram-v2`, to paste where Mermaid draws.";
     let dot_doc = "The lifecycle as a Graphviz digraph, the same graph as [`Self::MERMAID`].";
-    // The declaration as the machine reads it: docs and other attributes stay behind.
+    // A machine too large to lay out quickly gets its doc here, and nothing to expand.
+    let picture = match undrawn_doc(model) {
+        Some(doc) => quote!(#[doc = #doc]),
+        None => {
+            let declared = declaration(input);
+            quote!(#[cfg_attr(doc, #krate::__private::diagram_doc(#declared))])
+        }
+    };
+    quote! {
+        #[automatically_derived]
+        #picture
+        impl #ident {
+            #[doc = #mermaid_doc]
+            pub const MERMAID: &'static ::core::primitive::str = #mermaid;
+            #[doc = #dot_doc]
+            pub const DOT: &'static ::core::primitive::str = #dot;
+        }
+    }
+}
+
+/// The declaration as the machine reads it: the `lifecycle`, `serde` and `default`
+/// attributes of the enum and its variants; docs and other attributes stay behind.
+fn declaration(input: &DeriveInput) -> DeriveInput {
     let mut declared = input.clone();
     let machine_attr = |a: &syn::Attribute| {
         ["lifecycle", "serde", "default"]
@@ -50,21 +72,7 @@ pub(super) fn diagrams(model: &Model, input: &DeriveInput) -> TokenStream {
             variant.attrs.retain(machine_attr);
         }
     }
-    // A machine too large to lay out quickly gets its doc here, and nothing to expand.
-    let picture = match undrawn_doc(model) {
-        Some(doc) => quote!(#[doc = #doc]),
-        None => quote!(#[cfg_attr(doc, #krate::__private::diagram_doc(#declared))]),
-    };
-    quote! {
-        #[automatically_derived]
-        #picture
-        impl #ident {
-            #[doc = #mermaid_doc]
-            pub const MERMAID: &'static ::core::primitive::str = #mermaid;
-            #[doc = #dot_doc]
-            pub const DOT: &'static ::core::primitive::str = #dot;
-        }
-    }
+    declared
 }
 
 /// The `diagram_doc` attribute: `args` is the enum the derive saw and `item` the block
@@ -134,7 +142,7 @@ fn picture_doc(model: &Model) -> String {
         legend.push_str(", green states are `Ready`");
     }
     if !machine.stalled.is_empty() {
-        legend.push_str(", red ones `Stalled`");
+        legend.push_str(", red states are `Stalled`");
     }
     if !machine.actions.is_empty() {
         legend.push_str("; the table lists where each action is allowed");
