@@ -92,10 +92,10 @@ each_move() {
 }
 
 # --- plain: an enum and matches --------------------------------------------------------
-plain_body() {
-    local i line name from to f
-    echo '    #[derive(Clone, Copy, Debug, PartialEq, Eq)]'
-    echo '    pub enum Phase {'
+# The enum's variants S0 .. S<states - 1> and its closing brace, then `Obj`, the object
+# that holds a phase: the same in the plain and the lifecycle crates.
+variants_and_obj() {
+    local i
     for ((i = 0; i < states; i++)); do echo "        S$i,"; done
     echo '    }'
     echo
@@ -104,6 +104,13 @@ plain_body() {
     echo '        pub phase: Phase,'
     echo '    }'
     echo
+}
+
+plain_body() {
+    local i line name from to f
+    echo '    #[derive(Clone, Copy, Debug, PartialEq, Eq)]'
+    echo '    pub enum Phase {'
+    variants_and_obj
     echo '    impl Phase {'
     echo '        pub fn from_str(stored: &str) -> Option<Phase> {'
     echo '            match stored {'
@@ -207,14 +214,7 @@ lifecycle_body() {
     [[ -z $attr ]] || echo "    #[lifecycle($attr)]"
     echo '    pub enum Phase {'
     echo '        #[lifecycle(initial)]'
-    for ((i = 0; i < states; i++)); do echo "        S$i,"; done
-    echo '    }'
-    echo
-    echo '    pub struct Obj {'
-    echo '        pub id: u64,'
-    echo '        pub phase: Phase,'
-    echo '    }'
-    echo
+    variants_and_obj
     echo '    impl HasPhase<Phase> for Obj {'
     echo '        fn phase(&self) -> Option<Phase> {'
     echo '            Some(self.phase)'
