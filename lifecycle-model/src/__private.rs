@@ -6,7 +6,7 @@ pub use ::schemars;
 pub use ::std::borrow::Cow;
 
 pub use crate::error::{LifecycleError, Mismatch};
-pub use crate::lifecycle::{Lifecycle, Named, NoRole, Role};
+pub use crate::lifecycle::{Lifecycle, Named, NoAction, NoRole, Role};
 pub use crate::machine::Machine;
 #[cfg(feature = "schema")]
 pub use crate::schema::phase_schema;
@@ -37,20 +37,6 @@ impl<P: Lifecycle, T: HasPhase<P>, S, R> Handle<P, T, S, R> for Typed<T, S, R> {
         // Written in place, then retyped: the same code as storing the field.
         crate::typed::object_mut(&mut self).set_phase(to);
         crate::typed::typed_unchecked(self.into_inner())
-    }
-}
-
-/// The error of an event fired from a state it does not leave.
-pub fn event_not_allowed<P: Lifecycle>(
-    from: P,
-    event: P::Event,
-    allowed_from: &[P],
-) -> LifecycleError {
-    LifecycleError::EventNotAllowed {
-        machine: P::NAME,
-        event: event.name(),
-        from: from.name(),
-        allowed_from: allowed_from.iter().map(|s| s.name()).collect(),
     }
 }
 
@@ -159,6 +145,20 @@ impl MachineTable {
         machine.reconciling = self.reconciling.to_vec();
         machine.stalled = self.stalled.to_vec();
         machine
+    }
+
+    /// The error of firing event `event` from state `from` (both indices), where it does
+    /// not fire: the derived `on` reads it off the table rather than carrying a list of
+    /// each event's sources.
+    #[cold]
+    pub fn event_not_allowed(&self, from: usize, event: usize) -> LifecycleError {
+        let row = &self.events[event];
+        LifecycleError::EventNotAllowed {
+            machine: self.name,
+            event: row.name,
+            from: self.states[from],
+            allowed_from: row.from.iter().map(|&s| self.states[s]).collect(),
+        }
     }
 
     /// The event called `name`, as the generated event enum's value `events[i]`.

@@ -83,7 +83,7 @@ pub use lifecycle_machine as machine;
 pub mod __private;
 
 pub use crate::error::{LifecycleError, Mismatch};
-pub use crate::lifecycle::{Lifecycle, Named, NoRole, Role};
+pub use crate::lifecycle::{Lifecycle, Named, NoAction, NoRole, Role};
 pub use crate::typed::{HasPhase, RoleMarker, StateMarker, Typed};
 
 /// Derives [`Lifecycle`](trait@Lifecycle) and its typestates, schema and diagrams from a

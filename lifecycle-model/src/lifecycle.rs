@@ -1,6 +1,7 @@
 //! The runtime twin: the [`Lifecycle`] trait the derive implements, and the [`Role`] axis.
 
 use core::fmt::{Debug, Display};
+use core::marker::PhantomData;
 use core::str::FromStr;
 
 use crate::error::LifecycleError;
@@ -190,6 +191,97 @@ impl Role for NoRole {
     }
     fn only() -> Option<Self> {
         Some(NoRole)
+    }
+}
+
+/// The action type of a machine that declares no actions: it has no values.
+///
+/// The derive names it `<Enum>Action` (`pub type PhaseAction = NoAction<Phase>;`) rather
+/// than generating an empty enum per machine, so a machine without actions costs no
+/// action code to compile. Every name fails to parse, naming the machine:
+///
+/// ```
+/// use lifecycle_model::{Lifecycle, LifecycleError, NoAction};
+///
+/// #[derive(Lifecycle, Clone, Copy, Debug, PartialEq, Eq)]
+/// #[lifecycle(event(open: Closed -> Opened), event(close: Opened -> Closed))]
+/// enum Hatch {
+///     #[lifecycle(initial)]
+///     Closed,
+///     Opened,
+/// }
+///
+/// assert!(Hatch::ACTIONS.is_empty());
+/// let unknown = "scale".parse::<HatchAction>().unwrap_err();
+/// assert_eq!(
+///     unknown,
+///     LifecycleError::UnknownAction { machine: "Hatch", action: "scale".into(), known: vec![] }
+/// );
+/// let _: Option<NoAction<Hatch>> = None::<HatchAction>;
+/// ```
+pub enum NoAction<P> {
+    #[doc(hidden)]
+    Never(core::convert::Infallible, PhantomData<fn() -> P>),
+}
+
+impl<P> NoAction<P> {
+    /// A value of `NoAction` cannot exist, so code holding one is unreachable.
+    pub fn unreachable(self) -> ! {
+        match self {
+            NoAction::Never(never, _) => match never {},
+        }
+    }
+}
+
+impl<P> Clone for NoAction<P> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<P> Copy for NoAction<P> {}
+
+impl<P> PartialEq for NoAction<P> {
+    fn eq(&self, _: &Self) -> bool {
+        self.unreachable()
+    }
+}
+
+impl<P> Eq for NoAction<P> {}
+
+impl<P> core::hash::Hash for NoAction<P> {
+    fn hash<H: core::hash::Hasher>(&self, _: &mut H) {
+        self.unreachable()
+    }
+}
+
+impl<P> Debug for NoAction<P> {
+    fn fmt(&self, _: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        self.unreachable()
+    }
+}
+
+impl<P> Display for NoAction<P> {
+    fn fmt(&self, _: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        self.unreachable()
+    }
+}
+
+impl<P: 'static> Named for NoAction<P> {
+    fn name(self) -> &'static str {
+        self.unreachable()
+    }
+}
+
+impl<P: Lifecycle> FromStr for NoAction<P> {
+    type Err = LifecycleError;
+
+    fn from_str(name: &str) -> Result<Self, LifecycleError> {
+        Err(LifecycleError::UnknownAction {
+            machine: P::NAME,
+            action: name.to_owned(),
+            known: Vec::new(),
+        })
     }
 }
 

@@ -261,3 +261,35 @@ fn typed_debug_shows_the_object() {
         "Mismatch { machine: \"DoorState\", expected: \"Opened\", found: \"Closed\", .. }"
     );
 }
+
+/// A door whose state is not recorded yet.
+#[derive(Debug, Clone, PartialEq)]
+struct UnsetDoor(Option<DoorState>);
+
+impl HasPhase<DoorState> for UnsetDoor {
+    fn phase(&self) -> Option<DoorState> {
+        self.0
+    }
+    fn set_phase(&mut self, phase: DoorState) {
+        self.0 = Some(phase);
+    }
+}
+
+#[test]
+fn from_object_without_roles_reads_the_phase_alone() {
+    for &state in DoorState::STATES {
+        let typed = DoorStateTyped::from_object(UnsetDoor(Some(state))).unwrap();
+        assert_eq!(typed.state(), state);
+        assert_eq!(typed.into_inner(), UnsetDoor(Some(state)));
+    }
+    let err = match DoorStateTyped::from_object(UnsetDoor(None)) {
+        Ok(typed) => panic!("expected a mismatch, got state {:?}", typed.state()),
+        Err(err) => err,
+    };
+    assert_eq!(err.expected(), "a declared state");
+    assert_eq!(
+        err.to_string(),
+        "expected a `DoorState` object in a declared state, found no phase"
+    );
+    assert_eq!(err.into_inner(), UnsetDoor(None));
+}

@@ -117,25 +117,10 @@ pub(super) fn bridge(model: &Model) -> TokenStream {
 
 /// The bodies of `from_object`, `into_inner` and `state`.
 fn bodies(model: &Model, cases: &[Case]) -> [TokenStream; 3] {
-    let krate = &model.krate;
-    let ident = &model.ident;
     let variants: Vec<&Ident> = cases.iter().map(|c| &c.variant).collect();
-    let states = cases.iter().map(|c| &c.state);
-    let roles = cases.iter().map(|c| &c.role_pattern);
-    let expected = "a declared state and role";
-    let from_object = quote! {
-        let __phase = <T as #krate::__private::HasPhase<#ident>>::phase(&__object);
-        let __role = <T as #krate::__private::HasPhase<#ident>>::role(&__object);
-        let (::core::option::Option::Some(__phase), ::core::option::Option::Some(__role)) = (__phase, __role) else {
-            return ::core::result::Result::Err(#krate::__private::mismatch::<#ident, T>(__object, #expected));
-        };
-        use #krate::__private::typed_unchecked as __typed;
-        ::core::result::Result::Ok(match (__phase, __role) {
-            #((#states, #roles) => Self::#variants(__typed(__object)),)*
-            // Role enum variants no `role(...)` declares: reported at `roles = ...`.
-            #[allow(unreachable_patterns)]
-            _ => return ::core::result::Result::Err(#krate::__private::mismatch::<#ident, T>(__object, #expected)),
-        })
+    let from_object = match model.roles {
+        Some(_) => from_object_with_roles(model, cases),
+        None => from_object_by_phase(model, cases),
     };
     let into_inner = quote! {
         match self {
@@ -160,4 +145,44 @@ fn bodies(model: &Model, cases: &[Case]) -> [TokenStream; 3] {
         }
     };
     [from_object, into_inner, state]
+}
+
+/// `from_object` when the machine has roles: the phase and the role pick the variant.
+fn from_object_with_roles(model: &Model, cases: &[Case]) -> TokenStream {
+    let krate = &model.krate;
+    let ident = &model.ident;
+    let variants = cases.iter().map(|c| &c.variant);
+    let states = cases.iter().map(|c| &c.state);
+    let roles = cases.iter().map(|c| &c.role_pattern);
+    let expected = "a declared state and role";
+    quote! {
+        let __phase = <T as #krate::__private::HasPhase<#ident>>::phase(&__object);
+        let __role = <T as #krate::__private::HasPhase<#ident>>::role(&__object);
+        let (::core::option::Option::Some(__phase), ::core::option::Option::Some(__role)) = (__phase, __role) else {
+            return ::core::result::Result::Err(#krate::__private::mismatch::<#ident, T>(__object, #expected));
+        };
+        use #krate::__private::typed_unchecked as __typed;
+        ::core::result::Result::Ok(match (__phase, __role) {
+            #((#states, #roles) => Self::#variants(__typed(__object)),)*
+            // Role enum variants no `role(...)` declares: reported at `roles = ...`.
+            #[allow(unreachable_patterns)]
+            _ => return ::core::result::Result::Err(#krate::__private::mismatch::<#ident, T>(__object, #expected)),
+        })
+    }
+}
+
+/// `from_object` without roles: the phase alone picks the variant, and every phase has one.
+fn from_object_by_phase(model: &Model, cases: &[Case]) -> TokenStream {
+    let krate = &model.krate;
+    let ident = &model.ident;
+    let variants = cases.iter().map(|c| &c.variant);
+    let states = cases.iter().map(|c| &c.state);
+    let expected = "a declared state";
+    quote! {
+        use #krate::__private::typed_unchecked as __typed;
+        ::core::result::Result::Ok(match <T as #krate::__private::HasPhase<#ident>>::phase(&__object) {
+            #(::core::option::Option::Some(#states) => Self::#variants(__typed(__object)),)*
+            ::core::option::Option::None => return ::core::result::Result::Err(#krate::__private::mismatch::<#ident, T>(__object, #expected)),
+        })
+    }
 }

@@ -76,7 +76,6 @@ fn consts(model: &Model) -> TokenStream {
 
 fn methods(model: &Model, table: &TokenStream) -> TokenStream {
     let krate = &model.krate;
-    let ident = &model.ident;
     let role_ty = role_type(model);
     let event_enum = enum_name(model, "Event");
     let action_enum = enum_name(model, "Action");
@@ -91,15 +90,13 @@ fn methods(model: &Model, table: &TokenStream) -> TokenStream {
     };
     let can_transition = can_transition(model);
     let on_arms = on_arms(model);
-    let event_count = model.machine.events.len();
-    let sources: Vec<Vec<TokenStream>> = model
-        .machine
-        .events
-        .iter()
-        .map(|e| e.from.iter().map(|&f| state_path(model, f)).collect())
-        .collect();
-    let allows_arms = allows_arms(model);
-    let allows_body = quote!(match __action { #allows_arms });
+    let allows_body = match model.actions.is_empty() {
+        true => quote!(#krate::__private::NoAction::unreachable(__action)),
+        false => {
+            let allows_arms = allows_arms(model);
+            quote!(match __action { #allows_arms })
+        }
+    };
     quote! {
         #[inline]
         fn index(self) -> ::core::primitive::usize {
@@ -115,18 +112,14 @@ fn methods(model: &Model, table: &TokenStream) -> TokenStream {
         }
         #[inline]
         fn on(self, __event: #event_enum) -> ::core::result::Result<Self, #krate::__private::LifecycleError> {
-            // The states each event fires from, by event: what the error lists.
-            static __SOURCES: [&[#ident]; #event_count] = [#(&[#(#sources),*]),*];
             let __to = match (__event, self) {
                 #on_arms
+                // The error lists the event's sources, read off the table.
                 #[allow(unreachable_patterns)]
-                (__event, __state) => return ::core::result::Result::Err(
-                    #krate::__private::event_not_allowed(
-                        __state,
-                        __event,
-                        __SOURCES[__event as ::core::primitive::usize],
-                    )
-                ),
+                (__event, __state) => return ::core::result::Result::Err(#table.event_not_allowed(
+                    #krate::__private::Lifecycle::index(__state),
+                    __event as ::core::primitive::usize,
+                )),
             };
             ::core::result::Result::Ok(__to)
         }

@@ -19,19 +19,33 @@ pub(super) fn enums(model: &Model) -> TokenStream {
     let event_docs = model.events.iter().map(|e| event_doc(model, e));
     let action_docs = model.actions.iter().map(|a| action_doc(model, a));
     let event_doc = format!("The events of [`{ident}`], as values.");
-    let action_doc = format!("The actions of [`{ident}`], as values.");
+    let derives = quote!(#[derive(::core::fmt::Debug, ::core::clone::Clone, ::core::marker::Copy, ::core::cmp::PartialEq, ::core::cmp::Eq, ::core::hash::Hash)]);
+    let actions = match model.actions.is_empty() {
+        // No actions: the shared uninhabited type, so nothing is generated to compile.
+        true => {
+            let krate = &model.krate;
+            let doc = format!("The actions of [`{ident}`]: none are declared.");
+            quote!(#[doc = #doc] #vis type #action_enum = #krate::__private::NoAction<#ident>;)
+        }
+        false => {
+            let doc = format!("The actions of [`{ident}`], as values.");
+            quote! {
+                #[doc = #doc]
+                #derives
+                #vis enum #action_enum {
+                    #( #[doc = #action_docs] #action_variants, )*
+                }
+            }
+        }
+    };
     quote! {
         #[doc = #event_doc]
-        #[derive(::core::fmt::Debug, ::core::clone::Clone, ::core::marker::Copy, ::core::cmp::PartialEq, ::core::cmp::Eq, ::core::hash::Hash)]
+        #derives
         #vis enum #event_enum {
             #( #[doc = #event_docs] #event_variants, )*
         }
 
-        #[doc = #action_doc]
-        #[derive(::core::fmt::Debug, ::core::clone::Clone, ::core::marker::Copy, ::core::cmp::PartialEq, ::core::cmp::Eq, ::core::hash::Hash)]
-        #vis enum #action_enum {
-            #( #[doc = #action_docs] #action_variants, )*
-        }
+        #actions
     }
 }
 
@@ -77,7 +91,8 @@ pub(super) fn impls(model: &Model, table: &TokenStream) -> TokenStream {
         empty: model.actions.is_empty(),
     };
     let events = name_impls(model, table, &events);
-    let actions = name_impls(model, table, &actions);
+    // `NoAction` has its own.
+    let actions = (!model.actions.is_empty()).then(|| name_impls(model, table, &actions));
     quote!(#events #actions)
 }
 

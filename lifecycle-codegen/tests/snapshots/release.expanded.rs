@@ -550,13 +550,6 @@ const _: () = {
             self,
             __event: ReleasePhaseEvent,
         ) -> ::core::result::Result<Self, ::lifecycle_model::__private::LifecycleError> {
-            static __SOURCES: [&[ReleasePhase]; 5usize] = [
-                &[ReleasePhase::Draft],
-                &[ReleasePhase::Built],
-                &[ReleasePhase::Built, ReleasePhase::Shipped],
-                &[ReleasePhase::Halted],
-                &[ReleasePhase::Shipped, ReleasePhase::Halted],
-            ];
             let __to = match (__event, self) {
                 (ReleasePhaseEvent::Build, ReleasePhase::Draft) => ReleasePhase::Built,
                 (ReleasePhaseEvent::Ship, ReleasePhase::Built) => ReleasePhase::Shipped,
@@ -572,11 +565,11 @@ const _: () = {
                 #[allow(unreachable_patterns)]
                 (__event, __state) => {
                     return ::core::result::Result::Err(
-                        ::lifecycle_model::__private::event_not_allowed(
-                            __state,
-                            __event,
-                            __SOURCES[__event as ::core::primitive::usize],
-                        ),
+                        __TABLE
+                            .event_not_allowed(
+                                ::lifecycle_model::__private::Lifecycle::index(__state),
+                                __event as ::core::primitive::usize,
+                            ),
                     );
                 }
             };
