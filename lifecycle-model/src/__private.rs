@@ -150,7 +150,7 @@ impl MachineTable {
     /// The error of firing event `event` from state `from` (both indices), where it does
     /// not fire: the derived `on` reads it off the table rather than carrying a list of
     /// each event's sources.
-    #[cold]
+    #[inline]
     pub fn event_not_allowed(&self, from: usize, event: usize) -> LifecycleError {
         let row = &self.events[event];
         LifecycleError::EventNotAllowed {

@@ -62,9 +62,10 @@ fn method(model: &Model, event: &Named) -> TokenStream {
     let sig = quote_spanned! {name.span()=>
         fn #name(self) -> #returns where S: #gate_module::#gate
     };
+    // No `#[inline]`: the method is generic, so it is compiled, and inlined, where it is
+    // called.
     quote! {
         #[doc = #doc]
-        #[inline]
         #sig {
             self.fire(#to_path)
         }

@@ -26,10 +26,10 @@ pub(super) fn markers(model: &Model) -> TokenStream {
         #vis mod #module {
             #(#state_items)*
             #(#event_items)*
+            #(#event_impls)*
             #(#action_items)*
         }
         #(#state_impls)*
-        #(#event_impls)*
         #(#action_impls)*
     }
 }
@@ -66,7 +66,6 @@ fn state(model: &Model, index: usize) -> (TokenStream, TokenStream) {
 
 /// The gate trait of an event, implemented by the markers of the states it fires from.
 fn event_gate(model: &Model, event: &Named) -> (TokenStream, TokenStream) {
-    let module = &model.module;
     let ident = &model.ident;
     let gate = gate_trait(&event.ident);
     let inner = inner_vis(&model.vis);
@@ -74,23 +73,20 @@ fn event_gate(model: &Model, event: &Named) -> (TokenStream, TokenStream) {
         return (quote!(#inner trait #gate {}), TokenStream::new());
     };
     let from = names(model, &spec.from);
-    let to = &model.machine.states[spec.to];
     let name = &spec.name;
-    let doc = format!("States that `{name}` fires from: {from}.");
+    let doc = format!("`{name}` fires from: {from}.");
     let message = format!("`{ident}` cannot `{name}` from `{{Self}}`");
     let label = format!("`{name}` fires only from {from}");
-    let note = format!(
-        "declared as `{name}: {} -> {to}`",
-        from.replace(", ", " | ")
-    );
+    // No note: rustc's "required by this bound" already shows the declaration.
     let item = quote_spanned! {event.ident.span()=>
         #[doc = #doc]
-        #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
+        #[diagnostic::on_unimplemented(message = #message, label = #label)]
         #inner trait #gate {}
     };
-    let markers = spec.from.iter().map(|&f| state_marker(model, f));
+    // Inside the module, beside the markers: no path to spell out.
+    let markers = spec.from.iter().map(|&f| &model.variants[f]);
     let imp = quote! {
-        #(impl #module::#gate for #markers {})*
+        #(impl #gate for #markers {})*
     };
     (item, imp)
 }

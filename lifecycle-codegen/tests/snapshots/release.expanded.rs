@@ -11,41 +11,43 @@ pub mod release {
     pub struct Halted;
     ///The `archived-for-good` state of [`ReleasePhase`](super::ReleasePhase).
     pub struct Archived;
-    ///States that `build` fires from: draft.
+    ///`build` fires from: draft.
     #[diagnostic::on_unimplemented(
         message = "`ReleasePhase` cannot `build` from `{Self}`",
-        label = "`build` fires only from draft",
-        note = "declared as `build: draft -> built`"
+        label = "`build` fires only from draft"
     )]
     pub trait CanBuild {}
-    ///States that `ship` fires from: built.
+    ///`ship` fires from: built.
     #[diagnostic::on_unimplemented(
         message = "`ReleasePhase` cannot `ship` from `{Self}`",
-        label = "`ship` fires only from built",
-        note = "declared as `ship: built -> shipped`"
+        label = "`ship` fires only from built"
     )]
     pub trait CanShip {}
-    ///States that `halt` fires from: built, shipped.
+    ///`halt` fires from: built, shipped.
     #[diagnostic::on_unimplemented(
         message = "`ReleasePhase` cannot `halt` from `{Self}`",
-        label = "`halt` fires only from built, shipped",
-        note = "declared as `halt: built | shipped -> halted`"
+        label = "`halt` fires only from built, shipped"
     )]
     pub trait CanHalt {}
-    ///States that `retry` fires from: halted.
+    ///`retry` fires from: halted.
     #[diagnostic::on_unimplemented(
         message = "`ReleasePhase` cannot `retry` from `{Self}`",
-        label = "`retry` fires only from halted",
-        note = "declared as `retry: halted -> draft`"
+        label = "`retry` fires only from halted"
     )]
     pub trait CanRetry {}
-    ///States that `archive` fires from: shipped, halted.
+    ///`archive` fires from: shipped, halted.
     #[diagnostic::on_unimplemented(
         message = "`ReleasePhase` cannot `archive` from `{Self}`",
-        label = "`archive` fires only from shipped, halted",
-        note = "declared as `archive: shipped | halted -> archived-for-good`"
+        label = "`archive` fires only from shipped, halted"
     )]
     pub trait CanArchive {}
+    impl CanBuild for Draft {}
+    impl CanShip for Built {}
+    impl CanHalt for Built {}
+    impl CanHalt for Shipped {}
+    impl CanRetry for Halted {}
+    impl CanArchive for Shipped {}
+    impl CanArchive for Halted {}
     ///States (and roles) where `promote` is allowed. Gate your own method on it: `where S: CanPromote<R>`.
     #[diagnostic::on_unimplemented(
         message = "a `{R}` in state `{Self}` cannot `promote`",
@@ -91,13 +93,6 @@ impl ::lifecycle_model::__private::StateMarker for release::Archived {
     type Phase = ReleasePhase;
     const STATE: ReleasePhase = ReleasePhase::Archived;
 }
-impl release::CanBuild for release::Draft {}
-impl release::CanShip for release::Built {}
-impl release::CanHalt for release::Built {}
-impl release::CanHalt for release::Shipped {}
-impl release::CanRetry for release::Halted {}
-impl release::CanArchive for release::Shipped {}
-impl release::CanArchive for release::Halted {}
 impl release::CanPromote<channel::Canary> for release::Built {}
 impl release::CanPromote<channel::Hotfix> for release::Built {}
 impl release::CanPromote<channel::Canary> for release::Shipped {}
@@ -199,7 +194,6 @@ pub trait ReleasePhaseEvents<
     R,
 >: ::lifecycle_model::__private::Handle<ReleasePhase, T, S, R> {
     ///`build`: draft -> built.
-    #[inline]
     fn build(self) -> ::lifecycle_model::__private::Typed<T, release::Built, R>
     where
         S: release::CanBuild,
@@ -207,7 +201,6 @@ pub trait ReleasePhaseEvents<
         self.fire(ReleasePhase::Built)
     }
     ///`ship`: built -> shipped.
-    #[inline]
     fn ship(self) -> ::lifecycle_model::__private::Typed<T, release::Shipped, R>
     where
         S: release::CanShip,
@@ -215,7 +208,6 @@ pub trait ReleasePhaseEvents<
         self.fire(ReleasePhase::Shipped)
     }
     ///`halt`: built | shipped -> halted.
-    #[inline]
     fn halt(self) -> ::lifecycle_model::__private::Typed<T, release::Halted, R>
     where
         S: release::CanHalt,
@@ -223,7 +215,6 @@ pub trait ReleasePhaseEvents<
         self.fire(ReleasePhase::Halted)
     }
     ///`retry`: halted -> draft.
-    #[inline]
     fn retry(self) -> ::lifecycle_model::__private::Typed<T, release::Draft, R>
     where
         S: release::CanRetry,
@@ -231,7 +222,6 @@ pub trait ReleasePhaseEvents<
         self.fire(ReleasePhase::Draft)
     }
     ///`archive`: shipped | halted -> archived-for-good.
-    #[inline]
     fn archive(self) -> ::lifecycle_model::__private::Typed<T, release::Archived, R>
     where
         S: release::CanArchive,
