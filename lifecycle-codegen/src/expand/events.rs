@@ -5,7 +5,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 
-use super::{gate_trait, names, role_type, state_path};
+use super::{names, role_type};
 use crate::model::{Model, Named};
 
 pub(super) fn events_trait(model: &Model) -> TokenStream {
@@ -46,9 +46,9 @@ fn method(model: &Model, event: &Named) -> TokenStream {
         return stub_method(model, event);
     };
     let module = &model.module;
-    let gate = gate_trait(name);
+    let ident = &model.ident;
+    let gate = &event.gate;
     let to = &model.variants[spec.to];
-    let to_path = state_path(model, spec.to);
     let doc = format!(
         "`{}`: {} -> {}.",
         spec.name,
@@ -58,16 +58,12 @@ fn method(model: &Model, event: &Named) -> TokenStream {
     // The whole bound on the event's name, so "required by this bound" points there.
     let mut gate_module = module.clone();
     gate_module.set_span(name.span());
-    let returns = quote!(#krate::__private::Typed<T, #module::#to, R>);
-    let sig = quote_spanned! {name.span()=>
-        fn #name(self) -> #returns where S: #gate_module::#gate
-    };
-    // No `#[inline]`: the method is generic, so it is compiled, and inlined, where it is
-    // called.
-    quote! {
+    // One `quote_spanned!`, with no nested token streams to copy. No `#[inline]`: the
+    // method is generic, so it is compiled, and inlined, where it is called.
+    quote_spanned! {name.span()=>
         #[doc = #doc]
-        #sig {
-            self.fire(#to_path)
+        fn #name(self) -> #krate::__private::Typed<T, #module::#to, R> where S: #gate_module::#gate {
+            self.fire(#ident::#to)
         }
     }
 }

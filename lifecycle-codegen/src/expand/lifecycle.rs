@@ -57,11 +57,8 @@ fn consts(model: &Model) -> TokenStream {
     let all = paths(&(0..model.variants.len()).collect::<Vec<_>>());
     let initial = paths(&model.machine.initial);
     let terminal = paths(&model.machine.terminal);
-    let events = model.events.iter().map(|e| super::pascal_variant(&e.ident));
-    let actions = model
-        .actions
-        .iter()
-        .map(|a| super::pascal_variant(&a.ident));
+    let events = model.events.iter().map(|e| &e.variant);
+    let actions = model.actions.iter().map(|a| &a.variant);
     quote! {
         const NAME: &'static ::core::primitive::str = #name;
         const STATES: &'static [Self] = &[#(#all),*];
@@ -160,7 +157,7 @@ fn on_arms(model: &Model) -> TokenStream {
         .iter()
         .zip(&model.events)
         .map(|(e, named)| {
-            let variant = super::pascal_variant(&named.ident);
+            let variant = &named.variant;
             let from: Vec<TokenStream> = e.from.iter().map(|&f| state_path(model, f)).collect();
             let to = state_path(model, e.to);
             quote! {
@@ -174,7 +171,7 @@ fn on_arms(model: &Model) -> TokenStream {
 fn allows_arms(model: &Model) -> TokenStream {
     let action_enum = enum_name(model, "Action");
     let arms = model.machine.actions.iter().zip(&model.actions).map(|(a, named)| {
-        let variant = super::pascal_variant(&named.ident);
+        let variant = &named.variant;
         let states = a.states.iter().map(|&s| state_path(model, s));
         let allowed = quote!(::core::matches!(self, #(#states)|*));
         match &model.roles {

@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 
-use super::{gate_trait, inner_vis, names, role_marker, state_marker, state_path, unreachable};
+use super::{inner_vis, names, role_marker, state_marker, state_path, unreachable};
 use crate::model::{Model, Named, RoleAxis};
 
 pub(super) fn markers(model: &Model) -> TokenStream {
@@ -67,7 +67,7 @@ fn state(model: &Model, index: usize) -> (TokenStream, TokenStream) {
 /// The gate trait of an event, implemented by the markers of the states it fires from.
 fn event_gate(model: &Model, event: &Named) -> (TokenStream, TokenStream) {
     let ident = &model.ident;
-    let gate = gate_trait(&event.ident);
+    let gate = &event.gate;
     let inner = inner_vis(&model.vis);
     let Some(spec) = model.event_spec(event) else {
         return (quote!(#inner trait #gate {}), TokenStream::new());
@@ -96,7 +96,7 @@ fn event_gate(model: &Model, event: &Named) -> (TokenStream, TokenStream) {
 fn action_gate(model: &Model, action: &Named) -> (TokenStream, TokenStream) {
     let krate = &model.krate;
     let module = &model.module;
-    let gate = gate_trait(&action.ident);
+    let gate = &action.gate;
     let inner = inner_vis(&model.vis);
     let (Some(spec), Some(index)) = (model.action_spec(action), action.resolved) else {
         return (quote!(#inner trait #gate<R> {}), TokenStream::new());

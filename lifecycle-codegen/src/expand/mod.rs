@@ -19,10 +19,8 @@ pub use crate::expand::schema::diagram_doc;
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-use syn::ext::IdentExt;
 use syn::{DeriveInput, Ident, Visibility};
 
-use crate::case::pascal_case;
 use crate::ctxt::Ctxt;
 use crate::model::{self, Model, RoleAxis};
 
@@ -109,20 +107,6 @@ fn role_type(model: &Model) -> TokenStream {
         }
         None => quote!(#krate::__private::NoRole),
     }
-}
-
-/// `CanPause` for the event or action `pause`.
-fn gate_trait(name: &Ident) -> Ident {
-    format_ident!("Can{}", pascal_variant(name), span = name.span())
-}
-
-/// `Pause`: the variant of the event or action enum for the event or action `pause`.
-fn pascal_variant(name: &Ident) -> Ident {
-    format_ident!(
-        "{}",
-        pascal_case(&name.unraw().to_string()),
-        span = name.span()
-    )
 }
 
 /// `PhaseEvent` or `PhaseAction`.

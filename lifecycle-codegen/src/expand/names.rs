@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::markers::action_roles_note;
-use super::{enum_name, names, pascal_variant, unreachable};
+use super::{enum_name, names, unreachable};
 use crate::model::{Model, Named};
 
 /// The enum definitions.
@@ -14,8 +14,8 @@ pub(super) fn enums(model: &Model) -> TokenStream {
     let ident = &model.ident;
     let event_enum = enum_name(model, "Event");
     let action_enum = enum_name(model, "Action");
-    let event_variants = model.events.iter().map(|e| pascal_variant(&e.ident));
-    let action_variants = model.actions.iter().map(|a| pascal_variant(&a.ident));
+    let event_variants = model.events.iter().map(|e| &e.variant);
+    let action_variants = model.actions.iter().map(|a| &a.variant);
     let event_docs = model.events.iter().map(|e| event_doc(model, e));
     let action_docs = model.actions.iter().map(|a| action_doc(model, a));
     let event_doc = format!("The events of [`{ident}`], as values.");

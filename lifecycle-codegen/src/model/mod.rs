@@ -43,6 +43,25 @@ pub(crate) struct Model {
 pub(crate) struct Named {
     pub(crate) ident: Ident,
     pub(crate) resolved: Option<usize>,
+    /// `Pause`: its variant in the event or action enum.
+    pub(crate) variant: Ident,
+    /// `CanPause`: its gate trait.
+    pub(crate) gate: Ident,
+}
+
+impl Named {
+    /// The names generated code gives it, computed once.
+    pub(crate) fn new(ident: Ident, resolved: Option<usize>) -> Self {
+        let pascal = crate::case::pascal_case(&syn::ext::IdentExt::unraw(&ident).to_string());
+        let variant = Ident::new(&pascal, ident.span());
+        let gate = Ident::new(&format!("Can{pascal}"), ident.span());
+        Named {
+            ident,
+            resolved,
+            variant,
+            gate,
+        }
+    }
 }
 
 /// The role enum, its marker module and the name token of each role, by role index.

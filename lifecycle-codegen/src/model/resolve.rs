@@ -253,10 +253,7 @@ impl Resolver<'_> {
                     None
                 }
             };
-            out.push(Named {
-                ident: event.name.clone(),
-                resolved,
-            });
+            out.push(Named::new(event.name.clone(), resolved));
         }
         out
     }
@@ -268,10 +265,7 @@ impl Resolver<'_> {
                 continue;
             }
             let resolved = self.action(container, action, roles);
-            out.push(Named {
-                ident: action.name.clone(),
-                resolved,
-            });
+            out.push(Named::new(action.name.clone(), resolved));
         }
         out
     }
