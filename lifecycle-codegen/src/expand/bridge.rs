@@ -5,55 +5,43 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::Ident;
 
-use super::{role_marker, state_marker, state_path, unreachable};
+use super::{braced, unreachable};
 use crate::model::Model;
 
 /// One variant of the bridge enum.
 struct Case {
     variant: Ident,
-    /// The state's value, `Enum::Variant`.
-    state: TokenStream,
-    /// The handle's type parameters after `T`.
-    marker: TokenStream,
-    role_marker: TokenStream,
-    /// What the object's role must match.
-    role_pattern: TokenStream,
+    /// The state's marker and value: `module::Variant`, `Enum::Variant`.
+    state: Ident,
+    /// The role's marker and value (`role_module::Name`, `Roles::Name`), if the machine
+    /// has roles.
+    role: Option<Ident>,
     doc: String,
 }
 
 /// Every (state, role) pair, in declaration order.
 fn cases(model: &Model) -> Vec<Case> {
-    let krate = &model.krate;
     let mut out = Vec::new();
     for (s, state) in model.variants.iter().enumerate() {
         let wire = &model.machine.states[s];
-        let base = |variant, role_marker, role_pattern, doc| Case {
-            variant,
-            state: state_path(model, s),
-            marker: state_marker(model, s),
-            role_marker,
-            role_pattern,
-            doc,
-        };
         match &model.roles {
             Some(axis) => {
                 for (r, name) in axis.names.iter().enumerate() {
-                    let ty = &axis.ty;
                     let role = &model.machine.roles[r].name;
-                    out.push(base(
-                        format_ident!("{}{}", state, name),
-                        role_marker(axis, r),
-                        quote!(#ty::#name),
-                        format!("State `{wire}`, role `{role}`."),
-                    ));
+                    out.push(Case {
+                        variant: format_ident!("{}{}", state, name),
+                        state: state.clone(),
+                        role: Some(name.clone()),
+                        doc: format!("State `{wire}`, role `{role}`."),
+                    });
                 }
             }
-            None => out.push(base(
-                state.clone(),
-                quote!(#krate::__private::NoRole),
-                quote!(_),
-                format!("State `{wire}`."),
-            )),
+            None => out.push(Case {
+                variant: state.clone(),
+                state: state.clone(),
+                role: None,
+                doc: format!("State `{wire}`."),
+            }),
         }
     }
     out
@@ -63,13 +51,20 @@ pub(super) fn bridge(model: &Model) -> TokenStream {
     let krate = &model.krate;
     let ident = &model.ident;
     let vis = &model.vis;
+    let module = &model.module;
     let enum_name = format_ident!("{}Typed", ident);
     let cases = cases(model);
     let mut variants: Vec<TokenStream> = cases
         .iter()
         .map(|c| {
-            let (variant, marker, role, doc) = (&c.variant, &c.marker, &c.role_marker, &c.doc);
-            quote!(#[doc = #doc] #variant(#krate::__private::Typed<T, #marker, #role>),)
+            let (variant, state, doc) = (&c.variant, &c.state, &c.doc);
+            match (&c.role, &model.roles) {
+                (Some(role), Some(axis)) => {
+                    let role_module = &axis.module;
+                    quote!(#[doc = #doc] #variant(#krate::__private::Typed<T, #module::#state, #role_module::#role>),)
+                }
+                _ => quote!(#[doc = #doc] #variant(#krate::__private::Typed<T, #module::#state, #krate::__private::NoRole>),),
+            }
         })
         .collect();
     if cases.is_empty() {
@@ -79,6 +74,7 @@ pub(super) fn bridge(model: &Model) -> TokenStream {
             __Never(::core::convert::Infallible, ::core::marker::PhantomData<T>),
         });
     }
+    let variants = braced(variants);
     let doc = format!(
         "An object whose [`{ident}`] is known, as one typed handle per state and role: `match` it to act on each case."
     );
@@ -90,9 +86,7 @@ pub(super) fn bridge(model: &Model) -> TokenStream {
     quote! {
         #[doc = #doc]
         #[derive(::core::fmt::Debug)]
-        #vis enum #enum_name<T> {
-            #(#variants)*
-        }
+        #vis enum #enum_name<T> #variants
 
         #[automatically_derived]
         impl<T: #krate::__private::HasPhase<#ident>> #enum_name<T> {
@@ -134,10 +128,11 @@ fn bodies(model: &Model, cases: &[Case]) -> [TokenStream; 3] {
         .as_ref()
         .map_or(1, |axis| axis.names.len())
         .max(1);
+    let ident = &model.ident;
     let state_arms = cases.chunks(per_state).map(|chunk| {
         let state = &chunk[0].state;
         let variants = chunk.iter().map(|c| &c.variant);
-        quote!(#(Self::#variants(_))|* => #state,)
+        quote!(#(Self::#variants(_))|* => #ident::#state,)
     });
     let state = quote! {
         match self {
@@ -153,7 +148,8 @@ fn from_object_with_roles(model: &Model, cases: &[Case]) -> TokenStream {
     let ident = &model.ident;
     let variants = cases.iter().map(|c| &c.variant);
     let states = cases.iter().map(|c| &c.state);
-    let roles = cases.iter().map(|c| &c.role_pattern);
+    let roles = cases.iter().map(|c| &c.role);
+    let role_type = model.roles.as_ref().map(|axis| &axis.ty);
     let expected = "a declared state and role";
     quote! {
         let __phase = <T as #krate::__private::HasPhase<#ident>>::phase(&__object);
@@ -163,7 +159,7 @@ fn from_object_with_roles(model: &Model, cases: &[Case]) -> TokenStream {
         };
         use #krate::__private::typed_unchecked as __typed;
         ::core::result::Result::Ok(match (__phase, __role) {
-            #((#states, #roles) => Self::#variants(__typed(__object)),)*
+            #((#ident::#states, #role_type::#roles) => Self::#variants(__typed(__object)),)*
             // Role enum variants no `role(...)` declares: reported at `roles = ...`.
             #[allow(unreachable_patterns)]
             _ => return ::core::result::Result::Err(#krate::__private::mismatch::<#ident, T>(__object, #expected)),
@@ -181,7 +177,7 @@ fn from_object_by_phase(model: &Model, cases: &[Case]) -> TokenStream {
     quote! {
         use #krate::__private::typed_unchecked as __typed;
         ::core::result::Result::Ok(match <T as #krate::__private::HasPhase<#ident>>::phase(&__object) {
-            #(::core::option::Option::Some(#states) => Self::#variants(__typed(__object)),)*
+            #(::core::option::Option::Some(#ident::#states) => Self::#variants(__typed(__object)),)*
             ::core::option::Option::None => return ::core::result::Result::Err(#krate::__private::mismatch::<#ident, T>(__object, #expected)),
         })
     }

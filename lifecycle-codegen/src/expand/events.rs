@@ -18,13 +18,11 @@ pub(super) fn events_trait(model: &Model) -> TokenStream {
         "The events of [`{ident}`] as methods on `Typed` handles: each compiles only in the \
          states it fires from, writes the phase field, and returns the handle of the new state."
     );
-    let methods = model.events.iter().map(|e| method(model, e));
+    let methods = super::braced(model.events.iter().map(|e| method(model, e)));
     // The methods are provided, so the impl is empty: each body is written once.
     quote! {
         #[doc = #trait_doc]
-        #vis trait #trait_name<T, S, R>: #krate::__private::Handle<#ident, T, S, R> {
-            #(#methods)*
-        }
+        #vis trait #trait_name<T, S, R>: #krate::__private::Handle<#ident, T, S, R> #methods
 
         #[automatically_derived]
         impl<T, S, R> #trait_name<T, S, R> for #krate::__private::Typed<T, S, R>

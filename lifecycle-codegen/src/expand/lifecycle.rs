@@ -133,38 +133,39 @@ fn methods(model: &Model, table: &TokenStream) -> TokenStream {
 
 /// Every legal (from, to) pair other than staying put, in one `matches!`.
 fn can_transition(model: &Model) -> TokenStream {
-    let mut pairs = Vec::new();
-    for (from, targets) in model.machine.successors().into_iter().enumerate() {
-        for to in targets {
-            let (f, t) = (state_path(model, from), state_path(model, to));
-            pairs.push(quote!((#f, #t)));
+    let ident = &model.ident;
+    let v = &model.variants;
+    let (mut from, mut to) = (Vec::new(), Vec::new());
+    for (f, targets) in model.machine.successors().into_iter().enumerate() {
+        for t in targets {
+            from.push(&v[f]);
+            to.push(&v[t]);
         }
     }
-    if pairs.is_empty() {
+    if from.is_empty() {
         quote!(__from == __to)
     } else {
-        quote!(__from == __to || ::core::matches!((__from, __to), #(#pairs)|*))
+        quote!(
+            __from == __to || ::core::matches!((__from, __to), #((#ident::#from, #ident::#to))|*)
+        )
     }
 }
 
 /// For each event: where it leads from its sources. Every other pair falls through to
 /// one arm that reads the error off the table.
 fn on_arms(model: &Model) -> TokenStream {
+    let ident = &model.ident;
     let event_enum = enum_name(model, "Event");
-    let arms = model
-        .machine
-        .events
-        .iter()
-        .zip(&model.events)
-        .map(|(e, named)| {
-            let variant = &named.variant;
-            let from: Vec<TokenStream> = e.from.iter().map(|&f| state_path(model, f)).collect();
-            let to = state_path(model, e.to);
-            quote! {
-                (#event_enum::#variant, #(#from)|*) => #to,
-            }
-        });
-    quote!(#(#arms)*)
+    let v = &model.variants;
+    let mut arms = TokenStream::new();
+    for (e, named) in model.machine.events.iter().zip(&model.events) {
+        let variant = &named.variant;
+        let from = e.from.iter().map(|&f| &v[f]);
+        let to = &v[e.to];
+        // Moved in: a list of arms interpolated would be copied token by token.
+        arms.extend(quote!((#event_enum::#variant, #(#ident::#from)|*) => #ident::#to,));
+    }
+    arms
 }
 
 /// For each action: the states (and roles) it is allowed in.

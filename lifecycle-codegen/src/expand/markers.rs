@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 
-use super::{inner_vis, names, role_marker, state_marker, state_path, unreachable};
+use super::{braced, inner_vis, join, names, role_marker, state_marker, state_path, unreachable};
 use crate::model::{Model, Named, RoleAxis};
 
 pub(super) fn markers(model: &Model) -> TokenStream {
@@ -20,18 +20,23 @@ pub(super) fn markers(model: &Model) -> TokenStream {
     let (state_items, state_impls): (Vec<_>, Vec<_>) = states.unzip();
     let (event_items, event_impls): (Vec<_>, Vec<_>) = event_gates.unzip();
     let (action_items, action_impls): (Vec<_>, Vec<_>) = action_gates.unzip();
-    quote! {
+    let body = braced(
+        state_items
+            .into_iter()
+            .chain(event_items)
+            .chain(event_impls)
+            .chain(action_items),
+    );
+    let module = quote! {
         #[doc = #module_doc]
         #[allow(unreachable_pub)]
-        #vis mod #module {
-            #(#state_items)*
-            #(#event_items)*
-            #(#event_impls)*
-            #(#action_items)*
-        }
-        #(#state_impls)*
-        #(#action_impls)*
-    }
+        #vis mod #module #body
+    };
+    join(
+        std::iter::once(module)
+            .chain(state_impls)
+            .chain(action_impls),
+    )
 }
 
 /// The marker of state `index`, and its `StateMarker` impl.

@@ -17,7 +17,7 @@ mod schema;
 
 pub use crate::expand::schema::diagram_doc;
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Delimiter, Group, TokenStream};
 use quote::{format_ident, quote};
 use syn::{DeriveInput, Ident, Visibility};
 
@@ -31,10 +31,7 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
     let mut cx = Ctxt::default();
     let generated = model::build(input, &mut cx).map(|model| expand_model(&model, input));
     let errors = cx.into_compile_errors();
-    quote! {
-        #errors
-        #generated
-    }
+    join([errors, generated.unwrap_or_default()])
 }
 
 fn expand_model(model: &Model, input: &DeriveInput) -> TokenStream {
@@ -46,16 +43,23 @@ fn expand_model(model: &Model, input: &DeriveInput) -> TokenStream {
     let bridge = bridge::bridge(model);
     let schema = schema::schema_impl(model);
     let diagrams = schema::diagrams(model, input);
-    quote! {
-        #markers
-        #roles
-        #names
-        #events
-        #bridge
-        #lifecycle
-        #diagrams
-        #schema
-    }
+    join([
+        markers, roles, names, events, bridge, lifecycle, diagrams, schema,
+    ])
+}
+
+/// Generated pieces, one after the other, moved rather than copied: interpolating token
+/// streams in `quote!` copies each of their tokens.
+fn join(pieces: impl IntoIterator<Item = TokenStream>) -> TokenStream {
+    let mut out = TokenStream::new();
+    out.extend(pieces);
+    out
+}
+
+/// `{ pieces }`: a brace group owning the pieces, which `quote!` interpolates as one
+/// shared handle.
+fn braced(pieces: impl IntoIterator<Item = TokenStream>) -> Group {
+    Group::new(Delimiter::Brace, join(pieces))
 }
 
 /// The visibility of an item inside a generated module that the enum's own visibility
