@@ -153,11 +153,13 @@ impl MachineTable {
     #[inline]
     pub fn event_not_allowed(&self, from: usize, event: usize) -> LifecycleError {
         let row = &self.events[event];
+        let mut allowed_from = Vec::with_capacity(row.from.len());
+        allowed_from.extend(row.from.iter().map(|&s| self.states[s]));
         LifecycleError::EventNotAllowed {
             machine: self.name,
             event: row.name,
             from: self.states[from],
-            allowed_from: row.from.iter().map(|&s| self.states[s]).collect(),
+            allowed_from,
         }
     }
 

@@ -45,10 +45,8 @@ fn state(model: &Model, index: usize) -> (TokenStream, TokenStream) {
     let ident = &model.ident;
     let variant = &model.variants[index];
     let inner = inner_vis(&model.vis);
-    let doc = format!(
-        "The `{}` state of [`{ident}`](super::{ident}).",
-        model.machine.states[index]
-    );
+    // The module's doc links the enum; each marker just names it.
+    let doc = format!("The `{}` state of `{ident}`.", model.machine.states[index]);
     let marker = state_marker(model, index);
     let value = match model.stub {
         true => unreachable(),
@@ -58,9 +56,10 @@ fn state(model: &Model, index: usize) -> (TokenStream, TokenStream) {
         #[doc = #doc]
         #inner struct #variant;
     };
+    // Like the gate impls, no `#[automatically_derived]`: a marker impl has nothing for
+    // lints to skip.
     let imp = quote! {
         impl #krate::__private::Sealed for #marker {}
-        #[automatically_derived]
         impl #krate::__private::StateMarker for #marker {
             type Phase = #ident;
             const STATE: #ident = #value;

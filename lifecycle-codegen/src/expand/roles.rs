@@ -48,7 +48,6 @@ pub(super) fn role_markers(model: &Model) -> TokenStream {
         }
         #(
             impl #krate::__private::Sealed for #module::#names {}
-            #[automatically_derived]
             impl #krate::__private::RoleMarker for #module::#names {
                 type Role = #ty;
                 const ROLE: #ty = #variant_paths;

@@ -1,15 +1,15 @@
 ///Typestate markers of [`ReleasePhase`]: one zero-sized type per state, and a gate trait per event and action.
 #[allow(unreachable_pub)]
 pub mod release {
-    ///The `draft` state of [`ReleasePhase`](super::ReleasePhase).
+    ///The `draft` state of `ReleasePhase`.
     pub struct Draft;
-    ///The `built` state of [`ReleasePhase`](super::ReleasePhase).
+    ///The `built` state of `ReleasePhase`.
     pub struct Built;
-    ///The `shipped` state of [`ReleasePhase`](super::ReleasePhase).
+    ///The `shipped` state of `ReleasePhase`.
     pub struct Shipped;
-    ///The `halted` state of [`ReleasePhase`](super::ReleasePhase).
+    ///The `halted` state of `ReleasePhase`.
     pub struct Halted;
-    ///The `archived-for-good` state of [`ReleasePhase`](super::ReleasePhase).
+    ///The `archived-for-good` state of `ReleasePhase`.
     pub struct Archived;
     ///`build` fires from: draft.
     #[diagnostic::on_unimplemented(
@@ -64,31 +64,26 @@ pub mod release {
     pub trait CanRollback<R> {}
 }
 impl ::lifecycle_model::__private::Sealed for release::Draft {}
-#[automatically_derived]
 impl ::lifecycle_model::__private::StateMarker for release::Draft {
     type Phase = ReleasePhase;
     const STATE: ReleasePhase = ReleasePhase::Draft;
 }
 impl ::lifecycle_model::__private::Sealed for release::Built {}
-#[automatically_derived]
 impl ::lifecycle_model::__private::StateMarker for release::Built {
     type Phase = ReleasePhase;
     const STATE: ReleasePhase = ReleasePhase::Built;
 }
 impl ::lifecycle_model::__private::Sealed for release::Shipped {}
-#[automatically_derived]
 impl ::lifecycle_model::__private::StateMarker for release::Shipped {
     type Phase = ReleasePhase;
     const STATE: ReleasePhase = ReleasePhase::Shipped;
 }
 impl ::lifecycle_model::__private::Sealed for release::Halted {}
-#[automatically_derived]
 impl ::lifecycle_model::__private::StateMarker for release::Halted {
     type Phase = ReleasePhase;
     const STATE: ReleasePhase = ReleasePhase::Halted;
 }
 impl ::lifecycle_model::__private::Sealed for release::Archived {}
-#[automatically_derived]
 impl ::lifecycle_model::__private::StateMarker for release::Archived {
     type Phase = ReleasePhase;
     const STATE: ReleasePhase = ReleasePhase::Archived;
@@ -114,19 +109,16 @@ pub mod channel {
     pub struct Hotfix;
 }
 impl ::lifecycle_model::__private::Sealed for channel::Canary {}
-#[automatically_derived]
 impl ::lifecycle_model::__private::RoleMarker for channel::Canary {
     type Role = Channel;
     const ROLE: Channel = Channel::Canary;
 }
 impl ::lifecycle_model::__private::Sealed for channel::Stable {}
-#[automatically_derived]
 impl ::lifecycle_model::__private::RoleMarker for channel::Stable {
     type Role = Channel;
     const ROLE: Channel = Channel::Stable;
 }
 impl ::lifecycle_model::__private::Sealed for channel::Hotfix {}
-#[automatically_derived]
 impl ::lifecycle_model::__private::RoleMarker for channel::Hotfix {
     type Role = Channel;
     const ROLE: Channel = Channel::Hotfix;
