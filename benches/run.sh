@@ -11,9 +11,10 @@
 # 3. benches/three-way.sh, the same machines as plain code, with statum and with the
 #    derive;
 # 4. benches/asm.sh, the machine code of the typed transitions and of the checks;
-# 5. benches/summary.sh, the criterion medians and the ratios.
+# 5. benches/instructions.sh, the instructions of the checks, derived and hand-written;
+# 6. benches/summary.sh, the criterion medians and the ratios.
 #
-# Honours CARGO_TARGET_DIR. Needs jq and objdump.
+# Honours CARGO_TARGET_DIR. Needs jq and objdump; valgrind for step 5.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -48,6 +49,10 @@ echo
 echo "## Machine code"
 echo
 bash benches/asm.sh
+echo
+echo "## Instructions"
+echo
+bash benches/instructions.sh
 echo
 echo "## Results"
 echo

@@ -82,7 +82,9 @@
 //!   impl for `Typed` is empty.
 //! - `enum PhaseEvent`, `enum PhaseAction`: events and actions as values. Each implements
 //!   [`Named`](crate::Named), and displays as its declared name and parses from it
-//!   (`"pause".parse::<PhaseEvent>()`), the error listing the names there are.
+//!   (`"pause".parse::<PhaseEvent>()`), the error listing the names there are. A machine
+//!   that declares no actions gets `type PhaseAction = NoAction<Phase>` instead: the
+//!   shared [`NoAction`](crate::NoAction), which has no values and parses no name.
 //! - `enum PhaseTyped<T>`: one typed handle per state (and role), from
 //!   `PhaseTyped::from_object`.
 //! - `impl Lifecycle for Phase`, and `Phase::MERMAID` / `Phase::DOT`. Under rustdoc

@@ -111,12 +111,11 @@ fn methods(model: &Model, table: &TokenStream) -> TokenStream {
         fn on(self, __event: #event_enum) -> ::core::result::Result<Self, #krate::__private::LifecycleError> {
             let __to = match (__event, self) {
                 #on_arms
-                // The error lists the event's sources, read off the table.
                 #[allow(unreachable_patterns)]
-                (__event, __state) => return ::core::result::Result::Err(#table.event_not_allowed(
-                    #krate::__private::Lifecycle::index(__state),
-                    __event as ::core::primitive::usize,
-                )),
+                (__event, __state) => return ::core::result::Result::Err(
+                    // The event's sources, as the table's indices.
+                    #krate::__private::event_not_allowed(__state, __event, #table.events[__event as ::core::primitive::usize].from)
+                ),
             };
             ::core::result::Result::Ok(__to)
         }

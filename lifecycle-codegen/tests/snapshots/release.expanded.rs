@@ -547,11 +547,11 @@ const _: () = {
                 #[allow(unreachable_patterns)]
                 (__event, __state) => {
                     return ::core::result::Result::Err(
-                        __TABLE
-                            .event_not_allowed(
-                                ::lifecycle_model::__private::Lifecycle::index(__state),
-                                __event as ::core::primitive::usize,
-                            ),
+                        ::lifecycle_model::__private::event_not_allowed(
+                            __state,
+                            __event,
+                            __TABLE.events[__event as ::core::primitive::usize].from,
+                        ),
                     );
                 }
             };
