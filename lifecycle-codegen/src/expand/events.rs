@@ -5,14 +5,13 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 
-use super::{names, role_type};
+use super::names;
 use crate::model::{Model, Named};
 
 pub(super) fn events_trait(model: &Model) -> TokenStream {
     let krate = &model.krate;
     let ident = &model.ident;
     let vis = &model.vis;
-    let role_ty = role_type(model);
     let trait_name = format_ident!("{}Events", ident);
     let trait_doc = format!(
         "The events of [`{ident}`] as methods on `Typed` handles: each compiles only in the \
@@ -25,11 +24,11 @@ pub(super) fn events_trait(model: &Model) -> TokenStream {
         #vis trait #trait_name<T, S, R>: #krate::__private::Handle<#ident, T, S, R> #methods
 
         #[automatically_derived]
+        // Only `T` is bounded: each method's gate bound admits this machine's markers
+        // alone, and a `Typed` is only ever made with a role marker of its machine.
         impl<T, S, R> #trait_name<T, S, R> for #krate::__private::Typed<T, S, R>
         where
             T: #krate::__private::HasPhase<#ident>,
-            S: #krate::__private::StateMarker<Phase = #ident>,
-            R: #krate::__private::RoleMarker<Role = #role_ty>,
         {
         }
     }

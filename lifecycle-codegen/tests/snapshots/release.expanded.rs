@@ -226,8 +226,6 @@ impl<T, S, R> ReleasePhaseEvents<T, S, R>
 for ::lifecycle_model::__private::Typed<T, S, R>
 where
     T: ::lifecycle_model::__private::HasPhase<ReleasePhase>,
-    S: ::lifecycle_model::__private::StateMarker<Phase = ReleasePhase>,
-    R: ::lifecycle_model::__private::RoleMarker<Role = Channel>,
 {}
 ///An object whose [`ReleasePhase`] is known, as one typed handle per state and role: `match` it to act on each case.
 #[derive(::core::fmt::Debug)]
