@@ -37,6 +37,9 @@
 # (two `lifecycle-model`s cannot share one lock file), timed in the same interleaved
 # rounds, so a change to the derive is measured before and after in one run.
 #
+# INSTRUCTIONS=1 then checks each crate once more under callgrind and prints the
+# instructions rustc executed: counts that do not move with the machine's load.
+#
 # Usage: benches/three-way.sh            (RUNS=10 by default; honours CARGO_TARGET_DIR)
 # Writes $CARGO_TARGET_DIR/three-way/results.tsv (mode, size, variant, median ms, min,
 # max, MAD) and runs.tsv (mode, size, variant, run, ms).
@@ -397,3 +400,58 @@ awk -F'\t' -v runs="$runs" -v small="$small_machines machines x $small_states st
     }' results.tsv
 echo
 echo "three-way: $work/results.tsv, $work/runs.tsv" >&2
+
+# INSTRUCTIONS=1: each crate checked once more under callgrind (valgrind), for the
+# instructions rustc executes. They do not move with the machine's load, so the ratios
+# they give hold on a shared machine, where the milliseconds above move by a third; they
+# count work, not time (a cache miss is one instruction).
+if [[ ${INSTRUCTIONS:-0} == 1 ]]; then
+    if ! command -v valgrind >/dev/null; then
+        echo "three-way: valgrind is not installed; no instruction counts" >&2
+        exit 0
+    fi
+    wrapper=$work/callgrind-rustc
+    counts=$work/instructions.tsv
+    # A RUSTC_WRAPPER that runs rustc under callgrind for the throwaway crates only, and
+    # appends the crate and the count to instructions.tsv.
+    cat >"$wrapper" <<'WRAPPER'
+#!/usr/bin/env bash
+crate=
+for ((i = 1; i <= $#; i++)); do
+    [[ ${!i} == --crate-name ]] && { j=$((i + 1)); crate=${!j}; }
+done
+case $crate in
+three_way_*)
+    log=$(mktemp)
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null --trace-children=yes --log-file="$log" "$@"
+    status=$?
+    printf '%s\t%s\n' "$crate" "$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$log" | tail -1)" >>"$INSTRUCTIONS_TSV"
+    rm -f "$log"
+    exit $status ;;
+*) exec "$@" ;;
+esac
+WRAPPER
+    chmod +x "$wrapper"
+    : >"$counts"
+    export CARGO_INCREMENTAL=0
+    # The first wrapped check of each workspace also rebuilds its dependencies (cargo
+    # fingerprints the wrapper); only the throwaway crates are counted.
+    for crate in "${crates[@]}"; do
+        touch "$(crate_dir "$crate")/src/lib.rs"
+        INSTRUCTIONS_TSV=$counts RUSTC_WRAPPER=$wrapper check_crate "$crate"
+    done
+    echo
+    awk -F'\t' '
+        { sub(/^three_way_/, "", $1); split($1, part, "_"); ir[part[1], part[2]] = $2 }
+        END {
+            print "CARGO_INCREMENTAL=0, rustc instructions (callgrind), millions"
+            printf "  %-6s %8s %8s %9s %8s %26s\n", "size", "plain", "statum", "lifecycle", "before", "lifecycle / statum (over plain)"
+            split("small large", sizes, " ")
+            for (k = 1; k <= 2; k++) {
+                s = sizes[k]
+                p = ir[s, "plain"]; st = ir[s, "statum"]; l = ir[s, "lifecycle"]; b = ir[s, "before"]
+                printf "  %-6s %8.1f %8.1f %9.1f %8s %26.2f\n", s, p / 1e6, st / 1e6, l / 1e6, (b == "" ? "-" : sprintf("%.1f", b / 1e6)), (l - p) / (st - p)
+            }
+        }' "$counts"
+fi
+

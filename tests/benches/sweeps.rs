@@ -45,6 +45,11 @@ fn main() -> ExitCode {
         .skip(1)
         .filter(|a| !a.starts_with("--"))
         .collect();
+    if args.is_empty() {
+        // `cargo bench --workspace` runs every bench with no arguments: nothing to count.
+        eprintln!("sweeps: nothing to sweep; benches/instructions.sh names a check and a count");
+        return ExitCode::SUCCESS;
+    }
     let (Some(check), Some(Ok(n))) = (args.first(), args.get(1).map(|n| n.parse::<usize>())) else {
         eprintln!(
             "usage: sweeps <none | {}>/<derived | hand> <sweeps>",
