@@ -40,22 +40,60 @@ impl<P: Lifecycle, T: HasPhase<P>, S, R> Handle<P, T, S, R> for Typed<T, S, R> {
     }
 }
 
-/// The error of an event fired from a state it does not leave; `allowed_from` holds the
-/// indices of the states it fires from, the derived `on` passes its table's row. Generic
-/// and without an inlining hint, like the helper a hand-written `on` calls, so the
-/// compiler weighs inlining it the same way (`benches/instructions.sh` and the runtime
-/// bench compare the two).
-pub fn event_not_allowed<P: Lifecycle>(
-    from: P,
-    event: P::Event,
-    allowed_from: &[usize],
-) -> LifecycleError {
+/// The error of an event fired from a state it does not leave; `index` is the event's
+/// row in the table, which lists the states it fires from. Generic and without an
+/// inlining hint, like the helper a hand-written `on` calls, so the compiler weighs
+/// inlining it the same way (`benches/instructions.sh` and the runtime bench compare the
+/// two).
+pub fn event_not_allowed<P: Lifecycle>(from: P, event: P::Event, index: usize) -> LifecycleError {
     LifecycleError::EventNotAllowed {
         machine: P::NAME,
         event: event.name(),
         from: from.name(),
-        allowed_from: allowed_from.iter().map(|&s| P::STATES[s].name()).collect(),
+        allowed_from: P::__TABLE.events[index]
+            .from
+            .iter()
+            .map(|&s| P::STATES[s].name())
+            .collect(),
     }
+}
+
+/// The derived `on`: the table's row of the event at `index` says where it fires from
+/// and where it leads.
+#[inline]
+pub fn on<P: Lifecycle>(from: P, event: P::Event, index: usize) -> Result<P, LifecycleError> {
+    let table = P::__TABLE;
+    if table.fires(index, from.index()) {
+        Ok(P::STATES[table.events[index].to])
+    } else {
+        Err(event_not_allowed(from, event, index))
+    }
+}
+
+// Generated bodies call these rather than read `P::__TABLE` themselves: a body that
+// names the table has `cargo check` evaluate it, one that calls a generic function
+// does not.
+
+/// The name of `P`'s event at `index`.
+#[inline]
+pub fn event_name<P: Lifecycle>(index: usize) -> &'static str {
+    P::__TABLE.events[index].name
+}
+
+/// The name of `P`'s action at `index`.
+#[inline]
+pub fn action_name<P: Lifecycle>(index: usize) -> &'static str {
+    P::__TABLE.actions[index].name
+}
+
+/// `P`'s event called `name`.
+pub fn parse_event<P: Lifecycle>(name: &str) -> Result<P::Event, LifecycleError> {
+    P::__TABLE.parse_event(name, P::EVENTS)
+}
+
+/// `P`'s action called `name`.
+pub fn parse_action<P: Lifecycle>(name: &str) -> Result<P::Action, LifecycleError> {
+    P::__TABLE.parse_action(name, P::ACTIONS)
 }
 
 /// Builds a [`Mismatch`] for a bridge that found no matching typed state.
@@ -93,6 +131,17 @@ pub struct MachineTable {
     pub reconciling: &'static [usize],
     /// Indices of the states that stand for `Stalled`.
     pub stalled: &'static [usize],
+    /// The Mermaid diagram.
+    pub mermaid: &'static str,
+    /// The DOT diagram.
+    pub dot: &'static str,
+    /// Which states each state moves to, as bits: the row of state `f` is the
+    /// [`words`](Self::words) words from `f * words`, and bit `t` of it is set when an
+    /// event leads from `f` to `t`.
+    pub moves: &'static [u64],
+    /// Which states each event fires from, as bits: the row of event `e` starts at word
+    /// `e * words`.
+    pub fires: &'static [u64],
 }
 
 /// One event of a [`MachineTable`].
@@ -126,6 +175,25 @@ pub struct ActionRow {
 }
 
 impl MachineTable {
+    /// The words of one row of [`moves`](Self::moves) or [`fires`](Self::fires): one bit
+    /// per state.
+    #[inline]
+    pub fn words(&self) -> usize {
+        self.states.len().div_ceil(64)
+    }
+
+    /// Whether an event leads from state `from` to state `to`.
+    #[inline]
+    pub fn moves(&self, from: usize, to: usize) -> bool {
+        bit(self.moves, from * self.words(), to)
+    }
+
+    /// Whether event `event` fires from state `from`.
+    #[inline]
+    pub fn fires(&self, event: usize, from: usize) -> bool {
+        bit(self.fires, event * self.words(), from)
+    }
+
     /// The plain-data machine the table describes.
     pub fn machine(&self) -> Machine {
         let mut machine = Machine::new(self.name, self.states.iter().copied());
@@ -184,6 +252,12 @@ impl MachineTable {
             known: names,
         })
     }
+}
+
+/// Bit `i` of the row that starts at word `start`.
+#[inline]
+fn bit(rows: &[u64], start: usize, i: usize) -> bool {
+    rows[start + i / 64] >> (i % 64) & 1 != 0
 }
 
 /// The value whose name, at the same index in `names`, is `name`.

@@ -44,8 +44,13 @@ pub trait Lifecycle: Copy + Eq + Debug + Sized + 'static {
     /// displays as the action's name and parses from it.
     type Action: Named + FromStr<Err = LifecycleError>;
 
+    /// The derive's table of names and indices, which the provided items below read.
+    /// Generated, not API: only `#[derive(Lifecycle)]` implements this trait.
+    #[doc(hidden)]
+    const __TABLE: &'static crate::__private::MachineTable;
+
     /// The machine's name: the enum's name.
-    const NAME: &'static str;
+    const NAME: &'static str = Self::__TABLE.name;
     /// Every state, in declaration order.
     const STATES: &'static [Self];
     /// The states an object may start in.
@@ -57,21 +62,27 @@ pub trait Lifecycle: Copy + Eq + Debug + Sized + 'static {
     /// Every action, in declaration order.
     const ACTIONS: &'static [Self::Action];
     /// The Mermaid `stateDiagram-v2` of the machine.
-    const MERMAID: &'static str;
+    const MERMAID: &'static str = Self::__TABLE.mermaid;
     /// The Graphviz DOT digraph of the machine.
-    const DOT: &'static str;
+    const DOT: &'static str = Self::__TABLE.dot;
 
     /// The state's position in [`Lifecycle::STATES`].
     fn index(self) -> usize;
     /// The state's serialized name, as the API server sees it.
-    fn name(self) -> &'static str;
+    #[inline]
+    fn name(self) -> &'static str {
+        Self::__TABLE.states[self.index()]
+    }
     /// The state serialized as `name`.
     fn from_name(name: &str) -> Option<Self> {
         Self::STATES.iter().copied().find(|s| s.name() == name)
     }
 
     /// Whether an object may move from `from` to `to`. Staying put is always allowed.
-    fn can_transition(from: Self, to: Self) -> bool;
+    #[inline]
+    fn can_transition(from: Self, to: Self) -> bool {
+        from == to || Self::__TABLE.moves(from.index(), to.index())
+    }
     /// Fires `event` from `self`: the state it leads to, or why it cannot fire here.
     fn on(self, event: Self::Event) -> Result<Self, LifecycleError>;
     /// Fires the event called `name`; an unknown name is an error that lists the events.
@@ -147,7 +158,9 @@ pub trait Lifecycle: Copy + Eq + Debug + Sized + 'static {
     }
 
     /// The machine as plain data, for graph queries and renderings.
-    fn machine() -> Machine;
+    fn machine() -> Machine {
+        Self::__TABLE.machine()
+    }
 
     /// The standard status conditions of this phase, one per condition type the
     /// declaration marks a state with (`#[lifecycle(ready)]`, `reconciling`, `stalled`):

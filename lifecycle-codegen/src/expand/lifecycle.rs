@@ -7,45 +7,38 @@ use quote::quote;
 use super::{enum_name, names, role_type, state_path, unreachable};
 use crate::model::Model;
 
-/// The items that share the table, inside one anonymous `const` block so the table is
-/// named nowhere else.
+/// The `Lifecycle` impl, with the table as its hidden constant, and the names of the
+/// event and action enums. Bodies reach the table only through generic functions of
+/// `__private`: one that named it would have `cargo check` evaluate it.
 pub(super) fn lifecycle_impl(model: &Model) -> TokenStream {
-    let table = quote!(__TABLE);
-    let name_impls = names::impls(model, &table);
+    let name_impls = names::impls(model);
     let krate = &model.krate;
     let ident = &model.ident;
     let role_ty = role_type(model);
     let event_enum = enum_name(model, "Event");
     let action_enum = enum_name(model, "Action");
-    let table_const = (!model.stub).then(|| {
-        let rows = machine_table(model);
-        quote!(const #table: #krate::__private::MachineTable = #rows;)
-    });
+    let rows = machine_table(model);
     let consts = consts(model);
     let methods = match model.stub {
         true => stub_methods(model),
-        false => methods(model, &table),
+        false => methods(model),
     };
     quote! {
-        const _: () = {
-            #table_const
-            #[automatically_derived]
-            impl #krate::__private::Lifecycle for #ident {
-                type Role = #role_ty;
-                type Event = #event_enum;
-                type Action = #action_enum;
-                #consts
-                #methods
-            }
-            #name_impls
-        };
+        #[automatically_derived]
+        impl #krate::__private::Lifecycle for #ident {
+            type Role = #role_ty;
+            type Event = #event_enum;
+            type Action = #action_enum;
+            const __TABLE: &'static #krate::__private::MachineTable = &#rows;
+            #consts
+            #methods
+        }
+        #name_impls
     }
 }
 
-/// The associated constants. The diagrams are the inherent constants' (see `schema`).
+/// The associated constants the trait does not read off the table.
 fn consts(model: &Model) -> TokenStream {
-    let ident = &model.ident;
-    let name = ident.to_string();
     let event_enum = enum_name(model, "Event");
     let action_enum = enum_name(model, "Action");
     let paths = |states: &[usize]| -> Vec<TokenStream> {
@@ -60,18 +53,15 @@ fn consts(model: &Model) -> TokenStream {
     let events = model.events.iter().map(|e| &e.variant);
     let actions = model.actions.iter().map(|a| &a.variant);
     quote! {
-        const NAME: &'static ::core::primitive::str = #name;
         const STATES: &'static [Self] = &[#(#all),*];
         const INITIAL: &'static [Self] = &[#(#initial),*];
         const TERMINAL: &'static [Self] = &[#(#terminal),*];
         const EVENTS: &'static [#event_enum] = &[#(#event_enum::#events),*];
         const ACTIONS: &'static [#action_enum] = &[#(#action_enum::#actions),*];
-        const MERMAID: &'static ::core::primitive::str = #ident::MERMAID;
-        const DOT: &'static ::core::primitive::str = #ident::DOT;
     }
 }
 
-fn methods(model: &Model, table: &TokenStream) -> TokenStream {
+fn methods(model: &Model) -> TokenStream {
     let krate = &model.krate;
     let role_ty = role_type(model);
     let event_enum = enum_name(model, "Event");
@@ -85,8 +75,10 @@ fn methods(model: &Model, table: &TokenStream) -> TokenStream {
         true => quote!(match self { #(#all => #indices,)* }),
         false => quote!(self as ::core::primitive::usize),
     };
-    let can_transition = can_transition(model);
-    let on_arms = on_arms(model);
+    let on = match model.events.is_empty() {
+        true => quote!(match __event {}),
+        false => quote!(#krate::__private::on(self, __event, __event as ::core::primitive::usize)),
+    };
     let allows_body = match model.actions.is_empty() {
         true => quote!(#krate::__private::NoAction::unreachable(__action)),
         false => {
@@ -100,71 +92,15 @@ fn methods(model: &Model, table: &TokenStream) -> TokenStream {
             #index
         }
         #[inline]
-        fn name(self) -> &'static ::core::primitive::str {
-            #table.states[#krate::__private::Lifecycle::index(self)]
-        }
-        #[inline]
-        fn can_transition(__from: Self, __to: Self) -> ::core::primitive::bool {
-            #can_transition
-        }
-        #[inline]
         fn on(self, __event: #event_enum) -> ::core::result::Result<Self, #krate::__private::LifecycleError> {
-            let __to = match (__event, self) {
-                #on_arms
-                #[allow(unreachable_patterns)]
-                (__event, __state) => return ::core::result::Result::Err(
-                    // The event's sources, as the table's indices.
-                    #krate::__private::event_not_allowed(__state, __event, #table.events[__event as ::core::primitive::usize].from)
-                ),
-            };
-            ::core::result::Result::Ok(__to)
+            #on
         }
         #[inline]
         fn allows(self, __role: #role_ty, __action: #action_enum) -> ::core::primitive::bool {
             let _ = __role;
             #allows_body
         }
-        fn machine() -> #krate::__private::Machine {
-            #table.machine()
-        }
     }
-}
-
-/// Every legal (from, to) pair other than staying put, in one `matches!`.
-fn can_transition(model: &Model) -> TokenStream {
-    let ident = &model.ident;
-    let v = &model.variants;
-    let (mut from, mut to) = (Vec::new(), Vec::new());
-    for (f, targets) in model.machine.successors().into_iter().enumerate() {
-        for t in targets {
-            from.push(&v[f]);
-            to.push(&v[t]);
-        }
-    }
-    if from.is_empty() {
-        quote!(__from == __to)
-    } else {
-        quote!(
-            __from == __to || ::core::matches!((__from, __to), #((#ident::#from, #ident::#to))|*)
-        )
-    }
-}
-
-/// For each event: where it leads from its sources. Every other pair falls through to
-/// one arm that reads the error off the table.
-fn on_arms(model: &Model) -> TokenStream {
-    let ident = &model.ident;
-    let event_enum = enum_name(model, "Event");
-    let v = &model.variants;
-    let mut arms = TokenStream::new();
-    for (e, named) in model.machine.events.iter().zip(&model.events) {
-        let variant = &named.variant;
-        let from = e.from.iter().map(|&f| &v[f]);
-        let to = &v[e.to];
-        // Moved in: a list of arms interpolated would be copied token by token.
-        arms.extend(quote!((#event_enum::#variant, #(#ident::#from)|*) => #ident::#to,));
-    }
-    arms
 }
 
 /// For each action: the states (and roles) it is allowed in.
@@ -195,11 +131,8 @@ fn stub_methods(model: &Model) -> TokenStream {
     let body = unreachable();
     quote! {
         fn index(self) -> ::core::primitive::usize { #body }
-        fn name(self) -> &'static ::core::primitive::str { #body }
-        fn can_transition(_: Self, _: Self) -> ::core::primitive::bool { #body }
         fn on(self, _: #event_enum) -> ::core::result::Result<Self, #krate::__private::LifecycleError> { #body }
         fn allows(self, _: #role_ty, _: #action_enum) -> ::core::primitive::bool { #body }
-        fn machine() -> #krate::__private::Machine { #body }
     }
 }
 
@@ -241,6 +174,13 @@ fn machine_table(model: &Model) -> TokenStream {
         quote!(__Action { name: #n, states: &[#(#states),*], roles: &[#(#roles),*], field: #field })
     });
     let phase_field = str_option(&m.phase_field);
+    let ident = &model.ident;
+    let words = m.states.len().div_ceil(64);
+    let moves = bits(
+        words,
+        m.successors().iter().map(|targets| targets.as_slice()),
+    );
+    let fires = bits(words, m.events.iter().map(|e| e.from.as_slice()));
     quote! {{
         use #private::{ActionRow as __Action, EventRow as __Event, RoleRow as __Role};
         #private::MachineTable {
@@ -257,6 +197,10 @@ fn machine_table(model: &Model) -> TokenStream {
             ready: &[#(#ready),*],
             reconciling: &[#(#reconciling),*],
             stalled: &[#(#stalled),*],
+            mermaid: #ident::MERMAID,
+            dot: #ident::DOT,
+            moves: &[#(#moves),*],
+            fires: &[#(#fires),*],
         }
     }}
 }
@@ -267,4 +211,19 @@ fn ints(values: &[usize]) -> Vec<Literal> {
         .iter()
         .map(|&v| Literal::usize_unsuffixed(v))
         .collect()
+}
+
+/// Rows of `words` words each, one per set of state indices: bit `i` set for each index.
+fn bits<'a>(words: usize, rows: impl Iterator<Item = &'a [usize]>) -> Vec<Literal> {
+    let mut out = Vec::new();
+    for set in rows {
+        let mut row = vec![0u64; words];
+        for &i in set {
+            if let Some(word) = row.get_mut(i / 64) {
+                *word |= 1 << (i % 64);
+            }
+        }
+        out.extend(row.into_iter().map(Literal::u64_unsuffixed));
+    }
+    out
 }

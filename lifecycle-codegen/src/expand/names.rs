@@ -73,26 +73,24 @@ fn action_doc(model: &Model, action: &Named) -> String {
     }
 }
 
-/// `Named`, `Display` and `FromStr` for both enums, reading names from `table` (the
-/// generated `MachineTable` in scope).
-pub(super) fn impls(model: &Model, table: &TokenStream) -> TokenStream {
+/// `Named`, `Display` and `FromStr` for both enums, reading names from the machine's
+/// table through generic helpers.
+pub(super) fn impls(model: &Model) -> TokenStream {
     let events = NameKind {
         suffix: "Event",
-        rows: quote!(events),
+        name: quote!(event_name),
         parse: quote!(parse_event),
-        all: quote!(EVENTS),
         empty: model.events.is_empty(),
     };
     let actions = NameKind {
         suffix: "Action",
-        rows: quote!(actions),
+        name: quote!(action_name),
         parse: quote!(parse_action),
-        all: quote!(ACTIONS),
         empty: model.actions.is_empty(),
     };
-    let events = name_impls(model, table, &events);
+    let events = name_impls(model, &events);
     // `NoAction` has its own.
-    let actions = (!model.actions.is_empty()).then(|| name_impls(model, table, &actions));
+    let actions = (!model.actions.is_empty()).then(|| name_impls(model, &actions));
     quote!(#events #actions)
 }
 
@@ -100,28 +98,26 @@ pub(super) fn impls(model: &Model, table: &TokenStream) -> TokenStream {
 struct NameKind {
     /// `Event` or `Action`, after the phase enum's name.
     suffix: &'static str,
-    /// The table's rows: `events` or `actions`.
-    rows: TokenStream,
-    /// The table's parser: `parse_event` or `parse_action`.
+    /// The helper naming a value: `event_name` or `action_name`.
+    name: TokenStream,
+    /// The helper parsing a name: `parse_event` or `parse_action`.
     parse: TokenStream,
-    /// The `Lifecycle` constant listing every value: `EVENTS` or `ACTIONS`.
-    all: TokenStream,
     /// Whether none are declared, so the enum is uninhabited.
     empty: bool,
 }
 
-fn name_impls(model: &Model, table: &TokenStream, kind: &NameKind) -> TokenStream {
+fn name_impls(model: &Model, kind: &NameKind) -> TokenStream {
     let krate = &model.krate;
     let ident = &model.ident;
     let ty = enum_name(model, kind.suffix);
-    let (rows, parse, all) = (&kind.rows, &kind.parse, &kind.all);
-    let parsed = quote!(#table.#parse(__name, <#ident as #krate::__private::Lifecycle>::#all));
+    let (name, parse) = (&kind.name, &kind.parse);
+    let parsed = quote!(#krate::__private::#parse::<#ident>(__name));
     let (name, from_str) = match (model.stub, kind.empty) {
         (true, _) => (unreachable(), unreachable()),
         // Uninhabited: no value to name, and no name parses.
         (false, true) => (quote!(match self {}), parsed),
         (false, false) => (
-            quote!(#table.#rows[self as ::core::primitive::usize].name),
+            quote!(#krate::__private::#name::<#ident>(self as ::core::primitive::usize)),
             parsed,
         ),
     };

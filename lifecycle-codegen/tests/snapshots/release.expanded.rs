@@ -404,8 +404,12 @@ impl<T: ::lifecycle_model::__private::HasPhase<ReleasePhase>> ReleasePhaseTyped<
         }
     }
 }
-const _: () = {
-    const __TABLE: ::lifecycle_model::__private::MachineTable = {
+#[automatically_derived]
+impl ::lifecycle_model::__private::Lifecycle for ReleasePhase {
+    type Role = Channel;
+    type Event = ReleasePhaseEvent;
+    type Action = ReleasePhaseAction;
+    const __TABLE: &'static ::lifecycle_model::__private::MachineTable = &{
         use ::lifecycle_model::__private::{
             ActionRow as __Action, EventRow as __Event, RoleRow as __Role,
         };
@@ -475,163 +479,116 @@ const _: () = {
             ready: &[],
             reconciling: &[],
             stalled: &[],
+            mermaid: ReleasePhase::MERMAID,
+            dot: ReleasePhase::DOT,
+            moves: &[2, 12, 24, 17, 0],
+            fires: &[1, 2, 6, 8, 12],
         }
     };
-    #[automatically_derived]
-    impl ::lifecycle_model::__private::Lifecycle for ReleasePhase {
-        type Role = Channel;
-        type Event = ReleasePhaseEvent;
-        type Action = ReleasePhaseAction;
-        const NAME: &'static ::core::primitive::str = "ReleasePhase";
-        const STATES: &'static [Self] = &[
-            ReleasePhase::Draft,
-            ReleasePhase::Built,
-            ReleasePhase::Shipped,
-            ReleasePhase::Halted,
-            ReleasePhase::Archived,
-        ];
-        const INITIAL: &'static [Self] = &[ReleasePhase::Draft];
-        const TERMINAL: &'static [Self] = &[ReleasePhase::Archived];
-        const EVENTS: &'static [ReleasePhaseEvent] = &[
-            ReleasePhaseEvent::Build,
-            ReleasePhaseEvent::Ship,
-            ReleasePhaseEvent::Halt,
-            ReleasePhaseEvent::Retry,
-            ReleasePhaseEvent::Archive,
-        ];
-        const ACTIONS: &'static [ReleasePhaseAction] = &[
-            ReleasePhaseAction::Promote,
-            ReleasePhaseAction::Rollback,
-        ];
-        const MERMAID: &'static ::core::primitive::str = ReleasePhase::MERMAID;
-        const DOT: &'static ::core::primitive::str = ReleasePhase::DOT;
-        #[inline]
-        fn index(self) -> ::core::primitive::usize {
-            self as ::core::primitive::usize
-        }
-        #[inline]
-        fn name(self) -> &'static ::core::primitive::str {
-            __TABLE.states[::lifecycle_model::__private::Lifecycle::index(self)]
-        }
-        #[inline]
-        fn can_transition(__from: Self, __to: Self) -> ::core::primitive::bool {
-            __from == __to
-                || ::core::matches!(
-                    (__from, __to), (ReleasePhase::Draft, ReleasePhase::Built) |
-                    (ReleasePhase::Built, ReleasePhase::Shipped) | (ReleasePhase::Built,
-                    ReleasePhase::Halted) | (ReleasePhase::Shipped, ReleasePhase::Halted)
-                    | (ReleasePhase::Shipped, ReleasePhase::Archived) |
-                    (ReleasePhase::Halted, ReleasePhase::Draft) | (ReleasePhase::Halted,
-                    ReleasePhase::Archived)
-                )
-        }
-        #[inline]
-        fn on(
+    const STATES: &'static [Self] = &[
+        ReleasePhase::Draft,
+        ReleasePhase::Built,
+        ReleasePhase::Shipped,
+        ReleasePhase::Halted,
+        ReleasePhase::Archived,
+    ];
+    const INITIAL: &'static [Self] = &[ReleasePhase::Draft];
+    const TERMINAL: &'static [Self] = &[ReleasePhase::Archived];
+    const EVENTS: &'static [ReleasePhaseEvent] = &[
+        ReleasePhaseEvent::Build,
+        ReleasePhaseEvent::Ship,
+        ReleasePhaseEvent::Halt,
+        ReleasePhaseEvent::Retry,
+        ReleasePhaseEvent::Archive,
+    ];
+    const ACTIONS: &'static [ReleasePhaseAction] = &[
+        ReleasePhaseAction::Promote,
+        ReleasePhaseAction::Rollback,
+    ];
+    #[inline]
+    fn index(self) -> ::core::primitive::usize {
+        self as ::core::primitive::usize
+    }
+    #[inline]
+    fn on(
+        self,
+        __event: ReleasePhaseEvent,
+    ) -> ::core::result::Result<Self, ::lifecycle_model::__private::LifecycleError> {
+        ::lifecycle_model::__private::on(
             self,
-            __event: ReleasePhaseEvent,
-        ) -> ::core::result::Result<Self, ::lifecycle_model::__private::LifecycleError> {
-            let __to = match (__event, self) {
-                (ReleasePhaseEvent::Build, ReleasePhase::Draft) => ReleasePhase::Built,
-                (ReleasePhaseEvent::Ship, ReleasePhase::Built) => ReleasePhase::Shipped,
-                (
-                    ReleasePhaseEvent::Halt,
-                    ReleasePhase::Built | ReleasePhase::Shipped,
-                ) => ReleasePhase::Halted,
-                (ReleasePhaseEvent::Retry, ReleasePhase::Halted) => ReleasePhase::Draft,
-                (
-                    ReleasePhaseEvent::Archive,
-                    ReleasePhase::Shipped | ReleasePhase::Halted,
-                ) => ReleasePhase::Archived,
-                #[allow(unreachable_patterns)]
-                (__event, __state) => {
-                    return ::core::result::Result::Err(
-                        ::lifecycle_model::__private::event_not_allowed(
-                            __state,
-                            __event,
-                            __TABLE.events[__event as ::core::primitive::usize].from,
-                        ),
-                    );
-                }
-            };
-            ::core::result::Result::Ok(__to)
-        }
-        #[inline]
-        fn allows(
-            self,
-            __role: Channel,
-            __action: ReleasePhaseAction,
-        ) -> ::core::primitive::bool {
-            let _ = __role;
-            match __action {
-                ReleasePhaseAction::Promote => {
-                    ::core::matches!(self, ReleasePhase::Built | ReleasePhase::Shipped)
-                        && ::core::matches!(__role, Channel::Canary | Channel::Hotfix)
-                }
-                ReleasePhaseAction::Rollback => {
-                    ::core::matches!(self, ReleasePhase::Shipped | ReleasePhase::Halted)
-                        && ::core::matches!(
-                            __role, Channel::Canary | Channel::Stable | Channel::Hotfix
-                        )
-                }
+            __event,
+            __event as ::core::primitive::usize,
+        )
+    }
+    #[inline]
+    fn allows(
+        self,
+        __role: Channel,
+        __action: ReleasePhaseAction,
+    ) -> ::core::primitive::bool {
+        let _ = __role;
+        match __action {
+            ReleasePhaseAction::Promote => {
+                ::core::matches!(self, ReleasePhase::Built | ReleasePhase::Shipped)
+                    && ::core::matches!(__role, Channel::Canary | Channel::Hotfix)
+            }
+            ReleasePhaseAction::Rollback => {
+                ::core::matches!(self, ReleasePhase::Shipped | ReleasePhase::Halted)
+                    && ::core::matches!(
+                        __role, Channel::Canary | Channel::Stable | Channel::Hotfix
+                    )
             }
         }
-        fn machine() -> ::lifecycle_model::__private::Machine {
-            __TABLE.machine()
-        }
     }
-    #[automatically_derived]
-    impl ::lifecycle_model::__private::Named for ReleasePhaseEvent {
-        #[inline]
-        fn name(self) -> &'static ::core::primitive::str {
-            __TABLE.events[self as ::core::primitive::usize].name
-        }
+}
+#[automatically_derived]
+impl ::lifecycle_model::__private::Named for ReleasePhaseEvent {
+    #[inline]
+    fn name(self) -> &'static ::core::primitive::str {
+        ::lifecycle_model::__private::event_name::<
+            ReleasePhase,
+        >(self as ::core::primitive::usize)
     }
-    #[automatically_derived]
-    impl ::core::fmt::Display for ReleasePhaseEvent {
-        fn fmt(&self, __f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-            __f.write_str(::lifecycle_model::__private::Named::name(*self))
-        }
+}
+#[automatically_derived]
+impl ::core::fmt::Display for ReleasePhaseEvent {
+    fn fmt(&self, __f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        __f.write_str(::lifecycle_model::__private::Named::name(*self))
     }
-    #[automatically_derived]
-    impl ::core::str::FromStr for ReleasePhaseEvent {
-        type Err = ::lifecycle_model::__private::LifecycleError;
-        fn from_str(
-            __name: &::core::primitive::str,
-        ) -> ::core::result::Result<Self, Self::Err> {
-            __TABLE
-                .parse_event(
-                    __name,
-                    <ReleasePhase as ::lifecycle_model::__private::Lifecycle>::EVENTS,
-                )
-        }
+}
+#[automatically_derived]
+impl ::core::str::FromStr for ReleasePhaseEvent {
+    type Err = ::lifecycle_model::__private::LifecycleError;
+    fn from_str(
+        __name: &::core::primitive::str,
+    ) -> ::core::result::Result<Self, Self::Err> {
+        ::lifecycle_model::__private::parse_event::<ReleasePhase>(__name)
     }
-    #[automatically_derived]
-    impl ::lifecycle_model::__private::Named for ReleasePhaseAction {
-        #[inline]
-        fn name(self) -> &'static ::core::primitive::str {
-            __TABLE.actions[self as ::core::primitive::usize].name
-        }
+}
+#[automatically_derived]
+impl ::lifecycle_model::__private::Named for ReleasePhaseAction {
+    #[inline]
+    fn name(self) -> &'static ::core::primitive::str {
+        ::lifecycle_model::__private::action_name::<
+            ReleasePhase,
+        >(self as ::core::primitive::usize)
     }
-    #[automatically_derived]
-    impl ::core::fmt::Display for ReleasePhaseAction {
-        fn fmt(&self, __f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-            __f.write_str(::lifecycle_model::__private::Named::name(*self))
-        }
+}
+#[automatically_derived]
+impl ::core::fmt::Display for ReleasePhaseAction {
+    fn fmt(&self, __f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        __f.write_str(::lifecycle_model::__private::Named::name(*self))
     }
-    #[automatically_derived]
-    impl ::core::str::FromStr for ReleasePhaseAction {
-        type Err = ::lifecycle_model::__private::LifecycleError;
-        fn from_str(
-            __name: &::core::primitive::str,
-        ) -> ::core::result::Result<Self, Self::Err> {
-            __TABLE
-                .parse_action(
-                    __name,
-                    <ReleasePhase as ::lifecycle_model::__private::Lifecycle>::ACTIONS,
-                )
-        }
+}
+#[automatically_derived]
+impl ::core::str::FromStr for ReleasePhaseAction {
+    type Err = ::lifecycle_model::__private::LifecycleError;
+    fn from_str(
+        __name: &::core::primitive::str,
+    ) -> ::core::result::Result<Self, Self::Err> {
+        ::lifecycle_model::__private::parse_action::<ReleasePhase>(__name)
     }
-};
+}
 #[automatically_derived]
 #[cfg_attr(
     doc,
