@@ -485,3 +485,118 @@ fn explicit_discriminants_do_not_move_the_indices() {
     assert_eq!(Level::High.name(), "High");
     assert_eq!(Level::Low.on(LevelEvent::Raise).unwrap(), Level::High);
 }
+
+/// Seventy states: each state's row of moves, and each event's row of sources, spans two
+/// 64-bit words, and the events cross from one word to the other. A chain of `next`
+/// events reaches every state.
+#[derive(Lifecycle, Clone, Copy, Debug, PartialEq, Eq)]
+#[rustfmt::skip]
+#[lifecycle(event(next0: S0 -> S1), event(next1: S1 -> S2), event(next2: S2 -> S3), event(next3: S3 -> S4), event(next4: S4 -> S5), event(next5: S5 -> S6), event(next6: S6 -> S7), event(next7: S7 -> S8), event(next8: S8 -> S9), event(next9: S9 -> S10), event(next10: S10 -> S11), event(next11: S11 -> S12), event(next12: S12 -> S13), event(next13: S13 -> S14), event(next14: S14 -> S15), event(next15: S15 -> S16), event(next16: S16 -> S17), event(next17: S17 -> S18), event(next18: S18 -> S19), event(next19: S19 -> S20), event(next20: S20 -> S21), event(next21: S21 -> S22), event(next22: S22 -> S23), event(next23: S23 -> S24), event(next24: S24 -> S25), event(next25: S25 -> S26), event(next26: S26 -> S27), event(next27: S27 -> S28), event(next28: S28 -> S29), event(next29: S29 -> S30), event(next30: S30 -> S31), event(next31: S31 -> S32), event(next32: S32 -> S33), event(next33: S33 -> S34), event(next34: S34 -> S35), event(next35: S35 -> S36), event(next36: S36 -> S37), event(next37: S37 -> S38), event(next38: S38 -> S39), event(next39: S39 -> S40), event(next40: S40 -> S41), event(next41: S41 -> S42), event(next42: S42 -> S43), event(next43: S43 -> S44), event(next44: S44 -> S45), event(next45: S45 -> S46), event(next46: S46 -> S47), event(next47: S47 -> S48), event(next48: S48 -> S49), event(next49: S49 -> S50), event(next50: S50 -> S51), event(next51: S51 -> S52), event(next52: S52 -> S53), event(next53: S53 -> S54), event(next54: S54 -> S55), event(next55: S55 -> S56), event(next56: S56 -> S57), event(next57: S57 -> S58), event(next58: S58 -> S59), event(next59: S59 -> S60), event(next60: S60 -> S61), event(next61: S61 -> S62), event(next62: S62 -> S63), event(next63: S63 -> S64), event(next64: S64 -> S65), event(next65: S65 -> S66), event(next66: S66 -> S67), event(next67: S67 -> S68), event(next68: S68 -> S69))]
+#[lifecycle(event(cross: S0 | S63 -> S64), event(far: S1 -> S69), event(back: S64 | S69 -> S0))]
+enum Wide {
+    #[lifecycle(initial)]
+    S0,
+    S1,
+    S2,
+    S3,
+    S4,
+    S5,
+    S6,
+    S7,
+    S8,
+    S9,
+    S10,
+    S11,
+    S12,
+    S13,
+    S14,
+    S15,
+    S16,
+    S17,
+    S18,
+    S19,
+    S20,
+    S21,
+    S22,
+    S23,
+    S24,
+    S25,
+    S26,
+    S27,
+    S28,
+    S29,
+    S30,
+    S31,
+    S32,
+    S33,
+    S34,
+    S35,
+    S36,
+    S37,
+    S38,
+    S39,
+    S40,
+    S41,
+    S42,
+    S43,
+    S44,
+    S45,
+    S46,
+    S47,
+    S48,
+    S49,
+    S50,
+    S51,
+    S52,
+    S53,
+    S54,
+    S55,
+    S56,
+    S57,
+    S58,
+    S59,
+    S60,
+    S61,
+    S62,
+    S63,
+    S64,
+    S65,
+    S66,
+    S67,
+    S68,
+    S69,
+}
+
+#[test]
+fn seventy_states_move_and_fire_across_both_words() {
+    use Wide::{S0, S1, S63, S64, S69};
+    assert_eq!(Wide::STATES.len(), 70);
+    let next = |s: Wide| Wide::STATES.get(s.index() + 1).copied();
+    let moves = [(S0, S64), (S1, S69), (S64, S0), (S69, S0)];
+    for &from in Wide::STATES {
+        for &to in Wide::STATES {
+            let legal = from == to || next(from) == Some(to) || moves.contains(&(from, to));
+            assert_eq!(Wide::can_transition(from, to), legal, "{from:?} -> {to:?}");
+        }
+    }
+    let events: [(WideEvent, &[Wide], Wide); 4] = [
+        (WideEvent::Next63, &[S63], S64),
+        (WideEvent::Cross, &[S0, S63], S64),
+        (WideEvent::Far, &[S1], S69),
+        (WideEvent::Back, &[S64, S69], S0),
+    ];
+    for (event, sources, to) in events {
+        for &from in Wide::STATES {
+            let expected = match sources.contains(&from) {
+                true => Ok(to),
+                false => Err(LifecycleError::EventNotAllowed {
+                    machine: "Wide",
+                    event: event.name(),
+                    from: from.name(),
+                    allowed_from: sources.iter().map(|s| s.name()).collect(),
+                }),
+            };
+            assert_eq!(from.on(event), expected, "{from:?} {event}");
+        }
+    }
+}

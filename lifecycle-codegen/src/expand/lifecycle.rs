@@ -227,3 +227,21 @@ fn bits<'a>(words: usize, rows: impl Iterator<Item = &'a [usize]>) -> Vec<Litera
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::bits;
+
+    #[test]
+    fn bits_fill_each_row_across_its_words_and_skip_indices_past_it() {
+        // Two words a row. The 128 of the second row lies past it: a stub's model may
+        // hold such an index, and the macro must not panic on it.
+        let rows = [&[0, 63, 64][..], &[127, 128][..]];
+        let words: Vec<String> = bits(2, rows.into_iter())
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        let expected = [1 | 1 << 63, 1, 0, 1 << 63].map(|w: u64| w.to_string());
+        assert_eq!(words, expected);
+    }
+}
