@@ -37,6 +37,9 @@
 # (two `lifecycle-model`s cannot share one lock file), timed in the same interleaved
 # rounds, so a change to the derive is measured before and after in one run.
 #
+# Besides the medians, variant by variant, it prints each round's cost over plain against
+# statum's, pair by pair: the median and quartiles of those ratios (nearest rank).
+#
 # INSTRUCTIONS=1 then checks each crate once more under callgrind and prints the
 # instructions rustc executed: counts that do not move with the machine's load.
 #
@@ -398,6 +401,46 @@ awk -F'\t' -v runs="$runs" -v small="$small_machines machines x $small_states st
             }
         }
     }' results.tsv
+
+# Pair by pair: a round's three checks run back to back, so the ratio of one round's costs
+# over plain does not see the machine change speed between rounds, as medians taken
+# variant by variant can.
+awk -F'\t' '
+    NR == 1 { next }
+    {
+        key = $1 SUBSEP $2
+        if (!(key in seen)) { seen[key] = 1; order[++n] = key }
+        ms[key, $3, $4] = $5
+        if ($4 > rounds[key]) rounds[key] = $4
+    }
+    # The q-quantile of v[1..m], sorted in place.
+    function quantile(v, m, q,    i, j, x) {
+        for (i = 2; i <= m; i++) {
+            x = v[i]
+            for (j = i - 1; j >= 1 && v[j] > x; j--) v[j + 1] = v[j]
+            v[j + 1] = x
+        }
+        return v[int(q * (m - 1) + 1.5)]
+    }
+    function paired(key, variant,    r, m, p, s, v) {
+        m = 0
+        for (r = 1; r <= rounds[key]; r++) {
+            if (!((key, variant, r) in ms)) continue
+            p = ms[key, "plain", r]; s = ms[key, "statum", r] - p
+            if (s > 0) v[++m] = (ms[key, variant, r] - p) / s
+        }
+        if (m == 0) return "n/a"
+        return sprintf("%.2f (quartiles %.2f-%.2f, %d rounds)", quantile(v, m, 0.5), quantile(v, m, 0.25), quantile(v, m, 0.75), m)
+    }
+    END {
+        print "\npair by pair, each round'"'"'s cost over plain / statum'"'"'s, median:"
+        for (k = 1; k <= n; k++) {
+            split(order[k], part, SUBSEP)
+            printf "  %s, %s: lifecycle %s", part[1], part[2], paired(order[k], "lifecycle")
+            if ((order[k], "before", 1) in ms) printf "; before %s", paired(order[k], "before")
+            printf "\n"
+        }
+    }' runs.tsv
 echo
 echo "three-way: $work/results.tsv, $work/runs.tsv" >&2
 
