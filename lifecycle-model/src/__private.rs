@@ -86,14 +86,24 @@ pub fn action_name<P: Lifecycle>(index: usize) -> &'static str {
     P::__TABLE.actions[index].name
 }
 
-/// `P`'s event called `name`.
+/// `P`'s event called `name`: the value of `P::EVENTS` at the index of its row.
 pub fn parse_event<P: Lifecycle>(name: &str) -> Result<P::Event, LifecycleError> {
-    P::__TABLE.parse_event(name, P::EVENTS)
+    let names: Vec<&'static str> = P::__TABLE.events.iter().map(|e| e.name).collect();
+    find(&names, name, P::EVENTS).ok_or_else(|| LifecycleError::UnknownEvent {
+        machine: P::NAME,
+        event: name.to_owned(),
+        known: names,
+    })
 }
 
-/// `P`'s action called `name`.
+/// `P`'s action called `name`: the value of `P::ACTIONS` at the index of its row.
 pub fn parse_action<P: Lifecycle>(name: &str) -> Result<P::Action, LifecycleError> {
-    P::__TABLE.parse_action(name, P::ACTIONS)
+    let names: Vec<&'static str> = P::__TABLE.actions.iter().map(|a| a.name).collect();
+    find(&names, name, P::ACTIONS).ok_or_else(|| LifecycleError::UnknownAction {
+        machine: P::NAME,
+        action: name.to_owned(),
+        known: names,
+    })
 }
 
 /// Builds a [`Mismatch`] for a bridge that found no matching typed state.
@@ -231,26 +241,6 @@ impl MachineTable {
         machine.reconciling = self.reconciling.to_vec();
         machine.stalled = self.stalled.to_vec();
         machine
-    }
-
-    /// The event called `name`, as the generated event enum's value `events[i]`.
-    pub fn parse_event<E: Copy>(&self, name: &str, events: &[E]) -> Result<E, LifecycleError> {
-        let names: Vec<&'static str> = self.events.iter().map(|e| e.name).collect();
-        find(&names, name, events).ok_or_else(|| LifecycleError::UnknownEvent {
-            machine: self.name,
-            event: name.to_owned(),
-            known: names,
-        })
-    }
-
-    /// The action called `name`, as the generated action enum's value `actions[i]`.
-    pub fn parse_action<A: Copy>(&self, name: &str, actions: &[A]) -> Result<A, LifecycleError> {
-        let names: Vec<&'static str> = self.actions.iter().map(|a| a.name).collect();
-        find(&names, name, actions).ok_or_else(|| LifecycleError::UnknownAction {
-            machine: self.name,
-            action: name.to_owned(),
-            known: names,
-        })
     }
 }
 
