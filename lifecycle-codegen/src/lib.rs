@@ -1,6 +1,7 @@
 //! The code generator behind `#[derive(Lifecycle)]`, as a library so that tests and
 //! benchmarks can call it: [`derive()`] takes the enum's syntax tree and returns the
-//! generated items. Users depend on `lifecycle-model`, which re-exports the derive.
+//! generated items, and [`derive_tokens()`], which the proc-macro calls, takes its tokens.
+//! Users depend on `lifecycle-model`, which re-exports the derive.
 //!
 //! The expansion runs in four steps, one module each, and data flows one way:
 //!
@@ -21,4 +22,4 @@ mod model;
 #[cfg(test)]
 mod snapshot_tests;
 
-pub use crate::expand::{derive, diagram_doc};
+pub use crate::expand::{derive, derive_tokens, diagram_doc};

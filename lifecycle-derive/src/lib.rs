@@ -5,8 +5,7 @@
 /// Derives `lifecycle_model::Lifecycle`; see `lifecycle_model::reference`.
 #[proc_macro_derive(Lifecycle, attributes(lifecycle))]
 pub fn derive_lifecycle(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
-    let input = syn::parse_macro_input!(input as syn::DeriveInput);
-    lifecycle_codegen::derive(&input).into()
+    lifecycle_codegen::derive_tokens(input.into()).into()
 }
 
 /// Draws the machine of the enum in its arguments into the doc of the item it sits on.

@@ -28,13 +28,28 @@ use crate::model::{self, Model, RoleAxis};
 /// errors, the items are stubs whose bodies never run: they only keep rustc from adding
 /// errors of its own.
 pub fn derive(input: &DeriveInput) -> TokenStream {
+    expand(input, &quote!(#input))
+}
+
+/// [`derive()`] from the enum's tokens, as the proc-macro receives them. The tokens go
+/// on, unchanged, to the attribute that draws the diagram: re-emitting them from the
+/// syntax tree would cost every `cargo check` a copy of the declaration, token by token.
+pub fn derive_tokens(tokens: TokenStream) -> TokenStream {
+    match syn::parse2::<DeriveInput>(tokens.clone()) {
+        Ok(input) => expand(&input, &tokens),
+        Err(e) => e.to_compile_error(),
+    }
+}
+
+/// The expansion of `input`, whose tokens are `declared`.
+fn expand(input: &DeriveInput, declared: &TokenStream) -> TokenStream {
     let mut cx = Ctxt::default();
-    let generated = model::build(input, &mut cx).map(|model| expand_model(&model, input));
+    let generated = model::build(input, &mut cx).map(|model| expand_model(&model, declared));
     let errors = cx.into_compile_errors();
     join([errors, generated.unwrap_or_default()])
 }
 
-fn expand_model(model: &Model, input: &DeriveInput) -> TokenStream {
+fn expand_model(model: &Model, declared: &TokenStream) -> TokenStream {
     let markers = markers::markers(model);
     let roles = roles::role_markers(model);
     let names = names::enums(model);
@@ -42,7 +57,7 @@ fn expand_model(model: &Model, input: &DeriveInput) -> TokenStream {
     let events = events::events_trait(model);
     let bridge = bridge::bridge(model);
     let schema = schema::schema_impl(model);
-    let diagrams = schema::diagrams(model, input);
+    let diagrams = schema::diagrams(model, declared);
     join([
         markers, roles, names, events, bridge, lifecycle, diagrams, schema,
     ])

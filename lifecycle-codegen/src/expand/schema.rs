@@ -26,9 +26,9 @@ pub(super) fn schema_impl(model: &Model) -> TokenStream {
 
 /// `MERMAID` and `DOT` on the enum itself; the `Lifecycle` constants read these. Under
 /// rustdoc alone, the `diagram_doc` attribute draws the machine into the doc of the
-/// block, from the declaration in `input`: `cargo check` and `cargo build` pay for the
-/// attribute's tokens, never for the layout.
-pub(super) fn diagrams(model: &Model, input: &DeriveInput) -> TokenStream {
+/// block, from the enum's tokens, `declared`: `cargo check` and `cargo build` pass them
+/// on, and never lay the machine out.
+pub(super) fn diagrams(model: &Model, declared: &TokenStream) -> TokenStream {
     let krate = &model.krate;
     let ident = &model.ident;
     let mermaid = model.machine.mermaid();
@@ -40,10 +40,7 @@ pub(super) fn diagrams(model: &Model, input: &DeriveInput) -> TokenStream {
     // A machine too large to lay out quickly gets its doc here, and nothing to expand.
     let picture = match undrawn_doc(model) {
         Some(doc) => quote!(#[doc = #doc]),
-        None => {
-            let declared = declaration(input);
-            quote!(#[cfg_attr(doc, #krate::__private::diagram_doc(#declared))])
-        }
+        None => quote!(#[cfg_attr(doc, #krate::__private::diagram_doc(#declared))]),
     };
     quote! {
         #[automatically_derived]
@@ -81,7 +78,7 @@ fn declaration(input: &DeriveInput) -> DeriveInput {
 /// so the page shows it with no network and no script.
 pub fn diagram_doc(args: TokenStream, item: TokenStream) -> TokenStream {
     let input = match syn::parse2::<DeriveInput>(args) {
-        Ok(input) => input,
+        Ok(input) => declaration(&input),
         Err(e) => {
             let error = e.to_compile_error();
             return quote!(#error #item);

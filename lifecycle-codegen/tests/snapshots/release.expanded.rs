@@ -625,11 +625,13 @@ impl ::core::str::FromStr for ReleasePhaseAction {
             )
         )]#[lifecycle(action(rollback, states = Shipped|Halted))]pub
         enum
-        ReleasePhase{#[default]#[lifecycle(initial)]Draft,
-        Built,
-        Shipped,
-        Halted,
-        #[serde(rename = "archived-for-good")]#[lifecycle(terminal)]Archived,
+        ReleasePhase{#[doc = r" Being written."]#[default]#[lifecycle(initial)]Draft,
+        #[doc = r" Built, not yet shipped."]Built,
+        #[doc = r" Out in the world."]Shipped,
+        #[doc = r" Stopped."]Halted,
+        #[doc = r" Done for good."]#[serde(
+            rename = "archived-for-good"
+        )]#[lifecycle(terminal)]Archived,
         }
     )
 )]
