@@ -37,15 +37,18 @@
 # (two `lifecycle-model`s cannot share one lock file), timed in the same interleaved
 # rounds, so a change to the derive is measured before and after in one run.
 #
-# Besides the medians, variant by variant, it prints each round's cost over plain against
-# statum's, pair by pair: the median and quartiles of those ratios (nearest rank).
+# Each check is timed twice over: by the wall clock, and by the CPU time (user + system)
+# of cargo and its rustc, which waiting for a busy core does not inflate. Besides the
+# medians, variant by variant, it prints each round's cost over plain against statum's,
+# pair by pair: the median and quartiles of those ratios (nearest rank).
 #
 # INSTRUCTIONS=1 then checks each crate once more under callgrind and prints the
 # instructions rustc executed: counts that do not move with the machine's load.
 #
 # Usage: benches/three-way.sh            (RUNS=10 by default; honours CARGO_TARGET_DIR)
 # Writes $CARGO_TARGET_DIR/three-way/results.tsv (mode, size, variant, median ms, min,
-# max, MAD) and runs.tsv (mode, size, variant, run, ms).
+# max, MAD, by the wall clock), results-cpu.tsv (the same in CPU time) and runs.tsv (mode,
+# size, variant, run, wall-clock ms, CPU ms).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -329,6 +332,14 @@ check_crate() {
         *) cargo check --quiet -p "three-way-$1" ;;
     esac
 }
+# Checks crate $1 and sets `wall_ms`, the time it took, and `cpu_ms`, the CPU time (user
+# and system) that cargo and the rustc it ran spent, both in milliseconds. CPU time is
+# what a loaded machine changes least: waiting for a core is not counted.
+timed_check() {
+    local TIMEFORMAT='%3R %3U %3S' t
+    t=$({ time check_crate "$1" >/dev/null 2>&1; } 2>&1)
+    read -r wall_ms cpu_ms < <(awk '{ printf "%d %d\n", $1 * 1000 + 0.5, ($2 + $3) * 1000 + 0.5 }' <<<"$t")
+}
 # The directory of a crate's sources.
 crate_dir() {
     case $1 in
@@ -339,8 +350,8 @@ crate_dir() {
 
 cd "$work"
 export CARGO_TARGET_DIR=$work/target
-printf 'mode\tsize\tvariant\tmedian_ms\tmin_ms\tmax_ms\tmad_ms\n' >results.tsv
-printf 'mode\tsize\tvariant\trun\tms\n' >runs.tsv
+printf 'mode\tsize\tvariant\tmedian_ms\tmin_ms\tmax_ms\tmad_ms\n' | tee results.tsv >results-cpu.tsv
+printf 'mode\tsize\tvariant\trun\tms\tcpu_ms\n' >runs.tsv
 for incremental in 0 1; do
     export CARGO_INCREMENTAL=$incremental
     mode="CARGO_INCREMENTAL=$incremental"
@@ -352,25 +363,28 @@ for incremental in 0 1; do
         touch "$(crate_dir "$crate")/src/lib.rs"
         check_crate "$crate"
     done
-    declare -A times=()
+    declare -A times=() cpu_times=()
     for ((run = 0; run < runs; run++)); do
         for crate in "${crates[@]}"; do
             check_crate "$crate"
             touch "$(crate_dir "$crate")/src/lib.rs"
-            start=$(now_ms)
-            check_crate "$crate"
-            ms=$(($(now_ms) - start))
-            times[$crate]+="$ms "
-            printf '%s\t%s\t%s\t%s\t%s\n' "$mode" "${crate%%-*}" "${crate#*-}" "$((run + 1))" "$ms" >>runs.tsv
+            timed_check "$crate"
+            times[$crate]+="$wall_ms "
+            cpu_times[$crate]+="$cpu_ms "
+            printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$mode" "${crate%%-*}" "${crate#*-}" "$((run + 1))" "$wall_ms" "$cpu_ms" >>runs.tsv
         done
     done
     for crate in "${crates[@]}"; do
         printf '%s\t%s\t%s\t%s\n' "$mode" "${crate%%-*}" "${crate#*-}" "$(stats "${times[$crate]}")" >>results.tsv
+        printf '%s\t%s\t%s\t%s\n' "$mode" "${crate%%-*}" "${crate#*-}" "$(stats "${cpu_times[$crate]}")" >>results-cpu.tsv
     done
-    unset times
+    unset times cpu_times
 done
 
-awk -F'\t' -v runs="$runs" -v small="$small_machines machines x $small_states states" -v large="1 machine x $large_states states" '
+# The medians of results file $1, variant by variant, with the ratios; $2 names the
+# measure.
+report() {
+awk -F'\t' -v runs="$runs" -v measure="$2" -v small="$small_machines machines x $small_states states" -v large="1 machine x $large_states states" '
     NR == 1 { next }
     {
         key = $1 SUBSEP $2
@@ -382,7 +396,7 @@ awk -F'\t' -v runs="$runs" -v small="$small_machines machines x $small_states st
         for (k = 1; k <= n; k++) {
             split(order[k], part, SUBSEP)
             key = order[k]
-            printf "%s%s, %s (%s), cargo check, %d runs, ms\n", (k > 1 ? "\n" : ""), part[1], part[2], (part[2] == "small" ? small : large), runs
+            printf "%s%s, %s (%s), cargo check, %d runs, %s\n", (k > 1 ? "\n" : ""), part[1], part[2], (part[2] == "small" ? small : large), runs, measure
             printf "  %-10s %7s %7s %7s %6s %11s\n", "variant", "median", "min", "max", "MAD", "over plain"
             for (i = 1; i <= 4; i++) {
                 v = kinds[i]
@@ -400,17 +414,22 @@ awk -F'\t' -v runs="$runs" -v small="$small_machines machines x $small_states st
                 if (b > 0) printf "  lifecycle over plain, now / before:         %.2f\n", l / b
             }
         }
-    }' results.tsv
+    }' "$1"
+}
+report results.tsv "wall-clock ms"
+echo
+report results-cpu.tsv "CPU ms (user + system)"
 
 # Pair by pair: a round's three checks run back to back, so the ratio of one round's costs
 # over plain does not see the machine change speed between rounds, as medians taken
 # variant by variant can.
-awk -F'\t' '
+paired() {
+awk -F'\t' -v col="$1" -v measure="$2" '
     NR == 1 { next }
     {
         key = $1 SUBSEP $2
         if (!(key in seen)) { seen[key] = 1; order[++n] = key }
-        ms[key, $3, $4] = $5
+        ms[key, $3, $4] = $col
         if ($4 > rounds[key]) rounds[key] = $4
     }
     # The q-quantile of v[1..m], sorted in place.
@@ -433,7 +452,7 @@ awk -F'\t' '
         return sprintf("%.2f (quartiles %.2f-%.2f, %d rounds)", quantile(v, m, 0.5), quantile(v, m, 0.25), quantile(v, m, 0.75), m)
     }
     END {
-        print "\npair by pair, each round'"'"'s cost over plain / statum'"'"'s, median:"
+        print "\npair by pair, " measure ", each round'"'"'s cost over plain / statum'"'"'s, median:"
         for (k = 1; k <= n; k++) {
             split(order[k], part, SUBSEP)
             printf "  %s, %s: lifecycle %s", part[1], part[2], paired(order[k], "lifecycle")
@@ -441,8 +460,11 @@ awk -F'\t' '
             printf "\n"
         }
     }' runs.tsv
+}
+paired 5 "wall clock"
+paired 6 "CPU time"
 echo
-echo "three-way: $work/results.tsv, $work/runs.tsv" >&2
+echo "three-way: $work/results.tsv, $work/results-cpu.tsv, $work/runs.tsv" >&2
 
 # INSTRUCTIONS=1: each crate checked once more under callgrind (valgrind), for the
 # instructions rustc executes. They do not move with the machine's load, so the ratios
