@@ -448,3 +448,40 @@ fn a_machine_too_large_to_lay_out_quickly_is_left_undrawn_with_a_pointer_to_its_
     let out: syn::ItemImpl = syn::parse2(out).expect("the block, with a doc");
     assert_eq!(docs(&out), expected);
 }
+
+#[test]
+fn derive_tokens_hands_the_enum_tokens_to_the_diagram_attribute_as_received() {
+    // Docs, serde's attributes and all: the attribute keeps what the machine reads itself.
+    let tokens = quote::quote! {
+        #[lifecycle(event(go: A -> B))]
+        /// The phase.
+        enum Tiny {
+            /// Where it starts.
+            #[lifecycle(initial)]
+            A,
+            #[lifecycle(terminal)]
+            B,
+        }
+    };
+    let out = crate::expand::derive_tokens(tokens.clone()).to_string();
+    assert!(
+        out.contains(&format!("diagram_doc ({tokens})")),
+        "the tokens, as received, are the attribute's arguments:\n{out}"
+    );
+    // The rest is what `derive` generates from the parsed enum.
+    let input: DeriveInput = syn::parse2(tokens).unwrap();
+    let from_tree = crate::expand::derive(&input).to_string();
+    assert_eq!(out, from_tree);
+}
+
+#[test]
+fn derive_tokens_reports_tokens_that_are_not_a_type() {
+    let out = crate::expand::derive_tokens(quote::quote!(
+        fn nope() {}
+    ));
+    let file = syn::parse2::<syn::File>(out).expect("a Rust file");
+    assert_eq!(
+        compile_errors(&file),
+        ["expected one of: `struct`, `enum`, `union`"]
+    );
+}
