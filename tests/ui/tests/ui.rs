@@ -1,6 +1,6 @@
 //! The trybuild UI suite: declarations the derive must reject, and every legal form it accepts.
 
-/// Every case under `ui/fail` fails to compile with exactly its `.stderr`.
+/// Every case under `fail/` fails to compile with exactly its `.stderr`.
 // Compiler messages change between releases: bump this one marker with the toolchain.
 #[rustversion::attr(
     not(stable(1.95)),
@@ -9,15 +9,15 @@
 #[test]
 fn compile_fail() {
     let cases = trybuild::TestCases::new();
-    cases.compile_fail("ui/fail/*.rs");
+    cases.compile_fail("fail/*.rs");
     // Illegal NumaFlow moves, written against the contract paths.
-    cases.compile_fail("ui/numaflow/fail/*.rs");
+    cases.compile_fail("numaflow/fail/*.rs");
 }
 
-/// Every case under `ui/pass` compiles and its `main` runs without panicking.
+/// Every case under `pass/` compiles and its `main` runs without panicking.
 #[test]
 fn compile_pass() {
     let cases = trybuild::TestCases::new();
-    cases.pass("ui/pass/*.rs");
-    cases.pass("ui/numaflow/pass/*.rs");
+    cases.pass("pass/*.rs");
+    cases.pass("numaflow/pass/*.rs");
 }
