@@ -12,9 +12,10 @@
 #    derive;
 # 4. benches/asm.sh, the machine code of the typed transitions and of the checks;
 # 5. benches/instructions.sh, the instructions of the checks, derived and hand-written;
-# 6. benches/summary.sh, the criterion medians and the ratios.
+# 6. benches/growth.sh, the instructions of one expansion at 64 and at 256 states;
+# 7. benches/summary.sh, the criterion medians and the ratios.
 #
-# Honours CARGO_TARGET_DIR. Needs jq and objdump; valgrind for step 5.
+# Honours CARGO_TARGET_DIR. Needs jq and objdump; valgrind for steps 5 and 6.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -53,6 +54,10 @@ echo
 echo "## Instructions"
 echo
 bash benches/instructions.sh
+echo
+echo "## Growth"
+echo
+bash benches/growth.sh
 echo
 echo "## Results"
 echo
