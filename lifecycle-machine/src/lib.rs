@@ -28,6 +28,7 @@
 use std::collections::VecDeque;
 
 mod admission;
+pub mod bits;
 mod cel;
 mod condition;
 mod diagram;

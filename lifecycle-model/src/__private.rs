@@ -13,6 +13,8 @@ pub use crate::schema::phase_schema;
 pub use crate::typed::{HasPhase, RoleMarker, StateMarker, Typed};
 pub use lifecycle_derive::diagram_doc;
 
+use crate::machine::bits;
+
 /// Seals [`StateMarker`] and [`RoleMarker`]: only generated markers implement it.
 pub trait Sealed {}
 
@@ -145,12 +147,12 @@ pub struct MachineTable {
     pub mermaid: &'static str,
     /// The DOT diagram.
     pub dot: &'static str,
-    /// Which states each state moves to, as bits: the row of state `f` is the
-    /// [`words`](Self::words) words from `f * words`, and bit `t` of it is set when an
-    /// event leads from `f` to `t`.
+    /// Which states each state moves to, as rows of bits laid out by
+    /// [`bits`](crate::machine::bits): bit `t` of row `f` is set when an event leads from
+    /// `f` to `t`.
     pub moves: &'static [u64],
-    /// Which states each event fires from, as bits: the row of event `e` starts at word
-    /// `e * words`.
+    /// Which states each event fires from, as rows of bits: bit `f` of row `e` is set
+    /// when event `e` fires from `f`.
     pub fires: &'static [u64],
 }
 
@@ -189,19 +191,19 @@ impl MachineTable {
     /// per state.
     #[inline]
     pub fn words(&self) -> usize {
-        self.states.len().div_ceil(64)
+        bits::words(self.states.len())
     }
 
     /// Whether an event leads from state `from` to state `to`.
     #[inline]
     pub fn moves(&self, from: usize, to: usize) -> bool {
-        bit(self.moves, from * self.words(), to)
+        bits::get(self.moves, self.words(), from, to)
     }
 
     /// Whether event `event` fires from state `from`.
     #[inline]
     pub fn fires(&self, event: usize, from: usize) -> bool {
-        bit(self.fires, event * self.words(), from)
+        bits::get(self.fires, self.words(), event, from)
     }
 
     /// The plain-data machine the table describes.
@@ -242,12 +244,6 @@ impl MachineTable {
         machine.stalled = self.stalled.to_vec();
         machine
     }
-}
-
-/// Bit `i` of the row that starts at word `start`.
-#[inline]
-fn bit(rows: &[u64], start: usize, i: usize) -> bool {
-    rows[start + i / 64] >> (i % 64) & 1 != 0
 }
 
 /// The value whose name, at the same index in `names`, is `name`.

@@ -1,6 +1,7 @@
 //! The runtime twin: `impl Lifecycle` for the phase enum, and the one table of names and
 //! indices that it, the event and action enums and the runtime `Machine` read from.
 
+use lifecycle_machine::bits;
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
@@ -175,7 +176,7 @@ fn machine_table(model: &Model) -> TokenStream {
     });
     let phase_field = str_option(&m.phase_field);
     let ident = &model.ident;
-    let words = m.states.len().div_ceil(64);
+    let words = bits::words(m.states.len());
     let moves = bits(
         words,
         m.successors().iter().map(|targets| targets.as_slice()),
@@ -213,35 +214,10 @@ fn ints(values: &[usize]) -> Vec<Literal> {
         .collect()
 }
 
-/// Rows of `words` words each, one per set of state indices: bit `i` set for each index.
-fn bits<'a>(words: usize, rows: impl Iterator<Item = &'a [usize]>) -> Vec<Literal> {
-    let mut out = Vec::new();
-    for set in rows {
-        let mut row = vec![0u64; words];
-        for &i in set {
-            if let Some(word) = row.get_mut(i / 64) {
-                *word |= 1 << (i % 64);
-            }
-        }
-        out.extend(row.into_iter().map(Literal::u64_unsuffixed));
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::bits;
-
-    #[test]
-    fn bits_fill_each_row_across_its_words_and_skip_indices_past_it() {
-        // Two words a row. The 128 of the second row lies past it: a stub's model may
-        // hold such an index, and the macro must not panic on it.
-        let rows = [&[0, 63, 64][..], &[127, 128][..]];
-        let words: Vec<String> = bits(2, rows.into_iter())
-            .iter()
-            .map(ToString::to_string)
-            .collect();
-        let expected = [1 | 1 << 63, 1, 0, 1 << 63].map(|w: u64| w.to_string());
-        assert_eq!(words, expected);
-    }
+/// [`bits::rows`] as unsuffixed literals.
+fn bits<'a>(words: usize, sets: impl Iterator<Item = &'a [usize]>) -> Vec<Literal> {
+    bits::rows(words, sets)
+        .into_iter()
+        .map(Literal::u64_unsuffixed)
+        .collect()
 }
