@@ -14,9 +14,9 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-bin=$(cargo bench -p lifecycle-tests --bench runtime --no-run --message-format=json 2>/dev/null |
-    grep -o '"executable":"[^"]*"' | sed 's/"executable":"\(.*\)"/\1/' | tail -1)
-[[ -x $bin ]] || { echo "asm: no runtime bench executable" >&2; exit 1; }
+# shellcheck source=executable.sh
+source "$root/benches/executable.sh"
+bin=$(bench_executable lifecycle-tests runtime)
 
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT

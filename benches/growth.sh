@@ -10,13 +10,10 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-if ! command -v valgrind >/dev/null; then
-    echo "growth: valgrind is not installed; skipped" >&2
-    exit 0
-fi
-bin=$(cargo bench -p lifecycle-codegen --bench growth --no-run --message-format=json 2>/dev/null |
-    grep -o '"executable":"[^"]*"' | sed 's/"executable":"\(.*\)"/\1/' | tail -1)
-[[ -x $bin ]] || { echo "growth: no growth bench executable" >&2; exit 1; }
+# shellcheck source=executable.sh
+source "$root/benches/executable.sh"
+needs_valgrind || exit 0
+bin=$(bench_executable lifecycle-codegen growth)
 
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT

@@ -10,14 +10,11 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-if ! command -v valgrind >/dev/null; then
-    echo "instructions: valgrind is not installed; skipped" >&2
-    exit 0
-fi
+# shellcheck source=executable.sh
+source "$root/benches/executable.sh"
+needs_valgrind || exit 0
 sweeps=${SWEEPS:-1000}
-bin=$(cargo bench -p lifecycle-tests --bench sweeps --no-run --message-format=json 2>/dev/null |
-    grep -o '"executable":"[^"]*"' | sed 's/"executable":"\(.*\)"/\1/' | tail -1)
-[[ -x $bin ]] || { echo "instructions: no sweeps bench executable" >&2; exit 1; }
+bin=$(bench_executable lifecycle-tests sweeps)
 
 # Instructions of one run of the sweeps bench.
 count() {
