@@ -11,7 +11,7 @@ use crate::case::RenameRule;
 use crate::ctxt::Ctxt;
 
 /// The keys `#[lifecycle(...)]` takes on the enum.
-const CONTAINER_KEYS: &str = "`crate`, `module`, `roles`, `role_module`, `role`, `event`, `action`, `schema`, `phase_field`, `enforce_initial`";
+const CONTAINER_KEYS: &str = "`crate`, `module`, `roles`, `role_module`, `role`, `event`, `action`, `schema`, `phase_field`, `enforce_initial`, `verbs`";
 /// The keys `#[lifecycle(...)]` takes on a variant.
 const VARIANT_KEYS: &str = "`initial`, `terminal`, `ready`, `reconciling`, `stalled`";
 /// The keys inside `action(...)`.
@@ -30,6 +30,9 @@ pub(crate) struct Container {
     pub(crate) schema: bool,
     /// `enforce_initial`: the server refuses a first phase that is not initial.
     pub(crate) enforce_initial: bool,
+    /// `verbs`: every event is granted by the RBAC verb of its own name, unless it
+    /// names another.
+    pub(crate) verbs: bool,
     pub(crate) phase_field: Option<LitStr>,
     pub(crate) rename_all: Option<RenameRule>,
     /// Keys given once already, to report the second occurrence.
@@ -42,11 +45,12 @@ pub(crate) struct RoleDecl {
     pub(crate) cel: Option<LitStr>,
 }
 
-/// `event(resume: Pausing | Paused -> Running)`.
+/// `event(resume: Pausing | Paused -> Running)`, `event(resume: Paused -> Running, verb = "resume")`.
 pub(crate) struct EventDecl {
     pub(crate) name: Ident,
     pub(crate) from: Vec<Ident>,
     pub(crate) to: Ident,
+    pub(crate) verb: Option<LitStr>,
 }
 
 /// `action(scale, states = Running, roles = Source | Sink, field = "replicas")`.
@@ -192,6 +196,7 @@ enum Item {
     PhaseField(Ident, LitStr),
     Schema(Ident),
     EnforceInitial(Ident),
+    Verbs(Ident),
     Role(RoleDecl),
     Event(EventDecl),
     Action(ActionDecl),
@@ -222,6 +227,10 @@ fn container_item(input: ParseStream<'_>) -> syn::Result<Item> {
             flag_end(input, &key)?;
             Item::EnforceInitial(key)
         }
+        "verbs" => {
+            flag_end(input, &key)?;
+            Item::Verbs(key)
+        }
         "role" => Item::Role(nested(input, &key, role_decl)?),
         "event" => Item::Event(nested(input, &key, event_decl)?),
         "action" => Item::Action(nested(input, &key, action_decl)?),
@@ -248,6 +257,7 @@ impl Container {
             Item::PhaseField(key, lit) => self.once(&key).map(|()| self.phase_field = Some(lit)),
             Item::Schema(key) => self.once(&key).map(|()| self.schema = true),
             Item::EnforceInitial(key) => self.once(&key).map(|()| self.enforce_initial = true),
+            Item::Verbs(key) => self.once(&key).map(|()| self.verbs = true),
             Item::Role(role) => {
                 self.roles.push(role);
                 Ok(())
@@ -353,8 +363,32 @@ fn event_decl(input: ParseStream<'_>) -> syn::Result<EventDecl> {
     }
     input.parse::<Token![->]>()?;
     let to: Ident = input.parse()?;
-    expect_end(input, "an event has exactly one target state")?;
-    Ok(EventDecl { name, from, to })
+    let mut verb = None;
+    while !input.is_empty() {
+        if !input.peek(Token![,]) {
+            return Err(input.error("an event has exactly one target state"));
+        }
+        input.parse::<Token![,]>()?;
+        if input.is_empty() {
+            break;
+        }
+        let key: Ident = input.parse()?;
+        if key != "verb" {
+            return Err(syn::Error::new(
+                key.span(),
+                format!("unknown event attribute `{key}`; expected `verb`"),
+            ));
+        }
+        if verb.replace(value::<LitStr>(input, &key)?).is_some() {
+            return Err(syn::Error::new(key.span(), "duplicate `verb`"));
+        }
+    }
+    Ok(EventDecl {
+        name,
+        from,
+        to,
+        verb,
+    })
 }
 
 /// `name, states = A | B, roles = X | Y, field = "a.b"`.

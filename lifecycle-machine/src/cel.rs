@@ -283,7 +283,7 @@ impl Machine {
         format!("({} ? {value} : {fallback})", presence(root, path))
     }
 
-    fn cel_list(&self, states: &[usize]) -> String {
+    pub(crate) fn cel_list(&self, states: &[usize]) -> String {
         let items: Vec<String> = states
             .iter()
             .map(|&s| cel_string(&self.states[s]))

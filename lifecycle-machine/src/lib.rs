@@ -39,7 +39,9 @@ mod svg;
 #[cfg(feature = "svg")]
 pub use crate::svg::PICTURE_ARROWS;
 
-pub use crate::admission::WriterRule;
+pub use crate::admission::{
+    Operation, WriteRequest, WriterRule, WriterValidation, Writers, verb_problem,
+};
 pub use crate::cel::{ActionRule, is_field_path};
 pub use crate::condition::ConditionType;
 pub use crate::problem::Problem;
@@ -92,16 +94,32 @@ pub struct EventSpec {
     pub from: Vec<usize>,
     /// Index of the state the event leads to.
     pub to: usize,
+    /// The RBAC verb that grants the event's moves on the object's resource, if any
+    /// ([`Writers`]): `kubectl auth can-i pause pipelines`.
+    pub verb: Option<String>,
 }
 
 impl EventSpec {
-    /// An event named `name` from the states `from` to the state `to`.
+    /// An event named `name` from the states `from` to the state `to`, granted by no
+    /// verb; name one with [`EventSpec::with_verb`].
     pub fn new(name: impl Into<String>, from: impl IntoIterator<Item = usize>, to: usize) -> Self {
         EventSpec {
             name: name.into(),
             from: from.into_iter().collect(),
             to,
+            verb: None,
         }
+    }
+
+    /// The same event, granted to whoever holds the RBAC verb `verb` on the object.
+    ///
+    /// ```
+    /// let pause = lifecycle_machine::EventSpec::new("pause", [0], 1).with_verb("pause");
+    /// assert_eq!(pause.verb.as_deref(), Some("pause"));
+    /// ```
+    pub fn with_verb(mut self, verb: impl Into<String>) -> Self {
+        self.verb = Some(verb.into());
+        self
     }
 }
 

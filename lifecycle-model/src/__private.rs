@@ -164,6 +164,8 @@ pub struct EventRow {
     pub from: &'static [usize],
     /// Index of the state it leads to.
     pub to: usize,
+    /// The RBAC verb that grants it.
+    pub verb: Option<&'static str>,
 }
 
 /// One role of a [`MachineTable`].
@@ -216,7 +218,13 @@ impl MachineTable {
         machine.events = self
             .events
             .iter()
-            .map(|e| crate::machine::EventSpec::new(e.name, e.from.iter().copied(), e.to))
+            .map(|e| {
+                let spec = crate::machine::EventSpec::new(e.name, e.from.iter().copied(), e.to);
+                match e.verb {
+                    Some(verb) => spec.with_verb(verb),
+                    None => spec,
+                }
+            })
             .collect();
         machine.roles = self
             .roles

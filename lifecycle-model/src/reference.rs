@@ -10,6 +10,8 @@
 //! |---|---|---|
 //! | `module = name` | the module of state markers and gate traits | the enum's name in snake_case |
 //! | `event(name: A \| B -> C)` | an event that moves from any of `A`, `B` to `C` | – |
+//! | `event(name: A -> B, verb = "v")` | the same, granted by the RBAC verb `v` on the object's resource: a writer policy lets whoever holds it make the event's moves (see below) | no verb |
+//! | `verbs` | every event is granted by the RBAC verb of its own name (`_` becomes `-`), unless it names another | off |
 //! | `roles = RoleEnum` | the role axis: a fieldless enum of your own | no roles |
 //! | `role(Name)`, `role(Name, cel = "...")` | one role, with the CEL predicate that recognizes it on the rule's object | – |
 //! | `role_module = name` | the module of role markers | the role enum's name in snake_case |
@@ -50,6 +52,34 @@
 //!     JobPhase::machine().start_denial(JobPhase::Running.index()).as_deref(),
 //!     Some("phase cannot start at Running; it may start at Pending")
 //! );
+//! ```
+//!
+//! An event's verb is RBAC's: a Role grants it like any other
+//! (`verbs: ["pause"]` on `pipelines`), `kubectl auth can-i pause pipelines` answers for
+//! it, and the [`WriterPolicy`](crate::admission::WriterPolicy) rendered from the machine
+//! (feature `kube`) asks the API server's authorizer for it, on the object itself, before
+//! it lets a requester who is not a named writer move the phase. A verb is lower-case
+//! letters, digits and `-`, and none of the verbs Kubernetes itself gives meaning to
+//! (`get`, `patch`, `delete`, ...): a grant of those is a grant of ordinary writes.
+//! [`Machine::verb_moves`](crate::machine::Machine::verb_moves) lists which moves each
+//! verb grants.
+//!
+//! ```
+//! use lifecycle_model::Lifecycle;
+//!
+//! #[derive(Lifecycle, Clone, Copy, Debug, Default, PartialEq, Eq)]
+//! #[lifecycle(verbs, event(pause: Running -> Paused))]
+//! #[lifecycle(event(resume: Paused -> Running), event(restart: Paused -> Running, verb = "restart-pipeline"))]
+//! enum Desired {
+//!     #[default]
+//!     #[lifecycle(initial)]
+//!     Running,
+//!     Paused,
+//! }
+//!
+//! let machine = Desired::machine();
+//! let verbs: Vec<&str> = machine.verb_moves().into_iter().map(|(verb, _)| verb).collect();
+//! assert_eq!(verbs, ["pause", "resume", "restart-pipeline"]);
 //! ```
 //!
 //! Each `#[lifecycle(...)]` takes any number of items: prefer a few attributes with
@@ -108,7 +138,8 @@
 //! `stalled`; states unreachable from an initial state; non-terminal dead ends;
 //! terminal states with outgoing events; events that only loop; roles no action gates
 //! by; actions allowed everywhere; actions with a `field` but no `phase_field` or no
-//! role predicates; malformed paths; data-carrying variants and generics; event names
+//! role predicates; malformed paths; verbs that are not lower-case words or are one of
+//! Kubernetes' own; data-carrying variants and generics; event names
 //! that `Typed` handles already have as methods (`update`, `get`, `state`, `role`,
 //! `into_inner`, `try_new`, `clone`, `deref`, `into`, ...), since a call could reach the
 //! wrong one.
@@ -122,7 +153,7 @@
 //! | feature | brings |
 //! |---|---|
 //! | `schema` (default) | schemars: [`schema`](crate::schema), `#[lifecycle(schema)]` and the conditions list schema |
-//! | `kube` | kube-runtime: transitions as Events, phase, conditions and generation in one server-side apply (`lifecycle_model::kube`); a `ValidatingAdmissionPolicy` that lets only the named writers move the phase (`lifecycle_model::admission`); the application picks the k8s-openapi version |
+//! | `kube` | kube-runtime: transitions as Events, phase, conditions and generation in one server-side apply (`lifecycle_model::kube`); a `ValidatingAdmissionPolicy` that lets only the named writers and the holders of an event's verb move the phase, on the resource and its `status` subresource, and asks the server whether the caller may fire an event (`lifecycle_model::admission`); the application picks the k8s-openapi version |
 //! | `metrics` | prometheus-client: transition counter and objects-per-state gauge (`lifecycle_model::metrics`) |
 //! | `svg` | layout-rs: `Machine::svg`, the picture rustdoc shows, to draw at run time (the derive draws the docs' pictures without it) |
 //!

@@ -24,6 +24,8 @@ var tokenUsers = []struct {
 	groups []string
 }{
 	{name: "alice"},
+	{name: "bob"},
+	{name: "carol", groups: []string{"widget-operators"}},
 }
 
 // pki holds the certificates, keys and tokens of one server run, as PEM in

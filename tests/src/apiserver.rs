@@ -43,6 +43,9 @@ pub const CONTROLLER_NAMESPACE: &str = "lifecycle-system";
 /// The name of the controller's ServiceAccount.
 pub const CONTROLLER_SERVICE_ACCOUNT: &str = "numaflow-controller";
 
+/// The group the user `carol` is in.
+pub const WIDGET_OPERATORS: &str = "widget-operators";
+
 /// What can go wrong in the fixture.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -131,6 +134,10 @@ pub enum Identity {
     Admin,
     /// A plain user with a static token: allowed nothing but what RBAC grants.
     Alice,
+    /// Another plain user with a static token.
+    Bob,
+    /// A user with a static token in the group [`WIDGET_OPERATORS`].
+    Carol,
     /// The ServiceAccount [`CONTROLLER_NAMESPACE`]/[`CONTROLLER_SERVICE_ACCOUNT`], with a
     /// token from the TokenRequest API: allowed nothing but what RBAC grants.
     Controller,
@@ -138,13 +145,21 @@ pub enum Identity {
 
 impl Identity {
     /// Every identity the server issues.
-    pub const ALL: [Identity; 3] = [Identity::Admin, Identity::Alice, Identity::Controller];
+    pub const ALL: [Identity; 5] = [
+        Identity::Admin,
+        Identity::Alice,
+        Identity::Bob,
+        Identity::Carol,
+        Identity::Controller,
+    ];
 
     /// Its context in the kubeconfig, for `kubectl --context`.
     pub fn context(self) -> &'static str {
         match self {
             Identity::Admin => "admin",
             Identity::Alice => "alice",
+            Identity::Bob => "bob",
+            Identity::Carol => "carol",
             Identity::Controller => CONTROLLER_SERVICE_ACCOUNT,
         }
     }
@@ -153,7 +168,7 @@ impl Identity {
     pub fn username(self) -> String {
         match self {
             Identity::Admin => "admin".to_owned(),
-            Identity::Alice => "alice".to_owned(),
+            Identity::Alice | Identity::Bob | Identity::Carol => self.context().to_owned(),
             Identity::Controller => {
                 format!("system:serviceaccount:{CONTROLLER_NAMESPACE}:{CONTROLLER_SERVICE_ACCOUNT}")
             }

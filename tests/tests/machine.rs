@@ -2,7 +2,9 @@
 //! name lookup, diagram aliases for names that are not identifiers, and where the CEL
 //! message's list of moves is cut.
 
-use lifecycle_model::machine::{EventSpec, Machine};
+use lifecycle_model::machine::{
+    EventSpec, Machine, Operation, WriteRequest, Writers, verb_problem,
+};
 
 fn release() -> Machine {
     let mut m = Machine::new("Release", ["Draft", "Built", "Shipped"]);
@@ -154,48 +156,158 @@ fn problem_messages_name_the_parts_involved() {
 fn the_writer_rule_reads_the_phase_with_its_default_and_names_who_may_move_it() {
     let mut m = release();
     m.default_state = Some(0);
-    let writers = [
+    let mut writers = Writers::new("releases.example.com", "releases", "spec.stage");
+    writers.users = vec![
         "system:serviceaccount:ci:release-bot".to_owned(),
         "o'brien".to_owned(),
     ];
-    let rule = m.writer_rule("spec.stage", &writers).unwrap();
+    writers.user_groups = vec!["release-managers".to_owned()];
+    let rule = m.writer_rule(&writers).unwrap();
+    assert_eq!(rule.resources, ["releases", "releases/status"]);
+    assert_eq!(rule.operations, ["CREATE", "UPDATE"]);
+    // On create there is no old object: the phase moves from the default state.
     assert_eq!(
         rule.old_phase,
-        "(has(oldObject.spec) && has(oldObject.spec.stage) ? oldObject.spec.stage : 'Draft')"
+        "oldObject == null ? 'Draft' : (has(oldObject.spec) && has(oldObject.spec.stage) ? oldObject.spec.stage : 'Draft')"
     );
     assert_eq!(
         rule.new_phase,
         "(has(object.spec) && has(object.spec.stage) ? object.spec.stage : 'Draft')"
     );
-    // Quotes in a user name are escaped inside the CEL string.
+    let [validation] = &rule.validations[..] else {
+        panic!("one validation: {:?}", rule.validations);
+    };
+    // Quotes in a user name are escaped inside the CEL string; no event names a verb, so
+    // the authorizer is never asked.
     assert_eq!(
-        rule.expression,
-        "variables.oldPhase == variables.newPhase || request.userInfo.username in ['system:serviceaccount:ci:release-bot', 'o\\'brien']"
+        validation.expression,
+        "variables.oldPhase == variables.newPhase || (request.userInfo.username in ['system:serviceaccount:ci:release-bot', 'o\\'brien'] || request.userInfo.groups.exists(g, g in ['release-managers']))"
     );
     assert_eq!(
-        rule.message,
-        "spec.stage may be changed only by system:serviceaccount:ci:release-bot, o'brien"
+        validation.message,
+        "spec.stage may be changed only by system:serviceaccount:ci:release-bot, o'brien or members of release-managers"
     );
     assert!(
-        rule.message_expression
-            .ends_with("+ ': ' + request.userInfo.username + ' may not move it from ' + variables.oldPhase + ' to ' + variables.newPhase"),
+        validation.message_expression.ends_with(
+            "+ ': ' + request.userInfo.username + ' may not move it from ' + (variables.oldPhase == '' ? '(unset)' : variables.oldPhase) + ' to ' + (variables.newPhase == '' ? '(unset)' : variables.newPhase)"
+        ),
         "{}",
-        rule.message_expression
+        validation.message_expression
+    );
+}
+
+#[test]
+fn an_events_verb_lets_its_holders_make_its_moves_and_the_denial_names_it() {
+    let mut m = release();
+    m.events[0] = m.events[0].clone().with_verb("approve-release");
+    m.events[1] = m.events[1].clone().with_verb("ship");
+    let writers = Writers::new("example.com", "releases", "status.phase");
+    let rule = m.writer_rule(&writers).unwrap();
+    let expression = &rule.validations[0].expression;
+    assert!(
+        expression.contains(
+            "authorizer.group('example.com').resource('releases').namespace(request.namespace).name(request.name).check('ship').allowed()"
+        ),
+        "{expression}"
+    );
+    assert_eq!(
+        rule.validations[0].message,
+        "status.phase may be changed only by holders of verb approve-release or ship on releases.example.com"
+    );
+    let request = |verbs: &[String], old, new| {
+        m.writer_verdict(
+            &writers,
+            &WriteRequest {
+                operation: Operation::Update,
+                username: "carol",
+                groups: &[],
+                verbs,
+                old,
+                new,
+            },
+        )
+    };
+    let approve = ["approve-release".to_owned()];
+    assert_eq!(request(&approve, Some("Draft"), Some("Built")), Ok(()));
+    // A verb grants its own event's moves, not another's.
+    assert_eq!(
+        request(&approve, Some("Built"), Some("Shipped")),
+        Err("status.phase may be changed only by holders of verb approve-release or ship on releases.example.com: carol may not move it from Built to Shipped without verb ship".to_owned())
+    );
+    // A move no event makes needs a named writer, and an unset phase is shown as such.
+    assert_eq!(
+        request(&approve, None, Some("Shipped")),
+        Err("status.phase may be changed only by holders of verb approve-release or ship on releases.example.com: carol may not move it from (unset) to Shipped".to_owned())
+    );
+}
+
+#[test]
+fn a_writer_rule_may_keep_creates_for_its_writers() {
+    let m = release();
+    let mut writers = Writers::new("example.com", "releases", "spec.stage");
+    writers.users = vec!["bot".to_owned()];
+    writers.only_writers_create = true;
+    let rule = m.writer_rule(&writers).unwrap();
+    assert_eq!(rule.validations.len(), 2);
+    assert_eq!(
+        rule.validations[0].expression,
+        "request.operation != 'CREATE' || (request.userInfo.username in ['bot'])"
+    );
+    let create = |username| {
+        m.writer_verdict(
+            &writers,
+            &WriteRequest {
+                operation: Operation::Create,
+                username,
+                groups: &[],
+                verbs: &[],
+                old: None,
+                new: None,
+            },
+        )
+    };
+    assert_eq!(create("bot"), Ok(()));
+    assert_eq!(
+        create("alice"),
+        Err("releases.example.com are created only by bot: alice may not create one".to_owned())
     );
 }
 
 #[test]
 fn a_writer_rule_needs_a_selectable_field_and_may_name_nobody() {
     let m = release();
-    assert_eq!(m.writer_rule("spec.the-stage", &[]), None);
-    assert_eq!(m.writer_rule("", &[]), None);
-    let nobody = m.writer_rule("status.phase", &[]).unwrap();
-    assert_eq!(nobody.message, "status.phase may be changed only by nobody");
-    assert!(
-        nobody
-            .expression
-            .ends_with("request.userInfo.username in []")
+    for field in ["spec.the-stage", ""] {
+        assert_eq!(m.writer_rule(&Writers::new("g", "r", field)), None);
+    }
+    let nobody = m
+        .writer_rule(&Writers::new("", "things", "status.phase"))
+        .unwrap();
+    assert_eq!(
+        nobody.validations[0].message,
+        "status.phase may be changed only by nobody"
+    );
+    assert_eq!(
+        nobody.validations[0].expression,
+        "variables.oldPhase == variables.newPhase || false"
     );
     // Without a default state an absent phase matches no state name.
     assert!(nobody.old_phase.ends_with(": '')"));
+    assert!(nobody.old_phase.starts_with("oldObject == null ? '' : "));
+}
+
+#[test]
+fn only_well_formed_verbs_of_an_events_own_grant_it() {
+    assert_eq!(verb_problem("resume-pipeline"), None);
+    for bad in ["", "Pause", "pause_all", "9lives", "pause!"] {
+        assert!(
+            verb_problem(bad).unwrap().contains("lower-case letters"),
+            "{bad}"
+        );
+    }
+    for own in ["patch", "update", "delete", "get", "escalate"] {
+        assert!(
+            verb_problem(own).unwrap().contains("Kubernetes' own verbs"),
+            "{own}"
+        );
+    }
 }

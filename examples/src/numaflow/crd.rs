@@ -14,17 +14,21 @@ use std::fmt;
 use std::str::FromStr;
 
 use k8s_openapi::api::admissionregistration::v1::{
-    MatchCondition, ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding,
+    ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding,
 };
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule, RoleRef, Subject};
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::CustomResourceExt;
+use lifecycle_model::Lifecycle;
 use lifecycle_model::admission::WriterPolicy;
 use serde::Serialize;
 
-use crate::numaflow::pipeline::Pipeline;
+use crate::numaflow::pipeline::{DesiredPhase, Pipeline, PipelinePhase};
 use crate::numaflow::vertex::{Vertex, VertexPhase};
+
+/// NumaFlow's API group.
+const GROUP: &str = "numaflow.numaproj.io";
 
 /// The CRDs, Pipeline first.
 pub fn crds() -> Vec<CustomResourceDefinition> {
@@ -115,68 +119,122 @@ impl fmt::Display for ServiceAccountRef {
 /// What the cluster needs besides the CRDs to run `numaflow-controller` as `account`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ControllerManifests {
-    /// Only `account` may change a vertex's `spec.lifecycle.desiredPhase`.
-    pub policy: ValidatingAdmissionPolicy,
-    /// The policy's binding: every namespace, `Deny`.
-    pub binding: ValidatingAdmissionPolicyBinding,
+    /// The writer policies, each with its binding (every namespace, `Deny`), from
+    /// [`writer_policies`].
+    pub policies: Vec<(ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding)>,
     /// The verbs the controllers use, nothing more.
     pub role: ClusterRole,
     /// The role, granted to `account`.
     pub role_binding: ClusterRoleBinding,
+    /// [`EDITOR_ROLE`]: editing pipelines, pausing and resuming them, and reading their
+    /// vertices; folded into the built-in `edit` and `admin` roles.
+    pub editor_role: ClusterRole,
+    /// [`VIEWER_ROLE`]: reading pipelines and vertices; folded into the built-in `view`
+    /// role.
+    pub viewer_role: ClusterRole,
 }
 
 /// The name of the controller's ClusterRole and of its binding.
 pub const CONTROLLER_ROLE: &str = "numaflow-controller";
+/// The ClusterRole that may edit, pause and resume pipelines.
+pub const EDITOR_ROLE: &str = "numaflow-pipeline-editor";
+/// The ClusterRole that may only read pipelines and vertices.
+pub const VIEWER_ROLE: &str = "numaflow-pipeline-viewer";
+/// The group every member of `system:masters` is in: cluster administrators pass every
+/// writer policy. They can remove a policy anyway, and moving a lifecycle by hand in an
+/// emergency should not need a policy edit.
+pub const CLUSTER_ADMINS: &str = "system:masters";
 
-/// The writer policy of the vertices' desired phase, its binding, and the controller's
-/// RBAC, for the controller running as `account`. The ServiceAccount is written into the
-/// policy rather than read from a `paramKind` object: it is known when the manifests are
-/// rendered, the server type-checks the one expression when the policy is written, and
-/// there is no parameter object to keep in step. Members of `system:masters` pass the
-/// policy: they can remove it anyway, and moving a lifecycle by hand in an emergency
-/// should not need a policy edit.
+/// Who may move NumaFlow's lifecycles, for the controller running as `account`; besides
+/// `account`, members of [`CLUSTER_ADMINS`] pass each:
+///
+/// - a pipeline's `status.phase` (through `pipelines/status`, and `pipelines`) moves for
+///   the controller alone: a forged `Deleting` would strand a running pipeline;
+/// - a vertex's `spec.lifecycle.desiredPhase` moves for the controller alone, and only
+///   the controller creates vertices: a vertex is made from its pipeline's spec, so one
+///   made by hand could run pods for a paused pipeline;
+/// - a pipeline's `spec.lifecycle.desiredPhase` moves for whoever holds the RBAC verb
+///   of its event on the pipeline: `pause` or `resume` ([`DesiredPhase`]).
+///
+/// The ServiceAccount is written into each policy rather than read from a `paramKind`
+/// object: it is known when the manifests are rendered, the server type-checks the
+/// expressions when a policy is written, and there is no parameter object to keep in
+/// step.
+///
+/// ```
+/// use lifecycle_examples::numaflow::crd::writer_policies;
+///
+/// let account = "numaflow-system:numaflow-controller".parse().unwrap();
+/// let names: Vec<String> = writer_policies(&account).iter().map(|p| p.name()).collect();
+/// assert_eq!(names, [
+///     "pipelines-status-phase-writers.numaflow.numaproj.io",
+///     "pipelines-spec-lifecycle-desiredphase-writers.numaflow.numaproj.io",
+///     "vertices-spec-lifecycle-desiredphase-writers.numaflow.numaproj.io",
+/// ]);
+/// ```
+pub fn writer_policies(account: &ServiceAccountRef) -> Vec<WriterPolicy> {
+    let controller = |resource: &str, field: &str| {
+        WriterPolicy::new(GROUP, resource, field)
+            .service_account(&account.namespace, &account.name)
+            .group(CLUSTER_ADMINS)
+    };
+    vec![
+        controller("pipelines", "status.phase"),
+        WriterPolicy::new(GROUP, "pipelines", "spec.lifecycle.desiredPhase").group(CLUSTER_ADMINS),
+        controller("vertices", "spec.lifecycle.desiredPhase").only_writers_create(),
+    ]
+}
+
+/// The writer policies of NumaFlow's lifecycles ([`writer_policies`]), the controller's
+/// RBAC for the controller running as `account`, and the roles a cluster administrator
+/// binds for the controller's users.
 pub fn controller_manifests(account: &ServiceAccountRef) -> ControllerManifests {
-    let (mut policy, binding) = WriterPolicy::new(
-        "numaflow.numaproj.io",
-        "vertices",
-        "spec.lifecycle.desiredPhase",
-    )
-    .writer(account.username())
-    .render::<VertexPhase>()
-    .unwrap_or_else(|e| unreachable!("the field path is a literal: {e}"));
-    if let Some(spec) = policy.spec.as_mut() {
-        spec.match_conditions = Some(vec![MatchCondition {
-            name: "not-a-cluster-administrator".to_owned(),
-            expression: "!('system:masters' in request.userInfo.groups)".to_owned(),
-        }]);
-    }
+    let policies = writer_policies(account);
+    let rendered = [
+        policies[0].render::<PipelinePhase>(),
+        policies[1].render::<DesiredPhase>(),
+        policies[2].render::<VertexPhase>(),
+    ];
+    let policies = rendered
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|e| unreachable!("the field paths are literals: {e}")))
+        .collect();
     let rule = |group: &str, resources: &[&str], verbs: &[&str]| PolicyRule {
         api_groups: Some(vec![group.to_owned()]),
         resources: Some(resources.iter().map(|r| (*r).to_owned()).collect()),
         verbs: verbs.iter().map(|v| (*v).to_owned()).collect(),
         ..PolicyRule::default()
     };
-    let role = ClusterRole {
+    let cluster_role = |name: &str, aggregate_to: &[&str], rules: Vec<PolicyRule>| ClusterRole {
         metadata: ObjectMeta {
-            name: Some(CONTROLLER_ROLE.to_owned()),
+            name: Some(name.to_owned()),
+            labels: (!aggregate_to.is_empty()).then(|| {
+                aggregate_to
+                    .iter()
+                    .map(|to| {
+                        (
+                            format!("rbac.authorization.k8s.io/aggregate-to-{to}"),
+                            "true".to_owned(),
+                        )
+                    })
+                    .collect()
+            }),
             ..ObjectMeta::default()
         },
-        rules: Some(vec![
+        rules: Some(rules),
+        ..ClusterRole::default()
+    };
+    let role = cluster_role(
+        CONTROLLER_ROLE,
+        &[],
+        vec![
             // Watch pipelines; the finalizer and the pause stamp are patches. The
             // controllers read through their watches and never `get`.
-            rule(
-                "numaflow.numaproj.io",
-                &["pipelines"],
-                &["list", "watch", "patch"],
-            ),
-            rule(
-                "numaflow.numaproj.io",
-                &["pipelines/status", "vertices/status"],
-                &["patch"],
-            ),
+            rule(GROUP, &["pipelines"], &["list", "watch", "patch"]),
+            rule(GROUP, &["pipelines/status", "vertices/status"], &["patch"]),
             // Vertices follow the pipeline's spec: made, patched, deleted.
             rule(
-                "numaflow.numaproj.io",
+                GROUP,
                 &["vertices"],
                 &["list", "watch", "create", "patch", "delete"],
             ),
@@ -190,9 +248,8 @@ pub fn controller_manifests(account: &ServiceAccountRef) -> ControllerManifests 
                 &["leases"],
                 &["get", "create", "patch"],
             ),
-        ]),
-        ..ClusterRole::default()
-    };
+        ],
+    );
     let role_binding = ClusterRoleBinding {
         metadata: ObjectMeta {
             name: Some(CONTROLLER_ROLE.to_owned()),
@@ -210,11 +267,36 @@ pub fn controller_manifests(account: &ServiceAccountRef) -> ControllerManifests 
             ..Subject::default()
         }]),
     };
+    const READ: [&str; 3] = ["get", "list", "watch"];
+    let desired = DesiredPhase::machine();
+    let verbs: Vec<&str> = desired
+        .verb_moves()
+        .into_iter()
+        .map(|(verb, _)| verb)
+        .collect();
+    let editor_role = cluster_role(
+        EDITOR_ROLE,
+        &["edit", "admin"],
+        vec![
+            rule(
+                GROUP,
+                &["pipelines"],
+                &[&READ[..], &["create", "update", "patch", "delete"], &verbs].concat(),
+            ),
+            rule(GROUP, &["vertices"], &READ),
+        ],
+    );
+    let viewer_role = cluster_role(
+        VIEWER_ROLE,
+        &["view"],
+        vec![rule(GROUP, &["pipelines", "vertices"], &READ)],
+    );
     ControllerManifests {
-        policy,
-        binding,
+        policies,
         role,
         role_binding,
+        editor_role,
+        viewer_role,
     }
 }
 
@@ -226,7 +308,7 @@ pub fn controller_manifests(account: &ServiceAccountRef) -> ControllerManifests 
 ///
 /// let account = "numaflow-system:numaflow-controller".parse().unwrap();
 /// let yaml = crd::manifests_yaml(Some(&account)).unwrap();
-/// assert_eq!(yaml.matches("---\n").count(), 6);
+/// assert_eq!(yaml.matches("---\n").count(), 12);
 /// assert!(yaml.contains("kind: ValidatingAdmissionPolicy\n"));
 /// assert!(yaml.contains("kind: ClusterRoleBinding\n"));
 /// assert_eq!(crd::manifests_yaml(None).unwrap(), crd::yaml().unwrap());
@@ -237,10 +319,14 @@ pub fn manifests_yaml(
     let mut out = yaml()?;
     if let Some(account) = controller {
         let m = controller_manifests(account);
-        push_document(&mut out, &m.policy)?;
-        push_document(&mut out, &m.binding)?;
+        for (policy, binding) in &m.policies {
+            push_document(&mut out, policy)?;
+            push_document(&mut out, binding)?;
+        }
         push_document(&mut out, &m.role)?;
         push_document(&mut out, &m.role_binding)?;
+        push_document(&mut out, &m.editor_role)?;
+        push_document(&mut out, &m.viewer_role)?;
     }
     Ok(out)
 }

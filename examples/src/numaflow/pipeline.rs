@@ -66,13 +66,24 @@ pub enum PipelinePhase {
 }
 
 /// The phase a pipeline is asked to be in, `spec.lifecycle.desiredPhase`. Missing means
-/// `Running`; any other value is rejected.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+/// `Running`; any other value is rejected. A pipeline may be created in either.
+///
+/// Users move it, and each move is an RBAC verb on `pipelines` (`verbs`): `pause` and
+/// `resume`, granted by [`EDITOR_ROLE`](crate::numaflow::crd::EDITOR_ROLE) and checked by
+/// the writer policy `crdgen` renders, so `kubectl auth can-i pause pipelines` answers
+/// who may pause.
+#[derive(
+    Lifecycle, Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[lifecycle(module = desired_phase, verbs)]
+#[lifecycle(event(pause: Running -> Paused), event(resume: Paused -> Running))]
 pub enum DesiredPhase {
     /// Run.
     #[default]
+    #[lifecycle(initial)]
     Running,
     /// Pause: sources first, then the rest once drained.
+    #[lifecycle(initial)]
     Paused,
 }
 

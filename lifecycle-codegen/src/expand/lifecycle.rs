@@ -159,7 +159,8 @@ fn machine_table(model: &Model) -> TokenStream {
     // Rows by short local names: a 64-state machine has hundreds of them.
     let events = m.events.iter().map(|e| {
         let (n, from, to) = (&e.name, ints(&e.from), Literal::usize_unsuffixed(e.to));
-        quote!(__Event { name: #n, from: &[#(#from),*], to: #to })
+        let verb = str_option(&e.verb);
+        quote!(__Event { name: #n, from: &[#(#from),*], to: #to, verb: #verb })
     });
     let roles = m.roles.iter().map(|r| {
         let (n, cel) = (&r.name, str_option(&r.cel));

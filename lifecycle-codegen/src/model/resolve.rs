@@ -228,6 +228,36 @@ impl Resolver<'_> {
         self.sources.roles.push(role.name.span());
     }
 
+    /// The RBAC verb that grants `event`: the one it names, else its own name under
+    /// `verbs`. A verb that cannot grant an event is reported where it was written.
+    fn verb(&mut self, event: &attr::EventDecl, verbs: bool, name: String) -> Option<String> {
+        let (verb, problem) = match &event.verb {
+            Some(lit) => {
+                let verb = lit.value();
+                let problem = lifecycle_machine::verb_problem(&verb);
+                if let Some(problem) = &problem {
+                    self.cx.error_spanned(lit, problem);
+                }
+                (verb, problem)
+            }
+            None if verbs => {
+                let verb = name.replace('_', "-");
+                let problem = lifecycle_machine::verb_problem(&verb);
+                if let Some(problem) = &problem {
+                    self.cx.error_spanned(
+                        &event.name,
+                        format!(
+                            "under `verbs`, event `{name}` is granted by the verb `{verb}`, and {problem}; name another with `verb = \"...\"` in the event"
+                        ),
+                    );
+                }
+                (verb, problem)
+            }
+            None => return None,
+        };
+        problem.is_none().then_some(verb)
+    }
+
     fn events(&mut self, container: &Container) -> Vec<Named> {
         let mut out: Vec<Named> = Vec::new();
         for event in &container.events {
@@ -240,7 +270,9 @@ impl Resolver<'_> {
             let resolved = match (to, from.is_empty()) {
                 (Some(to), false) => {
                     let states = from.iter().map(|f| f.state);
-                    let spec = EventSpec::new(event.name.unraw().to_string(), states, to);
+                    let name = event.name.unraw().to_string();
+                    let mut spec = EventSpec::new(name.clone(), states, to);
+                    spec.verb = self.verb(event, container.verbs, name);
                     self.machine.events.push(spec);
                     self.sources.events.push(EventSource {
                         name: event.name.span(),

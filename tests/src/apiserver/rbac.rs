@@ -27,7 +27,7 @@ impl Identity {
     /// The RBAC subject that names this identity in a binding.
     pub fn subject(self) -> Subject {
         match self {
-            Identity::Admin | Identity::Alice => Subject {
+            Identity::Admin | Identity::Alice | Identity::Bob | Identity::Carol => Subject {
                 api_group: Some("rbac.authorization.k8s.io".to_owned()),
                 kind: "User".to_owned(),
                 name: self.username(),

@@ -19,6 +19,7 @@ mod planning;
 mod propagation;
 mod shapes;
 mod status;
+mod widgets;
 mod writers;
 
 use std::path::PathBuf;
