@@ -16,7 +16,7 @@ fn release_phase() -> DeriveInput {
         #[lifecycle(role(Stable, cel = "self.channel == 'stable'"))]
         #[lifecycle(role(Hotfix, cel = "self.channel == 'hotfix'"))]
         #[lifecycle(schema, phase_field = "status.phase")]
-        #[lifecycle(event(build: Draft -> Built), event(ship: Built -> Shipped))]
+        #[lifecycle(event(build: Draft -> Built), event(ship: Built -> Shipped, verb = "ship-release"))]
         #[lifecycle(event(halt: Built | Shipped -> Halted), event(retry: Halted -> Draft))]
         #[lifecycle(event(archive: Shipped | Halted -> Archived))]
         #[lifecycle(action(promote, states = Built | Shipped, roles = Canary | Hotfix, field = "traffic"))]
@@ -198,7 +198,7 @@ fn unknown_attribute_lists_the_valid_ones() {
     assert_eq!(
         compile_errors(&expand(&input)),
         [
-            "unknown lifecycle attribute `colour`; expected one of: `crate`, `module`, `roles`, `role_module`, `role`, `event`, `action`, `schema`, `phase_field`, `enforce_initial`"
+            "unknown lifecycle attribute `colour`; expected one of: `crate`, `module`, `roles`, `role_module`, `role`, `event`, `action`, `schema`, `phase_field`, `enforce_initial`, `verbs`"
         ]
     );
 }

@@ -385,10 +385,10 @@ impl Machine {
     }
 }
 
-/// Why `verb` cannot grant an event, or `None` when it can: an event's verb is
-/// lower-case letters, digits and `-`, starting with a letter, and none of the verbs
-/// Kubernetes itself gives meaning to, or every holder of that verb (`patch`, `delete`)
-/// would fire the event.
+/// Why `verb` cannot grant an event, as a clause to follow the verb (``"`patch` " +
+/// reason``), or `None` when it can: an event's verb is lower-case letters, digits and
+/// `-`, starting with a letter, and none of the verbs Kubernetes itself gives meaning
+/// to, or every holder of that verb (`patch`, `delete`) would fire the event.
 ///
 /// ```
 /// assert_eq!(lifecycle_machine::verb_problem("pause"), None);
@@ -420,13 +420,13 @@ pub fn verb_problem(verb: &str) -> Option<String> {
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     if !well_formed {
-        return Some(format!(
-            "`{verb}` is not an RBAC verb an event can name: use lower-case letters, digits and '-', starting with a letter, such as `pause`"
-        ));
+        return Some(
+            "is not an RBAC verb an event can name: a verb is lower-case letters, digits and '-', starting with a letter".to_owned(),
+        );
     }
     KUBERNETES_VERBS.contains(&verb).then(|| {
         format!(
-            "`{verb}` is one of Kubernetes' own verbs: everyone who may `{verb}` the resource would fire the event; name a verb of the event's own, such as `pause`"
+            "is one of Kubernetes' own verbs: everyone who may `{verb}` the resource would fire the event"
         )
     })
 }

@@ -67,7 +67,7 @@ pub enum Channel {
 #[lifecycle(role(Stable, cel = "self.channel == 'stable'"))]
 #[lifecycle(role(Hotfix, cel = "self.channel == 'hotfix'"))]
 #[lifecycle(schema, phase_field = "status.phase")]
-#[lifecycle(event(build: Draft -> Built), event(ship: Built -> Shipped))]
+#[lifecycle(event(build: Draft -> Built), event(ship: Built -> Shipped, verb = "ship-release"))]
 #[lifecycle(event(halt: Built | Shipped -> Halted), event(retry: Halted -> Draft))]
 #[lifecycle(event(archive: Shipped | Halted -> Archived))]
 #[lifecycle(action(promote, states = Built | Shipped, roles = Canary | Hotfix, field = "traffic"))]

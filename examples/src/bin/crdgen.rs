@@ -1,6 +1,7 @@
 //! Prints the Pipeline and Vertex CRDs as one YAML stream and, given the controller's
-//! ServiceAccount, the writer policy of the vertices' desired phase, its binding, and the
-//! controller's ClusterRole and binding:
+//! ServiceAccount, the writer policies of NumaFlow's lifecycles with their bindings, the
+//! controller's ClusterRole and binding, and the roles that may edit, pause and resume
+//! pipelines or only view them:
 //! `cargo run -q -p lifecycle-examples --bin crdgen -- --controller-service-account numaflow-system:numaflow-controller | kubectl apply -f -`.
 
 use std::io::Write;
@@ -19,9 +20,12 @@ use lifecycle_examples::numaflow::crd::{self, ServiceAccountRef};
 )]
 struct Args {
     /// The ServiceAccount numaflow-controller runs as, NAMESPACE:NAME. With it, crdgen
-    /// also prints a ValidatingAdmissionPolicy that lets only that account change a
-    /// vertex's spec.lifecycle.desiredPhase, its binding, and the controller's
-    /// ClusterRole and ClusterRoleBinding.
+    /// also prints ValidatingAdmissionPolicies with their bindings (only that account
+    /// moves a pipeline's status.phase and a vertex's spec.lifecycle.desiredPhase, and
+    /// creates vertices; a pipeline's desired phase moves for holders of the RBAC verbs
+    /// pause and resume), the controller's ClusterRole and ClusterRoleBinding, and the
+    /// ClusterRoles numaflow-pipeline-editor (aggregated to edit and admin) and
+    /// numaflow-pipeline-viewer (aggregated to view).
     #[arg(long, value_name = "NAMESPACE:NAME")]
     controller_service_account: Option<ServiceAccountRef>,
 }

@@ -236,7 +236,12 @@ impl Resolver<'_> {
                 let verb = lit.value();
                 let problem = lifecycle_machine::verb_problem(&verb);
                 if let Some(problem) = &problem {
-                    self.cx.error_spanned(lit, problem);
+                    self.cx.error_spanned(
+                        lit,
+                        format!(
+                            "`{verb}` {problem}; name a verb of the event's own, such as `pause`"
+                        ),
+                    );
                 }
                 (verb, problem)
             }
@@ -247,7 +252,7 @@ impl Resolver<'_> {
                     self.cx.error_spanned(
                         &event.name,
                         format!(
-                            "under `verbs`, event `{name}` is granted by the verb `{verb}`, and {problem}; name another with `verb = \"...\"` in the event"
+                            "under `verbs`, event `{name}` is granted by the verb `{verb}`, which {problem}; name one of its own with `verb = \"...\"` in the event"
                         ),
                     );
                 }

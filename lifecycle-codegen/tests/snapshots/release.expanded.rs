@@ -425,26 +425,31 @@ impl ::lifecycle_model::__private::Lifecycle for ReleasePhase {
                     name: "build",
                     from: &[0],
                     to: 1,
+                    verb: ::core::option::Option::None,
                 },
                 __Event {
                     name: "ship",
                     from: &[1],
                     to: 2,
+                    verb: ::core::option::Option::Some("ship-release"),
                 },
                 __Event {
                     name: "halt",
                     from: &[1, 2],
                     to: 3,
+                    verb: ::core::option::Option::None,
                 },
                 __Event {
                     name: "retry",
                     from: &[3],
                     to: 0,
+                    verb: ::core::option::Option::None,
                 },
                 __Event {
                     name: "archive",
                     from: &[2, 3],
                     to: 4,
+                    verb: ::core::option::Option::None,
                 },
             ],
             roles: &[
@@ -610,7 +615,7 @@ impl ::core::str::FromStr for ReleasePhaseAction {
             phase_field = "status.phase"
         )]#[lifecycle(
             event(build:Draft->Built),
-            event(ship:Built->Shipped)
+            event(ship:Built->Shipped, verb = "ship-release")
         )]#[lifecycle(
             event(halt:Built|Shipped->Halted),
             event(retry:Halted->Draft)

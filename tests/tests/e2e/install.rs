@@ -1,21 +1,24 @@
 //! `crdgen`'s whole output, installed for real on a cluster of its own, as an operator's
-//! user would: CRDs, the writer policy and its binding, the controller's ClusterRole and
-//! its binding. The controller then runs as its ServiceAccount with nothing else granted,
-//! the policy guards `spec.lifecycle` in every namespace, and the server's audit log
-//! shows that the ClusterRole holds exactly the verbs the controller uses: none refused,
-//! none unused. A server of its own keeps the cluster-wide bindings away from the other
-//! tests.
+//! user would: CRDs, the writer policies and their bindings, the controller's ClusterRole
+//! and its binding, and the editor and viewer roles. The controller then runs as its
+//! ServiceAccount with nothing else granted, the policies guard the lifecycles in every
+//! namespace, `kubectl auth can-i pause pipelines` answers from the roles, and the
+//! server's audit log shows that the controller's ClusterRole holds exactly the verbs the
+//! controller uses: none refused, none unused. A server of its own keeps the cluster-wide
+//! bindings away from the other tests.
 
 use std::collections::BTreeSet;
 
 use k8s_openapi::api::core::v1::Pod;
 use kube::Client;
 use kube::api::{Api, Patch as KubePatch, PatchParams};
-use lifecycle_examples::numaflow::crd::{ServiceAccountRef, controller_manifests, manifests_yaml};
+use lifecycle_examples::numaflow::crd::{
+    EDITOR_ROLE, ServiceAccountRef, VIEWER_ROLE, controller_manifests, manifests_yaml,
+};
 use lifecycle_examples::numaflow::pipeline::{DesiredPhase, Pipeline, PipelinePhase};
 use lifecycle_examples::numaflow::vertex::{Vertex, VertexPhase};
 use lifecycle_tests::apiserver::{
-    self, ApiServer, CONTROLLER_NAMESPACE, CONTROLLER_SERVICE_ACCOUNT, Identity,
+    self, ApiServer, CONTROLLER_NAMESPACE, CONTROLLER_SERVICE_ACCOUNT, Identity, bind_cluster_role,
 };
 use serde_json::{Value, json};
 
@@ -160,7 +163,7 @@ async fn crdgen_output_installed_whole_runs_the_controller_with_exactly_its_role
     let applied = kubectl.ok(&["apply", "--server-side", "-f", "-"], Some(&manifests));
     assert_eq!(
         applied.matches("serverside-applied").count(),
-        6,
+        12,
         "{applied}"
     );
     kubectl.ok(
@@ -228,6 +231,58 @@ async fn crdgen_output_installed_whole_runs_the_controller_with_exactly_its_role
             .patch("alices", &PatchParams::default(), &KubePatch::Merge(&pause))
             .await;
         matches!(&answer, Err(kube::Error::Api(s)) if s.code == 403 && s.message.contains("spec.lifecycle.desiredPhase"))
+    })
+    .await;
+    // Who may pause is RBAC's to say: the editor role grants `pause` and `resume` (and,
+    // folded into `edit`, alice has them), the viewer role neither.
+    bind_cluster_role(&admin, namespace, EDITOR_ROLE, Identity::Bob)
+        .await
+        .unwrap();
+    bind_cluster_role(&admin, namespace, VIEWER_ROLE, Identity::Carol)
+        .await
+        .unwrap();
+    let can_i = |who: Identity, verb: &str| {
+        let args = [
+            "auth",
+            "can-i",
+            verb,
+            "pipelines",
+            "-n",
+            namespace,
+            "--as",
+            who.context(),
+        ];
+        let out = kubectl.answer(&args);
+        assert!(out == "yes" || out == "no", "kubectl auth can-i: {out}");
+        out == "yes"
+    };
+    eventually("the editor and viewer roles are bound", || async {
+        can_i(Identity::Bob, "pause")
+    })
+    .await;
+    assert!(can_i(Identity::Bob, "resume") && can_i(Identity::Alice, "pause"));
+    assert!(!can_i(Identity::Carol, "pause") && !can_i(Identity::Carol, "resume"));
+    assert!(can_i(Identity::Carol, "get"));
+    // And the policy follows: alice pauses a pipeline she may pause; carol may not.
+    let pipelines = |client: Client| Api::<Pipeline>::namespaced(client, namespace);
+    pipelines(admin.clone())
+        .create(&Default::default(), &three_vertex_pipeline("alices"))
+        .await
+        .unwrap();
+    let pause_pipeline = json!({ "spec": { "lifecycle": { "desiredPhase": "Paused" } } });
+    pipelines(server.client(Identity::Alice).await.unwrap())
+        .patch(
+            "alices",
+            &PatchParams::default(),
+            &KubePatch::Merge(&pause_pipeline),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("alice pauses: {e}"));
+    eventually("the pipeline alice paused pauses", || async {
+        pipelines(admin.clone())
+            .get("alices")
+            .await
+            .is_ok_and(|p| p.phase() == Some(PipelinePhase::Paused))
     })
     .await;
     drop(controller);

@@ -82,6 +82,13 @@ impl Kubectl {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// Runs kubectl, whatever its exit code says, and returns its stdout, trimmed: for
+    /// commands such as `auth can-i` that answer `no` by failing.
+    pub(super) fn answer(&self, args: &[&str]) -> String {
+        let out = self.run(args, None);
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
     /// Runs kubectl, expects it to fail, and returns its stderr.
     pub(super) fn refused(&self, args: &[&str], stdin: Option<&str>) -> String {
         let out = self.run(args, stdin);
