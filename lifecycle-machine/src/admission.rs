@@ -56,14 +56,19 @@ impl Writers {
     }
 
     /// The resources a policy must match to see every write of the field: the resource
-    /// and its `status` subresource. A field under `status` is written through
-    /// `RESOURCE/status` when the CRD has a status subresource, and through the resource
-    /// itself when it has none; a field elsewhere cannot change through `status` (the
-    /// server keeps the rest of the object), so matching both costs nothing. The `scale`
-    /// subresource is left out: the server hands a policy an `autoscaling/v1` `Scale`
-    /// there, which carries replicas and no phase, so no write through it moves one.
+    /// and its `status` and `scale` subresources. A field under `status` is written
+    /// through `RESOURCE/status` when the CRD has a status subresource, and through the
+    /// resource itself when it has none; a field elsewhere cannot change through
+    /// `status` (the server keeps the rest of the object), so matching both costs
+    /// nothing. Through `scale` the server hands a policy an `autoscaling/v1` `Scale`,
+    /// which has replicas and no phase: the phase reads the same before and after, so
+    /// every scale passes on to RBAC and the CRD's rules, and no write through it can
+    /// move a phase unseen.
     pub fn resources(&self) -> Vec<String> {
-        vec![self.resource.clone(), format!("{}/status", self.resource)]
+        ["", "/status", "/scale"]
+            .iter()
+            .map(|sub| format!("{}{sub}", self.resource))
+            .collect()
     }
 
     fn is_writer(&self, username: &str, groups: &[String]) -> bool {

@@ -10,12 +10,12 @@
 //!   with a message that names the field, the requester, the move and the verb it needs.
 //!   Requests that leave the phase alone pass untouched.
 //! - **Every path to the field.** The policy matches creates and updates of the resource
-//!   and of its `status` subresource: merge patch, JSON patch, update and server-side
-//!   apply alike. A field under `status` is written through `RESOURCE/status` when the
-//!   CRD has a status subresource and through the resource when it has none. A create is
-//!   a move from the default state (unset without one). The `scale` subresource is not
-//!   matched: the server hands a policy an `autoscaling/v1` `Scale` there, which has no
-//!   phase, so `kubectl scale` stays with RBAC and the CRD's rules.
+//!   and of its `status` and `scale` subresources: merge patch, JSON patch, update and
+//!   server-side apply alike. A field under `status` is written through
+//!   `RESOURCE/status` when the CRD has a status subresource and through the resource
+//!   when it has none. A create is a move from the default state (unset without one).
+//!   Through `scale` the server hands a policy an `autoscaling/v1` `Scale`, which has no
+//!   phase, so `kubectl scale` passes on to RBAC and the CRD's rules.
 //! - **Verbs are RBAC.** A verb such as `pause` is granted by a Role like any other
 //!   (`verbs: ["pause"]` on the resource), audited like any other, and answered by
 //!   `kubectl auth can-i pause pipelines`.
@@ -40,7 +40,7 @@
 //! let (policy, binding) = writers.render::<Desired>().unwrap();
 //! let spec = policy.spec.unwrap();
 //! let rules = spec.match_constraints.unwrap().resource_rules.unwrap();
-//! assert_eq!(rules[0].resources.as_deref(), Some(&["pipelines".to_owned(), "pipelines/status".to_owned()][..]));
+//! assert_eq!(rules[0].resources.clone().unwrap(), ["pipelines", "pipelines/status", "pipelines/scale"]);
 //! let rule = &spec.validations.unwrap()[0];
 //! assert!(rule.expression.contains("request.userInfo.username in ['system:serviceaccount:numaflow-system:numaflow-controller']"));
 //! assert!(rule.expression.contains(".check('pause').allowed()"));

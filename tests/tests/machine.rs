@@ -163,7 +163,10 @@ fn the_writer_rule_reads_the_phase_with_its_default_and_names_who_may_move_it() 
     ];
     writers.user_groups = vec!["release-managers".to_owned()];
     let rule = m.writer_rule(&writers).unwrap();
-    assert_eq!(rule.resources, ["releases", "releases/status"]);
+    assert_eq!(
+        rule.resources,
+        ["releases", "releases/status", "releases/scale"]
+    );
     assert_eq!(rule.operations, ["CREATE", "UPDATE"]);
     // On create there is no old object: the phase moves from the default state.
     assert_eq!(

@@ -1,12 +1,12 @@
 //! The client-side twin of the writer policy. For random machines (some of whose events
 //! name verbs), writers (users and groups), requests (creates and updates, by users in
-//! groups holding verbs) and the resource and its `status` subresource, the generated
-//! CEL (the policy's two variables, its validations and their messageExpressions),
-//! evaluated by a CEL interpreter over the admission request's shape with an authorizer
-//! that grants the request's verbs, gives the verdict and the words that
-//! `Machine::writer_verdict` computes natively, the verdict `WriterPolicy::verdict`
-//! explains before sending. The server's side is checked end to end in
-//! `e2e/writers.rs`.
+//! groups holding verbs) and the resource and its `status` and `scale` subresources (a
+//! `Scale` carries no phase), the generated CEL (the policy's two variables, its
+//! validations and their messageExpressions), evaluated by a CEL interpreter over the
+//! admission request's shape with an authorizer that grants the request's verbs, gives
+//! the verdict and the words that `Machine::writer_verdict` computes natively, the
+//! verdict `WriterPolicy::verdict` explains before sending. The server's side is checked
+//! end to end in `e2e/writers.rs` and `e2e/widgets.rs`.
 
 use std::sync::Arc;
 
@@ -165,7 +165,7 @@ const USERS: [&str; 4] = [
 ];
 const GROUPS: [&str; 3] = ["system:masters", "system:serviceaccounts:ops", "team-a"];
 const VERBS: [&str; 3] = ["pause", "resume", "approve-release"];
-const RESOURCES: [&str; 2] = ["widgets", "widgets/status"];
+const RESOURCES: [&str; 3] = ["widgets", "widgets/status", "widgets/scale"];
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
@@ -194,14 +194,22 @@ proptest! {
         writers.user_groups = user_groups.iter().map(|g| (*g).to_owned()).collect();
         writers.only_writers_create = only_writers_create;
         let pick = |i: &Option<prop::sample::Index>| i.as_ref().map(|i| machine.states[i.index(machine.states.len())].clone());
-        let (old, new) = (pick(&old).filter(|_| !create), pick(&new));
+        let subresource = resource.split_once('/').map_or("", |(_, sub)| sub);
+        // Through `scale` the policy sees an update of a `Scale`, which has no phase.
+        let scale = subresource == "scale";
+        let create = create && !scale;
+        let (old, new) = match scale {
+            true => (None, None),
+            false => (pick(&old).filter(|_| !create), pick(&new)),
+        };
         let rule = machine.writer_rule(&writers).expect("a selectable field");
-        // Both the resource and its status subresource reach the policy.
+        // The resource and its status and scale subresources reach the policy.
         prop_assert!(rule.resources.iter().any(|r| r == resource));
-        let (subresource, operation) = (
-            resource.split_once('/').map_or("", |(_, sub)| sub),
-            if create { "CREATE" } else { "UPDATE" },
-        );
+        let operation = if create { "CREATE" } else { "UPDATE" };
+        let object = |phase: Option<&str>| match scale {
+            true => json!({ "kind": "Scale", "spec": { "replicas": 2 }, "status": { "replicas": 1 } }),
+            false => object(field, phase),
+        };
         let request = json!({
             "operation": operation,
             "subResource": subresource,
@@ -209,8 +217,8 @@ proptest! {
             "name": "x",
             "userInfo": { "username": username, "groups": groups },
         });
-        let old_object = (!create).then(|| object(field, old.as_deref()));
-        let cel = policy_verdict(&rule, &writers, &request, &granted, old_object.as_ref(), &object(field, new.as_deref()));
+        let old_object = (!create).then(|| object(old.as_deref()));
+        let cel = policy_verdict(&rule, &writers, &request, &granted, old_object.as_ref(), &object(new.as_deref()));
         let groups: Vec<String> = groups.iter().map(|g| (*g).to_owned()).collect();
         let granted: Vec<String> = granted.iter().map(|v| (*v).to_owned()).collect();
         let native = machine.writer_verdict(&writers, &WriteRequest {
@@ -222,9 +230,10 @@ proptest! {
             new: new.as_deref(),
         });
         prop_assert_eq!(&cel, &native);
-        // Writers always pass; anyone passes an update that leaves the phase put.
+        // Writers always pass; anyone passes an update that leaves the phase put, a
+        // scale among them.
         let writer = users.contains(&username) || groups.iter().any(|g| user_groups.contains(&g.as_str()));
-        if writer || (!create && old == new) {
+        if writer || scale || (!create && old == new) {
             prop_assert!(native.is_ok());
         }
     }

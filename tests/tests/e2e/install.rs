@@ -80,6 +80,27 @@ fn observed(log: &str) -> (BTreeSet<Grant>, Vec<String>) {
     (used, forbidden)
 }
 
+/// The audit log once the server has finished writing it: the requests of a controller
+/// stopped a moment ago may still be on their way, the last line half written.
+async fn settled_log(path: &std::path::Path) -> String {
+    for _ in 0..40 {
+        let log = std::fs::read_to_string(path).unwrap();
+        let whole = log.is_empty() || log.ends_with('\n');
+        if whole
+            && log
+                .lines()
+                .all(|l| serde_json::from_str::<Value>(l).is_ok())
+        {
+            return log;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    panic!(
+        "the audit log {} never ends in a whole line",
+        path.display()
+    );
+}
+
 /// Creates, pauses, resumes, edits (one vertex fewer) and deletes a pipeline, waiting
 /// for the controller after each step.
 pub(super) async fn drive(admin: &Client, namespace: &str, name: &str) {
@@ -294,7 +315,7 @@ async fn crdgen_output_installed_whole_runs_the_controller_with_exactly_its_role
         "the controller warned:\n{warnings}"
     );
 
-    let (used, forbidden) = observed(&std::fs::read_to_string(&log).unwrap());
+    let (used, forbidden) = observed(&settled_log(&log).await);
     assert!(
         forbidden.is_empty(),
         "the role is not enough: {forbidden:?}"

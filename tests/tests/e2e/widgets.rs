@@ -163,6 +163,9 @@ async fn a_status_phase_moves_only_for_its_writers_and_the_holders_of_its_verbs(
             .is_some_and(|r| r.0 == 403)
     })
     .await;
+    widget_target
+        .wait_in_force(namespace, Identity::Alice, "Pending", "Running")
+        .await;
 
     let everyone = [
         Identity::Admin,

@@ -240,6 +240,31 @@ impl Target {
         serde_json::to_value(admin.get(name).await.unwrap()).unwrap()
     }
 
+    /// Waits until the policy refuses `who` a dry run of the move `from` -> `to`: the
+    /// server loads policies and bindings in the background.
+    pub(super) async fn wait_in_force(&self, namespace: &str, who: Identity, from: &str, to: &str) {
+        let name = format!("probe-{}", self.resource.plural);
+        let name = match self.status {
+            true => format!("{name}-status"),
+            false => name,
+        };
+        self.fresh(namespace, &name, from).await;
+        let api = self.api(client_as(who).await, namespace);
+        let mut body = json!({});
+        set_field(&mut body, self.field, json!(to));
+        let dry_run = PatchParams {
+            dry_run: true,
+            ..PatchParams::default()
+        };
+        eventually("the writer policy is in force", || async {
+            let answer = self
+                .patch(&api, &name, &dry_run, &KubePatch::Merge(body.clone()))
+                .await;
+            status_of(answer) == 403
+        })
+        .await;
+    }
+
     /// Runs every row, each on an object of its own, and returns what went wrong: a
     /// server that admitted what the client-side verdict denies, or the reverse, or
     /// denied with other words, or a phase that moved when it should not have.
@@ -462,23 +487,17 @@ async fn only_the_allowed_move_numaflows_lifecycles_on_every_path() {
         },
     ];
 
-    // Policies are loaded in the background: wait until alice's dry run is refused.
-    let probe = targets[2].fresh(namespace, "probe", "Running").await;
-    let alice = targets[2].api(client_as(Identity::Alice).await, namespace);
-    let dry_run = PatchParams {
-        dry_run: true,
-        ..PatchParams::default()
-    };
+    // Policies are loaded in the background: wait until each refuses alice a move.
+    for (target, (from, to)) in targets.iter().zip([
+        ("Running", "Pausing"),
+        ("Running", "Paused"),
+        ("Running", "Paused"),
+    ]) {
+        target
+            .wait_in_force(namespace, Identity::Alice, from, to)
+            .await;
+    }
     let pause = json!({ "spec": { "lifecycle": { "desiredPhase": "Paused" } } });
-    eventually("the writer policies are in force", || async {
-        status_of(
-            alice
-                .patch("probe", &dry_run, &KubePatch::Merge(&pause))
-                .await,
-        ) == 403
-    })
-    .await;
-    drop(probe);
 
     let everyone = [Identity::Admin, Identity::Controller, Identity::Alice];
     let mut wrong = Vec::new();
@@ -562,7 +581,7 @@ async fn only_the_allowed_move_numaflows_lifecycles_on_every_path() {
     let alice_vertices: Api<Vertex> = Api::namespaced(client_as(Identity::Alice).await, namespace);
     alice_vertices
         .patch(
-            "probe",
+            "probe-vertices",
             &PatchParams::default(),
             &KubePatch::Merge(
                 json!({ "metadata": { "labels": { "team": "a" } }, "spec": { "replicas": 2 } }),
@@ -572,14 +591,14 @@ async fn only_the_allowed_move_numaflows_lifecycles_on_every_path() {
         .unwrap_or_else(|e| panic!("alice's edit of a vertex: {e}"));
     let scaled = alice_vertices
         .patch_scale(
-            "probe",
+            "probe-vertices",
             &PatchParams::default(),
             &KubePatch::Merge(json!({ "spec": { "replicas": 3 } })),
         )
         .await
         .unwrap_or_else(|e| panic!("alice scales a running source: {e}"));
     assert_eq!(scaled.spec.and_then(|s| s.replicas), Some(3));
-    let probe = alice_vertices.get("probe").await.unwrap();
+    let probe = alice_vertices.get("probe-vertices").await.unwrap();
     assert_eq!(probe.spec.desired_phase(), VertexPhase::Running);
 
     // The kube helper asks the server what bob may do, and says what the policy will.
@@ -687,14 +706,25 @@ async fn nobody_but_the_controller_creates_a_vertex() {
         policies[2].verdict::<VertexPhase>(&Requester::user("alice"), None, &before),
         Err(expected.clone())
     );
-    eventually("alice is refused the vertex", || async {
-        match alice.create(&PostParams::default(), &intruder).await {
-            Err(kube::Error::Api(s)) => s.code == 403 && s.message.contains(&expected),
-            Ok(_) => panic!("alice created a vertex"),
-            Err(e) => panic!("not an API answer: {e}"),
-        }
+    // Policies are loaded in the background: wait until alice's dry run is refused.
+    let dry_run = PostParams {
+        dry_run: true,
+        ..PostParams::default()
+    };
+    eventually("the writer policies are in force", || async {
+        status_of(alice.create(&dry_run, &intruder).await) == 403
     })
     .await;
+    match alice.create(&PostParams::default(), &intruder).await {
+        Err(kube::Error::Api(s)) => assert!(
+            s.code == 403 && s.message.contains(&expected),
+            "{}: {}",
+            s.code,
+            s.message
+        ),
+        Ok(_) => panic!("alice created a vertex"),
+        Err(e) => panic!("not an API answer: {e}"),
+    }
     // The controller makes the pipeline's own vertices, paused; nothing of alice's is
     // there for it to run.
     let daemon = FakeDaemon::start();
