@@ -6,7 +6,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use lifecycle_examples::numaflow::crd::{ServiceAccountRef, manifests_yaml};
+use lifecycle_examples::numaflow::crd::{
+    CONTROLLER_ROLE, EDITOR_ROLE, ServiceAccountRef, VIEWER_ROLE, manifests_yaml, writer_policies,
+};
 use lifecycle_tests::apiserver::{ApiServer, CONTROLLER_NAMESPACE, CONTROLLER_SERVICE_ACCOUNT};
 use lifecycle_tests::scenarios;
 use serde_json::{Value, json};
@@ -254,17 +256,35 @@ fn kubectl_admits_what_crdgen_renders_for_the_controller_as_a_whole() {
         &["apply", "--server-side", "--dry-run=server", "-f", "-"],
         Some(&manifests),
     );
-    for object in [
-        "customresourcedefinition.apiextensions.k8s.io/pipelines.numaflow.numaproj.io",
-        "customresourcedefinition.apiextensions.k8s.io/vertices.numaflow.numaproj.io",
-        "validatingadmissionpolicy.admissionregistration.k8s.io/vertices-spec-lifecycle-desiredphase-writers.numaflow.numaproj.io",
-        "validatingadmissionpolicybinding.admissionregistration.k8s.io/vertices-spec-lifecycle-desiredphase-writers.numaflow.numaproj.io",
-        "clusterrole.rbac.authorization.k8s.io/numaflow-controller",
-        "clusterrolebinding.rbac.authorization.k8s.io/numaflow-controller",
-    ] {
-        assert!(applied.contains(object), "{object} in:\n{applied}");
+    let mut objects = vec![
+        "customresourcedefinition.apiextensions.k8s.io/pipelines.numaflow.numaproj.io".to_owned(),
+        "customresourcedefinition.apiextensions.k8s.io/vertices.numaflow.numaproj.io".to_owned(),
+    ];
+    for policy in writer_policies(&account) {
+        for kind in [
+            "validatingadmissionpolicy",
+            "validatingadmissionpolicybinding",
+        ] {
+            objects.push(format!(
+                "{kind}.admissionregistration.k8s.io/{}",
+                policy.name()
+            ));
+        }
     }
-    assert_eq!(applied.matches("(server dry run)").count(), 6, "{applied}");
+    for role in [CONTROLLER_ROLE, EDITOR_ROLE, VIEWER_ROLE] {
+        objects.push(format!("clusterrole.rbac.authorization.k8s.io/{role}"));
+    }
+    objects.push(format!(
+        "clusterrolebinding.rbac.authorization.k8s.io/{CONTROLLER_ROLE}"
+    ));
+    for object in &objects {
+        assert!(applied.contains(object.as_str()), "{object} in:\n{applied}");
+    }
+    assert_eq!(
+        applied.matches("(server dry run)").count(),
+        objects.len(),
+        "{applied}"
+    );
 
     // A policy whose CEL does not compile is refused at write time: the dry run would
     // have caught a broken expression.
