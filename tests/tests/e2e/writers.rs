@@ -322,6 +322,16 @@ impl Target {
     }
 }
 
+/// Fails with every row [`Target::run`] found wrong.
+pub(super) fn no_bypasses(wrong: &[String]) {
+    assert!(
+        wrong.is_empty(),
+        "{} bypasses or misjudged rows:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
+
 /// Every row of `identities` × [`Path::ALL`] × `moves`.
 pub(super) fn rows(identities: &[Identity], moves: &[(&'static str, &'static str)]) -> Vec<Row> {
     let mut out = Vec::new();
@@ -537,12 +547,7 @@ async fn only_the_allowed_move_numaflows_lifecycles_on_every_path() {
             )
             .await,
     );
-    assert!(
-        wrong.is_empty(),
-        "{} bypasses or misjudged rows:\n{}",
-        wrong.len(),
-        wrong.join("\n")
-    );
+    no_bypasses(&wrong);
 
     // Edits that leave the phases alone pass, whoever makes them: a label and replicas,
     // a vertex scaled through its scale subresource, a status phase sent to the main
