@@ -107,9 +107,12 @@
 //!   (`phase::CanPause`) and per action (`phase::CanScale<R>`), each carrying
 //!   `#[diagnostic::on_unimplemented]` text that names the rule.
 //! - `trait PhaseEvents<T, S, R>`: the event methods on [`Typed<T, S, R>`](crate::Typed)
-//!   for every object `T: HasPhase<Phase>`. Each takes `self`, writes the phase, and
-//!   returns the handle of the new state; the methods are provided by the trait, whose
-//!   impl for `Typed` is empty.
+//!   for every object `T: HasPhase<Phase>` and every state marker `S` of `Phase`. Each
+//!   takes `self`, writes the phase, and returns the handle of the new state; the methods
+//!   are provided by the trait, whose impl for `Typed` is empty. Because the impl asks
+//!   for `Phase`'s own markers, an object with two lifecycles sees each machine's events
+//!   on that machine's handles alone, and two machines may share event names (`fail`,
+//!   `retry`) in one module.
 //! - `enum PhaseEvent`, `enum PhaseAction`: events and actions as values. Each implements
 //!   [`Named`](crate::Named), and displays as its declared name and parses from it
 //!   (`"pause".parse::<PhaseEvent>()`), the error listing the names there are. A machine

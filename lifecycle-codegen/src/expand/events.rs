@@ -24,11 +24,14 @@ pub(super) fn events_trait(model: &Model) -> TokenStream {
         #vis trait #trait_name<T, S, R>: #krate::__private::Handle<#ident, T, S, R> #methods
 
         #[automatically_derived]
-        // Only `T` is bounded: each method's gate bound admits this machine's markers
-        // alone, and a `Typed` is only ever made with a role marker of its machine.
+        // `S` is bounded to this machine's markers, so that an object with two
+        // lifecycles sees each machine's events on its own handles only, and two
+        // machines may share an event name; `R` needs no bound, since a `Typed` is only
+        // ever made with a role marker of its machine.
         impl<T, S, R> #trait_name<T, S, R> for #krate::__private::Typed<T, S, R>
         where
             T: #krate::__private::HasPhase<#ident>,
+            S: #krate::__private::StateMarker<Phase = #ident>,
         {
         }
     }

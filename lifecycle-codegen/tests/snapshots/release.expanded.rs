@@ -226,6 +226,7 @@ impl<T, S, R> ReleasePhaseEvents<T, S, R>
 for ::lifecycle_model::__private::Typed<T, S, R>
 where
     T: ::lifecycle_model::__private::HasPhase<ReleasePhase>,
+    S: ::lifecycle_model::__private::StateMarker<Phase = ReleasePhase>,
 {}
 ///An object whose [`ReleasePhase`] is known, as one typed handle per state and role: `match` it to act on each case.
 #[derive(::core::fmt::Debug)]
