@@ -230,14 +230,63 @@ impl Machine {
             "!({new_phase} == {old_phase} && ({})) || (({present_new}) == ({present_old}) && (!({present_new}) || self.{field} == oldSelf.{field}))",
             clauses.join(" || ")
         );
+        let allowed = self.action_allowed(action);
         Some(ActionRule {
             rule,
-            message: self.action_message(action, field),
+            message: format!(
+                "{field} cannot change in a phase where `{}` is not allowed; {allowed}",
+                spec.name
+            ),
+            message_expression: format!(
+                "{} + {new_phase} + {}",
+                cel_string(&format!("{field} cannot change while ")),
+                cel_string(&format!("; {allowed}"))
+            ),
             field_path: format!(".{field}"),
         })
     }
 
-    fn action_message(&self, action: usize, field: &str) -> String {
+    /// The client-side twin of [`Machine::action_rule`]'s `messageExpression`: the
+    /// server's words when an object of `role` (`None` without a role axis) stays in
+    /// `state` and its field of `action` changes, or `None` when `action` names no field
+    /// or is allowed there.
+    ///
+    /// ```
+    /// use lifecycle_machine::{ActionSpec, EventSpec, Machine};
+    ///
+    /// let mut volume = Machine::new("Volume", ["Open", "Frozen"]);
+    /// volume.initial = vec![0];
+    /// volume.phase_field = Some("phase".to_owned());
+    /// volume.events.push(EventSpec::new("freeze", [0], 1));
+    /// volume.events.push(EventSpec::new("thaw", [1], 0));
+    /// volume.actions.push(ActionSpec::new("resize", [0], []).with_field("size"));
+    /// assert_eq!(volume.action_denial(0, 0, None), None);
+    /// assert_eq!(
+    ///     volume.action_denial(0, 1, None).as_deref(),
+    ///     Some("size cannot change while Frozen; `resize` is allowed only in Open")
+    /// );
+    /// ```
+    pub fn action_denial(
+        &self,
+        action: usize,
+        state: usize,
+        role: Option<usize>,
+    ) -> Option<String> {
+        let field = self.actions[action].field.as_deref()?;
+        self.phase_field.as_ref()?;
+        if self.allows(state, role, action) {
+            return None;
+        }
+        Some(format!(
+            "{field} cannot change while {}; {}",
+            self.states[state],
+            self.action_allowed(action)
+        ))
+    }
+
+    /// Where `action` is allowed, in words: `` `scale` is allowed for Source, Sink in
+    /// Running; never for ReduceUdf ``.
+    fn action_allowed(&self, action: usize) -> String {
         let spec = &self.actions[action];
         let allowed_in = |role: Option<usize>| -> Vec<usize> {
             (0..self.states.len())
@@ -265,10 +314,7 @@ impl Machine {
                 .collect();
             parts.join("; ")
         };
-        format!(
-            "{field} must not change while the phase stays put: `{}` is allowed {detail}",
-            spec.name
-        )
+        format!("`{}` is allowed {detail}", spec.name)
     }
 
     /// The CEL value of the phase at `path` under `root`, falling back to the default
@@ -297,8 +343,12 @@ impl Machine {
 pub struct ActionRule {
     /// The CEL expression.
     pub rule: String,
-    /// The one-line message the API server returns when the rule fails.
+    /// The one-line message the API server falls back to when the rule fails.
     pub message: String,
+    /// The CEL `messageExpression`: the field, the phase it stays in and where the
+    /// action is allowed (`replicas cannot change while Paused; ...`), as
+    /// [`Machine::action_denial`] gives it.
+    pub message_expression: String,
     /// The path of the frozen field, relative to the rule's object (`.replicas`).
     pub field_path: String,
 }

@@ -290,9 +290,11 @@
 //! let rule = &object.as_value()["x-kubernetes-validations"][0];
 //! assert_eq!(rule["fieldPath"], ".size");
 //! assert_eq!(rule["reason"], "FieldValueForbidden");
+//! // The server names the phase the object stays in, as the machine does here.
+//! assert!(rule["messageExpression"].as_str().unwrap().starts_with("'size cannot change while ' + "));
 //! assert_eq!(
-//!     rule["message"],
-//!     "size must not change while the phase stays put: `edit` is allowed only in Open"
+//!     Volume::machine().action_denial(0, Volume::Frozen.index(), None).as_deref(),
+//!     Some("size cannot change while Frozen; `edit` is allowed only in Open")
 //! );
 //! ```
 

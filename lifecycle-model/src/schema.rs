@@ -87,6 +87,7 @@ pub fn action_rules<P: Lifecycle>(schema: &mut Schema) {
                 json!({
                     "rule": rule.rule,
                     "message": rule.message,
+                    "messageExpression": rule.message_expression,
                     "fieldPath": rule.field_path,
                     "reason": ACTION_REASON,
                 }),

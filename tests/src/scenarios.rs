@@ -61,6 +61,28 @@ pub fn vertex(name: &str, role: &str, phase: &str, replicas: Option<i32>) -> Val
     })
 }
 
+/// The machine's words for a refused edit of a vertex's replicas in `scenario`
+/// ([`Machine::action_denial`](lifecycle_model::machine::Machine::action_denial)): the
+/// phase the vertex stays in and where `scale` is allowed. `None` when the vertex may
+/// scale there.
+pub fn frozen_replicas(scenario: &Scenario) -> Option<String> {
+    use lifecycle_examples::numaflow::vertex::{Vertex, VertexPhase, VertexPhaseAction};
+    use lifecycle_model::{Lifecycle, Named, Role};
+
+    let vertex: Vertex = serde_json::from_value(scenario.old.clone()).ok()?;
+    let role = vertex.spec.role()?;
+    let machine = VertexPhase::machine();
+    let scale = machine
+        .actions
+        .iter()
+        .position(|a| a.name == VertexPhaseAction::Scale.name())?;
+    machine.action_denial(
+        scale,
+        vertex.spec.desired_phase().index(),
+        Some(role.index()),
+    )
+}
+
 /// Every vertex scenario: scaling in each role and phase, pause, fast and slow resume,
 /// and edits that leave replicas alone.
 pub fn vertex_scenarios() -> Vec<Scenario> {

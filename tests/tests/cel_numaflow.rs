@@ -3,7 +3,8 @@
 //! phase may go, and every vertex scaling and lifecycle scenario.
 
 use lifecycle_tests::scenarios::{
-    client_verdict, pipeline_scenarios, pipeline_schema, vertex_scenarios, vertex_schema,
+    client_verdict, frozen_replicas, pipeline_scenarios, pipeline_schema, vertex_scenarios,
+    vertex_schema,
 };
 
 #[test]
@@ -50,6 +51,17 @@ fn every_pipeline_phase_pair_gets_the_machines_verdict() {
 #[test]
 fn every_vertex_scenario_gets_the_lifecycles_verdict() {
     let schema = vertex_schema();
+    let paused_source = vertex_scenarios()
+        .into_iter()
+        .find(|s| !s.admitted && s.old["spec"]["source"].is_object())
+        .expect("a refused scaling of a paused source");
+    assert_eq!(
+        frozen_replicas(&paused_source).as_deref(),
+        Some(
+            "replicas cannot change while Paused; `scale` is allowed for Source, Sink, MapUdf \
+             in Running; never for ReduceUdf"
+        )
+    );
     for scenario in vertex_scenarios() {
         let verdict = client_verdict(&schema, &scenario);
         assert_eq!(
@@ -61,11 +73,10 @@ fn every_vertex_scenario_gets_the_lifecycles_verdict() {
         if let Err(messages) = verdict {
             assert_eq!(
                 messages,
-                vec![
-                    "spec.replicas: replicas must not change while the phase stays put: `scale` is \
-                     allowed for Source, Sink, MapUdf in Running; never for ReduceUdf"
-                        .to_owned()
-                ],
+                vec![format!(
+                    "spec.replicas: {}",
+                    frozen_replicas(&scenario).expect("a refused edit of replicas")
+                )],
                 "{}",
                 scenario.name
             );

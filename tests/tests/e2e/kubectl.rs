@@ -13,8 +13,9 @@ use lifecycle_tests::apiserver::{ApiServer, CONTROLLER_NAMESPACE, CONTROLLER_SER
 use lifecycle_tests::scenarios;
 use serde_json::{Value, json};
 
-/// The message of the rule that freezes `spec.replicas` while the phase stays put.
-const FROZEN_REPLICAS: &str = "replicas must not change while the phase stays put";
+/// The message of the rule that freezes `spec.replicas` of a paused source.
+const FROZEN_REPLICAS: &str =
+    "replicas cannot change while Paused; `scale` is allowed for Source, Sink, MapUdf in Running";
 
 /// kubectl on `PATH`, else `/usr/bin/kubectl`.
 pub(super) fn find_kubectl() -> Option<PathBuf> {

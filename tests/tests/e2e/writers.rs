@@ -668,7 +668,7 @@ async fn only_the_allowed_move_numaflows_lifecycles_on_every_path() {
         None,
     );
     assert!(
-        refused.contains("replicas must not change while the phase stays put"),
+        refused.contains("replicas cannot change while Paused"),
         "{refused}"
     );
 }
