@@ -1,6 +1,8 @@
 //! The lifecycle on a cluster, through kube-runtime (feature `kube`): each transition as
 //! a Kubernetes Event, and the status (phase, conditions and `observedGeneration`) in
-//! one server-side apply.
+//! one write: a server-side apply ([`apply_status`]), or a merge patch planned from one
+//! read that keeps the caller's other status fields and is refused when the read was
+//! stale ([`StatusPatch`]).
 //!
 //! ```
 //! use lifecycle_model::Lifecycle;
@@ -26,6 +28,7 @@ use ::kube::Resource;
 use ::kube::api::{Api, Patch, PatchParams};
 use ::kube::runtime::events::{Event, EventType, Recorder};
 use k8s_openapi::api::core::v1::ObjectReference;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
@@ -97,4 +100,127 @@ where
         &Patch::Apply(body),
     )
     .await
+}
+
+/// One write of a transition's status, planned from the object as it was read: the
+/// phase, the lifecycle's conditions merged into the object's own list (other writers'
+/// types kept, transition times moving only with a status), `observedGeneration`, and
+/// the caller's own status fields, as one JSON merge patch of the status subresource.
+///
+/// - **Nothing else is touched.** A merge patch names the fields it changes; status
+///   fields it leaves out stay as they are, whoever wrote them.
+/// - **Planned from one read.** The patch carries the `resourceVersion` it was planned
+///   from: if the object changed since, the server refuses it (409 Conflict,
+///   [`is_conflict`]) and the caller reads again and plans again. A plan is never
+///   applied twice, and never over a change it did not see.
+///
+/// ```
+/// use lifecycle_model::Lifecycle;
+/// use lifecycle_model::kube::StatusPatch;
+/// use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+///
+/// #[derive(Lifecycle, Clone, Copy, Debug, PartialEq, Eq)]
+/// #[lifecycle(event(deploy: Pending -> Running))]
+/// enum TaskPhase {
+///     #[lifecycle(initial, reconciling)]
+///     Pending,
+///     #[lifecycle(ready)]
+///     Running,
+/// }
+///
+/// let read = ObjectMeta { resource_version: Some("41".into()), generation: Some(3), ..ObjectMeta::default() };
+/// let patch = StatusPatch::new(TaskPhase::Running, "2026-01-01T00:00:00Z")
+///     .planned_from(&read)
+///     .field("progress", 7);
+/// let body = patch.body(&[]);
+/// assert_eq!(body["metadata"]["resourceVersion"], "41");
+/// assert_eq!(body["status"]["phase"], "Running");
+/// assert_eq!(body["status"]["observedGeneration"], 3);
+/// assert_eq!(body["status"]["progress"], 7);
+/// assert_eq!(body["status"]["conditions"][0]["type"], "Ready");
+/// ```
+#[derive(Debug, Clone)]
+pub struct StatusPatch<L> {
+    phase: L,
+    now: String,
+    resource_version: Option<String>,
+    observed_generation: Option<i64>,
+    fields: serde_json::Map<String, Value>,
+}
+
+impl<L: Lifecycle> StatusPatch<L> {
+    /// The status of `phase`, its conditions stamped `now` (RFC 3339) where they change.
+    pub fn new(phase: L, now: impl Into<String>) -> Self {
+        StatusPatch {
+            phase,
+            now: now.into(),
+            resource_version: None,
+            observed_generation: None,
+            fields: serde_json::Map::new(),
+        }
+    }
+
+    /// Plans from the object whose metadata is `read`: the patch carries its
+    /// `resourceVersion`, and records its `generation` as `observedGeneration`.
+    pub fn planned_from(mut self, read: &ObjectMeta) -> Self {
+        self.resource_version = read.resource_version.clone();
+        self.observed_generation = read.generation;
+        self
+    }
+
+    /// Adds one of the caller's own status fields, written in the same patch.
+    pub fn field(mut self, name: &str, value: impl serde::Serialize) -> Self {
+        self.fields.insert(
+            name.to_owned(),
+            serde_json::to_value(value).unwrap_or(Value::Null),
+        );
+        self
+    }
+
+    /// The merge patch, with the phase's conditions merged into `current` (the
+    /// object's `status.conditions` as read): the whole list is sent, which the
+    /// `resourceVersion` makes safe.
+    pub fn body(&self, current: &[Condition]) -> Value {
+        let mut conditions = current.to_vec();
+        crate::conditions::merge_conditions(
+            &mut conditions,
+            self.phase.conditions(self.observed_generation, &self.now),
+        );
+        let mut status = self.fields.clone();
+        let own = status_body(self.phase, &conditions, self.observed_generation);
+        if let Value::Object(own) = own {
+            status.extend(own);
+        }
+        let mut body = json!({ "status": status });
+        if let Some(version) = &self.resource_version {
+            body["metadata"] = json!({ "resourceVersion": version });
+        }
+        body
+    }
+
+    /// Sends [`StatusPatch::body`] to the status subresource of `name` as
+    /// `field_manager`.
+    pub async fn send<K>(
+        &self,
+        api: &Api<K>,
+        name: &str,
+        field_manager: &str,
+        current: &[Condition],
+    ) -> Result<K, ::kube::Error>
+    where
+        K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug,
+    {
+        let params = PatchParams {
+            field_manager: Some(field_manager.to_owned()),
+            ..PatchParams::default()
+        };
+        api.patch_status(name, &params, &Patch::Merge(self.body(current)))
+            .await
+    }
+}
+
+/// Whether `error` is the server refusing a write planned from a stale read (409
+/// Conflict): read the object again and plan again.
+pub fn is_conflict(error: &::kube::Error) -> bool {
+    matches!(error, ::kube::Error::Api(status) if status.code == 409)
 }

@@ -156,7 +156,7 @@
 //! | feature | brings |
 //! |---|---|
 //! | `schema` (default) | schemars: [`schema`](crate::schema), `#[lifecycle(schema)]` and the conditions list schema |
-//! | `kube` | kube-runtime: transitions as Events, phase, conditions and generation in one server-side apply (`lifecycle_model::kube`); a `ValidatingAdmissionPolicy` that lets only the named writers and the holders of an event's verb move the phase, on the resource and its `status` and `scale` subresources, and asks the server whether the caller may fire an event (`lifecycle_model::admission`); the application picks the k8s-openapi version |
+//! | `kube` | kube-runtime: transitions as Events, phase, conditions and generation in one write, a server-side apply or a merge patch guarded by the `resourceVersion` it was planned from (`lifecycle_model::kube`); a `ValidatingAdmissionPolicy` that lets only the named writers and the holders of an event's verb move the phase, on the resource and its `status` and `scale` subresources, and asks the server whether the caller may fire an event (`lifecycle_model::admission`); the application picks the k8s-openapi version |
 //! | `metrics` | prometheus-client: transition counter and objects-per-state gauge (`lifecycle_model::metrics`) |
 //! | `svg` | layout-rs: `Machine::svg`, the picture rustdoc shows, to draw at run time (the derive draws the docs' pictures without it) |
 //!

@@ -92,3 +92,53 @@ fn the_status_body_holds_phase_conditions_and_generation() {
     let without = status_body(ReleasePhase::Built, &[], None);
     assert!(without.get("observedGeneration").is_none());
 }
+
+#[derive(Lifecycle, Clone, Copy, Debug, PartialEq, Eq)]
+#[lifecycle(event(deploy: Pending -> Running), event(fail: Pending | Running -> Failed))]
+enum TaskPhase {
+    #[lifecycle(initial, reconciling)]
+    Pending,
+    #[lifecycle(ready)]
+    Running,
+    #[lifecycle(terminal, stalled)]
+    Failed,
+}
+
+#[test]
+fn a_status_patch_merges_its_conditions_into_the_read_list_and_names_only_its_fields() {
+    use lifecycle_model::conditions::{ConditionStatus, find_condition};
+    use lifecycle_model::kube::StatusPatch;
+
+    let (t0, t1) = ("2026-01-01T00:00:00Z", "2026-01-01T00:05:00Z");
+    let mut read = TaskPhase::Pending.conditions(Some(2), t0);
+    let mut foreign = read[0].clone();
+    foreign.type_ = "Deployed".to_owned();
+    read.push(foreign);
+    let patch = StatusPatch::new(TaskPhase::Running, t1).field("attempts", 2);
+    let body = patch.body(&read);
+    // Not planned from a read: no precondition, no generation.
+    assert!(body.get("metadata").is_none());
+    assert!(body["status"].get("observedGeneration").is_none());
+    assert_eq!(body["status"]["attempts"], 2);
+    let conditions: Vec<lifecycle_model::conditions::Condition> =
+        serde_json::from_value(body["status"]["conditions"].clone()).unwrap();
+    assert!(
+        find_condition(&conditions, "Deployed").is_some(),
+        "other writers' types stay"
+    );
+    let ready = find_condition(&conditions, "Ready").unwrap();
+    assert_eq!(
+        (ready.status, ready.last_transition_time.as_str()),
+        (ConditionStatus::True, t1)
+    );
+    let stalled = find_condition(&conditions, "Stalled").unwrap();
+    assert_eq!(
+        stalled.last_transition_time, t0,
+        "unchanged, so its time stays"
+    );
+    // The lifecycle's own fields win over a caller's field of the same name.
+    let body = StatusPatch::new(TaskPhase::Failed, t1)
+        .field("phase", "Running")
+        .body(&[]);
+    assert_eq!(body["status"]["phase"], "Failed");
+}

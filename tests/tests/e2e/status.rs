@@ -1,7 +1,8 @@
 //! The lifecycle's status on a real API server: phase, conditions and
 //! `observedGeneration` in one server-side apply, another writer's condition kept beside
 //! ours, transition times that move only with the status, a move the CEL rule refuses,
-//! and each transition as an Event.
+//! each transition as an Event, and a transition planned from a stale read refused,
+//! planned again and never repeated, with the task's own status fields kept.
 
 use k8s_openapi::api::events::v1::Event as K8sEvent;
 use kube::api::{Api, ListParams, Patch, PatchParams, PostParams};
@@ -9,7 +10,9 @@ use kube::runtime::events::{Recorder, Reporter};
 use kube::{CustomResource, CustomResourceExt, Resource};
 use lifecycle_model::Lifecycle;
 use lifecycle_model::conditions::{Condition, ConditionStatus, find_condition, merge_conditions};
-use lifecycle_model::kube::{apply_status, publish_transition, status_body};
+use lifecycle_model::kube::{
+    StatusPatch, apply_status, is_conflict, publish_transition, status_body,
+};
 use lifecycle_tests::apiserver::install_crd;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -51,6 +54,12 @@ struct TaskStatus {
     conditions: Vec<Condition>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     observed_generation: Option<i64>,
+    /// A field of the task's own, written by whoever tracks progress.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    progress: Option<i32>,
+    /// A field the controller writes with a transition.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    attempts: Option<i32>,
 }
 
 const MANAGER: &str = "lifecycle-e2e";
@@ -195,4 +204,94 @@ async fn each_transition_is_published_as_an_event_on_the_object() {
         }
     })
     .await;
+}
+
+/// The task's conditions as read.
+fn conditions_of(task: &Task) -> Vec<Condition> {
+    task.status
+        .as_ref()
+        .map(|s| s.conditions.clone())
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stale_plan_is_refused_planned_again_and_never_repeated() {
+    let (_, api, task) = new_task("status-patch", "t3").await;
+    let (t0, t1, t2) = (
+        "2026-01-01T00:00:00Z",
+        "2026-01-01T00:05:00Z",
+        "2026-01-01T00:10:00Z",
+    );
+    let pending = StatusPatch::new(TaskPhase::Pending, t0)
+        .planned_from(&task.metadata)
+        .send(&api, "t3", MANAGER, &conditions_of(&task))
+        .await
+        .expect("enter Pending");
+
+    // Between our read and our write, someone records the task's progress.
+    let read = pending;
+    api.patch_status(
+        "t3",
+        &PatchParams::default(),
+        &Patch::Merge(json!({ "status": { "progress": 40 } })),
+    )
+    .await
+    .expect("the progress");
+    let refused = StatusPatch::new(TaskPhase::Running, t1)
+        .planned_from(&read.metadata)
+        .send(&api, "t3", MANAGER, &conditions_of(&read))
+        .await
+        .expect_err("a plan from a stale read");
+    assert!(is_conflict(&refused), "{refused}");
+    let fresh = api.get("t3").await.unwrap();
+    assert_eq!(
+        fresh.status.as_ref().unwrap().phase,
+        Some(TaskPhase::Pending)
+    );
+
+    // Read again, plan again: the move lands once, and the progress stays.
+    let running = StatusPatch::new(TaskPhase::Running, t1)
+        .planned_from(&fresh.metadata)
+        .field("attempts", 1)
+        .send(&api, "t3", MANAGER, &conditions_of(&fresh))
+        .await
+        .expect("the plan from a fresh read");
+    let status = running.status.clone().unwrap();
+    assert_eq!(status.phase, Some(TaskPhase::Running));
+    assert_eq!((status.progress, status.attempts), (Some(40), Some(1)));
+    assert_eq!(status.observed_generation, Some(1));
+    let ready = find_condition(&status.conditions, "Ready").unwrap();
+    assert_eq!(
+        (ready.status, ready.last_transition_time.as_str()),
+        (ConditionStatus::True, t1)
+    );
+
+    // The same plan sent again is refused: nothing is applied twice.
+    let again = StatusPatch::new(TaskPhase::Running, t2)
+        .planned_from(&fresh.metadata)
+        .send(&api, "t3", MANAGER, &conditions_of(&fresh))
+        .await
+        .expect_err("the same plan again");
+    assert!(is_conflict(&again), "{again}");
+    let now = api.get("t3").await.unwrap();
+    assert_eq!(
+        now.metadata.resource_version,
+        running.metadata.resource_version
+    );
+
+    // A transition that names neither field keeps both.
+    let failed = StatusPatch::new(TaskPhase::Failed, t2)
+        .planned_from(&now.metadata)
+        .send(&api, "t3", MANAGER, &conditions_of(&now))
+        .await
+        .expect("fail");
+    let status = failed.status.unwrap();
+    assert_eq!(status.phase, Some(TaskPhase::Failed));
+    assert_eq!((status.progress, status.attempts), (Some(40), Some(1)));
+    assert_eq!(
+        find_condition(&status.conditions, "Stalled")
+            .unwrap()
+            .status,
+        ConditionStatus::True
+    );
 }
