@@ -49,6 +49,12 @@ pub enum Problem {
         /// The role's index.
         role: usize,
     },
+    /// The machine enforces its initial states, yet an absent phase reads as a state that
+    /// is not initial: no object could start there.
+    DefaultNotInitial {
+        /// The default state's index.
+        state: usize,
+    },
 }
 
 impl Problem {
@@ -90,6 +96,12 @@ impl Problem {
                 "action `{}` names a field, so the CEL rule needs the phase's path: add `phase_field = \"...\"`",
                 machine.actions[action].name
             ),
+            Problem::DefaultNotInitial { state: s } => format!(
+                "`#[default]` state `{}` is not initial, yet `enforce_initial` lets a phase start only in {}: an absent phase would read as a state no object may start in; mark `{}` `#[lifecycle(initial)]` or make an initial state the default",
+                state(s),
+                machine.list_states(&machine.initial),
+                state(s)
+            ),
             Problem::MissingRolePredicate { action, role } => format!(
                 "action `{}` names a field, so role `{}` needs a CEL predicate: `role({}, cel = \"...\")`",
                 machine.actions[action].name, machine.roles[role].name, machine.roles[role].name
@@ -128,6 +140,13 @@ impl Machine {
                     out.push(Problem::TerminalExit { event: i, state: f });
                 }
             }
+        }
+        if let Some(d) = self.default_state
+            && self.enforce_initial
+            && !self.initial.is_empty()
+            && !self.initial.contains(&d)
+        {
+            out.push(Problem::DefaultNotInitial { state: d });
         }
         if !self.roles.is_empty()
             && self

@@ -78,6 +78,37 @@ pub trait Lifecycle: Copy + Eq + Debug + Sized + 'static {
         Self::STATES.iter().copied().find(|s| s.name() == name)
     }
 
+    /// The state an object without a phase enters: the `#[default]` state when it is
+    /// initial, else the first initial state in declaration order. Write it as the
+    /// object's first phase: it is initial, so `enforce_initial` admits it, and reading
+    /// the absent phase as the default and firing an event from there could write a
+    /// first phase that is not. (With `enforce_initial`, a default that is not initial
+    /// is refused by the derive.)
+    ///
+    /// ```
+    /// use lifecycle_model::Lifecycle;
+    ///
+    /// #[derive(Lifecycle, Clone, Copy, Debug, PartialEq, Eq)]
+    /// #[lifecycle(enforce_initial, event(start: Pending -> Running), event(stop: Running -> Pending))]
+    /// enum Job {
+    ///     #[lifecycle(initial)]
+    ///     Pending,
+    ///     Running,
+    /// }
+    ///
+    /// assert_eq!(Job::entry(), Job::Pending);
+    /// assert!(Job::machine().may_start(Job::entry().index()));
+    /// ```
+    fn entry() -> Self {
+        let table = Self::__TABLE;
+        let index = table
+            .default_state
+            .filter(|d| table.initial.contains(d))
+            .or_else(|| table.initial.first().copied())
+            .unwrap_or_default();
+        Self::STATES[index]
+    }
+
     /// Whether an object may move from `from` to `to`. Staying put is always allowed.
     #[inline]
     fn can_transition(from: Self, to: Self) -> bool {

@@ -82,6 +82,14 @@
 //! assert_eq!(verbs, ["pause", "resume", "restart-pipeline"]);
 //! ```
 //!
+//! **An object without a phase.** An absent phase field reads as the `#[default]` state
+//! wherever a rule must read it (action rules, writer policies). A controller that finds
+//! no phase writes [`Lifecycle::entry`](crate::Lifecycle::entry) first: the default when
+//! it is initial, else the first initial state. It does not read the absent phase as the
+//! default and fire an event from there, which could write a first phase outside the
+//! initial states, one `enforce_initial` refuses. With `enforce_initial` the derive
+//! refuses a default that is not initial, so the two readings agree.
+//!
 //! Each `#[lifecycle(...)]` takes any number of items: prefer a few attributes with
 //! several events each. More than about 128 separate attributes on one enum reach the
 //! compiler's default `recursion_limit`.
@@ -95,7 +103,7 @@
 //! | `#[lifecycle(ready)]` | the object is steady and healthy here: the `Ready` condition is `True` |
 //! | `#[lifecycle(reconciling)]` | the object is moving toward its desired state: `Reconciling` is `True` |
 //! | `#[lifecycle(stalled)]` | the object cannot get on without help: `Stalled` is `True` |
-//! | `#[default]` | what an absent phase field reads as, in CEL rules |
+//! | `#[default]` | what an absent phase field reads as, in CEL rules and writer policies; with `enforce_initial` it must be initial |
 //! | `#[serde(rename = "...")]`, `#[serde(rename_all = "...")]` on the enum | the wire names the runtime and CEL use |
 //!
 //! # What is generated
@@ -141,7 +149,8 @@
 //! `stalled`; states unreachable from an initial state; non-terminal dead ends;
 //! terminal states with outgoing events; events that only loop; roles no action gates
 //! by; actions allowed everywhere; actions with a `field` but no `phase_field` or no
-//! role predicates; malformed paths; verbs that are not lower-case words or are one of
+//! role predicates; with `enforce_initial`, a `#[default]` that is not initial; malformed
+//! paths; verbs that are not lower-case words or are one of
 //! Kubernetes' own; data-carrying variants and generics; event names
 //! that `Typed` handles already have as methods (`update`, `get`, `state`, `role`,
 //! `into_inner`, `try_new`, `clone`, `deref`, `into`, ...), since a call could reach the

@@ -3,7 +3,7 @@
 //! message's list of moves is cut.
 
 use lifecycle_model::machine::{
-    EventSpec, Machine, Operation, WriteRequest, Writers, verb_problem,
+    EventSpec, Machine, Operation, Problem, WriteRequest, Writers, verb_problem,
 };
 
 fn release() -> Machine {
@@ -115,7 +115,7 @@ fn field_paths_are_dotted_identifiers() {
 
 #[test]
 fn an_action_allowed_everywhere_for_every_role_is_reported() {
-    use lifecycle_model::machine::{ActionSpec, Problem, RoleSpec};
+    use lifecycle_model::machine::{ActionSpec, RoleSpec};
     let mut m = release();
     m.roles = vec![
         RoleSpec::new("canary", None::<&str>),
@@ -134,7 +134,6 @@ fn an_action_allowed_everywhere_for_every_role_is_reported() {
 
 #[test]
 fn problem_messages_name_the_parts_involved() {
-    use lifecycle_model::machine::Problem;
     let mut m = release();
     m.initial.clear();
     assert_eq!(
@@ -313,4 +312,53 @@ fn only_well_formed_verbs_of_an_events_own_grant_it() {
             "{own}"
         );
     }
+}
+
+#[test]
+fn enforcing_initial_states_needs_a_default_that_is_one() {
+    let mut m = release();
+    m.default_state = Some(1);
+    assert!(
+        m.problems().is_empty(),
+        "without enforcement, initial is advice"
+    );
+    m.enforce_initial = true;
+    assert_eq!(m.problems(), [Problem::DefaultNotInitial { state: 1 }]);
+    assert_eq!(
+        Problem::DefaultNotInitial { state: 1 }.message(&m),
+        "`#[default]` state `Built` is not initial, yet `enforce_initial` lets a phase start only in Draft: an absent phase would read as a state no object may start in; mark `Built` `#[lifecycle(initial)]` or make an initial state the default"
+    );
+    m.default_state = Some(0);
+    assert!(m.problems().is_empty());
+}
+
+#[derive(lifecycle_model::Lifecycle, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[lifecycle(event(start: Queued -> Running), event(stop: Running -> Queued))]
+#[lifecycle(event(hold: Queued | Running -> Held), event(release: Held -> Queued))]
+enum Job {
+    #[lifecycle(initial)]
+    Queued,
+    #[lifecycle(initial)]
+    Running,
+    #[default]
+    Held,
+}
+
+#[derive(lifecycle_model::Lifecycle, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[lifecycle(event(start: Queued -> Running), event(stop: Running -> Queued))]
+enum Task {
+    #[lifecycle(initial)]
+    Queued,
+    #[default]
+    #[lifecycle(initial)]
+    Running,
+}
+
+#[test]
+fn an_object_without_a_phase_enters_the_default_when_it_is_initial_else_the_first_initial() {
+    use lifecycle_model::Lifecycle;
+    assert_eq!(Task::entry(), Task::Running);
+    // `Held` is what an absent phase reads as, but no object starts there.
+    assert_eq!(Job::entry(), Job::Queued);
+    assert!(Job::machine().initial.contains(&Job::entry().index()));
 }

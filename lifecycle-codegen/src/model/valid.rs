@@ -28,7 +28,9 @@ pub(super) fn validate(resolved: &Resolved, variants: &[Ident], cx: &mut Ctxt) {
                 continue;
             }
             Problem::NoInitialState => sources.enum_ident,
-            Problem::Unreachable { state } | Problem::DeadEnd { state } => variants[state].span(),
+            Problem::Unreachable { state }
+            | Problem::DeadEnd { state }
+            | Problem::DefaultNotInitial { state } => variants[state].span(),
             Problem::TerminalExit { event, state } => {
                 let source = &sources.events[event];
                 source
