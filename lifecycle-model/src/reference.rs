@@ -56,7 +56,7 @@
 //!
 //! An event's verb is RBAC's: a Role grants it like any other
 //! (`verbs: ["pause"]` on `pipelines`), `kubectl auth can-i pause pipelines` answers for
-//! it, and the [`WriterPolicy`](crate::admission::WriterPolicy) rendered from the machine
+//! it, and the `lifecycle_model::admission::WriterPolicy` rendered from the machine
 //! (feature `kube`) asks the API server's authorizer for it, on the object itself, before
 //! it lets a requester who is not a named writer move the phase. A verb is lower-case
 //! letters, digits and `-`, and none of the verbs Kubernetes itself gives meaning to
