@@ -124,7 +124,7 @@ where
 /// enum TaskPhase {
 ///     #[lifecycle(initial, reconciling)]
 ///     Pending,
-///     #[lifecycle(ready)]
+///     #[lifecycle(terminal, ready)]
 ///     Running,
 /// }
 ///
