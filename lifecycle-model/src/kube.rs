@@ -131,6 +131,7 @@ where
 /// let read = ObjectMeta { resource_version: Some("41".into()), generation: Some(3), ..ObjectMeta::default() };
 /// let patch = StatusPatch::new(TaskPhase::Running, "2026-01-01T00:00:00Z")
 ///     .planned_from(&read)
+///     .message("rolled out to 3 of 3 nodes")
 ///     .field("progress", 7);
 /// let body = patch.body(&[]);
 /// assert_eq!(body["metadata"]["resourceVersion"], "41");
@@ -138,6 +139,7 @@ where
 /// assert_eq!(body["status"]["observedGeneration"], 3);
 /// assert_eq!(body["status"]["progress"], 7);
 /// assert_eq!(body["status"]["conditions"][0]["type"], "Ready");
+/// assert_eq!(body["status"]["conditions"][0]["message"], "rolled out to 3 of 3 nodes");
 /// ```
 #[derive(Debug, Clone)]
 pub struct StatusPatch<L> {
@@ -145,6 +147,7 @@ pub struct StatusPatch<L> {
     now: String,
     resource_version: Option<String>,
     observed_generation: Option<i64>,
+    message: Option<String>,
     fields: serde_json::Map<String, Value>,
 }
 
@@ -156,6 +159,7 @@ impl<L: Lifecycle> StatusPatch<L> {
             now: now.into(),
             resource_version: None,
             observed_generation: None,
+            message: None,
             fields: serde_json::Map::new(),
         }
     }
@@ -165,6 +169,13 @@ impl<L: Lifecycle> StatusPatch<L> {
     pub fn planned_from(mut self, read: &ObjectMeta) -> Self {
         self.resource_version = read.resource_version.clone();
         self.observed_generation = read.generation;
+        self
+    }
+
+    /// Says why, in the message of each of the lifecycle's conditions in this write
+    /// (`waiting for 3 buffers to drain`), in place of `<Enum> is <State>`.
+    pub fn message(mut self, message: impl Into<String>) -> Self {
+        self.message = Some(message.into());
         self
     }
 
@@ -182,10 +193,13 @@ impl<L: Lifecycle> StatusPatch<L> {
     /// `resourceVersion` makes safe.
     pub fn body(&self, current: &[Condition]) -> Value {
         let mut conditions = current.to_vec();
-        crate::conditions::merge_conditions(
-            &mut conditions,
-            self.phase.conditions(self.observed_generation, &self.now),
-        );
+        let mut ours = self.phase.conditions(self.observed_generation, &self.now);
+        if let Some(message) = &self.message {
+            for condition in &mut ours {
+                condition.message.clone_from(message);
+            }
+        }
+        crate::conditions::merge_conditions(&mut conditions, ours);
         let mut status = self.fields.clone();
         let own = status_body(self.phase, &conditions, self.observed_generation);
         if let Value::Object(own) = own {

@@ -136,6 +136,22 @@ fn a_status_patch_merges_its_conditions_into_the_read_list_and_names_only_its_fi
         stalled.last_transition_time, t0,
         "unchanged, so its time stays"
     );
+    // Without a message of the caller's, the conditions say the phase; with one, why.
+    assert_eq!(ready.message, "TaskPhase is Running");
+    let body = StatusPatch::new(TaskPhase::Pending, t1)
+        .message("waiting for a node")
+        .body(&read);
+    let conditions: Vec<lifecycle_model::conditions::Condition> =
+        serde_json::from_value(body["status"]["conditions"].clone()).unwrap();
+    for type_ in ["Ready", "Reconciling", "Stalled"] {
+        let condition = find_condition(&conditions, type_).unwrap();
+        assert_eq!(condition.message, "waiting for a node", "{type_}");
+    }
+    assert_ne!(
+        find_condition(&conditions, "Deployed").unwrap().message,
+        "waiting for a node",
+        "another writer's condition keeps its words"
+    );
     // The lifecycle's own fields win over a caller's field of the same name.
     let body = StatusPatch::new(TaskPhase::Failed, t1)
         .field("phase", "Running")

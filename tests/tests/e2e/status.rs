@@ -252,6 +252,7 @@ async fn a_stale_plan_is_refused_planned_again_and_never_repeated() {
     // Read again, plan again: the move lands once, and the progress stays.
     let running = StatusPatch::new(TaskPhase::Running, t1)
         .planned_from(&fresh.metadata)
+        .message("deployed on node-1")
         .field("attempts", 1)
         .send(&api, "t3", MANAGER, &conditions_of(&fresh))
         .await
@@ -262,8 +263,12 @@ async fn a_stale_plan_is_refused_planned_again_and_never_repeated() {
     assert_eq!(status.observed_generation, Some(1));
     let ready = find_condition(&status.conditions, "Ready").unwrap();
     assert_eq!(
-        (ready.status, ready.last_transition_time.as_str()),
-        (ConditionStatus::True, t1)
+        (
+            ready.status,
+            ready.last_transition_time.as_str(),
+            ready.message.as_str()
+        ),
+        (ConditionStatus::True, t1, "deployed on node-1")
     );
 
     // The same plan sent again is refused: nothing is applied twice.
