@@ -9,7 +9,7 @@
 use std::fmt::Write as _;
 
 use crate::Machine;
-use crate::cel::{cel_string, is_field_path};
+use crate::cel::{cel_string, is_field_path, or_words};
 
 /// Who may move one phase field of one resource, besides whoever holds the verb of the
 /// event that makes the move.
@@ -478,14 +478,5 @@ fn who_text(who: &[String]) -> String {
     match who {
         [] => "nobody".to_owned(),
         _ => or_words(&who.iter().map(String::as_str).collect::<Vec<_>>()),
-    }
-}
-
-/// `a`, `a or b`, `a, b or c`.
-fn or_words(words: &[&str]) -> String {
-    match words.split_last() {
-        None => String::new(),
-        Some((last, [])) => (*last).to_owned(),
-        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
     }
 }

@@ -160,11 +160,7 @@ impl Machine {
     /// `A`, `A or B`, `A, B or C`: the names of `states`.
     fn or_list(&self, states: &[usize]) -> String {
         let names: Vec<&str> = states.iter().map(|&s| self.states[s].as_str()).collect();
-        match names.split_last() {
-            None => String::new(),
-            Some((last, [])) => (*last).to_owned(),
-            Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
-        }
+        or_words(&names)
     }
 
     /// The last segment of the phase field, or `phase` without one.
@@ -384,6 +380,15 @@ fn presence(root: &str, path: &str) -> String {
         checks.push(format!("has({prefix})"));
     }
     checks.join(" && ")
+}
+
+/// `a`, `a or b`, `a, b or c`: the words a message lists.
+pub(crate) fn or_words(words: &[&str]) -> String {
+    match words.split_last() {
+        None => String::new(),
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+    }
 }
 
 /// A CEL single-quoted string literal.
