@@ -10,7 +10,8 @@ pub use crate::lifecycle::{Lifecycle, Named, NoAction, NoRole, Role};
 pub use crate::machine::Machine;
 #[cfg(feature = "schema")]
 pub use crate::schema::phase_schema;
-pub use crate::typed::{HasPhase, RoleMarker, StateMarker, Typed};
+pub use crate::transition::{Moved, Refused, Transition};
+pub use crate::typed::{Bridge, HasPhase, RoleMarker, StateMarker, Typed};
 pub use lifecycle_derive::diagram_doc;
 
 use crate::machine::bits;
@@ -26,20 +27,81 @@ pub fn typed_unchecked<T, S, R>(object: T) -> Typed<T, S, R> {
 }
 
 /// A handle that events can move: the supertrait of every generated `<Enum>Events`
-/// trait, whose provided methods are each this one call.
-pub trait Handle<P, T, S, R>: Sized {
-    /// Writes `to` into the object's phase field in place and retypes the handle to the
-    /// new state.
-    fn fire<S2>(self, to: P) -> Typed<T, S2, R>;
+/// trait, whose provided methods are each this one call. `Typed` handles and the
+/// [`Moved`] handles event methods return both implement it, so events chain.
+pub trait Handle<P: Lifecycle, T, S, R>: Sized {
+    /// Writes `to` into the object's phase field in place, retypes the handle to the new
+    /// state, and records the move by `event`.
+    fn fire<S2>(self, to: P, event: P::Event) -> Moved<Typed<T, S2, R>, P>;
 }
 
-impl<P: Lifecycle, T: HasPhase<P>, S, R> Handle<P, T, S, R> for Typed<T, S, R> {
+impl<P: Lifecycle, T: HasPhase<P>, S: StateMarker<Phase = P>, R> Handle<P, T, S, R>
+    for Typed<T, S, R>
+{
     #[inline(always)]
-    fn fire<S2>(mut self, to: P) -> Typed<T, S2, R> {
+    fn fire<S2>(mut self, to: P, event: P::Event) -> Moved<Typed<T, S2, R>, P> {
         // Written in place, then retyped: the same code as storing the field.
         crate::typed::object_mut(&mut self).set_phase(to);
-        crate::typed::typed_unchecked(self.into_inner())
+        let handle = crate::typed::typed_unchecked(self.into_inner());
+        Moved::new(handle, Transition::fired(event, S::STATE, to))
     }
+}
+
+impl<P: Lifecycle, T: HasPhase<P>, S: StateMarker<Phase = P>, R> Handle<P, T, S, R>
+    for Moved<Typed<T, S, R>, P>
+{
+    #[inline(always)]
+    fn fire<S2>(self, to: P, event: P::Event) -> Moved<Typed<T, S2, R>, P> {
+        self.into_handle().fire(to, event)
+    }
+}
+
+/// `<Enum>Typed::fire`: fires `event` from the state `bridge` is in, through the
+/// bridge's own `state`, `into_inner` and `from_object`.
+pub fn fire_bridge<P: Lifecycle, T: HasPhase<P>, B>(
+    bridge: B,
+    event: P::Event,
+    state: fn(&B) -> P,
+    into_inner: fn(B) -> T,
+    from_object: fn(T) -> Result<B, Mismatch<T>>,
+) -> Result<Moved<B, P>, Refused<T>> {
+    let from = state(&bridge);
+    let to = match from.on(event) {
+        Ok(to) => to,
+        Err(error) => return Err(Refused::new(into_inner(bridge), error)),
+    };
+    let mut object = into_inner(bridge);
+    object.set_phase(to);
+    from_object(object)
+        .map(|moved| Moved::new(moved, Transition::fired(event, from, to)))
+        .map_err(Mismatch::into_refused)
+}
+
+/// `<Enum>Typed::enter`: writes [`Lifecycle::entry`] into an object without a phase.
+pub fn enter_bridge<P: Lifecycle, T: HasPhase<P>, B>(
+    mut object: T,
+    from_object: fn(T) -> Result<B, Mismatch<T>>,
+) -> Result<Moved<B, P>, Refused<T>> {
+    if let Some(phase) = object.phase() {
+        let error = LifecycleError::AlreadyEntered {
+            machine: P::NAME,
+            phase: phase.name(),
+        };
+        return Err(Refused::new(object, error));
+    }
+    if object.role().is_none() {
+        let error = LifecycleError::NotTyped {
+            machine: P::NAME,
+            expected: "a declared role".to_owned(),
+            found: "no role".to_owned(),
+        };
+        return Err(Refused::new(object, error));
+    }
+    let to = P::entry();
+    object.set_phase(to);
+    from_object(object)
+        .map(|entered| Moved::new(entered, Transition::entered(to)))
+        .map_err(Mismatch::into_refused)
 }
 
 /// The error of an event fired from a state it does not leave; `index` is the event's
@@ -295,3 +357,32 @@ macro_rules! __phase_json_schema {
 }
 
 pub use crate::__phase_json_schema as phase_json_schema;
+
+/// `impl Bridge for <Enum>Typed`, with the `runtime` feature only: without it, nothing
+/// is generated to compile.
+#[cfg(feature = "runtime")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __bridge_impl {
+    ($phase:ident, $bridge:ident) => {
+        #[automatically_derived]
+        impl<T: $crate::__private::HasPhase<$phase>> $crate::__private::Bridge<T> for $bridge<T> {
+            type Phase = $phase;
+            fn from_object(
+                object: T,
+            ) -> ::core::result::Result<Self, $crate::__private::Mismatch<T>> {
+                $bridge::from_object(object)
+            }
+        }
+    };
+}
+
+/// Without the `runtime` feature, the bridge needs no trait.
+#[cfg(not(feature = "runtime"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __bridge_impl {
+    ($phase:ident, $bridge:ident) => {};
+}
+
+pub use crate::__bridge_impl as bridge_impl;

@@ -62,6 +62,27 @@ pub enum LifecycleError {
         /// The declared actions.
         known: Vec<&'static str>,
     },
+    /// An object that already has a phase was asked to enter the lifecycle.
+    #[error(
+        "a `{machine}` object in `{phase}` has entered its lifecycle already; only an object without a phase enters it"
+    )]
+    AlreadyEntered {
+        /// The machine's name.
+        machine: &'static str,
+        /// The phase the object is in.
+        phase: &'static str,
+    },
+    /// An object's phase or role matched no typed state once written: its `HasPhase`
+    /// implementation does not read back what it wrote.
+    #[error("expected a `{machine}` object in {expected}, found {found}")]
+    NotTyped {
+        /// The machine's name.
+        machine: &'static str,
+        /// The state and role the object was to be in.
+        expected: String,
+        /// What it holds.
+        found: String,
+    },
 }
 
 fn list(items: &[&str]) -> String {
@@ -94,6 +115,16 @@ impl<T> Mismatch<T> {
     /// The object, given back as it was handed in.
     pub fn into_inner(self) -> T {
         self.object
+    }
+
+    /// The object and the mismatch as a [`LifecycleError`].
+    pub(crate) fn into_refused(self) -> crate::transition::Refused<T> {
+        let error = LifecycleError::NotTyped {
+            machine: self.machine,
+            expected: self.expected,
+            found: self.found,
+        };
+        crate::transition::Refused::new(self.object, error)
     }
 
     /// The object, borrowed.

@@ -70,8 +70,11 @@ mod lifecycle;
 #[cfg(feature = "metrics")]
 pub mod metrics;
 pub mod reference;
+#[cfg(feature = "runtime")]
+pub mod runtime;
 #[cfg(feature = "schema")]
 pub mod schema;
+mod transition;
 mod typed;
 
 /// The plain-data machine: states, events, roles and actions by index, its graph checks,
@@ -84,7 +87,58 @@ pub mod __private;
 
 pub use crate::error::{LifecycleError, Mismatch};
 pub use crate::lifecycle::{Lifecycle, Named, NoAction, NoRole, Role};
-pub use crate::typed::{HasPhase, RoleMarker, StateMarker, Typed};
+pub use crate::transition::{Moved, Refused, Transition};
+pub use crate::typed::{Bridge, HasPhase, RoleMarker, StateMarker, Typed};
+
+/// Implements [`HasPhase`] for a kube-derive `CustomResource` whose phase is
+/// `status.phase`: `status_phase!(Task => TaskPhase)`. The status type must have a
+/// `phase: Option<TaskPhase>` field and implement `Default`; writing a phase into an
+/// object without a status creates one.
+///
+/// ```
+/// use lifecycle_model::{HasPhase, Lifecycle};
+///
+/// #[derive(Lifecycle, Clone, Copy, Debug, PartialEq, Eq)]
+/// #[lifecycle(event(start: Pending -> Running))]
+/// enum TaskPhase {
+///     #[lifecycle(initial)]
+///     Pending,
+///     #[lifecycle(terminal)]
+///     Running,
+/// }
+///
+/// #[derive(Default)]
+/// struct TaskStatus {
+///     phase: Option<TaskPhase>,
+/// }
+///
+/// struct Task {
+///     status: Option<TaskStatus>,
+/// }
+///
+/// lifecycle_model::status_phase!(Task => TaskPhase);
+///
+/// let mut task = Task { status: None };
+/// assert_eq!(task.phase(), None);
+/// task.set_phase(TaskPhase::Running);
+/// assert_eq!(task.phase(), Some(TaskPhase::Running));
+/// ```
+#[macro_export]
+macro_rules! status_phase {
+    ($kind:ty => $phase:ty) => {
+        #[automatically_derived]
+        impl $crate::HasPhase<$phase> for $kind {
+            fn phase(&self) -> ::core::option::Option<$phase> {
+                self.status.as_ref().and_then(|status| status.phase)
+            }
+            fn set_phase(&mut self, phase: $phase) {
+                self.status
+                    .get_or_insert_with(::core::default::Default::default)
+                    .phase = ::core::option::Option::Some(phase);
+            }
+        }
+    };
+}
 
 /// Derives [`Lifecycle`](trait@Lifecycle) and its typestates, schema and diagrams from a
 /// fieldless enum. See the [`reference`](mod@reference) for every attribute.

@@ -106,6 +106,17 @@ impl LifecycleMetrics {
             .inc();
     }
 
+    /// Counts `transition`; an entry counts as event `enter` from `""`.
+    pub fn record<L: Lifecycle>(&self, transition: crate::Transition<L>) {
+        let labels = TransitionLabels {
+            machine: L::NAME.to_owned(),
+            event: transition.action().to_owned(),
+            from: transition.from().map_or("", |s| s.name()).to_owned(),
+            to: transition.to().name().to_owned(),
+        };
+        self.transitions.get_or_create(&labels).inc();
+    }
+
     /// How many transitions from `from` to `to` by `event` were counted.
     pub fn transitions<L: Lifecycle>(&self, event: L::Event, from: L, to: L) -> u64 {
         self.transitions

@@ -22,6 +22,18 @@ pub trait HasPhase<P: Lifecycle> {
     }
 }
 
+/// The runtime bridge of a lifecycle: the generated `<Enum>Typed<T>` enum, one typed
+/// handle per state and role. With the `runtime` feature the derive implements it, so
+/// the controller in [`runtime`](crate::runtime) hands a reconcile function the typed
+/// handle of the object it read.
+pub trait Bridge<T>: Sized {
+    /// The lifecycle.
+    type Phase: Lifecycle;
+    /// Wraps `object` in the handle of its state and role; the object comes back in the
+    /// error when it has no phase or role.
+    fn from_object(object: T) -> Result<Self, Mismatch<T>>;
+}
+
 /// A zero-sized marker type for one state of a lifecycle. The derive implements it; it
 /// is sealed.
 pub trait StateMarker: crate::__private::Sealed + 'static {

@@ -2,10 +2,10 @@
 
 use core::mem::size_of;
 
-use lifecycle_model::{HasPhase, Lifecycle, Mismatch, Typed};
+use lifecycle_model::{HasPhase, Lifecycle, LifecycleError, Mismatch, Transition, Typed};
 use lifecycle_tests::{
-    Channel, Door, DoorState, DoorStateEvents, DoorStateTyped, Release, ReleaseOps, ReleasePhase,
-    ReleasePhaseEvents, ReleasePhaseTyped, channel, door, release,
+    Channel, Door, DoorState, DoorStateEvent, DoorStateEvents, DoorStateTyped, Release, ReleaseOps,
+    ReleasePhase, ReleasePhaseEvents, ReleasePhaseTyped, channel, door, release,
 };
 
 fn door(state: DoorState) -> Door {
@@ -181,13 +181,13 @@ fn from_object_without_phase_or_role_is_a_mismatch() {
 #[test]
 fn event_methods_write_the_phase() {
     let closed: Typed<Door, door::Closed> = Typed::try_new(door(DoorState::Closed)).unwrap();
-    let opened: Typed<Door, door::Opened> = closed.open();
+    let opened: Typed<Door, door::Opened> = closed.open().into_handle();
     assert_eq!(opened.state, DoorState::Opened);
     let closed = opened.close();
     assert_eq!(closed.state, DoorState::Closed);
     let locked = closed.lock();
     assert_eq!(locked.state, DoorState::Locked);
-    let gone: Typed<Door, door::Demolished> = locked.demolish();
+    let gone: Typed<Door, door::Demolished> = locked.demolish().into_handle();
     assert_eq!(gone.state, DoorState::Demolished);
     assert_eq!(gone.into_inner().name, "front");
 
@@ -201,7 +201,8 @@ fn event_methods_write_the_phase() {
     assert_eq!(draft.phase, Some(ReleasePhase::Draft));
     let shipped = draft.build().ship();
     assert_eq!(shipped.phase, Some(ReleasePhase::Shipped));
-    let archived: Typed<Release, release::Archived, channel::Canary> = shipped.archive();
+    let archived: Typed<Release, release::Archived, channel::Canary> =
+        shipped.archive().into_handle();
     let object = archived.into_inner();
     assert_eq!(object.phase, Some(ReleasePhase::Archived));
     assert_eq!(object.channel, Some(Channel::Canary));
@@ -292,4 +293,109 @@ fn from_object_without_roles_reads_the_phase_alone() {
         "expected a `DoorState` object in a declared state, found no phase"
     );
     assert_eq!(err.into_inner(), UnsetDoor(None));
+}
+
+#[test]
+fn a_typed_event_records_its_move() {
+    let closed: Typed<Door, door::Closed> = Typed::try_new(door(DoorState::Closed)).unwrap();
+    let locked = closed.lock();
+    assert_eq!(
+        locked.transition(),
+        Transition::fired(DoorStateEvent::Lock, DoorState::Closed, DoorState::Locked)
+    );
+    // Chained, the record is the last move's, from the state the type knew.
+    let gone = locked.unlock().demolish();
+    assert_eq!(
+        gone.transition().to_string(),
+        "demolish: Closed → Demolished"
+    );
+    let (handle, transition) = gone.into_parts();
+    assert_eq!(handle.state, DoorState::Demolished);
+    assert_eq!(transition.note(), "Closed → Demolished");
+    assert_eq!(transition.reason(), "Demolish");
+
+    // A multi-source event records the state it actually left.
+    let locked: Typed<Door, door::Locked> = Typed::try_new(door(DoorState::Locked)).unwrap();
+    assert_eq!(
+        locked.demolish().transition().from(),
+        Some(DoorState::Locked)
+    );
+}
+
+#[test]
+fn fire_moves_from_whichever_state_the_object_is_in() {
+    for from in [DoorState::Closed, DoorState::Locked] {
+        let typed = DoorStateTyped::from_object(door(from)).unwrap();
+        let moved = typed.fire(DoorStateEvent::Demolish).unwrap();
+        assert_eq!(moved.state(), DoorState::Demolished);
+        assert!(matches!(*moved, DoorStateTyped::Demolished(_)));
+        assert_eq!(
+            moved.transition(),
+            Transition::fired(DoorStateEvent::Demolish, from, DoorState::Demolished)
+        );
+    }
+
+    // Roles stay as they were.
+    let shipped =
+        ReleasePhaseTyped::from_object(release(Some(ReleasePhase::Shipped), Some(Channel::Stable)))
+            .unwrap();
+    let (halted, transition) = shipped
+        .fire(lifecycle_tests::ReleasePhaseEvent::Halt)
+        .unwrap()
+        .into_parts();
+    assert!(matches!(halted, ReleasePhaseTyped::HaltedStable(_)));
+    assert_eq!(transition.to_string(), "halt: shipped → halted");
+}
+
+#[test]
+fn fire_from_a_state_the_event_does_not_leave_gives_the_object_back() {
+    let opened = DoorStateTyped::from_object(door(DoorState::Opened)).unwrap();
+    let refused = opened.fire(DoorStateEvent::Demolish).unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        "event `demolish` cannot fire from `Opened` in `DoorState`; it fires from: Closed, Locked"
+    );
+    assert!(matches!(
+        refused.error(),
+        LifecycleError::EventNotAllowed { allowed_from, .. } if *allowed_from == ["Closed", "Locked"]
+    ));
+    assert_eq!(refused.into_inner(), door(DoorState::Opened));
+}
+
+#[test]
+fn enter_writes_the_entry_state_into_an_object_without_a_phase() {
+    let entered = ReleasePhaseTyped::enter(release(None, Some(Channel::Hotfix))).unwrap();
+    assert!(matches!(*entered, ReleasePhaseTyped::DraftHotfix(_)));
+    assert_eq!(
+        entered.transition(),
+        Transition::entered(ReleasePhase::Draft)
+    );
+    assert_eq!(entered.transition().to_string(), "entered draft");
+    assert_eq!(
+        entered.into_handle().into_inner(),
+        release(Some(ReleasePhase::Draft), Some(Channel::Hotfix))
+    );
+}
+
+#[test]
+fn enter_refuses_an_object_that_has_a_phase_or_lacks_a_role() {
+    let refused =
+        ReleasePhaseTyped::enter(release(Some(ReleasePhase::Built), Some(Channel::Canary)))
+            .unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        "a `ReleasePhase` object in `built` has entered its lifecycle already; only an object without a phase enters it"
+    );
+    assert_eq!(
+        refused.into_inner(),
+        release(Some(ReleasePhase::Built), Some(Channel::Canary))
+    );
+
+    // Without a role there is no typed handle to enter into; nothing is written.
+    let refused = ReleasePhaseTyped::enter(release(None, None)).unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        "expected a `ReleasePhase` object in a declared role, found no role"
+    );
+    assert_eq!(refused.into_inner(), release(None, None));
 }

@@ -53,6 +53,7 @@ pub(super) fn bridge(model: &Model) -> TokenStream {
     let vis = &model.vis;
     let module = &model.module;
     let enum_name = format_ident!("{}Typed", ident);
+    let event_enum = super::enum_name(model, "Event");
     let cases = cases(model);
     let mut variants: Vec<TokenStream> = cases
         .iter()
@@ -105,7 +106,23 @@ pub(super) fn bridge(model: &Model) -> TokenStream {
             pub fn state(&self) -> #ident {
                 #state
             }
+
+            /// Fires an event from whichever state the object is in: the handle of the
+            /// state it leads to, with the record of the move; or, where the event does
+            /// not fire, the object back with an error that lists the states it fires from.
+            pub fn fire(self, __event: #event_enum) -> ::core::result::Result<#krate::__private::Moved<Self, #ident>, #krate::__private::Refused<T>> {
+                #krate::__private::fire_bridge(self, __event, Self::state, Self::into_inner, Self::from_object)
+            }
+
+            /// Enters the lifecycle: writes the entry state (`Lifecycle::entry`) into an
+            /// object that has no phase yet, with the record of the entry. An object that
+            /// has one comes back with an error that names it.
+            pub fn enter(__object: T) -> ::core::result::Result<#krate::__private::Moved<Self, #ident>, #krate::__private::Refused<T>> {
+                #krate::__private::enter_bridge(__object, Self::from_object)
+            }
         }
+
+        #krate::__private::bridge_impl!(#ident, #enum_name);
     }
 }
 

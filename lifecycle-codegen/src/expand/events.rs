@@ -15,7 +15,7 @@ pub(super) fn events_trait(model: &Model) -> TokenStream {
     let trait_name = format_ident!("{}Events", ident);
     let trait_doc = format!(
         "The events of [`{ident}`] as methods on `Typed` handles: each compiles only in the \
-         states it fires from, writes the phase field, and returns the handle of the new state."
+         states it fires from, writes the phase field, and returns the handle of the new state with the record of the move (`Moved`)."
     );
     let methods = super::braced(model.events.iter().map(|e| method(model, e)));
     // The methods are provided, so the impl is empty: each body is written once.
@@ -29,6 +29,15 @@ pub(super) fn events_trait(model: &Model) -> TokenStream {
         // machines may share an event name; `R` needs no bound, since a `Typed` is only
         // ever made with a role marker of its machine.
         impl<T, S, R> #trait_name<T, S, R> for #krate::__private::Typed<T, S, R>
+        where
+            T: #krate::__private::HasPhase<#ident>,
+            S: #krate::__private::StateMarker<Phase = #ident>,
+        {
+        }
+
+        #[automatically_derived]
+        // Events chain: the handle a move returns moves on.
+        impl<T, S, R> #trait_name<T, S, R> for #krate::__private::Moved<#krate::__private::Typed<T, S, R>, #ident>
         where
             T: #krate::__private::HasPhase<#ident>,
             S: #krate::__private::StateMarker<Phase = #ident>,
@@ -49,8 +58,10 @@ fn method(model: &Model, event: &Named) -> TokenStream {
     let ident = &model.ident;
     let gate = &event.gate;
     let to = &model.variants[spec.to];
+    let variant = &event.variant;
+    let event_enum = super::enum_name(model, "Event");
     let doc = format!(
-        "`{}`: {} -> {}.",
+        "`{}`: {} -> {}. Returns the new state's handle with the record of the move.",
         spec.name,
         names(model, &spec.from).replace(", ", " | "),
         model.machine.states[spec.to]
@@ -62,8 +73,8 @@ fn method(model: &Model, event: &Named) -> TokenStream {
     // method is generic, so it is compiled, and inlined, where it is called.
     quote_spanned! {name.span()=>
         #[doc = #doc]
-        fn #name(self) -> #krate::__private::Typed<T, #module::#to, R> where S: #gate_module::#gate {
-            self.fire(#ident::#to)
+        fn #name(self) -> #krate::__private::Moved<#krate::__private::Typed<T, #module::#to, R>, #ident> where S: #gate_module::#gate {
+            self.fire(#ident::#to, #event_enum::#variant)
         }
     }
 }
@@ -76,9 +87,13 @@ fn stub_method(model: &Model, event: &Named) -> TokenStream {
         Some(spec) => {
             let module = &model.module;
             let to = &model.variants[spec.to];
-            quote!(#krate::__private::Typed<T, #module::#to, R>)
+            let ident = &model.ident;
+            quote!(#krate::__private::Moved<#krate::__private::Typed<T, #module::#to, R>, #ident>)
         }
-        None => quote!(#krate::__private::Typed<T, S, R>),
+        None => {
+            let ident = &model.ident;
+            quote!(#krate::__private::Moved<#krate::__private::Typed<T, S, R>, #ident>)
+        }
     };
     let doc = format!("`{name}`.");
     quote! {

@@ -179,51 +179,86 @@ pub enum ReleasePhaseAction {
     ///`rollback` is allowed for Canary: in shipped, halted; Stable: in shipped, halted; Hotfix: in shipped, halted.
     Rollback,
 }
-///The events of [`ReleasePhase`] as methods on `Typed` handles: each compiles only in the states it fires from, writes the phase field, and returns the handle of the new state.
+///The events of [`ReleasePhase`] as methods on `Typed` handles: each compiles only in the states it fires from, writes the phase field, and returns the handle of the new state with the record of the move (`Moved`).
 pub trait ReleasePhaseEvents<
     T,
     S,
     R,
 >: ::lifecycle_model::__private::Handle<ReleasePhase, T, S, R> {
-    ///`build`: draft -> built.
-    fn build(self) -> ::lifecycle_model::__private::Typed<T, release::Built, R>
+    ///`build`: draft -> built. Returns the new state's handle with the record of the move.
+    fn build(
+        self,
+    ) -> ::lifecycle_model::__private::Moved<
+        ::lifecycle_model::__private::Typed<T, release::Built, R>,
+        ReleasePhase,
+    >
     where
         S: release::CanBuild,
     {
-        self.fire(ReleasePhase::Built)
+        self.fire(ReleasePhase::Built, ReleasePhaseEvent::Build)
     }
-    ///`ship`: built -> shipped.
-    fn ship(self) -> ::lifecycle_model::__private::Typed<T, release::Shipped, R>
+    ///`ship`: built -> shipped. Returns the new state's handle with the record of the move.
+    fn ship(
+        self,
+    ) -> ::lifecycle_model::__private::Moved<
+        ::lifecycle_model::__private::Typed<T, release::Shipped, R>,
+        ReleasePhase,
+    >
     where
         S: release::CanShip,
     {
-        self.fire(ReleasePhase::Shipped)
+        self.fire(ReleasePhase::Shipped, ReleasePhaseEvent::Ship)
     }
-    ///`halt`: built | shipped -> halted.
-    fn halt(self) -> ::lifecycle_model::__private::Typed<T, release::Halted, R>
+    ///`halt`: built | shipped -> halted. Returns the new state's handle with the record of the move.
+    fn halt(
+        self,
+    ) -> ::lifecycle_model::__private::Moved<
+        ::lifecycle_model::__private::Typed<T, release::Halted, R>,
+        ReleasePhase,
+    >
     where
         S: release::CanHalt,
     {
-        self.fire(ReleasePhase::Halted)
+        self.fire(ReleasePhase::Halted, ReleasePhaseEvent::Halt)
     }
-    ///`retry`: halted -> draft.
-    fn retry(self) -> ::lifecycle_model::__private::Typed<T, release::Draft, R>
+    ///`retry`: halted -> draft. Returns the new state's handle with the record of the move.
+    fn retry(
+        self,
+    ) -> ::lifecycle_model::__private::Moved<
+        ::lifecycle_model::__private::Typed<T, release::Draft, R>,
+        ReleasePhase,
+    >
     where
         S: release::CanRetry,
     {
-        self.fire(ReleasePhase::Draft)
+        self.fire(ReleasePhase::Draft, ReleasePhaseEvent::Retry)
     }
-    ///`archive`: shipped | halted -> archived-for-good.
-    fn archive(self) -> ::lifecycle_model::__private::Typed<T, release::Archived, R>
+    ///`archive`: shipped | halted -> archived-for-good. Returns the new state's handle with the record of the move.
+    fn archive(
+        self,
+    ) -> ::lifecycle_model::__private::Moved<
+        ::lifecycle_model::__private::Typed<T, release::Archived, R>,
+        ReleasePhase,
+    >
     where
         S: release::CanArchive,
     {
-        self.fire(ReleasePhase::Archived)
+        self.fire(ReleasePhase::Archived, ReleasePhaseEvent::Archive)
     }
 }
 #[automatically_derived]
 impl<T, S, R> ReleasePhaseEvents<T, S, R>
 for ::lifecycle_model::__private::Typed<T, S, R>
+where
+    T: ::lifecycle_model::__private::HasPhase<ReleasePhase>,
+    S: ::lifecycle_model::__private::StateMarker<Phase = ReleasePhase>,
+{}
+#[automatically_derived]
+impl<T, S, R> ReleasePhaseEvents<T, S, R>
+for ::lifecycle_model::__private::Moved<
+    ::lifecycle_model::__private::Typed<T, S, R>,
+    ReleasePhase,
+>
 where
     T: ::lifecycle_model::__private::HasPhase<ReleasePhase>,
     S: ::lifecycle_model::__private::StateMarker<Phase = ReleasePhase>,
@@ -403,6 +438,35 @@ impl<T: ::lifecycle_model::__private::HasPhase<ReleasePhase>> ReleasePhaseTyped<
             | Self::ArchivedStable(_)
             | Self::ArchivedHotfix(_) => ReleasePhase::Archived,
         }
+    }
+    /// Fires an event from whichever state the object is in: the handle of the
+    /// state it leads to, with the record of the move; or, where the event does
+    /// not fire, the object back with an error that lists the states it fires from.
+    pub fn fire(
+        self,
+        __event: ReleasePhaseEvent,
+    ) -> ::core::result::Result<
+        ::lifecycle_model::__private::Moved<Self, ReleasePhase>,
+        ::lifecycle_model::__private::Refused<T>,
+    > {
+        ::lifecycle_model::__private::fire_bridge(
+            self,
+            __event,
+            Self::state,
+            Self::into_inner,
+            Self::from_object,
+        )
+    }
+    /// Enters the lifecycle: writes the entry state (`Lifecycle::entry`) into an
+    /// object that has no phase yet, with the record of the entry. An object that
+    /// has one comes back with an error that names it.
+    pub fn enter(
+        __object: T,
+    ) -> ::core::result::Result<
+        ::lifecycle_model::__private::Moved<Self, ReleasePhase>,
+        ::lifecycle_model::__private::Refused<T>,
+    > {
+        ::lifecycle_model::__private::enter_bridge(__object, Self::from_object)
     }
 }
 #[automatically_derived]

@@ -33,7 +33,7 @@ impl HasPhase<Door> for Gate {
 }
 
 fn swing(closed: Typed<Gate, hinge::Closed, side::Left>) -> Typed<Gate, hinge::Closed, side::Left> {
-    closed.open().close()
+    closed.open().close().into_handle()
 }
 
 fn check<S: hinge::CanOil<side::Left>>() {}
@@ -42,5 +42,6 @@ fn main() {
     let _ = (DoorEvent::Open, DoorAction::Oil, Door::NAME);
     let _ = DoorTyped::from_object(Gate { door: Door::Closed }).map(DoorTyped::into_inner);
     let _ = swing;
+    let _ = (DoorTyped::<Gate>::enter, DoorTyped::<Gate>::fire);
     check::<hinge::Opened>();
 }
