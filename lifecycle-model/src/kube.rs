@@ -148,6 +148,7 @@ pub struct StatusPatch<L> {
     resource_version: Option<String>,
     observed_generation: Option<i64>,
     message: Option<String>,
+    keep_messages: bool,
     fields: serde_json::Map<String, Value>,
 }
 
@@ -160,6 +161,7 @@ impl<L: Lifecycle> StatusPatch<L> {
             resource_version: None,
             observed_generation: None,
             message: None,
+            keep_messages: false,
             fields: serde_json::Map::new(),
         }
     }
@@ -176,6 +178,14 @@ impl<L: Lifecycle> StatusPatch<L> {
     /// (`waiting for 3 buffers to drain`), in place of `<Enum> is <State>`.
     pub fn message(mut self, message: impl Into<String>) -> Self {
         self.message = Some(message.into());
+        self
+    }
+
+    /// Keeps the reason and message of each of the lifecycle's conditions whose status
+    /// this write does not change: for a write that refreshes the status without a move
+    /// and has nothing new to say. A [`message`](Self::message) still replaces them.
+    pub fn keep_messages(mut self) -> Self {
+        self.keep_messages = true;
         self
     }
 
@@ -197,6 +207,15 @@ impl<L: Lifecycle> StatusPatch<L> {
         if let Some(message) = &self.message {
             for condition in &mut ours {
                 condition.message.clone_from(message);
+            }
+        } else if self.keep_messages {
+            for condition in &mut ours {
+                let same = crate::conditions::find_condition(current, &condition.type_)
+                    .filter(|c| c.status == condition.status);
+                if let Some(same) = same {
+                    condition.reason.clone_from(&same.reason);
+                    condition.message.clone_from(&same.message);
+                }
             }
         }
         crate::conditions::merge_conditions(&mut conditions, ours);
@@ -233,8 +252,107 @@ impl<L: Lifecycle> StatusPatch<L> {
     }
 }
 
+/// Puts the object-level rules of `P`'s actions on the root of every version of `crd`,
+/// where rules that read both the phase (`self.status.phase`) and the fields actions
+/// mutate (`self.spec.replicas`) must sit. For a kube-derive `CustomResource`, whose
+/// generated root takes no schemars attributes: `with_lifecycle::<MyPhase>(My::crd())`.
+/// A rule already there is not added twice.
+///
+/// The phase's own rules (the transition rule, the initial rule) come with the phase's
+/// schema wherever the field is declared: `#[lifecycle(schema)]`. Needs the `schema`
+/// feature too.
+#[cfg(feature = "schema")]
+pub fn with_lifecycle<P: Lifecycle>(
+    mut crd: k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition,
+) -> k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition {
+    use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::ValidationRule;
+    let machine = P::machine();
+    let rules: Vec<ValidationRule> = (0..machine.actions.len())
+        .filter_map(|action| machine.action_rule(action))
+        .map(|rule| ValidationRule {
+            rule: rule.rule,
+            message: Some(rule.message),
+            message_expression: Some(rule.message_expression),
+            field_path: Some(rule.field_path),
+            reason: Some(crate::schema::ACTION_REASON.to_owned()),
+            optional_old_self: None,
+        })
+        .collect();
+    for version in &mut crd.spec.versions {
+        let Some(root) = version
+            .schema
+            .as_mut()
+            .and_then(|s| s.open_api_v3_schema.as_mut())
+        else {
+            continue;
+        };
+        let validations = root.x_kubernetes_validations.get_or_insert_with(Vec::new);
+        for rule in &rules {
+            if !validations.iter().any(|r| r.rule == rule.rule) {
+                validations.push(rule.clone());
+            }
+        }
+    }
+    crd
+}
+
 /// Whether `error` is the server refusing a write planned from a stale read (409
 /// Conflict): read the object again and plan again.
 pub fn is_conflict(error: &::kube::Error) -> bool {
     matches!(error, ::kube::Error::Api(status) if status.code == 409)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(crate::Lifecycle, Clone, Copy, Debug, PartialEq, Eq)]
+    #[lifecycle(crate = "crate", event(deploy: Pending -> Running), event(fail: Running -> Failed))]
+    enum Phase {
+        #[lifecycle(initial, reconciling)]
+        Pending,
+        #[lifecycle(ready)]
+        Running,
+        #[lifecycle(terminal, stalled)]
+        Failed,
+    }
+
+    fn written(patch: &StatusPatch<Phase>, current: &[Condition]) -> Vec<Condition> {
+        serde_json::from_value(patch.body(current)["status"]["conditions"].clone()).unwrap()
+    }
+
+    #[test]
+    fn kept_messages_stay_where_the_status_does_not_change() {
+        let mut current = Phase::Running.conditions(Some(1), "2026-01-01T00:00:00Z");
+        current[0].message = "3 of 3 nodes".to_owned();
+        current[0].reason = "RolledOut".to_owned();
+        let refresh = StatusPatch::new(Phase::Running, "2026-01-02T00:00:00Z").keep_messages();
+        let ready = written(&refresh, &current);
+        assert_eq!(
+            (ready[0].reason.as_str(), ready[0].message.as_str()),
+            ("RolledOut", "3 of 3 nodes")
+        );
+        assert_eq!(ready[0].last_transition_time, "2026-01-01T00:00:00Z");
+
+        // A move changes the statuses, and with them the words.
+        let failed = written(
+            &StatusPatch::new(Phase::Failed, "2026-01-02T00:00:00Z").keep_messages(),
+            &current,
+        );
+        let ready = find_condition_in(&failed, "Ready");
+        assert_eq!(ready.message, "Phase is Failed");
+        // A message given wins over kept ones.
+        let told = written(&refresh.clone().message("2 of 3 nodes"), &current);
+        assert_eq!(told[0].message, "2 of 3 nodes");
+        // Without keep_messages, the phase's own words.
+        let plain = written(
+            &StatusPatch::new(Phase::Running, "2026-01-02T00:00:00Z"),
+            &current,
+        );
+        assert_eq!(plain[0].message, "Phase is Running");
+    }
+
+    fn find_condition_in<'a>(conditions: &'a [Condition], type_: &str) -> &'a Condition {
+        crate::conditions::find_condition(conditions, type_).unwrap()
+    }
 }

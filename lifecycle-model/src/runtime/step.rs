@@ -58,7 +58,8 @@ pub struct Step<P: Lifecycle> {
 
 impl<P: Lifecycle> Step<P> {
     /// No move: the phase stays. The status is still brought up to date (generation,
-    /// fields, message) where it differs.
+    /// fields, message) where it differs; without a [`message`](Self::message), the
+    /// conditions keep the words they have.
     pub fn stay() -> Self {
         Step {
             transition: None,
@@ -206,6 +207,8 @@ impl StatusWriter {
             StatusPatch::new(phase, jiff::Timestamp::now().to_string()).planned_from(object.meta());
         if let Some(message) = &step.message {
             patch = patch.message(message.clone());
+        } else if step.transition.is_none() {
+            patch = patch.keep_messages();
         }
         for (name, value) in &step.fields {
             patch = patch.field(name, value);

@@ -8,6 +8,7 @@ mod cel_agreement;
 mod controller;
 mod core_api;
 mod create;
+mod databases;
 mod drain;
 mod failed;
 mod identities;
