@@ -41,9 +41,8 @@ pub use daemon::Daemon;
 pub mod daemon;
 pub mod operator;
 pub mod story;
-pub mod telemetry;
 
-pub use telemetry::Telemetry;
+pub use lifecycle_model::runtime::{Telemetry, error_chain};
 
 /// How often a pipeline is reconciled while a pause or a deletion is under way, as
 /// NumaFlow does: the drain and the grace period are waited out by looking again.
@@ -101,22 +100,6 @@ impl Error {
         let action = action.into();
         move |source| Error::Request { action, source }
     }
-}
-
-/// The error and its sources, one line: `outer: inner: innermost`. A source whose text
-/// the line already holds is left out, as some errors repeat their source's message.
-pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }
 
 /// A client for the cluster in `kubeconfig`, in its `context` or its current one; or,
@@ -554,9 +537,10 @@ pub async fn run_controllers(
         pods,
         watcher::Config::default().labels("app.kubernetes.io/component=vertex"),
     );
-    context
-        .telemetry
-        .watch_caches(pipeline_controller.store(), vertex_controller.store());
+    let telemetry = &context.telemetry;
+    telemetry.count_objects::<Pipeline, PipelinePhase>(pipeline_controller.store());
+    telemetry
+        .count_objects::<Vertex, crate::numaflow::vertex::VertexPhase>(vertex_controller.store());
     let pipeline_controller = pipeline_controller
         .graceful_shutdown_on(stopped(stop_rx.clone()))
         .run(reconcile_pipeline_object, retry, context.clone())
