@@ -88,11 +88,13 @@
 //! # use futures::FutureExt;
 //! ```
 
+mod client;
 mod controller;
 mod operator;
 mod step;
 mod telemetry;
 
+pub use client::{ClientError, client};
 pub use controller::{Cleanup, LifecycleController, Reconcile};
 pub use operator::{LeaderElection, Operator, OperatorError, Shutdown};
 pub use step::{STALE_RETRY, Scope, StatusWriter, Step};

@@ -8,7 +8,6 @@
 //! both say so, and otherwise the grace period decides.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,11 +17,10 @@ use k8s_openapi::api::core::v1::Pod;
 use kube::api::{
     Api, DeleteParams, DynamicObject, ListParams, Patch as KubePatch, PatchParams, PostParams,
 };
-use kube::config::{KubeConfigOptions, Kubeconfig, KubeconfigError};
 use kube::runtime::controller::{Action, Controller};
 use kube::runtime::events::{Event, EventType, Recorder, Reporter};
 use kube::runtime::watcher;
-use kube::{Client, Config, Resource, ResourceExt};
+use kube::{Client, Resource, ResourceExt};
 use serde_json::json;
 use tracing::{debug, info, instrument, warn};
 
@@ -42,7 +40,7 @@ pub mod daemon;
 pub mod operator;
 pub mod story;
 
-pub use lifecycle_model::runtime::{Telemetry, error_chain};
+pub use lifecycle_model::runtime::{ClientError, Telemetry, client, error_chain};
 
 /// How often a pipeline is reconciled while a pause or a deletion is under way, as
 /// NumaFlow does: the drain and the grace period are waited out by looking again.
@@ -53,19 +51,9 @@ const RETRY: Duration = Duration::from_secs(1);
 /// What can go wrong between the controllers and a cluster.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The kubeconfig file could not be read, or its current context not used.
-    #[error("cannot use kubeconfig {}", path.display())]
-    Kubeconfig {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        #[source]
-        source: KubeconfigError,
-    },
-    /// No client could be built: from the configuration given, or from none found in the
-    /// environment.
-    #[error("cannot create a Kubernetes client")]
-    Client(#[source] kube::Error),
+    /// No client could be made for the cluster asked for.
+    #[error(transparent)]
+    Client(#[from] ClientError),
     /// A request to the API server failed.
     #[error("{action} failed")]
     Request {
@@ -100,33 +88,6 @@ impl Error {
         let action = action.into();
         move |source| Error::Request { action, source }
     }
-}
-
-/// A client for the cluster in `kubeconfig`, in its `context` or its current one; or,
-/// without a kubeconfig, for the one kube finds itself: `KUBECONFIG`, `~/.kube/config`,
-/// or the in-cluster service account.
-pub async fn client(kubeconfig: Option<&Path>, context: Option<&str>) -> Result<Client> {
-    let options = KubeConfigOptions {
-        context: context.map(str::to_owned),
-        ..KubeConfigOptions::default()
-    };
-    let config = match kubeconfig {
-        None if context.is_none() => return Client::try_default().await.map_err(Error::Client),
-        None => Config::from_kubeconfig(&options)
-            .await
-            .map_err(|e| Error::Client(kube::Error::InferKubeconfig(e)))?,
-        Some(path) => {
-            let kubeconfig_error = |source| Error::Kubeconfig {
-                path: path.to_owned(),
-                source,
-            };
-            let kubeconfig = Kubeconfig::read_from(path).map_err(kubeconfig_error)?;
-            Config::from_custom_kubeconfig(kubeconfig, &options)
-                .await
-                .map_err(kubeconfig_error)?
-        }
-    };
-    Client::try_from(config).map_err(Error::Client)
 }
 
 /// The field manager the controllers write as unless told otherwise, and the name they
@@ -568,33 +529,6 @@ mod tests {
     }
 
     #[test]
-    fn kubeconfig_errors_name_the_file_and_keep_their_source() {
-        let error = Error::Kubeconfig {
-            path: PathBuf::from("/nonexistent/config"),
-            source: KubeconfigError::CurrentContextNotSet,
-        };
-        assert_eq!(
-            error.to_string(),
-            "cannot use kubeconfig /nonexistent/config"
-        );
-        assert_eq!(
-            error_chain(&error),
-            "cannot use kubeconfig /nonexistent/config: failed to determine current context"
-        );
-    }
-
-    #[test]
-    fn client_errors_keep_their_source() {
-        let error = Error::Client(conflict());
-        assert_eq!(error.to_string(), "cannot create a Kubernetes client");
-        let source = std::error::Error::source(&error).expect("a source");
-        assert!(
-            source.to_string().contains("the object has been modified"),
-            "{source}"
-        );
-    }
-
-    #[test]
     fn request_errors_say_what_was_asked() {
         let error = Error::request("patching Vertex/simple-in")(conflict());
         assert_eq!(error.to_string(), "patching Vertex/simple-in failed");
@@ -612,21 +546,6 @@ mod tests {
         };
         assert_eq!(error.to_string(), "`pause` did not converge within 60 s");
         assert!(std::error::Error::source(&error).is_none());
-    }
-
-    #[test]
-    fn the_chain_leaves_out_a_source_the_message_repeats() {
-        let error = Error::Kubeconfig {
-            path: PathBuf::from("/k"),
-            source: KubeconfigError::ReadConfig(
-                std::io::Error::other("no such file"),
-                PathBuf::from("/k"),
-            ),
-        };
-        assert_eq!(
-            error_chain(&error),
-            "cannot use kubeconfig /k: failed to read kubeconfig from '\"/k\"': no such file"
-        );
     }
 
     #[test]
@@ -672,42 +591,5 @@ mod tests {
                 "{desired} {phase} deleted={deleted}"
             );
         }
-    }
-
-    #[tokio::test]
-    async fn a_missing_kubeconfig_is_a_kubeconfig_error() {
-        let error = client(Some(Path::new("/nonexistent/kubeconfig")), None)
-            .await
-            .err()
-            .expect("no such file");
-        assert!(
-            matches!(&error, Error::Kubeconfig { path, .. } if path == Path::new("/nonexistent/kubeconfig")),
-            "{error:?}"
-        );
-    }
-
-    #[tokio::test]
-    async fn a_context_the_kubeconfig_lacks_is_a_kubeconfig_error_that_names_it() {
-        let path = std::env::temp_dir().join(format!("kubeconfig-{}", std::process::id()));
-        std::fs::write(
-            &path,
-            "apiVersion: v1\nkind: Config\ncurrent-context: a\nclusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:1\ncontexts:\n- name: a\n  context:\n    cluster: c\n    user: u\nusers:\n- name: u\n  user:\n    token: t\n",
-        )
-        .unwrap();
-        assert!(client(Some(&path), Some("a")).await.is_ok());
-        let error = client(Some(&path), Some("elsewhere"))
-            .await
-            .err()
-            .expect("no such context");
-        let _ = std::fs::remove_file(&path);
-        assert!(
-            matches!(&error, Error::Kubeconfig { path: p, .. } if *p == path),
-            "{error:?}"
-        );
-        assert!(
-            error_chain(&error).contains("elsewhere"),
-            "{}",
-            error_chain(&error)
-        );
     }
 }
