@@ -30,77 +30,63 @@ pub fn typed_unchecked<T, S, R>(object: T) -> Typed<T, S, R> {
 /// trait, whose provided methods are each this one call. `Typed` handles and the
 /// [`Moved`] handles event methods return both implement it, so events chain.
 pub trait Handle<P: Lifecycle, T, S, R>: Sized {
-    /// Writes `to` into the object's phase field in place, retypes the handle to the new
-    /// state, and records the move by `event`.
-    fn fire<S2>(self, to: P, event: P::Event) -> Moved<Typed<T, S2, R>, P>;
+    /// Writes the state of `S2` into the object's phase field in place, retypes the handle
+    /// to it, and records the move by the event at `event` in `P::EVENTS`. Named so that
+    /// no event method can take its name.
+    fn __fire<S2: StateMarker<Phase = P>>(self, event: usize) -> Moved<Typed<T, S2, R>, P>;
 }
 
-impl<P: Lifecycle, T: HasPhase<P>, S: StateMarker<Phase = P>, R> Handle<P, T, S, R>
-    for Typed<T, S, R>
+impl<P, T, S, R> Handle<P, T, S, R> for Typed<T, S, R>
+where
+    P: Lifecycle,
+    T: HasPhase<P>,
+    S: StateMarker<Phase = P>,
 {
     #[inline(always)]
-    fn fire<S2>(mut self, to: P, event: P::Event) -> Moved<Typed<T, S2, R>, P> {
+    fn __fire<S2: StateMarker<Phase = P>>(mut self, event: usize) -> Moved<Typed<T, S2, R>, P> {
+        let to = S2::STATE;
         // Written in place, then retyped: the same code as storing the field.
         crate::typed::object_mut(&mut self).set_phase(to);
         let handle = crate::typed::typed_unchecked(self.into_inner());
-        Moved::new(handle, Transition::fired(event, S::STATE, to))
+        Moved::new(handle, Transition::by_index(event, S::STATE, to))
     }
 }
 
-impl<P: Lifecycle, T: HasPhase<P>, S: StateMarker<Phase = P>, R> Handle<P, T, S, R>
-    for Moved<Typed<T, S, R>, P>
+impl<P, T, S, R> Handle<P, T, S, R> for Moved<Typed<T, S, R>, P>
+where
+    P: Lifecycle,
+    T: HasPhase<P>,
+    S: StateMarker<Phase = P>,
 {
     #[inline(always)]
-    fn fire<S2>(self, to: P, event: P::Event) -> Moved<Typed<T, S2, R>, P> {
-        self.into_handle().fire(to, event)
+    fn __fire<S2: StateMarker<Phase = P>>(self, event: usize) -> Moved<Typed<T, S2, R>, P> {
+        self.into_handle().__fire(event)
     }
 }
 
-/// `<Enum>Typed::fire`: fires `event` from the state `bridge` is in, through the
-/// bridge's own `state`, `into_inner` and `from_object`.
+/// `<Enum>Typed::fire`: fires `event` from the phase of `object`, taken out of its
+/// bridge, and bridges it again in the state the event leads to.
 pub fn fire_bridge<P: Lifecycle, T: HasPhase<P>, B>(
-    bridge: B,
+    mut object: T,
     event: P::Event,
-    state: fn(&B) -> P,
-    into_inner: fn(B) -> T,
     from_object: fn(T) -> Result<B, Mismatch<T>>,
 ) -> Result<Moved<B, P>, Refused<T>> {
-    let from = state(&bridge);
+    let Some(from) = object.phase() else {
+        let found = crate::typed::describe::<P>(None, object.role());
+        let error = LifecycleError::NotTyped {
+            machine: P::NAME,
+            expected: "a declared state".to_owned(),
+            found,
+        };
+        return Err(Refused::new(object, error));
+    };
     let to = match from.on(event) {
         Ok(to) => to,
-        Err(error) => return Err(Refused::new(into_inner(bridge), error)),
+        Err(error) => return Err(Refused::new(object, error)),
     };
-    let mut object = into_inner(bridge);
     object.set_phase(to);
     from_object(object)
         .map(|moved| Moved::new(moved, Transition::fired(event, from, to)))
-        .map_err(Mismatch::into_refused)
-}
-
-/// `<Enum>Typed::enter`: writes [`Lifecycle::entry`] into an object without a phase.
-pub fn enter_bridge<P: Lifecycle, T: HasPhase<P>, B>(
-    mut object: T,
-    from_object: fn(T) -> Result<B, Mismatch<T>>,
-) -> Result<Moved<B, P>, Refused<T>> {
-    if let Some(phase) = object.phase() {
-        let error = LifecycleError::AlreadyEntered {
-            machine: P::NAME,
-            phase: phase.name(),
-        };
-        return Err(Refused::new(object, error));
-    }
-    if object.role().is_none() {
-        let error = LifecycleError::NotTyped {
-            machine: P::NAME,
-            expected: "a declared role".to_owned(),
-            found: "no role".to_owned(),
-        };
-        return Err(Refused::new(object, error));
-    }
-    let to = P::entry();
-    object.set_phase(to);
-    from_object(object)
-        .map(|entered| Moved::new(entered, Transition::entered(to)))
         .map_err(Mismatch::into_refused)
 }
 

@@ -6,12 +6,13 @@ use core::str::FromStr;
 
 use crate::error::LifecycleError;
 use crate::machine::Machine;
+use crate::typed::HasPhase;
 
 /// A lifecycle state machine over a fieldless phase enum.
 ///
 /// `#[derive(Lifecycle)]` implements it from the enum's `#[lifecycle(...)]` attributes; see
-/// the [attribute reference](crate::reference). The derived checks are plain `match`
-/// expressions, as fast as hand-written ones.
+/// the [attribute reference](crate::reference). The derived checks are lookups in a
+/// generated table of bits, as fast as hand-written `match`es (`BENCHMARKS.md`).
 ///
 /// ```
 /// use lifecycle_model::Lifecycle;
@@ -107,6 +108,55 @@ pub trait Lifecycle: Copy + Eq + Debug + Sized + 'static {
             .or_else(|| table.initial.first().copied())
             .unwrap_or_default();
         Self::STATES[index]
+    }
+
+    /// Enters the lifecycle: writes [`Lifecycle::entry`] into `object`, which has no phase
+    /// yet, and records the entry. An object that has a phase comes back with an error
+    /// that names it. (The controller in `runtime` enters every object it reads without a
+    /// phase, and publishes the entry as an Event.)
+    ///
+    /// ```
+    /// use lifecycle_model::{HasPhase, Lifecycle, Transition};
+    ///
+    /// #[derive(Lifecycle, Clone, Copy, Debug, PartialEq, Eq)]
+    /// #[lifecycle(enforce_initial, event(start: Pending -> Running))]
+    /// enum Job {
+    ///     #[lifecycle(initial)]
+    ///     Pending,
+    ///     #[lifecycle(terminal)]
+    ///     Running,
+    /// }
+    ///
+    /// #[derive(Debug, PartialEq)]
+    /// struct Task(Option<Job>);
+    ///
+    /// impl HasPhase<Job> for Task {
+    ///     fn phase(&self) -> Option<Job> {
+    ///         self.0
+    ///     }
+    ///     fn set_phase(&mut self, phase: Job) {
+    ///         self.0 = Some(phase);
+    ///     }
+    /// }
+    ///
+    /// let (task, entry) = Job::enter(Task(None)).unwrap().into_parts();
+    /// assert_eq!((task, entry), (Task(Some(Job::Pending)), Transition::entered(Job::Pending)));
+    ///
+    /// let refused = Job::enter(Task(Some(Job::Running))).unwrap_err();
+    /// assert_eq!(refused.to_string(), "a `Job` object in `Running` has entered its lifecycle already; only an object without a phase enters it");
+    /// assert_eq!(refused.into_inner(), Task(Some(Job::Running)));
+    /// ```
+    fn enter<T: HasPhase<Self>>(mut object: T) -> Result<crate::Moved<T, Self>, crate::Refused<T>> {
+        if let Some(phase) = object.phase() {
+            let error = LifecycleError::AlreadyEntered {
+                machine: Self::NAME,
+                phase: phase.name(),
+            };
+            return Err(crate::Refused::new(object, error));
+        }
+        let to = Self::entry();
+        object.set_phase(to);
+        Ok(crate::Moved::new(object, crate::Transition::entered(to)))
     }
 
     /// Whether an object may move from `from` to `to`. Staying put is always allowed.

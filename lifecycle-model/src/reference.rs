@@ -116,8 +116,10 @@
 //!   `#[diagnostic::on_unimplemented]` text that names the rule.
 //! - `trait PhaseEvents<T, S, R>`: the event methods on [`Typed<T, S, R>`](crate::Typed)
 //!   for every object `T: HasPhase<Phase>` and every state marker `S` of `Phase`. Each
-//!   takes `self`, writes the phase, and returns the handle of the new state; the methods
-//!   are provided by the trait, whose impl for `Typed` is empty. Because the impl asks
+//!   takes `self`, writes the phase, and returns the handle of the new state with the
+//!   [`Transition`](crate::Transition) that got it there, as a `PhaseMoved<T, S2, R>`
+//!   (an alias of [`Moved`](crate::Moved)), on which events chain; the methods are
+//!   provided by the trait, whose impls for `Typed` and `Moved` are empty. Because the impls ask
 //!   for `Phase`'s own markers, an object with two lifecycles sees each machine's events
 //!   on that machine's handles alone, and two machines may share event names (`fail`,
 //!   `retry`) in one module.
@@ -127,7 +129,14 @@
 //!   that declares no actions gets `type PhaseAction = NoAction<Phase>` instead: the
 //!   shared [`NoAction`](crate::NoAction), which has no values and parses no name.
 //! - `enum PhaseTyped<T>`: one typed handle per state (and role), from
-//!   `PhaseTyped::from_object`.
+//!   `PhaseTyped::from_object`; `fire(event)` fires an event from whichever state the
+//!   object is in, returning the handle of the state reached with the record of the move,
+//!   or the object back in a [`Refused`](crate::Refused) that lists the states the event
+//!   fires from. It has no `Debug` impl (a derived one cost a `cargo check` more than the
+//!   rest of the bridge): print `state()` or the object. With the `runtime` feature it
+//!   implements [`Bridge`](crate::Bridge), which the runtime's controller builds it
+//!   through. [`Lifecycle::enter`](crate::Lifecycle::enter) writes the first phase of an
+//!   object that has none.
 //! - `impl Lifecycle for Phase`, and `Phase::MERMAID` / `Phase::DOT`. Under rustdoc
 //!   alone, the block of these two constants also carries the machine drawn as an SVG
 //!   picture (states, moves labelled with their events, start dots, terminal states,
@@ -152,9 +161,9 @@
 //! role predicates; with `enforce_initial`, a `#[default]` that is not initial; malformed
 //! paths; verbs that are not lower-case words or are one of
 //! Kubernetes' own; data-carrying variants and generics; event names
-//! that `Typed` handles already have as methods (`update`, `get`, `state`, `role`,
-//! `into_inner`, `try_new`, `clone`, `deref`, `into`, ...), since a call could reach the
-//! wrong one.
+//! that `Typed` and `Moved` handles already have as methods (`update`, `get`, `state`,
+//! `role`, `into_inner`, `try_new`, `transition`, `into_handle`, `into_parts`, `clone`,
+//! `deref`, `into`, ...), since a call could reach the wrong one.
 //!
 //! With any mistake, the derive still generates every item listed above, with bodies
 //! that never run, so the compiler reports the mistakes and nothing that follows from

@@ -11,7 +11,7 @@ use crate::lifecycle::{Lifecycle, Named};
 /// object that had no phase, the state it entered.
 ///
 /// Every way of moving a phase yields one: a typed event method, `<Enum>Typed::fire`
-/// from whichever state the object is in, and `<Enum>Typed::enter`. Events, metrics and
+/// from whichever state the object is in, and [`Lifecycle::enter`]. Events, metrics and
 /// conditions read it, so nothing re-derives the move.
 ///
 /// ```
@@ -37,9 +37,12 @@ use crate::lifecycle::{Lifecycle, Named};
 /// assert_eq!((entered.event(), entered.from()), (None, None));
 /// assert_eq!(entered.reason(), "Entered");
 /// ```
+///
+/// The type has no bound of its own (the event is kept by its index in
+/// [`Lifecycle::EVENTS`]), so naming it costs the compiler nothing beyond its fields.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub struct Transition<P: Lifecycle> {
-    event: Option<P::Event>,
+pub struct Transition<P> {
+    event: Option<u32>,
     from: Option<P>,
     to: P,
 }
@@ -47,8 +50,20 @@ pub struct Transition<P: Lifecycle> {
 impl<P: Lifecycle> Transition<P> {
     /// `event` fired from `from` and led to `to`.
     pub fn fired(event: P::Event, from: P, to: P) -> Self {
+        let index = P::EVENTS
+            .iter()
+            .position(|e| *e == event)
+            .unwrap_or_default();
+        Transition::by_index(index, from, to)
+    }
+
+    /// The event at `index` in [`Lifecycle::EVENTS`] fired from `from` and led to `to`:
+    /// what generated event methods record.
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn by_index(index: usize, from: P, to: P) -> Self {
         Transition {
-            event: Some(event),
+            event: Some(index as u32),
             from: Some(from),
             to,
         }
@@ -65,7 +80,7 @@ impl<P: Lifecycle> Transition<P> {
 
     /// The event that fired; `None` for an entry.
     pub fn event(&self) -> Option<P::Event> {
-        self.event
+        self.event.and_then(|i| P::EVENTS.get(i as usize).copied())
     }
 
     /// The state left; `None` for an entry.
@@ -86,13 +101,13 @@ impl<P: Lifecycle> Transition<P> {
     /// The event's name, or `enter` for an entry: the `action` of a Kubernetes Event,
     /// the `event` label of a metric.
     pub fn action(&self) -> &'static str {
-        self.event.map_or("enter", Named::name)
+        self.event().map_or("enter", Named::name)
     }
 
     /// The event's name in PascalCase (`finish_pause` → `FinishPause`), or `Entered`:
     /// the `reason` of a Kubernetes Event.
     pub fn reason(&self) -> String {
-        match self.event {
+        match self.event() {
             Some(event) => crate::conditions::reason_for(event.name()),
             None => "Entered".to_owned(),
         }
@@ -109,7 +124,7 @@ impl<P: Lifecycle> Transition<P> {
 
 impl<P: Lifecycle> fmt::Display for Transition<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.event, self.from) {
+        match (self.event(), self.from) {
             (Some(event), Some(from)) => {
                 write!(f, "{}: {} → {}", event.name(), from.name(), self.to.name())
             }
@@ -121,7 +136,7 @@ impl<P: Lifecycle> fmt::Display for Transition<P> {
 impl<P: Lifecycle> fmt::Debug for Transition<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Transition")
-            .field("event", &self.event)
+            .field("event", &self.event())
             .field("from", &self.from)
             .field("to", &self.to)
             .finish()
@@ -130,13 +145,15 @@ impl<P: Lifecycle> fmt::Debug for Transition<P> {
 
 /// A handle after a move, with the [`Transition`] that made it.
 ///
-/// Typed event methods return `Moved<Typed<T, NewState, R>, Enum>`; it derefs to the
-/// handle, and further event methods chain on it (the record is then the last move's).
+/// Typed event methods return `Moved<Typed<T, NewState, R>, Enum>`, which the derive
+/// names `<Enum>Moved<T, NewState, R>`; it derefs to the handle, and further event
+/// methods chain on it (the record is then the last move's).
 /// Take the parts with [`Moved::into_parts`].
 ///
 /// The runtime bridge moves too: `<Enum>Typed::fire` fires an event from whichever
-/// state the object is in, and `<Enum>Typed::enter` writes the first phase of an object
-/// that has none. Both return `Moved<<Enum>Typed<T>, Enum>`.
+/// state the object is in and returns `Moved<<Enum>Typed<T>, Enum>`; and
+/// [`Lifecycle::enter`] writes the first phase of an object that has none, returning
+/// `Moved<T, Enum>`.
 ///
 /// ```
 /// use lifecycle_model::{HasPhase, Lifecycle, Transition, Typed};
@@ -168,11 +185,13 @@ impl<P: Lifecycle> fmt::Debug for Transition<P> {
 /// }
 ///
 /// // An object without a phase enters the lifecycle in its initial state.
-/// let entered = JobStateTyped::enter(Job { state: None }).unwrap();
+/// let entered = JobState::enter(Job { state: None }).unwrap();
 /// assert_eq!(entered.transition(), Transition::entered(JobState::Queued));
 ///
 /// // A typed event: the new handle and the record of the move.
-/// let JobStateTyped::Queued(queued) = entered.into_handle() else { unreachable!() };
+/// let Ok(JobStateTyped::Queued(queued)) = JobStateTyped::from_object(entered.into_handle()) else {
+///     unreachable!()
+/// };
 /// let running = queued.start();
 /// assert_eq!(running.transition(), Transition::fired(JobStateEvent::Start, JobState::Queued, JobState::Running));
 /// let _: &Typed<Job, job::Running> = &running;
@@ -183,17 +202,17 @@ impl<P: Lifecycle> fmt::Debug for Transition<P> {
 /// assert_eq!(cancelled.transition().to_string(), "cancel: Running → Done");
 ///
 /// // From where it does not fire, the object comes back with what is allowed.
-/// let refused = cancelled.into_handle().fire(JobStateEvent::Cancel).unwrap_err();
+/// let Err(refused) = cancelled.into_handle().fire(JobStateEvent::Cancel) else { unreachable!() };
 /// assert_eq!(refused.to_string(), "event `cancel` cannot fire from `Done` in `JobState`; it fires from: Queued, Running");
 /// assert_eq!(refused.into_inner(), Job { state: Some(JobState::Done) });
 /// ```
 #[must_use = "the handle after a move is the only typed view of the object; the transition records the move"]
-pub struct Moved<H, P: Lifecycle> {
+pub struct Moved<H, P> {
     handle: H,
     transition: Transition<P>,
 }
 
-impl<H, P: Lifecycle> Moved<H, P> {
+impl<H, P: Copy> Moved<H, P> {
     /// `handle`, reached by `transition`.
     pub fn new(handle: H, transition: Transition<P>) -> Self {
         Moved { handle, transition }
@@ -215,14 +234,14 @@ impl<H, P: Lifecycle> Moved<H, P> {
     }
 }
 
-impl<T, S, R, P: Lifecycle> Moved<crate::Typed<T, S, R>, P> {
+impl<T, S, R, P> Moved<crate::Typed<T, S, R>, P> {
     /// The object, given back.
     pub fn into_inner(self) -> T {
         self.handle.into_inner()
     }
 }
 
-impl<H, P: Lifecycle> Deref for Moved<H, P> {
+impl<H, P> Deref for Moved<H, P> {
     type Target = H;
     fn deref(&self) -> &H {
         &self.handle
@@ -230,7 +249,7 @@ impl<H, P: Lifecycle> Deref for Moved<H, P> {
 }
 
 /// The handle, mutably: methods of the user's own on `&mut Typed` work on a moved handle.
-impl<H, P: Lifecycle> core::ops::DerefMut for Moved<H, P> {
+impl<H, P> core::ops::DerefMut for Moved<H, P> {
     fn deref_mut(&mut self) -> &mut H {
         &mut self.handle
     }
@@ -245,7 +264,7 @@ impl<H: fmt::Debug, P: Lifecycle> fmt::Debug for Moved<H, P> {
     }
 }
 
-impl<H: Clone, P: Lifecycle> Clone for Moved<H, P> {
+impl<H: Clone, P: Copy> Clone for Moved<H, P> {
     fn clone(&self) -> Self {
         Moved {
             handle: self.handle.clone(),

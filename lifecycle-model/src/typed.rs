@@ -24,8 +24,8 @@ pub trait HasPhase<P: Lifecycle> {
 
 /// The runtime bridge of a lifecycle: the generated `<Enum>Typed<T>` enum, one typed
 /// handle per state and role. With the `runtime` feature the derive implements it, so
-/// the controller in [`runtime`](crate::runtime) hands a reconcile function the typed
-/// handle of the object it read.
+/// the controller of the `runtime` module hands a reconcile function the typed handle
+/// of the object it read; without it, nothing is generated for it.
 pub trait Bridge<T>: Sized {
     /// The lifecycle.
     type Phase: Lifecycle;

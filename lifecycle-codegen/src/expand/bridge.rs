@@ -64,7 +64,8 @@ pub(super) fn bridge(model: &Model) -> TokenStream {
                     let role_module = &axis.module;
                     quote!(#[doc = #doc] #variant(#krate::__private::Typed<T, #module::#state, #role_module::#role>),)
                 }
-                _ => quote!(#[doc = #doc] #variant(#krate::__private::Typed<T, #module::#state, #krate::__private::NoRole>),),
+                // `Typed`'s role defaults to `NoRole`.
+                _ => quote!(#[doc = #doc] #variant(#krate::__private::Typed<T, #module::#state>),),
             }
         })
         .collect();
@@ -84,9 +85,11 @@ pub(super) fn bridge(model: &Model) -> TokenStream {
         false => bodies(model, &cases),
     };
     let [from_object, into_inner, state] = bodies;
+    // No `Debug`: derived, it cost a `cargo check` more than the rest of the bridge
+    // (one arm and one bound per variant), and even a one-call impl costs as much as
+    // `fire`. Print `state()` or the object.
     quote! {
         #[doc = #doc]
-        #[derive(::core::fmt::Debug)]
         #vis enum #enum_name<T> #variants
 
         #[automatically_derived]
@@ -111,15 +114,9 @@ pub(super) fn bridge(model: &Model) -> TokenStream {
             /// state it leads to, with the record of the move; or, where the event does
             /// not fire, the object back with an error that lists the states it fires from.
             pub fn fire(self, __event: #event_enum) -> ::core::result::Result<#krate::__private::Moved<Self, #ident>, #krate::__private::Refused<T>> {
-                #krate::__private::fire_bridge(self, __event, Self::state, Self::into_inner, Self::from_object)
+                #krate::__private::fire_bridge::<#ident, T, Self>(self.into_inner(), __event, Self::from_object)
             }
 
-            /// Enters the lifecycle: writes the entry state (`Lifecycle::entry`) into an
-            /// object that has no phase yet, with the record of the entry. An object that
-            /// has one comes back with an error that names it.
-            pub fn enter(__object: T) -> ::core::result::Result<#krate::__private::Moved<Self, #ident>, #krate::__private::Refused<T>> {
-                #krate::__private::enter_bridge(__object, Self::from_object)
-            }
         }
 
         #krate::__private::bridge_impl!(#ident, #enum_name);
@@ -138,6 +135,7 @@ fn bodies(model: &Model, cases: &[Case]) -> [TokenStream; 3] {
             #(Self::#variants(__typed) => __typed.into_inner(),)*
         }
     };
+
     // One arm per state, its roles' variants in one or-pattern: the cases come state by
     // state, one per role.
     let per_state = model

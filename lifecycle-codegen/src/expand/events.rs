@@ -15,11 +15,20 @@ pub(super) fn events_trait(model: &Model) -> TokenStream {
     let trait_name = format_ident!("{}Events", ident);
     let trait_doc = format!(
         "The events of [`{ident}`] as methods on `Typed` handles: each compiles only in the \
-         states it fires from, writes the phase field, and returns the handle of the new state with the record of the move (`Moved`)."
+         states it fires from, writes the phase field, and returns the handle of the new state \
+         with the record of the move."
     );
     let methods = super::braced(model.events.iter().map(|e| method(model, e)));
+    let alias = moved_alias(model);
+    let alias_doc = format!(
+        "A `Typed` handle of an object in state `S` of [`{ident}`], with the `Transition` that \
+         moved it there: what the event methods of `{trait_name}` return."
+    );
     // The methods are provided, so the impl is empty: each body is written once.
     quote! {
+        #[doc = #alias_doc]
+        #vis type #alias<T, S, R = #krate::__private::NoRole> = #krate::__private::Moved<#krate::__private::Typed<T, S, R>, #ident>;
+
         #[doc = #trait_doc]
         #vis trait #trait_name<T, S, R>: #krate::__private::Handle<#ident, T, S, R> #methods
 
@@ -37,7 +46,7 @@ pub(super) fn events_trait(model: &Model) -> TokenStream {
 
         #[automatically_derived]
         // Events chain: the handle a move returns moves on.
-        impl<T, S, R> #trait_name<T, S, R> for #krate::__private::Moved<#krate::__private::Typed<T, S, R>, #ident>
+        impl<T, S, R> #trait_name<T, S, R> for #alias<T, S, R>
         where
             T: #krate::__private::HasPhase<#ident>,
             S: #krate::__private::StateMarker<Phase = #ident>,
@@ -46,54 +55,55 @@ pub(super) fn events_trait(model: &Model) -> TokenStream {
     }
 }
 
+/// `<Enum>Moved`, the alias event methods return: one name in place of the nested
+/// generic type, in every method's signature.
+fn moved_alias(model: &Model) -> syn::Ident {
+    format_ident!("{}Moved", model.ident)
+}
+
 /// One event method. `Typed` is `#[must_use]`, so the method needs no attribute of its
 /// own.
 fn method(model: &Model, event: &Named) -> TokenStream {
-    let krate = &model.krate;
     let name = &event.ident;
     let Some(spec) = model.event_spec(event).filter(|_| !model.stub) else {
         return stub_method(model, event);
     };
     let module = &model.module;
-    let ident = &model.ident;
     let gate = &event.gate;
     let to = &model.variants[spec.to];
-    let variant = &event.variant;
-    let event_enum = super::enum_name(model, "Event");
+    // The event's row, which is also its place in `Lifecycle::EVENTS`.
+    let index = proc_macro2::Literal::usize_unsuffixed(event.resolved.unwrap_or_default());
     let doc = format!(
-        "`{}`: {} -> {}. Returns the new state's handle with the record of the move.",
+        "`{}`: {} -> {}.",
         spec.name,
         names(model, &spec.from).replace(", ", " | "),
         model.machine.states[spec.to]
     );
     // The whole bound on the event's name, so "required by this bound" points there.
+    let alias = moved_alias(model);
     let mut gate_module = module.clone();
     gate_module.set_span(name.span());
     // One `quote_spanned!`, with no nested token streams to copy. No `#[inline]`: the
     // method is generic, so it is compiled, and inlined, where it is called.
     quote_spanned! {name.span()=>
         #[doc = #doc]
-        fn #name(self) -> #krate::__private::Moved<#krate::__private::Typed<T, #module::#to, R>, #ident> where S: #gate_module::#gate {
-            self.fire(#ident::#to, #event_enum::#variant)
+        fn #name(self) -> #alias<T, #module::#to, R> where S: #gate_module::#gate {
+            self.__fire(#index)
         }
     }
 }
 
 /// After errors: the method exists, with no bound, so calls to it add no errors.
 fn stub_method(model: &Model, event: &Named) -> TokenStream {
-    let krate = &model.krate;
     let name = &event.ident;
+    let alias = moved_alias(model);
     let returns = match model.event_spec(event) {
         Some(spec) => {
             let module = &model.module;
             let to = &model.variants[spec.to];
-            let ident = &model.ident;
-            quote!(#krate::__private::Moved<#krate::__private::Typed<T, #module::#to, R>, #ident>)
+            quote!(#alias<T, #module::#to, R>)
         }
-        None => {
-            let ident = &model.ident;
-            quote!(#krate::__private::Moved<#krate::__private::Typed<T, S, R>, #ident>)
-        }
+        None => quote!(#alias<T, S, R>),
     };
     let doc = format!("`{name}`.");
     quote! {

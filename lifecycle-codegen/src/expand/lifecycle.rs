@@ -147,8 +147,8 @@ fn machine_table(model: &Model) -> TokenStream {
     let enforce_initial = m.enforce_initial;
     let (ready, reconciling, stalled) = (ints(&m.ready), ints(&m.reconciling), ints(&m.stalled));
     let option = |value: Option<TokenStream>| match value {
-        Some(v) => quote!(::core::option::Option::Some(#v)),
-        None => quote!(::core::option::Option::None),
+        Some(v) => quote!(__Some(#v)),
+        None => quote!(__None),
     };
     let default_state = option(m.default_state.map(|d| {
         let d = Literal::usize_unsuffixed(d);
@@ -156,7 +156,8 @@ fn machine_table(model: &Model) -> TokenStream {
     }));
     let str_option = |s: &Option<String>| option(s.as_ref().map(|s| quote!(#s)));
     let private = quote!(#krate::__private);
-    // Rows by short local names: a 64-state machine has hundreds of them.
+    // Rows by short local names, `Option`'s variants too: a 64-state machine has
+    // hundreds of rows.
     let events = m.events.iter().map(|e| {
         let (n, from, to) = (&e.name, ints(&e.from), Literal::usize_unsuffixed(e.to));
         let verb = str_option(&e.verb);
@@ -185,6 +186,7 @@ fn machine_table(model: &Model) -> TokenStream {
     let fires = bits(words, m.events.iter().map(|e| e.from.as_slice()));
     quote! {{
         use #private::{ActionRow as __Action, EventRow as __Event, RoleRow as __Role};
+        use ::core::option::Option::{None as __None, Some as __Some};
         #private::MachineTable {
             name: #name,
             states: &[#(#states),*],

@@ -179,71 +179,51 @@ pub enum ReleasePhaseAction {
     ///`rollback` is allowed for Canary: in shipped, halted; Stable: in shipped, halted; Hotfix: in shipped, halted.
     Rollback,
 }
-///The events of [`ReleasePhase`] as methods on `Typed` handles: each compiles only in the states it fires from, writes the phase field, and returns the handle of the new state with the record of the move (`Moved`).
+///A `Typed` handle of an object in state `S` of [`ReleasePhase`], with the `Transition` that moved it there: what the event methods of `ReleasePhaseEvents` return.
+pub type ReleasePhaseMoved<T, S, R = ::lifecycle_model::__private::NoRole> = ::lifecycle_model::__private::Moved<
+    ::lifecycle_model::__private::Typed<T, S, R>,
+    ReleasePhase,
+>;
+///The events of [`ReleasePhase`] as methods on `Typed` handles: each compiles only in the states it fires from, writes the phase field, and returns the handle of the new state with the record of the move.
 pub trait ReleasePhaseEvents<
     T,
     S,
     R,
 >: ::lifecycle_model::__private::Handle<ReleasePhase, T, S, R> {
-    ///`build`: draft -> built. Returns the new state's handle with the record of the move.
-    fn build(
-        self,
-    ) -> ::lifecycle_model::__private::Moved<
-        ::lifecycle_model::__private::Typed<T, release::Built, R>,
-        ReleasePhase,
-    >
+    ///`build`: draft -> built.
+    fn build(self) -> ReleasePhaseMoved<T, release::Built, R>
     where
         S: release::CanBuild,
     {
-        self.fire(ReleasePhase::Built, ReleasePhaseEvent::Build)
+        self.__fire(0)
     }
-    ///`ship`: built -> shipped. Returns the new state's handle with the record of the move.
-    fn ship(
-        self,
-    ) -> ::lifecycle_model::__private::Moved<
-        ::lifecycle_model::__private::Typed<T, release::Shipped, R>,
-        ReleasePhase,
-    >
+    ///`ship`: built -> shipped.
+    fn ship(self) -> ReleasePhaseMoved<T, release::Shipped, R>
     where
         S: release::CanShip,
     {
-        self.fire(ReleasePhase::Shipped, ReleasePhaseEvent::Ship)
+        self.__fire(1)
     }
-    ///`halt`: built | shipped -> halted. Returns the new state's handle with the record of the move.
-    fn halt(
-        self,
-    ) -> ::lifecycle_model::__private::Moved<
-        ::lifecycle_model::__private::Typed<T, release::Halted, R>,
-        ReleasePhase,
-    >
+    ///`halt`: built | shipped -> halted.
+    fn halt(self) -> ReleasePhaseMoved<T, release::Halted, R>
     where
         S: release::CanHalt,
     {
-        self.fire(ReleasePhase::Halted, ReleasePhaseEvent::Halt)
+        self.__fire(2)
     }
-    ///`retry`: halted -> draft. Returns the new state's handle with the record of the move.
-    fn retry(
-        self,
-    ) -> ::lifecycle_model::__private::Moved<
-        ::lifecycle_model::__private::Typed<T, release::Draft, R>,
-        ReleasePhase,
-    >
+    ///`retry`: halted -> draft.
+    fn retry(self) -> ReleasePhaseMoved<T, release::Draft, R>
     where
         S: release::CanRetry,
     {
-        self.fire(ReleasePhase::Draft, ReleasePhaseEvent::Retry)
+        self.__fire(3)
     }
-    ///`archive`: shipped | halted -> archived-for-good. Returns the new state's handle with the record of the move.
-    fn archive(
-        self,
-    ) -> ::lifecycle_model::__private::Moved<
-        ::lifecycle_model::__private::Typed<T, release::Archived, R>,
-        ReleasePhase,
-    >
+    ///`archive`: shipped | halted -> archived-for-good.
+    fn archive(self) -> ReleasePhaseMoved<T, release::Archived, R>
     where
         S: release::CanArchive,
     {
-        self.fire(ReleasePhase::Archived, ReleasePhaseEvent::Archive)
+        self.__fire(4)
     }
 }
 #[automatically_derived]
@@ -254,17 +234,12 @@ where
     S: ::lifecycle_model::__private::StateMarker<Phase = ReleasePhase>,
 {}
 #[automatically_derived]
-impl<T, S, R> ReleasePhaseEvents<T, S, R>
-for ::lifecycle_model::__private::Moved<
-    ::lifecycle_model::__private::Typed<T, S, R>,
-    ReleasePhase,
->
+impl<T, S, R> ReleasePhaseEvents<T, S, R> for ReleasePhaseMoved<T, S, R>
 where
     T: ::lifecycle_model::__private::HasPhase<ReleasePhase>,
     S: ::lifecycle_model::__private::StateMarker<Phase = ReleasePhase>,
 {}
 ///An object whose [`ReleasePhase`] is known, as one typed handle per state and role: `match` it to act on each case.
-#[derive(::core::fmt::Debug)]
 pub enum ReleasePhaseTyped<T> {
     ///State `draft`, role `Canary`.
     DraftCanary(::lifecycle_model::__private::Typed<T, release::Draft, channel::Canary>),
@@ -449,26 +424,14 @@ impl<T: ::lifecycle_model::__private::HasPhase<ReleasePhase>> ReleasePhaseTyped<
         ::lifecycle_model::__private::Moved<Self, ReleasePhase>,
         ::lifecycle_model::__private::Refused<T>,
     > {
-        ::lifecycle_model::__private::fire_bridge(
-            self,
-            __event,
-            Self::state,
-            Self::into_inner,
-            Self::from_object,
-        )
-    }
-    /// Enters the lifecycle: writes the entry state (`Lifecycle::entry`) into an
-    /// object that has no phase yet, with the record of the entry. An object that
-    /// has one comes back with an error that names it.
-    pub fn enter(
-        __object: T,
-    ) -> ::core::result::Result<
-        ::lifecycle_model::__private::Moved<Self, ReleasePhase>,
-        ::lifecycle_model::__private::Refused<T>,
-    > {
-        ::lifecycle_model::__private::enter_bridge(__object, Self::from_object)
+        ::lifecycle_model::__private::fire_bridge::<
+            ReleasePhase,
+            T,
+            Self,
+        >(self.into_inner(), __event, Self::from_object)
     }
 }
+::lifecycle_model::__private::bridge_impl!(ReleasePhase, ReleasePhaseTyped);
 #[automatically_derived]
 impl ::lifecycle_model::__private::Lifecycle for ReleasePhase {
     type Role = Channel;
@@ -478,57 +441,58 @@ impl ::lifecycle_model::__private::Lifecycle for ReleasePhase {
         use ::lifecycle_model::__private::{
             ActionRow as __Action, EventRow as __Event, RoleRow as __Role,
         };
+        use ::core::option::Option::{None as __None, Some as __Some};
         ::lifecycle_model::__private::MachineTable {
             name: "ReleasePhase",
             states: &["draft", "built", "shipped", "halted", "archived-for-good"],
             initial: &[0],
             enforce_initial: false,
             terminal: &[4],
-            default_state: ::core::option::Option::Some(0),
+            default_state: __Some(0),
             events: &[
                 __Event {
                     name: "build",
                     from: &[0],
                     to: 1,
-                    verb: ::core::option::Option::None,
+                    verb: __None,
                 },
                 __Event {
                     name: "ship",
                     from: &[1],
                     to: 2,
-                    verb: ::core::option::Option::Some("ship-release"),
+                    verb: __Some("ship-release"),
                 },
                 __Event {
                     name: "halt",
                     from: &[1, 2],
                     to: 3,
-                    verb: ::core::option::Option::None,
+                    verb: __None,
                 },
                 __Event {
                     name: "retry",
                     from: &[3],
                     to: 0,
-                    verb: ::core::option::Option::None,
+                    verb: __None,
                 },
                 __Event {
                     name: "archive",
                     from: &[2, 3],
                     to: 4,
-                    verb: ::core::option::Option::None,
+                    verb: __None,
                 },
             ],
             roles: &[
                 __Role {
                     name: "Canary",
-                    cel: ::core::option::Option::Some("self.channel == 'canary'"),
+                    cel: __Some("self.channel == 'canary'"),
                 },
                 __Role {
                     name: "Stable",
-                    cel: ::core::option::Option::Some("self.channel == 'stable'"),
+                    cel: __Some("self.channel == 'stable'"),
                 },
                 __Role {
                     name: "Hotfix",
-                    cel: ::core::option::Option::Some("self.channel == 'hotfix'"),
+                    cel: __Some("self.channel == 'hotfix'"),
                 },
             ],
             actions: &[
@@ -536,16 +500,16 @@ impl ::lifecycle_model::__private::Lifecycle for ReleasePhase {
                     name: "promote",
                     states: &[1, 2],
                     roles: &[0, 2],
-                    field: ::core::option::Option::Some("traffic"),
+                    field: __Some("traffic"),
                 },
                 __Action {
                     name: "rollback",
                     states: &[2, 3],
                     roles: &[0, 1, 2],
-                    field: ::core::option::Option::None,
+                    field: __None,
                 },
             ],
-            phase_field: ::core::option::Option::Some("status.phase"),
+            phase_field: __Some("status.phase"),
             ready: &[],
             reconciling: &[],
             stalled: &[],

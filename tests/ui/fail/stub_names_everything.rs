@@ -42,6 +42,7 @@ fn main() {
     let _ = (DoorEvent::Open, DoorAction::Oil, Door::NAME);
     let _ = DoorTyped::from_object(Gate { door: Door::Closed }).map(DoorTyped::into_inner);
     let _ = swing;
-    let _ = (DoorTyped::<Gate>::enter, DoorTyped::<Gate>::fire);
+    let _ = (Door::enter::<Gate>, DoorTyped::<Gate>::fire);
+    let _: Option<DoorMoved<Gate, hinge::Closed, side::Left>> = None;
     check::<hinge::Opened>();
 }
