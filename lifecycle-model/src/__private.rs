@@ -11,7 +11,7 @@ pub use crate::machine::Machine;
 #[cfg(feature = "schema")]
 pub use crate::schema::phase_schema;
 pub use crate::transition::{Moved, Refused, Transition};
-pub use crate::typed::{Bridge, HasPhase, RoleMarker, StateMarker, Typed};
+pub use crate::typed::{Bridge, HasPhase, Recording, RoleMarker, StateMarker, Typed};
 pub use lifecycle_derive::diagram_doc;
 
 use crate::machine::bits;
@@ -27,40 +27,47 @@ pub fn typed_unchecked<T, S, R>(object: T) -> Typed<T, S, R> {
 }
 
 /// A handle that events can move: the supertrait of every generated `<Enum>Events`
-/// trait, whose provided methods are each this one call. `Typed` handles and the
-/// [`Moved`] handles event methods return both implement it, so events chain.
+/// trait, whose provided methods are each this one call. A [`Typed`] handle moves to
+/// the [`Typed`] handle of the next state; a [`Recording`] one to the [`Moved`] handle,
+/// the record of the move beside it.
 pub trait Handle<P: Lifecycle, T, S, R>: Sized {
+    /// What an event leading to state `S2` returns.
+    type Next<S2>;
     /// Writes the state of `S2` into the object's phase field in place, retypes the handle
-    /// to it, and records the move by the event at `event` in `P::EVENTS`. Named so that
-    /// no event method can take its name.
-    fn __fire<S2: StateMarker<Phase = P>>(self, event: usize) -> Moved<Typed<T, S2, R>, P>;
+    /// to it, and, for a recording handle, records the move by the event at `event` in
+    /// `P::EVENTS`. Named so that no event method can take its name.
+    fn __fire<S2: StateMarker<Phase = P>>(self, event: usize) -> Self::Next<S2>;
 }
 
+// `S` needs no bound here: the handle reaches `S2`'s state, and the `<Enum>Events` impls
+// bound `S` to their machine's markers. One bound fewer to prove at every event call.
 impl<P, T, S, R> Handle<P, T, S, R> for Typed<T, S, R>
 where
     P: Lifecycle,
     T: HasPhase<P>,
-    S: StateMarker<Phase = P>,
 {
+    type Next<S2> = Typed<T, S2, R>;
+
     #[inline(always)]
-    fn __fire<S2: StateMarker<Phase = P>>(mut self, event: usize) -> Moved<Typed<T, S2, R>, P> {
-        let to = S2::STATE;
+    fn __fire<S2: StateMarker<Phase = P>>(mut self, _: usize) -> Typed<T, S2, R> {
         // Written in place, then retyped: the same code as storing the field.
-        crate::typed::object_mut(&mut self).set_phase(to);
-        let handle = crate::typed::typed_unchecked(self.into_inner());
-        Moved::new(handle, Transition::by_index(event, S::STATE, to))
+        crate::typed::object_mut(&mut self).set_phase(S2::STATE);
+        crate::typed::typed_unchecked(self.into_inner())
     }
 }
 
-impl<P, T, S, R> Handle<P, T, S, R> for Moved<Typed<T, S, R>, P>
+impl<P, T, S, R> Handle<P, T, S, R> for Recording<T, S, R>
 where
     P: Lifecycle,
     T: HasPhase<P>,
     S: StateMarker<Phase = P>,
 {
+    type Next<S2> = Moved<Typed<T, S2, R>, P>;
+
     #[inline(always)]
     fn __fire<S2: StateMarker<Phase = P>>(self, event: usize) -> Moved<Typed<T, S2, R>, P> {
-        self.into_handle().__fire(event)
+        let moved = Handle::<P, T, S, R>::__fire::<S2>(self.into_typed(), event);
+        Moved::new(moved, Transition::by_index(event, S::STATE, S2::STATE))
     }
 }
 

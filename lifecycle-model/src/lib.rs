@@ -88,7 +88,7 @@ pub mod __private;
 pub use crate::error::{LifecycleError, Mismatch};
 pub use crate::lifecycle::{Lifecycle, Named, NoAction, NoRole, Role};
 pub use crate::transition::{Moved, Refused, Transition};
-pub use crate::typed::{Bridge, HasPhase, RoleMarker, StateMarker, Typed};
+pub use crate::typed::{Bridge, HasPhase, Recording, RoleMarker, StateMarker, Typed};
 
 /// Implements [`HasPhase`] for a kube-derive `CustomResource` whose phase is
 /// `status.phase`: `status_phase!(Task => TaskPhase)`. The status type must have a

@@ -116,14 +116,16 @@
 //!   `#[diagnostic::on_unimplemented]` text that names the rule.
 //! - `trait PhaseEvents<T, S, R>`: the event methods on [`Typed<T, S, R>`](crate::Typed)
 //!   for every object `T: HasPhase<Phase>` and every state marker `S` of `Phase`. Each
-//!   takes `self`, writes the phase, and returns the handle of the new state with the
-//!   [`Transition`](crate::Transition) that got it there, as a `PhaseMoved<T, S2, R>`
-//!   (an alias of [`Moved`](crate::Moved)), on which events chain; the methods are
-//!   provided by the trait, whose impls for `Typed` and `Moved` are empty. Because the impls ask
+//!   takes `self`, writes the phase, and returns the handle of the new state; on a
+//!   handle from [`Typed::record`](crate::Typed::record) it returns a
+//!   [`Moved`](crate::Moved) handle, the [`Transition`](crate::Transition) that got it
+//!   there beside it. The methods are provided by the trait, whose impls for `Typed` and
+//!   [`Recording`](crate::Recording) are empty. Because the impls ask
 //!   for `Phase`'s own markers, an object with two lifecycles sees each machine's events
 //!   on that machine's handles alone, and two machines may share event names (`fail`,
 //!   `retry`) in one module.
-//! - `enum PhaseEvent`, `enum PhaseAction`: events and actions as values. Each implements
+//! - `enum PhaseEvent`, `enum PhaseAction`: events and actions as values (the events'
+//!   moves are documented on their methods, not on the variants). Each implements
 //!   [`Named`](crate::Named), and displays as its declared name and parses from it
 //!   (`"pause".parse::<PhaseEvent>()`), the error listing the names there are. A machine
 //!   that declares no actions gets `type PhaseAction = NoAction<Phase>` instead: the
@@ -161,9 +163,9 @@
 //! role predicates; with `enforce_initial`, a `#[default]` that is not initial; malformed
 //! paths; verbs that are not lower-case words or are one of
 //! Kubernetes' own; data-carrying variants and generics; event names
-//! that `Typed` and `Moved` handles already have as methods (`update`, `get`, `state`,
-//! `role`, `into_inner`, `try_new`, `transition`, `into_handle`, `into_parts`, `clone`,
-//! `deref`, `into`, ...), since a call could reach the wrong one.
+//! that `Typed` handles already have as methods (`update`, `get`, `state`, `role`,
+//! `into_inner`, `try_new`, `record`, `clone`, `deref`, `into`, ...), since a call could
+//! reach the wrong one.
 //!
 //! With any mistake, the derive still generates every item listed above, with bodies
 //! that never run, so the compiler reports the mistakes and nothing that follows from

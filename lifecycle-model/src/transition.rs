@@ -10,8 +10,9 @@ use crate::lifecycle::{Lifecycle, Named};
 /// The record of one move: which event fired, from which state, to which; or, for an
 /// object that had no phase, the state it entered.
 ///
-/// Every way of moving a phase yields one: a typed event method, `<Enum>Typed::fire`
-/// from whichever state the object is in, and [`Lifecycle::enter`]. Events, metrics and
+/// Every way of moving a phase can yield one: a typed event method on a handle that
+/// records ([`Typed::record`](crate::Typed::record)), `<Enum>Typed::fire` from whichever
+/// state the object is in, and [`Lifecycle::enter`]. Events, metrics and
 /// conditions read it, so nothing re-derives the move.
 ///
 /// ```
@@ -145,9 +146,8 @@ impl<P: Lifecycle> fmt::Debug for Transition<P> {
 
 /// A handle after a move, with the [`Transition`] that made it.
 ///
-/// Typed event methods return `Moved<Typed<T, NewState, R>, Enum>`, which the derive
-/// names `<Enum>Moved<T, NewState, R>`; it derefs to the handle, and further event
-/// methods chain on it (the record is then the last move's).
+/// An event method on a recording handle (`typed.record().pause()`) returns
+/// `Moved<Typed<T, NewState, R>, Enum>`; it derefs to the handle.
 /// Take the parts with [`Moved::into_parts`].
 ///
 /// The runtime bridge moves too: `<Enum>Typed::fire` fires an event from whichever
@@ -188,11 +188,11 @@ impl<P: Lifecycle> fmt::Debug for Transition<P> {
 /// let entered = JobState::enter(Job { state: None }).unwrap();
 /// assert_eq!(entered.transition(), Transition::entered(JobState::Queued));
 ///
-/// // A typed event: the new handle and the record of the move.
+/// // A typed event on a recording handle: the new handle and the record of the move.
 /// let Ok(JobStateTyped::Queued(queued)) = JobStateTyped::from_object(entered.into_handle()) else {
 ///     unreachable!()
 /// };
-/// let running = queued.start();
+/// let running = queued.record().start();
 /// assert_eq!(running.transition(), Transition::fired(JobStateEvent::Start, JobState::Queued, JobState::Running));
 /// let _: &Typed<Job, job::Running> = &running;
 ///

@@ -127,6 +127,72 @@ where
     }
 }
 
+impl<T, S, R> Typed<T, S, R> {
+    /// The handle, recording its next event: the event method then returns the new
+    /// state's handle with the [`Transition`](crate::Transition) it made, as a
+    /// [`Moved`](crate::Moved), for Events, metrics and the runtime's `Step`.
+    ///
+    /// ```
+    /// use lifecycle_model::{HasPhase, Lifecycle, Transition, Typed};
+    ///
+    /// #[derive(Lifecycle, Clone, Copy, Debug, PartialEq, Eq)]
+    /// #[lifecycle(module = door, event(lock: Closed -> Locked), event(unlock: Locked -> Closed))]
+    /// enum DoorState {
+    ///     #[lifecycle(initial)]
+    ///     Closed,
+    ///     Locked,
+    /// }
+    ///
+    /// struct Door(DoorState);
+    ///
+    /// impl HasPhase<DoorState> for Door {
+    ///     fn phase(&self) -> Option<DoorState> {
+    ///         Some(self.0)
+    ///     }
+    ///     fn set_phase(&mut self, state: DoorState) {
+    ///         self.0 = state;
+    ///     }
+    /// }
+    ///
+    /// let closed: Typed<Door, door::Closed> = Typed::try_new(Door(DoorState::Closed)).ok().unwrap();
+    /// let locked = closed.record().lock();
+    /// assert_eq!(locked.transition(), Transition::fired(DoorStateEvent::Lock, DoorState::Closed, DoorState::Locked));
+    /// let (locked, _): (Typed<Door, door::Locked>, _) = locked.into_parts();
+    /// // Without `record`, an event returns the plain handle.
+    /// let closed: Typed<Door, door::Closed> = locked.unlock();
+    /// assert_eq!(closed.state(), DoorState::Closed);
+    /// ```
+    pub fn record(self) -> Recording<T, S, R> {
+        Recording(self)
+    }
+}
+
+/// A [`Typed`] handle whose next event is recorded: from [`Typed::record`]. Its event
+/// methods return [`Moved`](crate::Moved) handles; read the object through [`Deref`].
+#[repr(transparent)]
+#[must_use = "a recording handle does nothing until an event method is called on it"]
+pub struct Recording<T, S, R = NoRole>(Typed<T, S, R>);
+
+impl<T, S, R> Recording<T, S, R> {
+    /// The plain handle again, recording nothing.
+    pub fn into_typed(self) -> Typed<T, S, R> {
+        self.0
+    }
+}
+
+impl<T, S, R> Deref for Recording<T, S, R> {
+    type Target = Typed<T, S, R>;
+    fn deref(&self) -> &Typed<T, S, R> {
+        &self.0
+    }
+}
+
+impl<T: core::fmt::Debug, S, R> core::fmt::Debug for Recording<T, S, R> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_tuple("Recording").field(&self.0.object).finish()
+    }
+}
+
 impl<T, S, R> Deref for Typed<T, S, R> {
     type Target = T;
     fn deref(&self) -> &T {

@@ -173,13 +173,12 @@ fn bench_checks(c: &mut Criterion) {
     );
 }
 
-/// `pause` on a typed running source: the typestate way. The record of the move is
-/// dropped here, as a caller that keeps only the handle drops it.
+/// `pause` on a typed running source: the typestate way.
 #[inline(never)]
 pub fn typed_pause(
     vertex: Typed<Vertex, phase::Running, role::Source>,
 ) -> Typed<Vertex, phase::Paused, role::Source> {
-    vertex.pause().into_handle()
+    vertex.pause()
 }
 
 /// The same change written as the field store `pause` stands for.
@@ -192,7 +191,7 @@ pub fn field_pause(mut vertex: Vertex) -> Vertex {
 /// `lock` on a typed closed door.
 #[inline(never)]
 pub fn typed_lock(door: Typed<Door, door::Closed>) -> Typed<Door, door::Locked> {
-    door.lock().into_handle()
+    door.lock()
 }
 
 /// The same change as a field store.

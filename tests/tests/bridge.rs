@@ -181,13 +181,13 @@ fn from_object_without_phase_or_role_is_a_mismatch() {
 #[test]
 fn event_methods_write_the_phase() {
     let closed: Typed<Door, door::Closed> = Typed::try_new(door(DoorState::Closed)).unwrap();
-    let opened: Typed<Door, door::Opened> = closed.open().into_handle();
+    let opened: Typed<Door, door::Opened> = closed.open();
     assert_eq!(opened.state, DoorState::Opened);
     let closed = opened.close();
     assert_eq!(closed.state, DoorState::Closed);
     let locked = closed.lock();
     assert_eq!(locked.state, DoorState::Locked);
-    let gone: Typed<Door, door::Demolished> = locked.demolish().into_handle();
+    let gone: Typed<Door, door::Demolished> = locked.demolish();
     assert_eq!(gone.state, DoorState::Demolished);
     assert_eq!(gone.into_inner().name, "front");
 
@@ -201,8 +201,7 @@ fn event_methods_write_the_phase() {
     assert_eq!(draft.phase, Some(ReleasePhase::Draft));
     let shipped = draft.build().ship();
     assert_eq!(shipped.phase, Some(ReleasePhase::Shipped));
-    let archived: Typed<Release, release::Archived, channel::Canary> =
-        shipped.archive().into_handle();
+    let archived: Typed<Release, release::Archived, channel::Canary> = shipped.archive();
     let object = archived.into_inner();
     assert_eq!(object.phase, Some(ReleasePhase::Archived));
     assert_eq!(object.channel, Some(Channel::Canary));
@@ -296,15 +295,17 @@ fn from_object_without_roles_reads_the_phase_alone() {
 }
 
 #[test]
-fn a_typed_event_records_its_move() {
+fn a_recording_handle_records_its_move() {
     let closed: Typed<Door, door::Closed> = Typed::try_new(door(DoorState::Closed)).unwrap();
-    let locked = closed.lock();
+    let locked = closed.record().lock();
     assert_eq!(
         locked.transition(),
         Transition::fired(DoorStateEvent::Lock, DoorState::Closed, DoorState::Locked)
     );
-    // Chained, the record is the last move's, from the state the type knew.
-    let gone = locked.unlock().demolish();
+    assert_eq!(locked.state, DoorState::Locked);
+    // Without `record`, the event returns the plain handle of the next state.
+    let closed: Typed<Door, door::Closed> = locked.into_handle().unlock();
+    let gone = closed.record().demolish();
     assert_eq!(
         gone.transition().to_string(),
         "demolish: Closed → Demolished"
@@ -317,9 +318,15 @@ fn a_typed_event_records_its_move() {
     // A multi-source event records the state it actually left.
     let locked: Typed<Door, door::Locked> = Typed::try_new(door(DoorState::Locked)).unwrap();
     assert_eq!(
-        locked.demolish().transition().from(),
+        locked.record().demolish().transition().from(),
         Some(DoorState::Locked)
     );
+    // With roles, the role stays in the type.
+    let built: Typed<Release, release::Built, channel::Canary> =
+        Typed::try_new(release(Some(ReleasePhase::Built), Some(Channel::Canary))).unwrap();
+    let shipped: Typed<Release, release::Shipped, channel::Canary> =
+        built.record().ship().into_handle();
+    assert_eq!(shipped.phase, Some(ReleasePhase::Shipped));
 }
 
 #[test]

@@ -44,31 +44,35 @@ impl Reconcile<Database, DatabasePhase> for Databases {
     async fn reconcile(&self, database: Self::Bridge) -> Result<Step<DatabasePhase>, kube::Error> {
         use DatabasePhaseTyped as Db;
         Ok(match database {
-            Db::Pending(db) => Step::from(db.provision()).message("provisioning an instance"),
+            Db::Pending(db) => {
+                Step::from(db.record().provision()).message("provisioning an instance")
+            }
             Db::Provisioning(db) => match unsupported(&db.spec.version) {
-                Some(why) => Step::from(db.fail()).message(why),
-                None => self.serve(db.ready()).await?,
+                Some(why) => Step::from(db.record().fail()).message(why),
+                None => self.serve(db.record().ready()).await?,
             },
             Db::Upgrading(db) => match unsupported(&db.spec.version) {
-                Some(why) => Step::from(db.fail()).message(why),
-                None => self.serve(db.ready()).await?,
+                Some(why) => Step::from(db.record().fail()).message(why),
+                None => self.serve(db.record().ready()).await?,
             },
             Db::Ready(db) if db.spec.suspend => {
                 self.remove(&db).await?;
-                Step::from(db.suspend()).message("suspended; the instance is removed")
+                Step::from(db.record().suspend()).message("suspended; the instance is removed")
             }
             Db::Ready(db) if current_version(&db) != Some(&db.spec.version) => {
                 let message = format!("upgrading to version {}", db.spec.version);
-                Step::from(db.upgrade()).message(message)
+                Step::from(db.record().upgrade()).message(message)
             }
             Db::Ready(db) => {
                 self.apply_instance(&db).await?;
                 Step::stay()
             }
-            Db::Suspended(db) if !db.spec.suspend => Step::from(db.resume()).message("resuming"),
+            Db::Suspended(db) if !db.spec.suspend => {
+                Step::from(db.record().resume()).message("resuming")
+            }
             Db::Failed(db) if unsupported(&db.spec.version).is_none() => {
                 let message = format!("retrying with version {}", db.spec.version);
-                Step::from(db.retry()).message(message)
+                Step::from(db.record().retry()).message(message)
             }
             Db::Suspended(_) | Db::Failed(_) | Db::Deleting(_) => Step::stay(),
         })

@@ -16,19 +16,11 @@ pub(super) fn events_trait(model: &Model) -> TokenStream {
     let trait_doc = format!(
         "The events of [`{ident}`] as methods on `Typed` handles: each compiles only in the \
          states it fires from, writes the phase field, and returns the handle of the new state \
-         with the record of the move."
+         (on a handle from `Typed::record`, with the record of the move)."
     );
     let methods = super::braced(model.events.iter().map(|e| method(model, e)));
-    let alias = moved_alias(model);
-    let alias_doc = format!(
-        "A `Typed` handle of an object in state `S` of [`{ident}`], with the `Transition` that \
-         moved it there: what the event methods of `{trait_name}` return."
-    );
     // The methods are provided, so the impl is empty: each body is written once.
     quote! {
-        #[doc = #alias_doc]
-        #vis type #alias<T, S, R = #krate::__private::NoRole> = #krate::__private::Moved<#krate::__private::Typed<T, S, R>, #ident>;
-
         #[doc = #trait_doc]
         #vis trait #trait_name<T, S, R>: #krate::__private::Handle<#ident, T, S, R> #methods
 
@@ -45,20 +37,14 @@ pub(super) fn events_trait(model: &Model) -> TokenStream {
         }
 
         #[automatically_derived]
-        // Events chain: the handle a move returns moves on.
-        impl<T, S, R> #trait_name<T, S, R> for #alias<T, S, R>
+        // A recording handle's events return the new handle with the record of the move.
+        impl<T, S, R> #trait_name<T, S, R> for #krate::__private::Recording<T, S, R>
         where
             T: #krate::__private::HasPhase<#ident>,
             S: #krate::__private::StateMarker<Phase = #ident>,
         {
         }
     }
-}
-
-/// `<Enum>Moved`, the alias event methods return: one name in place of the nested
-/// generic type, in every method's signature.
-fn moved_alias(model: &Model) -> syn::Ident {
-    format_ident!("{}Moved", model.ident)
 }
 
 /// One event method. `Typed` is `#[must_use]`, so the method needs no attribute of its
@@ -80,15 +66,14 @@ fn method(model: &Model, event: &Named) -> TokenStream {
         model.machine.states[spec.to]
     );
     // The whole bound on the event's name, so "required by this bound" points there.
-    let alias = moved_alias(model);
     let mut gate_module = module.clone();
     gate_module.set_span(name.span());
     // One `quote_spanned!`, with no nested token streams to copy. No `#[inline]`: the
     // method is generic, so it is compiled, and inlined, where it is called.
     quote_spanned! {name.span()=>
         #[doc = #doc]
-        fn #name(self) -> #alias<T, #module::#to, R> where S: #gate_module::#gate {
-            self.__fire(#index)
+        fn #name(self) -> Self::Next<#module::#to> where S: #gate_module::#gate {
+            self.__fire::<#module::#to>(#index)
         }
     }
 }
@@ -96,14 +81,13 @@ fn method(model: &Model, event: &Named) -> TokenStream {
 /// After errors: the method exists, with no bound, so calls to it add no errors.
 fn stub_method(model: &Model, event: &Named) -> TokenStream {
     let name = &event.ident;
-    let alias = moved_alias(model);
     let returns = match model.event_spec(event) {
         Some(spec) => {
             let module = &model.module;
             let to = &model.variants[spec.to];
-            quote!(#alias<T, #module::#to, R>)
+            quote!(Self::Next<#module::#to>)
         }
-        None => quote!(#alias<T, S, R>),
+        None => quote!(Self::Next<S>),
     };
     let doc = format!("`{name}`.");
     quote! {

@@ -54,14 +54,12 @@ pub(super) fn validate(resolved: &Resolved, variants: &[Ident], cx: &mut Ctxt) {
     }
 }
 
-/// Method names every `Typed` handle, or the `Moved` handle an event returns, already
+/// Method names every `Typed` handle, or the `Recording` handle `record` gives, already
 /// has, each with where it comes from. An event method of the same name would be hidden
 /// by it, or hide it.
-const TYPED_METHODS: [(&str, &str); 20] = [
-    ("transition", "`Moved::transition`"),
-    ("into_handle", "`Moved::into_handle`"),
-    ("into_parts", "`Moved::into_parts`"),
-    ("deref_mut", "`DerefMut`"),
+const TYPED_METHODS: [(&str, &str); 18] = [
+    ("record", "`Typed::record`"),
+    ("into_typed", "`Recording::into_typed`"),
     ("into_inner", "`Typed::into_inner`"),
     ("get", "`Typed::get`"),
     ("try_new", "`Typed::try_new`"),
@@ -90,7 +88,7 @@ pub(super) fn reserved_event_name(event: &EventDecl, cx: &mut Ctxt) {
     cx.error_spanned(
         &event.name,
         format!(
-            "event `{name}` would be a method of `Typed` and `Moved` handles, which already have `{name}` from {owner}: a call could reach the wrong one; rename the event, for example to `{suggestion}`"
+            "event `{name}` would be a method of `Typed` handles, which already have `{name}` from {owner}: a call could reach the wrong one; rename the event, for example to `{suggestion}`"
         ),
     );
 }

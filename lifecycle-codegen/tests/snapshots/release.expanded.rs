@@ -143,7 +143,7 @@ impl ::lifecycle_model::__private::Role for Channel {
         }
     }
 }
-///The events of [`ReleasePhase`], as values.
+///The events of [`ReleasePhase`], as values. The method of each in `ReleasePhaseEvents` says where it fires from and leads to.
 #[derive(
     ::core::fmt::Debug,
     ::core::clone::Clone,
@@ -152,16 +152,12 @@ impl ::lifecycle_model::__private::Role for Channel {
     ::core::cmp::Eq,
     ::core::hash::Hash
 )]
+#[allow(missing_docs)]
 pub enum ReleasePhaseEvent {
-    ///`build`: draft -> built.
     Build,
-    ///`ship`: built -> shipped.
     Ship,
-    ///`halt`: built | shipped -> halted.
     Halt,
-    ///`retry`: halted -> draft.
     Retry,
-    ///`archive`: shipped | halted -> archived-for-good.
     Archive,
 }
 ///The actions of [`ReleasePhase`], as values.
@@ -179,51 +175,46 @@ pub enum ReleasePhaseAction {
     ///`rollback` is allowed for Canary: in shipped, halted; Stable: in shipped, halted; Hotfix: in shipped, halted.
     Rollback,
 }
-///A `Typed` handle of an object in state `S` of [`ReleasePhase`], with the `Transition` that moved it there: what the event methods of `ReleasePhaseEvents` return.
-pub type ReleasePhaseMoved<T, S, R = ::lifecycle_model::__private::NoRole> = ::lifecycle_model::__private::Moved<
-    ::lifecycle_model::__private::Typed<T, S, R>,
-    ReleasePhase,
->;
-///The events of [`ReleasePhase`] as methods on `Typed` handles: each compiles only in the states it fires from, writes the phase field, and returns the handle of the new state with the record of the move.
+///The events of [`ReleasePhase`] as methods on `Typed` handles: each compiles only in the states it fires from, writes the phase field, and returns the handle of the new state (on a handle from `Typed::record`, with the record of the move).
 pub trait ReleasePhaseEvents<
     T,
     S,
     R,
 >: ::lifecycle_model::__private::Handle<ReleasePhase, T, S, R> {
     ///`build`: draft -> built.
-    fn build(self) -> ReleasePhaseMoved<T, release::Built, R>
+    fn build(self) -> Self::Next<release::Built>
     where
         S: release::CanBuild,
     {
-        self.__fire(0)
+        self.__fire::<release::Built>(0)
     }
     ///`ship`: built -> shipped.
-    fn ship(self) -> ReleasePhaseMoved<T, release::Shipped, R>
+    fn ship(self) -> Self::Next<release::Shipped>
     where
         S: release::CanShip,
     {
-        self.__fire(1)
+        self.__fire::<release::Shipped>(1)
     }
     ///`halt`: built | shipped -> halted.
-    fn halt(self) -> ReleasePhaseMoved<T, release::Halted, R>
+    fn halt(self) -> Self::Next<release::Halted>
     where
         S: release::CanHalt,
     {
-        self.__fire(2)
+        self.__fire::<release::Halted>(2)
     }
     ///`retry`: halted -> draft.
-    fn retry(self) -> ReleasePhaseMoved<T, release::Draft, R>
+    fn retry(self) -> Self::Next<release::Draft>
     where
         S: release::CanRetry,
     {
-        self.__fire(3)
+        self.__fire::<release::Draft>(3)
     }
     ///`archive`: shipped | halted -> archived-for-good.
-    fn archive(self) -> ReleasePhaseMoved<T, release::Archived, R>
+    fn archive(self) -> Self::Next<release::Archived>
     where
         S: release::CanArchive,
     {
-        self.__fire(4)
+        self.__fire::<release::Archived>(4)
     }
 }
 #[automatically_derived]
@@ -234,58 +225,45 @@ where
     S: ::lifecycle_model::__private::StateMarker<Phase = ReleasePhase>,
 {}
 #[automatically_derived]
-impl<T, S, R> ReleasePhaseEvents<T, S, R> for ReleasePhaseMoved<T, S, R>
+impl<T, S, R> ReleasePhaseEvents<T, S, R>
+for ::lifecycle_model::__private::Recording<T, S, R>
 where
     T: ::lifecycle_model::__private::HasPhase<ReleasePhase>,
     S: ::lifecycle_model::__private::StateMarker<Phase = ReleasePhase>,
 {}
-///An object whose [`ReleasePhase`] is known, as one typed handle per state and role: `match` it to act on each case.
+///An object whose [`ReleasePhase`] is known, as one typed handle per state and role, each variant named after them: `match` it to act on each case.
+#[allow(missing_docs)]
 pub enum ReleasePhaseTyped<T> {
-    ///State `draft`, role `Canary`.
     DraftCanary(::lifecycle_model::__private::Typed<T, release::Draft, channel::Canary>),
-    ///State `draft`, role `Stable`.
     DraftStable(::lifecycle_model::__private::Typed<T, release::Draft, channel::Stable>),
-    ///State `draft`, role `Hotfix`.
     DraftHotfix(::lifecycle_model::__private::Typed<T, release::Draft, channel::Hotfix>),
-    ///State `built`, role `Canary`.
     BuiltCanary(::lifecycle_model::__private::Typed<T, release::Built, channel::Canary>),
-    ///State `built`, role `Stable`.
     BuiltStable(::lifecycle_model::__private::Typed<T, release::Built, channel::Stable>),
-    ///State `built`, role `Hotfix`.
     BuiltHotfix(::lifecycle_model::__private::Typed<T, release::Built, channel::Hotfix>),
-    ///State `shipped`, role `Canary`.
     ShippedCanary(
         ::lifecycle_model::__private::Typed<T, release::Shipped, channel::Canary>,
     ),
-    ///State `shipped`, role `Stable`.
     ShippedStable(
         ::lifecycle_model::__private::Typed<T, release::Shipped, channel::Stable>,
     ),
-    ///State `shipped`, role `Hotfix`.
     ShippedHotfix(
         ::lifecycle_model::__private::Typed<T, release::Shipped, channel::Hotfix>,
     ),
-    ///State `halted`, role `Canary`.
     HaltedCanary(
         ::lifecycle_model::__private::Typed<T, release::Halted, channel::Canary>,
     ),
-    ///State `halted`, role `Stable`.
     HaltedStable(
         ::lifecycle_model::__private::Typed<T, release::Halted, channel::Stable>,
     ),
-    ///State `halted`, role `Hotfix`.
     HaltedHotfix(
         ::lifecycle_model::__private::Typed<T, release::Halted, channel::Hotfix>,
     ),
-    ///State `archived-for-good`, role `Canary`.
     ArchivedCanary(
         ::lifecycle_model::__private::Typed<T, release::Archived, channel::Canary>,
     ),
-    ///State `archived-for-good`, role `Stable`.
     ArchivedStable(
         ::lifecycle_model::__private::Typed<T, release::Archived, channel::Stable>,
     ),
-    ///State `archived-for-good`, role `Hotfix`.
     ArchivedHotfix(
         ::lifecycle_model::__private::Typed<T, release::Archived, channel::Hotfix>,
     ),

@@ -1,8 +1,9 @@
 //! The reconcile step on kube-runtime (feature `runtime`): one declaration yields the
 //! controller's loop too.
 //!
-//! - [`Step`]: what a reconcile decides, built from the record a typed event returns
-//!   ([`Moved`](crate::Moved)), with the caller's own status fields and message.
+//! - [`Step`]: what a reconcile decides, built from the record a typed event returns on
+//!   a recording handle (`handle.record().start()`, a [`Moved`](crate::Moved)), with the
+//!   caller's own status fields and message.
 //! - [`StatusWriter`]: one status write per step, guarded by the `resourceVersion` it
 //!   was planned from, then the Event and the metric.
 //! - [`LifecycleController`] and [`Reconcile`]: kube-runtime's `Controller` handing the
@@ -64,7 +65,7 @@
 //!
 //!     async fn reconcile(&self, task: TaskPhaseTyped<Task>) -> Result<Step<TaskPhase>, Self::Error> {
 //!         Ok(match task {
-//!             TaskPhaseTyped::Pending(task) => Step::from(task.start()).message("started"),
+//!             TaskPhaseTyped::Pending(task) => Step::from(task.record().start()).message("started"),
 //!             TaskPhaseTyped::Running(_) | TaskPhaseTyped::Deleting(_) => Step::stay(),
 //!         })
 //!     }

@@ -20,7 +20,7 @@ use crate::kube::{StatusPatch, is_conflict};
 use crate::metrics::LifecycleMetrics;
 use crate::{HasPhase, Lifecycle, Moved, Transition};
 
-/// What one reconcile of an object decided: a move (with the record a typed event or
+/// What one reconcile of an object decided: a move (with the record a recorded typed event or
 /// `fire` returned) or none, the caller's own status fields and condition message for
 /// the same write, and when to look again.
 ///

@@ -1,5 +1,5 @@
-// A chain of moves is checked move by move: `lock` returns a locked door, with the record of
-// the move, and `open` on it is E0277 naming the event and the state it fires from.
+// A chain of moves is checked move by move, recording or not: `lock` returns a locked door,
+// and `open` on it, recorded, is E0277 naming the event and the state it fires from.
 use lifecycle_model::{HasPhase, Lifecycle, Typed};
 
 #[derive(Lifecycle, Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,5 +31,5 @@ fn main() {
         state: DoorState::Closed,
     };
     let closed: Typed<Door, door::Closed> = Typed::try_new(door).ok().unwrap();
-    let _opened = closed.lock().open();
+    let _opened = closed.lock().record().open();
 }

@@ -33,7 +33,7 @@ impl HasPhase<Door> for Gate {
 }
 
 fn swing(closed: Typed<Gate, hinge::Closed, side::Left>) -> Typed<Gate, hinge::Closed, side::Left> {
-    closed.open().close().into_handle()
+    closed.open().close()
 }
 
 fn check<S: hinge::CanOil<side::Left>>() {}
@@ -43,6 +43,5 @@ fn main() {
     let _ = DoorTyped::from_object(Gate { door: Door::Closed }).map(DoorTyped::into_inner);
     let _ = swing;
     let _ = (Door::enter::<Gate>, DoorTyped::<Gate>::fire);
-    let _: Option<DoorMoved<Gate, hinge::Closed, side::Left>> = None;
     check::<hinge::Opened>();
 }

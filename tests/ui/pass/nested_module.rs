@@ -35,8 +35,7 @@ mod outer {
         let HatchTyped::Opened(opened) = HatchTyped::from_object(sub).ok().unwrap() else {
             panic!("the hatch is open");
         };
-        let closed: lifecycle_model::Typed<Submarine, inner::hatch::Closed> =
-            opened.close().into_handle();
+        let closed: lifecycle_model::Typed<Submarine, inner::hatch::Closed> = opened.close();
         closed.hatch == Hatch::Closed && Hatch::can_transition(Hatch::Closed, Hatch::Opened)
     }
 }
