@@ -1,4 +1,5 @@
-// Firing `open` on a locked door is E0277 naming the event and the state, not E0599.
+// Firing `open` on a locked door is E0277 naming the event and the state, not E0599; so is
+// firing it on a door just locked, through a recording handle.
 use lifecycle_model::{HasPhase, Lifecycle, Typed};
 
 #[derive(Lifecycle, Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,4 +32,6 @@ fn main() {
     };
     let locked: Typed<Door, door::Locked> = Typed::try_new(door).ok().unwrap();
     let _opened = locked.open();
+    let closed: Typed<Door, door::Closed> = Typed::try_new(Door { state: DoorState::Closed }).ok().unwrap();
+    let _opened = closed.lock().record().open();
 }
