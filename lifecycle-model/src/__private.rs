@@ -79,13 +79,7 @@ pub fn fire_bridge<P: Lifecycle, T: HasPhase<P>, B>(
     from_object: fn(T) -> Result<B, Mismatch<T>>,
 ) -> Result<Moved<B, P>, Refused<T>> {
     let Some(from) = object.phase() else {
-        let found = crate::typed::describe::<P>(None, object.role());
-        let error = LifecycleError::NotTyped {
-            machine: P::NAME,
-            expected: "a declared state".to_owned(),
-            found,
-        };
-        return Err(Refused::new(object, error));
+        return Err(mismatch::<P, T>(object, "a declared state").into_refused());
     };
     let to = match from.on(event) {
         Ok(to) => to,

@@ -32,17 +32,22 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use crate::conditions::{Condition, reason_for};
-use crate::{Lifecycle, Named};
+use crate::conditions::Condition;
+use crate::{Lifecycle, Transition};
 
 /// The Event that records a transition from `from` to `to` by `event`: type `Normal`,
 /// reason the event's name in PascalCase, action the event's name, note `from → to`.
 pub fn transition_event<L: Lifecycle>(event: L::Event, from: L, to: L) -> Event {
+    event_of(Transition::fired(event, from, to), EventType::Normal)
+}
+
+/// The Event of `transition`, of type `type_`: reason, action and note from the record.
+pub(crate) fn event_of<L: Lifecycle>(transition: Transition<L>, type_: EventType) -> Event {
     Event {
-        type_: EventType::Normal,
-        reason: reason_for(event.name()),
-        note: Some(format!("{} → {}", from.name(), to.name())),
-        action: event.name().to_owned(),
+        type_,
+        reason: transition.reason(),
+        note: Some(transition.note()),
+        action: transition.action().to_owned(),
         secondary: None,
     }
 }

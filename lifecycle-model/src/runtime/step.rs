@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use ::kube::api::Api;
 use ::kube::runtime::controller::Action;
-use ::kube::runtime::events::{Event, EventType, Recorder, Reporter};
+use ::kube::runtime::events::{EventType, Recorder, Reporter};
 use ::kube::{Client, Resource, ResourceExt};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -252,18 +252,12 @@ impl StatusWriter {
         if let Some(metrics) = &self.metrics {
             metrics.record(transition);
         }
-        let stalled = P::machine().stalled.contains(&transition.to().index());
-        let event = Event {
-            type_: if stalled {
-                EventType::Warning
-            } else {
-                EventType::Normal
-            },
-            reason: transition.reason(),
-            note: Some(transition.note()),
-            action: transition.action().to_owned(),
-            secondary: None,
+        // The table's list, not a whole `Machine` built to read one field of it.
+        let type_ = match P::__TABLE.stalled.contains(&transition.to().index()) {
+            true => EventType::Warning,
+            false => EventType::Normal,
         };
+        let event = crate::kube::event_of(transition, type_);
         if let Err(error) = self.recorder.publish(&event, &object.object_ref(&())).await {
             warn!(error = %error_chain(&error), "cannot publish the transition Event");
         }
