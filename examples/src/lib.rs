@@ -1,14 +1,20 @@
-//! Worked examples of `lifecycle-model`.
+//! Worked examples of `lifecycle-model`, under the paths the README names.
 //!
-//! Cargo features:
+//! NumaFlow's Pipeline and Vertex are a product of three crates, each in
+//! `examples/numaflow`:
 //!
-//! - `runtime` (default): the kube client and runtime glue, `numaflow::cluster`, and the
-//!   `numaflow-controller` binary.
-//! - `sim` (default): the deterministic simulation, `numaflow::sim`, which the `demo`
-//!   binary and the simulation tests drive.
-//! - `cli` (enabled by `runtime`): argument parsing and log output for the binaries.
+//! - `numaflow-model`: the CRDs, their lifecycles, replica decisions and pure planning,
+//!   with no kube client; re-exported here as [`numaflow`].
+//! - `numaflow-operator`: the controllers against a cluster on lifecycle-model's runtime,
+//!   the `numaflow-controller` and `crdgen` binaries; its kube glue is
+//!   [`numaflow::cluster`].
+//! - `numaflow-sim`: the deterministic simulation and the demo, which nothing shipped
+//!   depends on.
 //!
-//! Without features, the crate is the pure model: CRDs, planning and reconcile functions.
-#[cfg(feature = "cli")]
-pub mod cli;
-pub mod numaflow;
+//! `examples/databases` is a second, smaller operator.
+
+/// NumaFlow's model (`numaflow-model`), and its operator's kube glue as [`cluster`].
+pub mod numaflow {
+    pub use numaflow_model::*;
+    pub use numaflow_operator as cluster;
+}

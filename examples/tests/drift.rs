@@ -4,9 +4,9 @@
 
 use std::path::Path;
 
-use lifecycle_examples::numaflow::demo::story;
 use lifecycle_examples::numaflow::{crd, pipeline::PipelinePhase, vertex::VertexPhase};
 use lifecycle_model::Lifecycle;
+use numaflow_sim::demo::story;
 
 fn check(relative: &str, generated: &str) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(relative);

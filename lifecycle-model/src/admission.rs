@@ -1,4 +1,6 @@
-//! Who may move a lifecycle (feature `kube`). A CRD's CEL rules judge a change by the
+//! Who may move a lifecycle (feature `admission`, which needs k8s-openapi and no kube
+//! client; the feature `kube` adds [`WriterPolicy::requester`] and
+//! [`WriterPolicy::may_fire`], which ask the server). A CRD's CEL rules judge a change by the
 //! objects alone; a `ValidatingAdmissionPolicy` (admissionregistration.k8s.io/v1) also
 //! sees who asks and can ask the authorizer. [`WriterPolicy`] renders one, with its
 //! binding, from the declared machine.
@@ -141,6 +143,7 @@ pub enum FireError {
     #[error("{0}")]
     Denied(String),
     /// The server did not say who the caller is or what it may do.
+    #[cfg(feature = "kube")]
     #[error("asking the API server who may fire the event: {0}")]
     Api(#[source] ::kube::Error),
 }
@@ -304,6 +307,7 @@ impl WriterPolicy {
     /// Who `client` is to the server (a `SelfSubjectReview`), and which of `L`'s verbs it
     /// holds on the object `name` in `namespace` (`None` for a cluster-scoped resource),
     /// one `SelfSubjectAccessReview` per verb.
+    #[cfg(feature = "kube")]
     pub async fn requester<L: Lifecycle>(
         &self,
         client: &::kube::Client,
@@ -347,6 +351,7 @@ impl WriterPolicy {
     /// Whether `client` may fire `event` on the object `name` in `namespace`, whose
     /// phase is `from`: the server says who the caller is and which verbs it holds
     /// ([`WriterPolicy::requester`]), and the policy's verdict follows, in its words.
+    #[cfg(feature = "kube")]
     pub async fn may_fire<L: Lifecycle>(
         &self,
         client: &::kube::Client,

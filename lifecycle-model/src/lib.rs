@@ -11,7 +11,7 @@
 //!    the API server into a typed state.
 //! 3. **Server-side rules.** A JSON schema for the phase with CEL
 //!    `x-kubernetes-validations`, so the API server rejects the same illegal moves from
-//!    anyone ([`schema`], behind the default `schema` feature); and, with the `kube`
+//!    anyone ([`schema`], behind the default `schema` feature); and, with the `admission`
 //!    feature, an admission policy that lets only the named writers move the phase
 //!    (`admission`).
 //! 4. **Diagrams.** Mermaid and DOT text ([`Lifecycle::MERMAID`], [`Lifecycle::DOT`]),
@@ -60,7 +60,7 @@
 
 #![warn(missing_docs)]
 
-#[cfg(feature = "kube")]
+#[cfg(feature = "admission")]
 pub mod admission;
 pub mod conditions;
 mod error;

@@ -1,49 +1,7 @@
-//! Prints the Pipeline and Vertex CRDs as one YAML stream and, given the controller's
-//! ServiceAccount, the writer policies of NumaFlow's lifecycles with their bindings, the
-//! controller's ClusterRole and binding, and the roles that may edit, pause and resume
-//! pipelines or only view them:
-//! `cargo run -q -p lifecycle-examples --bin crdgen -- --controller-service-account numaflow-system:numaflow-controller | kubectl apply -f -`.
+//! `cargo run -q -p lifecycle-examples --bin crdgen`: NumaFlow's `crdgen` under the
+//! workspace's example package; the same program as `numaflow-operator`'s, see
+//! [`numaflow_operator::crdgen`].
 
-use std::io::Write;
-use std::process::ExitCode;
-
-use clap::Parser;
-use lifecycle_examples::numaflow::crd::{self, ServiceAccountRef};
-
-/// Prints the NumaFlow Pipeline and Vertex CRDs as one YAML stream on stdout, each
-/// document starting with `---`.
-#[derive(Parser, Debug)]
-#[command(
-    name = "crdgen",
-    version,
-    after_help = "Example: crdgen --controller-service-account numaflow-system:numaflow-controller | kubectl apply -f -"
-)]
-struct Args {
-    /// The ServiceAccount numaflow-controller runs as, NAMESPACE:NAME. With it, crdgen
-    /// also prints ValidatingAdmissionPolicies with their bindings (only that account
-    /// moves a pipeline's status.phase and a vertex's spec.lifecycle.desiredPhase, and
-    /// creates vertices; a pipeline's desired phase moves for holders of the RBAC verbs
-    /// pause and resume), the controller's ClusterRole and ClusterRoleBinding, and the
-    /// ClusterRoles numaflow-pipeline-editor (aggregated to edit and admin) and
-    /// numaflow-pipeline-viewer (aggregated to view).
-    #[arg(long, value_name = "NAMESPACE:NAME")]
-    controller_service_account: Option<ServiceAccountRef>,
-}
-
-fn main() -> ExitCode {
-    let args = Args::parse();
-    let yaml = match crd::manifests_yaml(args.controller_service_account.as_ref()) {
-        Ok(yaml) => yaml,
-        Err(e) => {
-            eprintln!("crdgen: cannot render the manifests: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match std::io::stdout().write_all(yaml.as_bytes()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("crdgen: cannot write to stdout: {e}");
-            ExitCode::FAILURE
-        }
-    }
+fn main() -> std::process::ExitCode {
+    numaflow_operator::crdgen::main()
 }

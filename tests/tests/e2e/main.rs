@@ -97,7 +97,7 @@ where
     panic!("{what} did not happen within 30 s");
 }
 
-const BUILD_IT: &str = "cargo build -p lifecycle-examples --bin numaflow-controller --no-default-features --features runtime";
+const BUILD_IT: &str = "cargo build -p numaflow-operator --bin numaflow-controller";
 
 /// `numaflow-controller` as Cargo built it. A test never builds it: `cargo test
 /// --workspace` builds lifecycle-examples' binaries for that package's own integration

@@ -1,0 +1,198 @@
+//! The status conditions of pipelines and vertices: the standard ones from the lifecycle
+//! declaration (`Ready`, `Reconciling`, `Stalled`) beside NumaFlow's own.
+//!
+//! - A pipeline is `Configured` once its spec is accepted, `Deployed` once every vertex
+//!   it declares exists, and `VerticesHealthy` once every one of them is healthy
+//!   ([`vertex_healthy`]).
+//! - A vertex is `Deployed` once its controller has written its status, and
+//!   `PodsHealthy` unless one of its pods crash-loops.
+//!
+//! Reasons and messages are NumaFlow's: `Successful`, `Progressing`, `NoPodsFound`,
+//! `Running`, `CrashLoopBackOff`.
+//!
+//! ```
+//! use numaflow_model::conditions::{VERTICES_HEALTHY, pipeline_conditions};
+//! use numaflow_model::pipeline::{Pipeline, PipelinePhase};
+//! use lifecycle_model::conditions::{ConditionStatus, find_condition};
+//!
+//! let pipeline = Pipeline::new("simple", Default::default());
+//! let conditions = pipeline_conditions(&pipeline, PipelinePhase::Pausing, &[], "2026-01-01T00:00:00Z");
+//! let types: Vec<&str> = conditions.iter().map(|c| c.type_.as_str()).collect();
+//! assert_eq!(
+//!     types,
+//!     ["Ready", "Reconciling", "Stalled", "Configured", "Deployed", "VerticesHealthy"]
+//! );
+//! // No vertex declared: vacuously deployed and healthy.
+//! let healthy = find_condition(&conditions, VERTICES_HEALTHY).unwrap();
+//! assert_eq!(healthy.status, ConditionStatus::True);
+//! ```
+
+use jiff::Timestamp;
+use lifecycle_model::Lifecycle;
+use lifecycle_model::conditions::{Condition, ConditionStatus, find_condition};
+
+use crate::controller::vertex_object_name;
+use crate::pipeline::{Pipeline, PipelinePhase};
+use crate::pods::PodsSeen;
+use crate::vertex::{Vertex, VertexStatusPhase};
+
+/// A pipeline's spec is accepted.
+pub const CONFIGURED: &str = "Configured";
+/// A pipeline's vertices exist; a vertex's status is written.
+pub const DEPLOYED: &str = "Deployed";
+/// Every vertex of a pipeline is healthy.
+pub const VERTICES_HEALTHY: &str = "VerticesHealthy";
+/// A vertex's pods are ready.
+pub const PODS_HEALTHY: &str = "PodsHealthy";
+
+/// `now` as a condition's `lastTransitionTime`: RFC 3339 in whole seconds, as
+/// `metav1.Time` writes it.
+pub fn condition_time(now: Timestamp) -> String {
+    Timestamp::from_second(now.as_second())
+        .unwrap_or(now)
+        .to_string()
+}
+
+fn condition(
+    type_: &str,
+    holds: bool,
+    generation: Option<i64>,
+    now: &str,
+    (reason, message): (&str, String),
+) -> Condition {
+    Condition {
+        type_: type_.to_owned(),
+        status: if holds {
+            ConditionStatus::True
+        } else {
+            ConditionStatus::False
+        },
+        observed_generation: generation,
+        last_transition_time: now.to_owned(),
+        reason: reason.to_owned(),
+        message,
+    }
+}
+
+/// Whether a vertex is healthy, as the pipeline judges it: its status reflects its
+/// current generation, its phase is the one its spec asks for, and `PodsHealthy` holds.
+pub fn vertex_healthy(vertex: &Vertex) -> bool {
+    let Some(status) = vertex.status.as_ref() else {
+        return false;
+    };
+    let observed = vertex.metadata.generation.is_none()
+        || status.observed_generation == vertex.metadata.generation;
+    let phase = status.phase == Some(VertexStatusPhase::from(vertex.spec.desired_phase()));
+    let pods = find_condition(&status.conditions, PODS_HEALTHY)
+        .is_some_and(|c| c.status == ConditionStatus::True);
+    observed && phase && pods
+}
+
+/// The conditions of `pipeline` in `phase`, with `vertices` its vertices as listed: the
+/// standard ones of `phase`, then `Configured`, `Deployed` and `VerticesHealthy`, each at
+/// `metadata.generation` and with `now` as a would-be transition time.
+pub fn pipeline_conditions(
+    pipeline: &Pipeline,
+    phase: PipelinePhase,
+    vertices: &[Vertex],
+    now: &str,
+) -> Vec<Condition> {
+    let generation = pipeline.metadata.generation;
+    let name = pipeline.metadata.name.as_deref().unwrap_or_default();
+    let declared: Vec<Option<&Vertex>> = pipeline
+        .spec
+        .vertices
+        .iter()
+        .map(|d| {
+            let object = vertex_object_name(name, &d.name);
+            vertices
+                .iter()
+                .find(|v| v.metadata.name.as_deref() == Some(object.as_str()))
+        })
+        .collect();
+    let missing = declared.iter().filter(|v| v.is_none()).count();
+    let unhealthy: Vec<&str> = declared
+        .iter()
+        .flatten()
+        .filter(|v| !vertex_healthy(v))
+        .map(|v| v.spec.name.as_str())
+        .collect();
+    let deployed = if missing == 0 {
+        ("Successful", "All vertices are created".to_owned())
+    } else {
+        ("Progressing", format!("{missing} vertices to create"))
+    };
+    let healthy = if missing == 0 && unhealthy.is_empty() {
+        ("Successful", "All vertices are healthy".to_owned())
+    } else if unhealthy.is_empty() {
+        ("Progressing", format!("{missing} vertices to create"))
+    } else {
+        (
+            "Progressing",
+            format!("Vertices not healthy yet: {}", unhealthy.join(", ")),
+        )
+    };
+    let mut conditions = phase.conditions(generation, now);
+    conditions.extend([
+        condition(
+            CONFIGURED,
+            true,
+            generation,
+            now,
+            ("Successful", "Successful".to_owned()),
+        ),
+        condition(DEPLOYED, missing == 0, generation, now, deployed),
+        condition(
+            VERTICES_HEALTHY,
+            missing == 0 && unhealthy.is_empty(),
+            generation,
+            now,
+            healthy,
+        ),
+    ]);
+    conditions
+}
+
+/// The conditions of `vertex`: the standard ones of its desired phase, then `Deployed`
+/// and `PodsHealthy`, each at `metadata.generation`. `PodsHealthy` follows NumaFlow: false
+/// only while a pod crash-loops; with no pod it holds (`NoPodsFound`). Without `pods`
+/// seen, the status's `replicas` stands in and no crash loop is known.
+pub fn vertex_conditions(vertex: &Vertex, pods: Option<&PodsSeen>, now: &str) -> Vec<Condition> {
+    let generation = vertex.metadata.generation;
+    let running = match pods {
+        Some(seen) => seen.running,
+        None => vertex.status.as_ref().and_then(|s| s.replicas).unwrap_or(0),
+    };
+    let crash_looping = pods.map(|p| p.crash_looping.as_slice()).unwrap_or_default();
+    let (healthy, pods) = match crash_looping.first() {
+        Some(pod) => (
+            false,
+            ("CrashLoopBackOff", format!("Pod {pod} is not healthy")),
+        ),
+        None if running <= 0 => (true, ("NoPodsFound", "No Pods found".to_owned())),
+        None => (true, ("Running", "All vertex pods are healthy".to_owned())),
+    };
+    let mut conditions = vertex.spec.desired_phase().conditions(generation, now);
+    conditions.extend([
+        condition(
+            DEPLOYED,
+            true,
+            generation,
+            now,
+            ("Successful", "Successful".to_owned()),
+        ),
+        condition(PODS_HEALTHY, healthy, generation, now, pods),
+    ]);
+    conditions
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn condition_times_are_whole_seconds() {
+        let now: Timestamp = "2026-11-30T08:30:25.987654321Z".parse().unwrap();
+        assert_eq!(condition_time(now), "2026-11-30T08:30:25Z");
+    }
+}

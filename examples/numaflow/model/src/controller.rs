@@ -1,0 +1,408 @@
+//! The Pipeline and Vertex controllers as pure reconcile functions, written on the typed
+//! API. The simulation and the `numaflow-controller` binary drive the same functions.
+//!
+//! - The Pipeline controller keeps the vertices in step with the pipeline's spec
+//!   (created, updated in place, deleted) and plans lifecycle patches; it is the only
+//!   writer of a vertex's `spec.lifecycle`.
+//! - The Vertex controller reads its own vertex alone and writes its status:
+//!   `desiredReplicas` from [`VertexSpec::desired_replicas`] and `phase` from the desired
+//!   phase.
+//!
+//! Both are idempotent: a reconcile over an unchanged world sends nothing.
+
+use jiff::Timestamp;
+use lifecycle_model::conditions::merge_conditions;
+use lifecycle_model::{Lifecycle, RoleMarker, StateMarker, Typed};
+use serde_json::{Map, Value, json};
+
+use crate::conditions::{condition_time, pipeline_conditions, vertex_conditions};
+use crate::patch::merge_patch_between;
+use crate::pipeline::{Pipeline, PipelinePhase, PipelinePhaseEvent};
+use crate::plan::{self, Observations, Patch, PatchTarget};
+use crate::pods::PodsSeen;
+use crate::vertex::{
+    HASH_ANNOTATION, Vertex, VertexOps, VertexPhase, VertexPhaseEvent, VertexPhaseTyped,
+    VertexRole, VertexSpec, VertexStatus, VertexStatusPhase, phase, vertex_labels,
+};
+
+/// What one reconcile of a pipeline asks for.
+#[derive(Debug, Clone, Default)]
+pub struct PipelineActions {
+    /// Vertices to create.
+    pub create: Vec<Vertex>,
+    /// Merge patches to send, in order: spec updates of changed vertices first, then the
+    /// lifecycle.
+    pub patches: Vec<Patch>,
+    /// Vertices the pipeline no longer declares, by object name, to delete.
+    pub delete: Vec<String>,
+}
+
+impl PipelineActions {
+    /// Whether there is nothing to do.
+    pub fn is_empty(&self) -> bool {
+        self.create.is_empty() && self.patches.is_empty() && self.delete.is_empty()
+    }
+}
+
+/// The object name of the vertex `vertex` of `pipeline`.
+pub fn vertex_object_name(pipeline: &str, vertex: &str) -> String {
+    format!("{pipeline}-{vertex}")
+}
+
+/// One reconcile of the Pipeline controller. While the pipeline lives and its spec is
+/// valid, its vertices follow the spec as NumaFlow's do: missing ones are created,
+/// changed ones updated in place ([`spec_update`]), undeclared ones deleted. Then the
+/// lifecycle is planned, and the pipeline's conditions ([`pipeline_conditions`]) kept in
+/// step: they ride on the status patch the plan sends, or on one of their own when only
+/// they changed.
+pub fn reconcile_pipeline(
+    pipeline: &Pipeline,
+    vertices: &[Vertex],
+    observed: &Observations,
+) -> PipelineActions {
+    let name = pipeline.metadata.name.clone().unwrap_or_default();
+    let mut actions = PipelineActions::default();
+    if pipeline.metadata.deletion_timestamp.is_none() && pipeline.spec.validate().is_ok() {
+        let mut declared = Vec::new();
+        for abstract_vertex in &pipeline.spec.vertices {
+            let object = vertex_object_name(&name, &abstract_vertex.name);
+            let spec = pipeline.vertex_spec(abstract_vertex);
+            match vertices
+                .iter()
+                .find(|v| v.metadata.name.as_deref() == Some(object.as_str()))
+            {
+                None => actions.create.push(new_vertex(pipeline, &object, spec)),
+                Some(existing) => actions.patches.extend(spec_update(existing, spec)),
+            }
+            declared.push(object);
+        }
+        actions.delete = vertices
+            .iter()
+            .filter_map(|v| v.metadata.name.clone())
+            .filter(|n| !declared.contains(n))
+            .collect();
+    }
+    actions
+        .patches
+        .extend(plan::plan(pipeline, vertices, observed));
+    with_conditions(pipeline, vertices, observed, &mut actions.patches);
+    actions
+}
+
+/// A new vertex `object` of `pipeline` with `spec`, labelled with its pipeline and name
+/// and annotated with the spec's hash.
+fn new_vertex(pipeline: &Pipeline, object: &str, spec: VertexSpec) -> Vertex {
+    let pipeline_name = pipeline.metadata.name.clone().unwrap_or_default();
+    let hash = spec.hash();
+    let mut vertex = Vertex::new(object, spec);
+    vertex.metadata.namespace = pipeline.metadata.namespace.clone();
+    vertex.metadata.labels = Some(vertex_labels(&pipeline_name, &vertex.spec.name));
+    vertex.metadata.annotations = Some([(HASH_ANNOTATION.to_owned(), hash)].into());
+    vertex
+}
+
+/// `vertex` with its `spec.replicas` clamped into its scale bounds, where the lifecycle
+/// lets replicas change: a running source, sink or map whose scaling is not disabled. A
+/// paused vertex keeps the replicas a fast resume restores (they are clamped when read),
+/// and a reduce keeps its partitions' count; the Vertex CRD's rule forbids both changes.
+fn clamp_replicas(vertex: Vertex) -> Vertex {
+    fn clamped<S, R>(mut vertex: Typed<Vertex, S, R>) -> Vertex
+    where
+        S: StateMarker<Phase = VertexPhase> + phase::CanScale<R>,
+        R: RoleMarker<Role = VertexRole>,
+    {
+        let spec = &vertex.spec;
+        if let (Some(replicas), false) = (spec.replicas, spec.scale_disabled()) {
+            let bounded = spec.clamp_to_scale(replicas);
+            vertex.scale(bounded);
+        }
+        vertex.into_inner()
+    }
+    match VertexPhaseTyped::from_object(vertex) {
+        Ok(VertexPhaseTyped::RunningSource(v)) => clamped(v),
+        Ok(VertexPhaseTyped::RunningSink(v)) => clamped(v),
+        Ok(VertexPhaseTyped::RunningMapUdf(v)) => clamped(v),
+        Ok(other) => other.into_inner(),
+        Err(mismatch) => mismatch.into_inner(),
+    }
+}
+
+/// The in-place update of `existing` to the `declared` spec, or `None` when its
+/// [`HASH_ANNOTATION`] already matches. As NumaFlow does, the update keeps the vertex's
+/// `spec.lifecycle`, which only the lifecycle moves, and its `spec.replicas`, clamped
+/// into the new scale bounds where the lifecycle lets them change ([`VertexOps::scale`]).
+/// The merge patch sets the annotation, changes what changed and removes what the
+/// declaration no longer has.
+///
+/// ```
+/// use numaflow_model::controller::spec_update;
+/// use numaflow_model::vertex::{HASH_ANNOTATION, Scale, Vertex, VertexPhase, VertexSpec};
+///
+/// let udf = serde_json::from_value(serde_json::json!({ "builtin": { "name": "cat" } })).unwrap();
+/// let running = VertexSpec { name: "cat".into(), replicas: Some(7), udf: Some(udf), ..Default::default() };
+/// let vertex = Vertex::new("simple-cat", running.clone());
+///
+/// // The pipeline now caps the map at 3 replicas.
+/// let declared = VertexSpec {
+///     replicas: Some(1),
+///     scale: Some(Scale { max: Some(3), ..Default::default() }),
+///     ..running
+/// };
+/// let patch = spec_update(&vertex, declared.clone()).expect("the hash differs");
+/// assert_eq!(patch.body["metadata"]["annotations"][HASH_ANNOTATION], declared.hash());
+/// assert_eq!(patch.body["spec"]["scale"]["max"], 3);
+/// assert_eq!(patch.body["spec"]["replicas"], 3, "7 clamped into [0, 3]");
+/// assert!(patch.body["spec"].get("lifecycle").is_none(), "the lifecycle stays");
+///
+/// // Paused, it keeps its 7 for a fast resume.
+/// let mut paused = vertex.clone();
+/// paused.spec.set_desired_phase(VertexPhase::Paused);
+/// let patch = spec_update(&paused, declared).expect("the hash differs");
+/// assert!(patch.body["spec"].get("replicas").is_none());
+/// ```
+pub fn spec_update(existing: &Vertex, declared: VertexSpec) -> Option<Patch> {
+    let hash = declared.hash();
+    let current = existing
+        .metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(HASH_ANNOTATION));
+    if current == Some(&hash) {
+        return None;
+    }
+    let mut updated = existing.clone();
+    updated.spec = VertexSpec {
+        lifecycle: existing.spec.lifecycle.clone(),
+        replicas: existing.spec.replicas,
+        ..declared
+    };
+    let updated = clamp_replicas(updated);
+    let from = serde_json::to_value(&existing.spec).unwrap_or_default();
+    let to = serde_json::to_value(&updated.spec).unwrap_or_default();
+    let mut body = json!({ "metadata": { "annotations": { HASH_ANNOTATION: hash } } });
+    let spec = merge_patch_between(&from, &to);
+    if spec.as_object().is_some_and(|m| !m.is_empty()) {
+        body["spec"] = spec;
+    }
+    Some(Patch {
+        target: PatchTarget::object_of(existing),
+        body,
+    })
+}
+
+/// Puts the pipeline's conditions, merged into the ones it has, on the status patch in
+/// `patches`, or adds a status patch when they changed and there is none; a status patch
+/// that goes out says when (`lastUpdated`). While a pause or deletion waits on buffers
+/// nobody could read, `Reconciling` says so.
+fn with_conditions(
+    pipeline: &Pipeline,
+    vertices: &[Vertex],
+    observed: &Observations,
+    patches: &mut Vec<Patch>,
+) {
+    let target = PatchTarget::status_of(pipeline);
+    let planned = patches.iter_mut().find(|p| p.target == target);
+    let phase = match &planned {
+        Some(patch) => patch.body["status"]["phase"]
+            .as_str()
+            .and_then(PipelinePhase::from_name),
+        None => pipeline.phase(),
+    };
+    let Some(phase) = phase else {
+        return;
+    };
+    let mut conditions = pipeline
+        .status
+        .as_ref()
+        .map(|s| s.conditions.clone())
+        .unwrap_or_default();
+    let mut wanted = pipeline_conditions(pipeline, phase, vertices, &condition_time(observed.now));
+    // Stalled says what failed.
+    let failure = match &planned {
+        Some(patch) => patch.body["status"]["message"].as_str().map(str::to_owned),
+        None => pipeline.status.as_ref().and_then(|s| s.message.clone()),
+    };
+    if phase == PipelinePhase::Failed
+        && let Some(failure) = failure
+        && let Some(stalled) = wanted.iter_mut().find(|c| c.type_ == "Stalled")
+    {
+        stalled.message = failure;
+    }
+    if matches!(phase, PipelinePhase::Pausing | PipelinePhase::Deleting)
+        && observed.source_pods == 0
+        && let Err(reason) = &observed.buffers
+        && let Some(reconciling) = wanted.iter_mut().find(|c| c.type_ == "Reconciling")
+    {
+        reconciling.message = format!(
+            "{}: the buffers cannot be read, so only the grace period ends the wait: {reason}",
+            phase.name()
+        );
+    }
+    let changed = merge_conditions(&mut conditions, wanted);
+    // The vertex counts follow the spec.
+    let current = pipeline.status.clone().unwrap_or_default();
+    let counts: Vec<(&str, u32)> = pipeline
+        .spec
+        .counts()
+        .into_iter()
+        .filter(|(field, n)| current.count(field) != Some(*n))
+        .collect();
+    let changed = changed || !counts.is_empty();
+    match planned {
+        Some(patch) => {
+            patch.body["status"]["conditions"] = json!(conditions);
+            for (field, n) in counts {
+                patch.body["status"][field] = json!(n);
+            }
+        }
+        None if changed => {
+            let mut status = json!({ "conditions": conditions });
+            for (field, n) in counts {
+                status[field] = json!(n);
+            }
+            if let Some(generation) = pipeline.metadata.generation {
+                status["observedGeneration"] = json!(generation);
+            }
+            patches.push(Patch {
+                target: target.clone(),
+                body: json!({ "status": status }),
+            });
+        }
+        None => {}
+    }
+    if let Some(patch) = patches.iter_mut().find(|p| p.target == target) {
+        patch.body["status"]["lastUpdated"] = json!(condition_time(observed.now));
+    }
+}
+
+/// The status the Vertex controller wants for `spec`.
+pub fn desired_status(spec: &VertexSpec) -> (i32, String) {
+    (
+        spec.desired_replicas(),
+        VertexStatus::selector_for(&spec.pipeline_name, &spec.name),
+    )
+}
+
+/// One reconcile of the Vertex controller at `now`: a status patch with the fields that
+/// differ from what the spec asks for (conditions and `observedGeneration` included), or
+/// `None` when the status is already right. With the `pods` it saw, `replicas` and
+/// `readyReplicas` are theirs, and `PodsHealthy` judges them.
+pub fn reconcile_vertex(vertex: &Vertex, pods: Option<&PodsSeen>, now: Timestamp) -> Option<Patch> {
+    let (replicas, selector) = desired_status(&vertex.spec);
+    let phase = VertexStatusPhase::from(vertex.spec.desired_phase());
+    let current = vertex.status.clone().unwrap_or_default();
+    let mut status = Map::new();
+    if current.desired_replicas != Some(replicas) {
+        status.insert("desiredReplicas".to_owned(), json!(replicas));
+    }
+    if current.phase != Some(phase) {
+        status.insert("phase".to_owned(), json!(phase));
+    }
+    if current.selector.as_deref() != Some(selector.as_str()) {
+        status.insert("selector".to_owned(), json!(selector));
+    }
+    if let Some(seen) = pods {
+        if current.replicas != Some(seen.running) {
+            status.insert("replicas".to_owned(), json!(seen.running));
+        }
+        let ready = seen.ready.min(replicas.max(0));
+        if current.ready_replicas != Some(ready) {
+            status.insert("readyReplicas".to_owned(), json!(ready));
+        }
+    }
+    let mut conditions = current.conditions.clone();
+    let wanted = vertex_conditions(vertex, pods, &condition_time(now));
+    if merge_conditions(&mut conditions, wanted) {
+        status.insert("conditions".to_owned(), json!(conditions));
+    }
+    if let Some(generation) = vertex.metadata.generation
+        && (!status.is_empty() || current.observed_generation != Some(generation))
+    {
+        status.insert("observedGeneration".to_owned(), json!(generation));
+    }
+    if status.is_empty() {
+        return None;
+    }
+    Some(Patch {
+        target: PatchTarget::status_of(vertex),
+        body: json!({ "status": Value::Object(status) }),
+    })
+}
+
+/// A lifecycle move that one patch makes: what Events and metrics report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transition {
+    /// The pipeline's status phase moves.
+    Pipeline {
+        /// The event that moves it.
+        event: PipelinePhaseEvent,
+        /// The phase it leaves.
+        from: PipelinePhase,
+        /// The phase it reaches.
+        to: PipelinePhase,
+    },
+    /// A vertex's desired phase moves.
+    Vertex {
+        /// The vertex's object name.
+        vertex: String,
+        /// The event that moves it.
+        event: VertexPhaseEvent,
+        /// The phase it leaves.
+        from: VertexPhase,
+        /// The phase it reaches.
+        to: VertexPhase,
+    },
+}
+
+impl Transition {
+    /// The transition `patch` makes when applied to `pipeline` or to one of `vertices`:
+    /// a status patch that moves the pipeline's phase, or a lifecycle patch that moves a
+    /// vertex's desired phase. A first phase, set where there was none, is no transition.
+    pub fn of(patch: &Patch, pipeline: &Pipeline, vertices: &[Vertex]) -> Option<Transition> {
+        if patch.target == PatchTarget::status_of(pipeline) {
+            let from = pipeline.phase()?;
+            let to = PipelinePhase::from_name(patch.body["status"]["phase"].as_str()?)?;
+            let event = PipelinePhase::event_between(from, to)?;
+            return Some(Transition::Pipeline { event, from, to });
+        }
+        let vertex = vertices
+            .iter()
+            .find(|v| patch.target == PatchTarget::object_of(*v))?;
+        let from = vertex.spec.desired_phase();
+        let to = VertexPhase::from_name(patch.body["spec"]["lifecycle"]["desiredPhase"].as_str()?)?;
+        let event = VertexPhase::event_between(from, to)?;
+        Some(Transition::Vertex {
+            vertex: vertex.metadata.name.clone().unwrap_or_default(),
+            event,
+            from,
+            to,
+        })
+    }
+
+    /// The reason NumaFlow gives the Event of this transition: `UpdatePipelinePhase`,
+    /// `UpdateVertexDesiredPhase` for a pause, `ResumeVertexLifecycle` for a resume.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Transition::Pipeline { .. } => "UpdatePipelinePhase",
+            Transition::Vertex {
+                event: VertexPhaseEvent::Pause,
+                ..
+            } => "UpdateVertexDesiredPhase",
+            Transition::Vertex {
+                event: VertexPhaseEvent::Resume,
+                ..
+            } => "ResumeVertexLifecycle",
+        }
+    }
+
+    /// The Event's note: `Running → Pausing` for the pipeline, `Vertex simple-in:
+    /// Running → Paused` for a vertex.
+    pub fn note(&self) -> String {
+        match self {
+            Transition::Pipeline { from, to, .. } => format!("{} → {}", from.name(), to.name()),
+            Transition::Vertex {
+                vertex, from, to, ..
+            } => format!("Vertex {vertex}: {} → {}", from.name(), to.name()),
+        }
+    }
+}

@@ -1,0 +1,50 @@
+//! NumaFlow's Pipeline and Vertex lifecycles, declared with `#[derive(Lifecycle)]`: the
+//! model and its planning, with no kube client. `numaflow-operator` runs it against a
+//! cluster; `numaflow-sim` drives it in a deterministic simulation.
+//!
+//! - [`vertex`]: the Vertex CRD, its desired phase (`Running | Paused`), its roles, and
+//!   the replica decision made from the vertex's own spec.
+//! - [`pipeline`]: the Pipeline CRD and the pipeline's status phase machine.
+//! - [`plan`]: lifecycle propagation as pure planning functions over typed states: pause,
+//!   resume and delete as the merge patches to send ([`patch`]).
+//! - [`controller`]: the Pipeline and Vertex controllers as pure reconcile functions.
+//! - [`conditions`]: the status conditions of pipelines and vertices.
+//! - [`pods`]: the Vertex controller's pods, one per replica.
+//! - [`crd`]: both CRDs as one YAML stream.
+//!
+//! The pages of [`VertexPhase`](vertex::VertexPhase), the vertex's desired phase, and
+//! [`PipelinePhase`](pipeline::PipelinePhase), the pipeline's status phase, show each
+//! machine as a picture; `examples/doc` holds the same pictures and their Mermaid text.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+pub mod conditions;
+pub mod controller;
+pub mod crd;
+pub mod patch;
+pub mod pipeline;
+pub mod plan;
+pub mod pods;
+pub mod vertex;
+
+/// A part of NumaFlow's spec the lifecycle needs only the presence of (a source, a
+/// sink). Its content is kept as it is, and the CRD preserves it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Opaque(pub serde_json::Map<String, serde_json::Value>);
+
+impl JsonSchema for Opaque {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Opaque".into()
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "object",
+            "x-kubernetes-preserve-unknown-fields": true,
+        })
+    }
+}

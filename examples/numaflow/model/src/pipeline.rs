@@ -1,0 +1,658 @@
+//! NumaFlow's Pipeline: its spec, its lifecycle settings and its status phase machine.
+//!
+//! ```
+//! use numaflow_model::pipeline::*;
+//! use lifecycle_model::Lifecycle;
+//!
+//! // Pausing always passes through Pausing; Deleting is final.
+//! assert!(!PipelinePhase::can_transition(PipelinePhase::Running, PipelinePhase::Paused));
+//! assert!(PipelinePhase::can_transition(PipelinePhase::Pausing, PipelinePhase::Paused));
+//! assert!(!PipelinePhase::can_transition(PipelinePhase::Deleting, PipelinePhase::Running));
+//! ```
+
+use kube::CustomResource;
+use lifecycle_model::conditions::Condition;
+use lifecycle_model::{HasPhase, Lifecycle};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::Opaque;
+use crate::vertex::{Scale, Udf, VertexSpec};
+
+/// The annotation that records when a pause began (RFC 3339).
+pub const PAUSE_TIMESTAMP_ANNOTATION: &str = "numaflow.numaproj.io/pause-timestamp";
+/// The annotation that picks the [`ResumeStrategy`]; `slow` restarts vertices at their
+/// default replicas.
+pub const RESUME_STRATEGY_ANNOTATION: &str = "numaflow.numaproj.io/resume-strategy";
+/// The finalizer the Pipeline controller puts on a pipeline, so that a deleted pipeline
+/// stays until its vertices are paused.
+pub const FINALIZER: &str = "numaflow.numaproj.io/pipeline-controller";
+/// The finalizer's older name, which NumaFlow still removes from pipelines that carry it.
+pub const DEPRECATED_FINALIZER: &str = "pipeline-controller";
+/// The default of `pauseGracePeriodSeconds` and `deletionGracePeriodSeconds`.
+pub const DEFAULT_GRACE_PERIOD_SECONDS: i64 = 30;
+
+/// The phase of a pipeline, `status.phase`. Unset means unknown, and any phase but
+/// `Paused` may come first. Pausing always passes through `Pausing`, and `Deleting` is
+/// final. An invalid spec marks any live pipeline `Failed`; once fixed it recovers to
+/// the phase it is asked for, `Paused` included when its vertices are paused. The API
+/// server enforces the same moves through the CEL rules on the field, the first phase
+/// included (`enforce_initial`).
+#[derive(Lifecycle, Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[lifecycle(module = pipeline_phase, schema, enforce_initial, phase_field = "status.phase")]
+#[lifecycle(event(pause: Running | Failed -> Pausing))]
+#[lifecycle(event(finish_pause: Pausing -> Paused))]
+#[lifecycle(event(resume: Pausing | Paused -> Running))]
+#[lifecycle(event(recover: Failed -> Running))]
+#[lifecycle(event(recover_paused: Failed -> Paused))]
+#[lifecycle(event(fail: Running | Pausing | Paused -> Failed))]
+#[lifecycle(event(delete: Running | Pausing | Paused | Failed -> Deleting))]
+pub enum PipelinePhase {
+    /// Processing; `Ready`.
+    #[lifecycle(initial, ready)]
+    Running,
+    /// Something went wrong; `Stalled`.
+    #[lifecycle(initial, stalled)]
+    Failed,
+    /// Sources are paused; the rest drains. `Reconciling`.
+    #[lifecycle(initial, reconciling)]
+    Pausing,
+    /// Every vertex is paused: steady, but not `Ready`, so that waiting for `Ready`
+    /// waits for the pipeline to run again.
+    Paused,
+    /// Going away; final. `Reconciling`.
+    #[lifecycle(initial, terminal, reconciling)]
+    Deleting,
+}
+
+/// The phase a pipeline is asked to be in, `spec.lifecycle.desiredPhase`. Missing means
+/// `Running`; any other value is rejected. A pipeline may be created in either.
+///
+/// Users move it, and each move is an RBAC verb on `pipelines` (`verbs`): `pause` and
+/// `resume`, granted by [`EDITOR_ROLE`](crate::crd::EDITOR_ROLE) and checked by
+/// the writer policy `crdgen` renders, so `kubectl auth can-i pause pipelines` answers
+/// who may pause.
+#[derive(
+    Lifecycle, Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[lifecycle(module = desired_phase, verbs)]
+#[lifecycle(event(pause: Running -> Paused), event(resume: Paused -> Running))]
+pub enum DesiredPhase {
+    /// Run.
+    #[default]
+    #[lifecycle(initial)]
+    Running,
+    /// Pause: sources first, then the rest once drained.
+    #[lifecycle(initial)]
+    Paused,
+}
+
+/// `spec.lifecycle` of a pipeline.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PipelineLifecycle {
+    /// The desired phase; missing means `Running`, which the CRD also defaults.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "DesiredPhase", extend("default" = "Running"))]
+    // optional, never null: the enum is closed
+    pub desired_phase: Option<DesiredPhase>,
+    /// How long a pause waits for the buffers to drain; default 30, in the CRD too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("default" = 30))]
+    pub pause_grace_period_seconds: Option<i64>,
+    /// How long a delete waits for the buffers to drain; default 30, in the CRD too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("default" = 30))]
+    pub deletion_grace_period_seconds: Option<i64>,
+    /// Deprecated spelling of `deletionGracePeriodSeconds`, read as its fallback. The CRD
+    /// defaults both to 30, as NumaFlow's does, so on a server the fallback counts only
+    /// for objects written before the default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("default" = 30))]
+    pub delete_grace_period_seconds: Option<i64>,
+}
+
+/// How the vertices of a paused pipeline come back when it resumes, from the annotation
+/// [`RESUME_STRATEGY_ANNOTATION`].
+///
+/// ```
+/// use numaflow_model::pipeline::ResumeStrategy;
+///
+/// assert_eq!("slow".parse(), Ok(ResumeStrategy::Slow));
+/// assert!("Slow".parse::<ResumeStrategy>().is_err());
+/// // A pipeline reads an unknown value as the default, as NumaFlow does.
+/// assert_eq!(ResumeStrategy::from_annotation(Some("Slow")), ResumeStrategy::Fast);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum ResumeStrategy {
+    /// Each vertex keeps its `spec.replicas`, so it comes back with its pre-pause count.
+    /// The default.
+    #[default]
+    Fast,
+    /// The resume also drops `spec.replicas`, so each vertex restarts at its default (1,
+    /// clamped).
+    Slow,
+}
+
+impl ResumeStrategy {
+    /// The annotation value: `fast` or `slow`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ResumeStrategy::Fast => "fast",
+            ResumeStrategy::Slow => "slow",
+        }
+    }
+
+    /// The strategy an annotation asks for, read as NumaFlow reads it: exactly `slow` is
+    /// [`Slow`](ResumeStrategy::Slow); a missing annotation, and any value it does not
+    /// know, is [`Fast`](ResumeStrategy::Fast). Use [`str::parse`] to reject unknown
+    /// values instead.
+    pub fn from_annotation(value: Option<&str>) -> Self {
+        value.and_then(|v| v.parse().ok()).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Display for ResumeStrategy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for ResumeStrategy {
+    type Err = UnknownResumeStrategy;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value {
+            "fast" => Ok(ResumeStrategy::Fast),
+            "slow" => Ok(ResumeStrategy::Slow),
+            _ => Err(UnknownResumeStrategy {
+                value: value.to_owned(),
+            }),
+        }
+    }
+}
+
+/// A resume-strategy annotation value that is neither `fast` nor `slow`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown resume strategy {value:?} in annotation `{RESUME_STRATEGY_ANNOTATION}`: expected `fast` or `slow`"
+)]
+pub struct UnknownResumeStrategy {
+    /// The value found.
+    pub value: String,
+}
+
+/// A vertex as the pipeline declares it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
+pub struct AbstractVertex {
+    /// The vertex's name.
+    pub name: String,
+    /// Set on sources.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Opaque>,
+    /// Set on sinks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sink: Option<Opaque>,
+    /// Set on maps and reduces.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub udf: Option<Udf>,
+    /// Autoscaling bounds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale: Option<Scale>,
+    /// Buffer partitions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partitions: Option<i32>,
+    /// Fields this model does not read, kept as they are so that a read, change and write
+    /// loses none of NumaFlow's own.
+    #[serde(flatten, default, skip_serializing_if = "serde_json::Map::is_empty")]
+    #[schemars(skip)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// An edge between two vertices.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
+pub struct Edge {
+    /// The upstream vertex.
+    pub from: String,
+    /// The downstream vertex.
+    pub to: String,
+    /// Fields this model does not read, kept as they are so that a read, change and write
+    /// loses none of NumaFlow's own.
+    #[serde(flatten, default, skip_serializing_if = "serde_json::Map::is_empty")]
+    #[schemars(skip)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Edge {
+    /// The edge from `from` to `to`, with nothing else set.
+    pub fn new(from: impl Into<String>, to: impl Into<String>) -> Self {
+        Edge {
+            from: from.into(),
+            to: to.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+}
+
+/// The spec of a NumaFlow Pipeline; fields the lifecycle does not use are kept by the CRD
+/// and ignored here.
+// kube's `printcolumn(...)` repeats by design; clippy reads the repeats as duplicates.
+#[allow(clippy::duplicated_attributes)]
+#[derive(CustomResource, Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[kube(
+    group = "numaflow.numaproj.io",
+    version = "v1alpha1",
+    kind = "Pipeline",
+    plural = "pipelines",
+    shortname = "pl",
+    namespaced,
+    derive = "PartialEq",
+    status = "PipelineStatus",
+    printcolumn(name = "Phase", type_ = "string", json_path = ".status.phase"),
+    printcolumn(
+        name = "Vertices",
+        type_ = "integer",
+        json_path = ".status.vertexCount"
+    ),
+    printcolumn(
+        name = "Sources",
+        type_ = "integer",
+        json_path = ".status.sourceCount",
+        priority = 10
+    ),
+    printcolumn(
+        name = "Sinks",
+        type_ = "integer",
+        json_path = ".status.sinkCount",
+        priority = 10
+    ),
+    printcolumn(
+        name = "UDFs",
+        type_ = "integer",
+        json_path = ".status.udfCount",
+        priority = 10
+    ),
+    printcolumn(
+        name = "Map UDFs",
+        type_ = "integer",
+        json_path = ".status.mapUDFCount",
+        priority = 10
+    ),
+    printcolumn(
+        name = "Reduce UDFs",
+        type_ = "integer",
+        json_path = ".status.reduceUDFCount",
+        priority = 10
+    ),
+    printcolumn(
+        name = "Age",
+        type_ = "date",
+        json_path = ".metadata.creationTimestamp"
+    ),
+    printcolumn(name = "Message", type_ = "string", json_path = ".status.message")
+)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
+pub struct PipelineSpec {
+    /// The vertices.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vertices: Vec<AbstractVertex>,
+    /// The edges.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub edges: Vec<Edge>,
+    /// The lifecycle settings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifecycle: Option<PipelineLifecycle>,
+    /// Fields this model does not read, kept as they are so that a read, change and write
+    /// loses none of NumaFlow's own.
+    #[serde(flatten, default, skip_serializing_if = "serde_json::Map::is_empty")]
+    #[schemars(skip)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The status of a pipeline. Fields NumaFlow writes and this model does not read are kept
+/// by the CRD (`x-kubernetes-preserve-unknown-fields`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
+pub struct PipelineStatus {
+    /// The phase; unset means unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "PipelinePhase")]
+    pub phase: Option<PipelinePhase>,
+    /// True only when the last pause really drained the buffers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drained_on_pause: Option<bool>,
+    /// What the phase means, in NumaFlow's words (`Pausing in progress`, `Pipeline
+    /// paused`, `Deleting in progress`), or what failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// When the Pipeline controller last wrote the status (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("format" = "date-time"))]
+    pub last_updated: Option<String>,
+    /// The `metadata.generation` of the spec this status reflects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_generation: Option<i64>,
+    /// The standard conditions (`Ready`, `Reconciling`, `Stalled`) and NumaFlow's own
+    /// (`Configured`, `Deployed`, `VerticesHealthy`); see
+    /// [`conditions`](crate::conditions).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(schema_with = "lifecycle_model::schema::conditions_schema")]
+    pub conditions: Vec<Condition>,
+    /// How many vertices the spec declares.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vertex_count: Option<u32>,
+    /// How many of them are sources.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_count: Option<u32>,
+    /// How many are sinks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sink_count: Option<u32>,
+    /// How many are user-defined functions, maps and reduces.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub udf_count: Option<u32>,
+    /// How many are maps.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        rename = "mapUDFCount"
+    )]
+    pub map_udf_count: Option<u32>,
+    /// How many are reduces.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        rename = "reduceUDFCount"
+    )]
+    pub reduce_udf_count: Option<u32>,
+    /// Fields this model does not read, kept as they are so that a read, change and write
+    /// loses none of NumaFlow's own.
+    #[serde(flatten, default, skip_serializing_if = "serde_json::Map::is_empty")]
+    #[schemars(skip)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl PipelineSpec {
+    /// The vertex counts NumaFlow reports in the status, by `status` field name:
+    /// `vertexCount`, `sourceCount`, `sinkCount`, `udfCount`, `mapUDFCount`,
+    /// `reduceUDFCount`.
+    pub fn counts(&self) -> [(&'static str, u32); 6] {
+        let count = |f: fn(&AbstractVertex) -> bool| {
+            u32::try_from(self.vertices.iter().filter(|v| f(v)).count()).unwrap_or(u32::MAX)
+        };
+        [
+            ("vertexCount", count(|_| true)),
+            ("sourceCount", count(|v| v.source.is_some())),
+            (
+                "sinkCount",
+                count(|v| v.source.is_none() && v.sink.is_some()),
+            ),
+            (
+                "udfCount",
+                count(|v| v.source.is_none() && v.sink.is_none() && v.udf.is_some()),
+            ),
+            (
+                "mapUDFCount",
+                count(|v| {
+                    v.source.is_none()
+                        && v.sink.is_none()
+                        && v.udf.as_ref().is_some_and(|u| u.group_by.is_none())
+                }),
+            ),
+            (
+                "reduceUDFCount",
+                count(|v| {
+                    v.source.is_none()
+                        && v.sink.is_none()
+                        && v.udf.as_ref().is_some_and(|u| u.group_by.is_some())
+                }),
+            ),
+        ]
+    }
+}
+
+impl PipelineStatus {
+    /// The count reported under `field` (see [`PipelineSpec::counts`]).
+    pub fn count(&self, field: &str) -> Option<u32> {
+        match field {
+            "vertexCount" => self.vertex_count,
+            "sourceCount" => self.source_count,
+            "sinkCount" => self.sink_count,
+            "udfCount" => self.udf_count,
+            "mapUDFCount" => self.map_udf_count,
+            "reduceUDFCount" => self.reduce_udf_count,
+            _ => None,
+        }
+    }
+}
+
+/// A pipeline spec NumaFlow would not run: the field and what is wrong with it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {problem}")]
+pub struct InvalidSpec {
+    /// The offending field, as a path: `spec.vertices[1].scale`.
+    pub field: String,
+    /// What is wrong, and what is allowed.
+    pub problem: String,
+}
+
+impl PipelineSpec {
+    /// Checks what NumaFlow's validator checks of the fields modelled here: unique
+    /// vertex names, one role per vertex, edges between declared vertices, `scale.min` not
+    /// negative and not above `scale.max`, and partitions only where they can be used.
+    ///
+    /// ```
+    /// use numaflow_model::pipeline::PipelineSpec;
+    ///
+    /// let spec: PipelineSpec = serde_json::from_value(serde_json::json!({
+    ///     "vertices": [{ "name": "in", "source": {}, "scale": { "min": 3, "max": 2 } }],
+    /// })).unwrap();
+    /// assert_eq!(
+    ///     spec.validate().unwrap_err().to_string(),
+    ///     "spec.vertices[0].scale: min 3 is greater than max 2"
+    /// );
+    /// ```
+    pub fn validate(&self) -> Result<(), InvalidSpec> {
+        let invalid = |field: String, problem: String| Err(InvalidSpec { field, problem });
+        let mut names = std::collections::BTreeSet::new();
+        for (i, v) in self.vertices.iter().enumerate() {
+            let at = format!("spec.vertices[{i}]");
+            if !names.insert(v.name.as_str()) {
+                return invalid(
+                    format!("{at}.name"),
+                    format!("{:?} is declared twice", v.name),
+                );
+            }
+            let roles = [v.source.is_some(), v.sink.is_some(), v.udf.is_some()];
+            match roles.iter().filter(|r| **r).count() {
+                1 => {}
+                0 => {
+                    return invalid(
+                        at,
+                        format!(
+                            "vertex {:?} needs one of `source`, `sink` and `udf`",
+                            v.name
+                        ),
+                    );
+                }
+                _ => {
+                    return invalid(
+                        at,
+                        format!(
+                            "vertex {:?} may have only one of `source`, `sink` and `udf`",
+                            v.name
+                        ),
+                    );
+                }
+            }
+            let scale = v.scale.clone().unwrap_or_default();
+            let min = scale.min.unwrap_or(0);
+            let max = scale.max.unwrap_or(crate::vertex::DEFAULT_MAX_REPLICAS);
+            if min < 0 {
+                return invalid(
+                    format!("{at}.scale.min"),
+                    format!("{min} is negative; the floor must be 0 or more"),
+                );
+            }
+            if min > max {
+                return invalid(
+                    format!("{at}.scale"),
+                    format!("min {min} is greater than max {max}"),
+                );
+            }
+            if let Some(partitions) = v.partitions {
+                let keyed = v
+                    .udf
+                    .as_ref()
+                    .and_then(|u| u.group_by.as_ref())
+                    .map(|g| g.keyed.unwrap_or(false));
+                let problem = if partitions < 0 {
+                    Some(format!("{partitions} is negative"))
+                } else if partitions > 1 && v.source.is_some() {
+                    Some(format!("{partitions}, but a source has one partition"))
+                } else if partitions > 1 && keyed == Some(false) {
+                    Some(format!(
+                        "{partitions}, but a reduce that is not keyed has one partition"
+                    ))
+                } else {
+                    None
+                };
+                if let Some(problem) = problem {
+                    return invalid(format!("{at}.partitions"), problem);
+                }
+            }
+        }
+        for (i, e) in self.edges.iter().enumerate() {
+            for (end, name) in [("from", &e.from), ("to", &e.to)] {
+                if !names.contains(name.as_str()) {
+                    return invalid(
+                        format!("spec.edges[{i}].{end}"),
+                        format!("no vertex is named {name:?}"),
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The desired phase; missing means `Running`.
+    pub fn desired_phase(&self) -> DesiredPhase {
+        self.lifecycle
+            .as_ref()
+            .and_then(|l| l.desired_phase)
+            .unwrap_or_default()
+    }
+
+    /// `pauseGracePeriodSeconds`, default 30.
+    pub fn pause_grace_period_seconds(&self) -> i64 {
+        self.lifecycle
+            .as_ref()
+            .and_then(|l| l.pause_grace_period_seconds)
+            .unwrap_or(DEFAULT_GRACE_PERIOD_SECONDS)
+    }
+}
+
+impl Pipeline {
+    /// `deletionGracePeriodSeconds`; else the deprecated `deleteGracePeriodSeconds`;
+    /// else `metadata.deletionGracePeriodSeconds`; else 30.
+    pub fn deletion_grace_period_seconds(&self) -> i64 {
+        let lifecycle = self.spec.lifecycle.as_ref();
+        lifecycle
+            .and_then(|l| l.deletion_grace_period_seconds)
+            .or_else(|| lifecycle.and_then(|l| l.delete_grace_period_seconds))
+            .or(self.metadata.deletion_grace_period_seconds)
+            .unwrap_or(DEFAULT_GRACE_PERIOD_SECONDS)
+    }
+
+    /// How the vertices come back on resume: the resume-strategy annotation, read by
+    /// [`ResumeStrategy::from_annotation`] (missing or unknown values mean fast).
+    pub fn resume_strategy(&self) -> ResumeStrategy {
+        ResumeStrategy::from_annotation(
+            self.metadata
+                .annotations
+                .as_ref()
+                .and_then(|a| a.get(RESUME_STRATEGY_ANNOTATION))
+                .map(String::as_str),
+        )
+    }
+
+    /// When the current pause began: the pause-timestamp annotation, if it reads as a
+    /// time.
+    pub fn pause_timestamp(&self) -> Option<jiff::Timestamp> {
+        self.metadata
+            .annotations
+            .as_ref()?
+            .get(PAUSE_TIMESTAMP_ANNOTATION)?
+            .parse()
+            .ok()
+    }
+
+    /// The status phase, if any.
+    pub fn phase(&self) -> Option<PipelinePhase> {
+        self.status.as_ref().and_then(|s| s.phase)
+    }
+
+    /// Whether a pause is asked for or under way: the desired phase is `Paused`, the
+    /// status is `Pausing` or `Paused`, or the pause timestamp is set. New vertices start
+    /// with no replicas then, as NumaFlow's do.
+    pub fn lifecycle_change_under_way(&self) -> bool {
+        self.spec.desired_phase() == DesiredPhase::Paused
+            || matches!(
+                self.phase(),
+                Some(PipelinePhase::Pausing | PipelinePhase::Paused)
+            )
+            || self
+                .metadata
+                .annotations
+                .as_ref()
+                .is_some_and(|a| a.contains_key(PAUSE_TIMESTAMP_ANNOTATION))
+    }
+
+    /// The spec of a new vertex built from this pipeline: NumaFlow's initial replicas (0
+    /// while [a lifecycle change is under way](Pipeline::lifecycle_change_under_way), the
+    /// partition count for a reduce, otherwise 1 clamped), and the pipeline's desired
+    /// phase.
+    pub fn vertex_spec(&self, vertex: &AbstractVertex) -> VertexSpec {
+        let mut spec = VertexSpec {
+            name: vertex.name.clone(),
+            pipeline_name: self.metadata.name.clone().unwrap_or_default(),
+            replicas: None,
+            scale: vertex.scale.clone(),
+            lifecycle: None,
+            source: vertex.source.clone(),
+            sink: vertex.sink.clone(),
+            udf: vertex.udf.clone(),
+            partitions: vertex.partitions,
+            extra: vertex.extra.clone(),
+        };
+        let desired = match self.spec.desired_phase() {
+            DesiredPhase::Running => crate::vertex::VertexPhase::Running,
+            DesiredPhase::Paused => crate::vertex::VertexPhase::Paused,
+        };
+        spec.set_desired_phase(desired);
+        spec.replicas = Some(if self.lifecycle_change_under_way() {
+            0
+        } else if spec.role() == Some(crate::vertex::VertexRole::ReduceUdf) {
+            spec.partition_count()
+        } else {
+            spec.clamp_to_scale(1)
+        });
+        spec
+    }
+}
+
+impl HasPhase<PipelinePhase> for Pipeline {
+    fn phase(&self) -> Option<PipelinePhase> {
+        Pipeline::phase(self)
+    }
+    fn set_phase(&mut self, phase: PipelinePhase) {
+        self.status
+            .get_or_insert_with(PipelineStatus::default)
+            .phase = Some(phase);
+    }
+}

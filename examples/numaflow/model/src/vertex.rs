@@ -1,0 +1,488 @@
+//! NumaFlow's Vertex: its desired-phase lifecycle, its roles, and the replica decision.
+//!
+//! The Vertex controller decides from the vertex's own spec alone; only the Pipeline
+//! controller writes `spec.lifecycle.desiredPhase`. The lifecycle is declared once on
+//! [`VertexPhase`]:
+//!
+//! ```
+//! use numaflow_model::vertex::*;
+//! use lifecycle_model::Typed;
+//!
+//! let spec: VertexSpec = serde_json::from_value(serde_json::json!({
+//!     "name": "in", "pipelineName": "simple", "replicas": 2,
+//!     "source": { "generator": { "rpu": 5 } }
+//! })).unwrap();
+//! let vertex = Vertex::new("simple-in", spec);
+//!
+//! let mut running: Typed<Vertex, phase::Running, role::Source> = Typed::try_new(vertex).unwrap();
+//! running.scale(3);
+//! assert_eq!(running.spec.desired_replicas(), 3);
+//!
+//! let paused = running.pause();
+//! assert_eq!(paused.spec.desired_replicas(), 0); // paused overrides everything
+//! // paused.scale(1); // does not compile: a `Source` in state `Paused` cannot `scale`
+//! let running = paused.resume();
+//! assert_eq!(running.spec.desired_replicas(), 3); // a fast resume keeps the replicas
+//! ```
+
+use std::collections::BTreeMap;
+
+use kube::CustomResource;
+use lifecycle_model::conditions::Condition;
+use lifecycle_model::{HasPhase, Lifecycle, RoleMarker, StateMarker, Typed};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::Opaque;
+
+/// The replica ceiling when `scale.max` is unset.
+pub const DEFAULT_MAX_REPLICAS: i32 = 50;
+
+/// The label that names a vertex's pipeline, on the vertex and on its pods.
+pub const PIPELINE_NAME_LABEL: &str = "numaflow.numaproj.io/pipeline-name";
+/// The label that names a vertex within its pipeline, on the vertex and on its pods.
+pub const VERTEX_NAME_LABEL: &str = "numaflow.numaproj.io/vertex-name";
+
+/// The annotation with the spec hash ([`VertexSpec::hash`]) an object was built from: on
+/// a vertex, the hash of the spec the pipeline declares for it; on a pod, its vertex's.
+pub const HASH_ANNOTATION: &str = "numaflow.numaproj.io/hash";
+
+/// The role of a vertex, from which part of its spec is set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum VertexRole {
+    /// `source` is set.
+    Source,
+    /// `sink` is set.
+    Sink,
+    /// `udf` is set, without `groupBy`.
+    MapUdf,
+    /// `udf` is set, with `groupBy`: its replicas follow its partitions.
+    ReduceUdf,
+}
+
+/// The desired phase of a vertex, `spec.lifecycle.desiredPhase`. A missing value means
+/// `Running`; any other value than these two is rejected, by serde and by the CRD's enum.
+///
+/// Only `Source`, `Sink` and `MapUdf` vertices may `scale`, and only while `Running`; the
+/// API server enforces the same through the CEL rule on [`VertexSpec`]. A vertex may
+/// start in either phase: it enforces its initial states, and today both are, so the
+/// server needs no create-time rule until a phase that may not come first is added.
+#[derive(Lifecycle, Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[lifecycle(module = phase, roles = VertexRole, role_module = role, schema, enforce_initial)]
+#[lifecycle(phase_field = "lifecycle.desiredPhase")]
+#[lifecycle(role(Source, cel = "has(self.source)"))]
+#[lifecycle(role(Sink, cel = "!has(self.source) && has(self.sink)"))]
+#[lifecycle(role(
+    MapUdf,
+    cel = "!has(self.source) && !has(self.sink) && has(self.udf) && !has(self.udf.groupBy)"
+))]
+#[lifecycle(role(
+    ReduceUdf,
+    cel = "!has(self.source) && !has(self.sink) && has(self.udf) && has(self.udf.groupBy)"
+))]
+#[lifecycle(event(pause: Running -> Paused), event(resume: Paused -> Running))]
+#[lifecycle(action(scale, states = Running, roles = Source | Sink | MapUdf, field = "replicas"))]
+pub enum VertexPhase {
+    /// Processing; the default. `Ready`.
+    #[default]
+    #[lifecycle(initial, ready)]
+    Running,
+    /// Scaled to zero by the pipeline's pause. Initial too: a pipeline created paused
+    /// creates its vertices paused.
+    #[lifecycle(initial)]
+    Paused,
+}
+
+/// The phase a vertex reports in `status.phase`, as NumaFlow spells it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+pub enum VertexStatusPhase {
+    /// Not known yet; NumaFlow writes the empty string.
+    #[default]
+    #[serde(rename = "")]
+    Unknown,
+    /// Being set up.
+    Pending,
+    /// Running.
+    Running,
+    /// Paused by its pipeline.
+    Paused,
+    /// Something went wrong.
+    Failed,
+}
+
+impl From<VertexPhase> for VertexStatusPhase {
+    fn from(phase: VertexPhase) -> Self {
+        match phase {
+            VertexPhase::Running => VertexStatusPhase::Running,
+            VertexPhase::Paused => VertexStatusPhase::Paused,
+        }
+    }
+}
+
+/// `spec.scale`: the autoscaling bounds.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
+pub struct Scale {
+    /// Turns the clamp and the autoscaler off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disabled: Option<bool>,
+    /// The floor; unset or negative reads as 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<i32>,
+    /// The ceiling; unset reads as 50. `0` is legal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<i32>,
+    /// Fields this model does not read, kept as they are so that a read, change and write
+    /// loses none of NumaFlow's own.
+    #[serde(flatten, default, skip_serializing_if = "serde_json::Map::is_empty")]
+    #[schemars(skip)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// `spec.lifecycle` of a vertex; written only by the Pipeline controller.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct VertexLifecycle {
+    /// The desired phase; missing means `Running`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "VertexPhase")] // optional, never null: the enum is closed
+    pub desired_phase: Option<VertexPhase>,
+}
+
+/// `udf.groupBy`: present on reduce vertices.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
+pub struct GroupBy {
+    /// Whether the reduce is keyed, and so partitioned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keyed: Option<bool>,
+    /// Fields this model does not read, kept as they are so that a read, change and write
+    /// loses none of NumaFlow's own.
+    #[serde(flatten, default, skip_serializing_if = "serde_json::Map::is_empty")]
+    #[schemars(skip)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// `spec.udf`: a user-defined function.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
+pub struct Udf {
+    /// Set for a reduce; absent for a map.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_by: Option<GroupBy>,
+    /// Fields the lifecycle does not model, kept as they are so the spec hash and
+    /// re-serialization see the whole object.
+    #[serde(flatten, default, skip_serializing_if = "serde_json::Map::is_empty")]
+    #[schemars(skip)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The spec of a NumaFlow Vertex. It reads NumaFlow's own JSON and ignores the fields the
+/// lifecycle does not use; the CRD keeps them.
+// kube's `printcolumn(...)` repeats by design; clippy reads the repeats as duplicates.
+#[allow(clippy::duplicated_attributes)]
+#[derive(CustomResource, Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[kube(
+    group = "numaflow.numaproj.io",
+    version = "v1alpha1",
+    kind = "Vertex",
+    plural = "vertices",
+    shortname = "vtx",
+    namespaced,
+    derive = "PartialEq",
+    status = "VertexStatus",
+    scale(
+        spec_replicas_path = ".spec.replicas",
+        status_replicas_path = ".status.replicas",
+        label_selector_path = ".status.selector"
+    ),
+    printcolumn(name = "Phase", type_ = "string", json_path = ".status.phase"),
+    printcolumn(
+        name = "Desired Phase",
+        type_ = "string",
+        json_path = ".spec.lifecycle.desiredPhase"
+    ),
+    printcolumn(
+        name = "Desired",
+        type_ = "integer",
+        json_path = ".status.desiredReplicas"
+    ),
+    printcolumn(name = "Current", type_ = "integer", json_path = ".status.replicas"),
+    printcolumn(name = "Ready", type_ = "integer", json_path = ".status.readyReplicas"),
+    printcolumn(
+        name = "Age",
+        type_ = "date",
+        json_path = ".metadata.creationTimestamp"
+    ),
+    printcolumn(name = "Reason", type_ = "string", json_path = ".status.reason"),
+    printcolumn(name = "Message", type_ = "string", json_path = ".status.message")
+)]
+#[serde(rename_all = "camelCase")]
+#[schemars(transform = lifecycle_model::schema::action_rules::<VertexPhase>)]
+#[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
+pub struct VertexSpec {
+    /// The vertex's name within its pipeline.
+    #[serde(default)]
+    pub name: String,
+    /// The pipeline it belongs to.
+    #[serde(default)]
+    pub pipeline_name: String,
+    /// The replicas asked for; unset reads as 1, which the CRD also defaults.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("default" = 1))]
+    pub replicas: Option<i32>,
+    /// Autoscaling bounds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale: Option<Scale>,
+    /// The desired phase, written by the Pipeline controller.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifecycle: Option<VertexLifecycle>,
+    /// Set on source vertices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Opaque>,
+    /// Set on sink vertices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sink: Option<Opaque>,
+    /// Set on map and reduce vertices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub udf: Option<Udf>,
+    /// The partition count of the vertex's buffers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partitions: Option<i32>,
+    /// Fields the lifecycle does not model, kept as they are so the spec hash and
+    /// re-serialization see the whole object.
+    #[serde(flatten, default, skip_serializing_if = "serde_json::Map::is_empty")]
+    #[schemars(skip)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The status of a vertex, as NumaFlow reports it. Fields NumaFlow writes and this model
+/// does not read (`lastScaledAt`, hashes, update counts) are kept by the CRD
+/// (`x-kubernetes-preserve-unknown-fields`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
+pub struct VertexStatus {
+    /// The phase the vertex is in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "VertexStatusPhase")]
+    pub phase: Option<VertexStatusPhase>,
+    /// Pods running.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replicas: Option<i32>,
+    /// Pods the controller wants: [`VertexSpec::desired_replicas`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desired_replicas: Option<i32>,
+    /// Pods ready.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ready_replicas: Option<i32>,
+    /// The pods' label selector, for the scale subresource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selector: Option<String>,
+    /// Why the vertex is in its phase.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// A human-readable message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// The generation the status reflects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_generation: Option<i64>,
+    /// The standard conditions (`Ready`) and NumaFlow's own (`Deployed`, `PodsHealthy`);
+    /// see [`conditions`](crate::conditions).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(schema_with = "lifecycle_model::schema::conditions_schema")]
+    pub conditions: Vec<Condition>,
+    /// Fields this model does not read, kept as they are so that a read, change and write
+    /// loses none of NumaFlow's own.
+    #[serde(flatten, default, skip_serializing_if = "serde_json::Map::is_empty")]
+    #[schemars(skip)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl VertexSpec {
+    /// The desired phase; missing means `Running`.
+    pub fn desired_phase(&self) -> VertexPhase {
+        self.lifecycle
+            .as_ref()
+            .and_then(|l| l.desired_phase)
+            .unwrap_or_default()
+    }
+
+    /// The role, checked in NumaFlow's order: source, sink, map, reduce.
+    pub fn role(&self) -> Option<VertexRole> {
+        if self.source.is_some() {
+            Some(VertexRole::Source)
+        } else if self.sink.is_some() {
+            Some(VertexRole::Sink)
+        } else {
+            let udf = self.udf.as_ref()?;
+            Some(match udf.group_by {
+                None => VertexRole::MapUdf,
+                Some(_) => VertexRole::ReduceUdf,
+            })
+        }
+    }
+
+    /// Whether the vertex is a keyed reduce.
+    pub fn is_keyed_reduce(&self) -> bool {
+        self.udf
+            .as_ref()
+            .and_then(|u| u.group_by.as_ref())
+            .and_then(|g| g.keyed)
+            .unwrap_or(false)
+    }
+
+    /// The partition count: `partitions` when at least 1, otherwise 1. Sources and
+    /// non-keyed reduces always count 1.
+    pub fn partition_count(&self) -> i32 {
+        match self.role() {
+            Some(VertexRole::Source) => 1,
+            Some(VertexRole::ReduceUdf) if !self.is_keyed_reduce() => 1,
+            _ => self.partitions.filter(|&p| p >= 1).unwrap_or(1),
+        }
+    }
+
+    /// Whether `scale.disabled` is set.
+    pub fn scale_disabled(&self) -> bool {
+        self.scale
+            .as_ref()
+            .and_then(|s| s.disabled)
+            .unwrap_or(false)
+    }
+
+    /// Whether the autoscaler may scale the vertex: sources, sinks and maps, unless
+    /// scaling is disabled.
+    pub fn scalable(&self) -> bool {
+        !self.scale_disabled()
+            && matches!(
+                self.role(),
+                Some(VertexRole::Source | VertexRole::Sink | VertexRole::MapUdf)
+            )
+    }
+
+    /// The effective floor: `scale.min`, or 0 when unset or negative.
+    pub fn scale_min(&self) -> i32 {
+        self.scale.as_ref().and_then(|s| s.min).unwrap_or(0).max(0)
+    }
+
+    /// The effective ceiling: `scale.max`, or 50 when unset.
+    pub fn scale_max(&self) -> i32 {
+        self.scale
+            .as_ref()
+            .and_then(|s| s.max)
+            .unwrap_or(DEFAULT_MAX_REPLICAS)
+    }
+
+    /// The replicas the vertex should run, from the spec alone:
+    ///
+    /// 1. `Paused` gives 0, whatever else is set.
+    /// 2. A reduce runs its partition count and ignores `replicas`; the others run
+    ///    `replicas`, or 1 when unset.
+    /// 3. Unless scaling is disabled, the value is clamped: below min gives min, else
+    ///    above max gives max.
+    pub fn desired_replicas(&self) -> i32 {
+        if self.desired_phase() == VertexPhase::Paused {
+            return 0;
+        }
+        let base = match self.role() {
+            Some(VertexRole::ReduceUdf) => self.partition_count(),
+            _ => self.replicas.unwrap_or(1),
+        };
+        if self.scale_disabled() {
+            return base;
+        }
+        self.clamp_to_scale(base)
+    }
+
+    /// Clamps `base` to the scale bounds, min first: below min gives min, else above max
+    /// gives max.
+    pub fn clamp_to_scale(&self, base: i32) -> i32 {
+        let (min, max) = (self.scale_min(), self.scale_max());
+        if base < min {
+            min
+        } else if base > max {
+            max
+        } else {
+            base
+        }
+    }
+
+    /// A hash of the spec that leaves out `replicas` and `lifecycle`, so that scaling,
+    /// pausing and resuming never look like a change of the pods' template.
+    pub fn hash(&self) -> String {
+        let mut value = serde_json::to_value(self).unwrap_or_default();
+        if let Some(map) = value.as_object_mut() {
+            map.remove("replicas");
+            map.remove("lifecycle");
+        }
+        // serde_json's map is ordered by key, so the text is canonical.
+        let digest = Sha256::digest(value.to_string().as_bytes());
+        digest.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Sets the desired phase field.
+    pub fn set_desired_phase(&mut self, phase: VertexPhase) {
+        self.lifecycle
+            .get_or_insert_with(VertexLifecycle::default)
+            .desired_phase = Some(phase);
+    }
+}
+
+impl VertexStatus {
+    /// The label selector of a vertex's pods.
+    pub fn selector_for(pipeline: &str, vertex: &str) -> String {
+        format!("{PIPELINE_NAME_LABEL}={pipeline},{VERTEX_NAME_LABEL}={vertex}")
+    }
+}
+
+impl HasPhase<VertexPhase> for Vertex {
+    fn phase(&self) -> Option<VertexPhase> {
+        Some(self.spec.desired_phase())
+    }
+    fn set_phase(&mut self, phase: VertexPhase) {
+        self.spec.set_desired_phase(phase);
+    }
+    fn role(&self) -> Option<VertexRole> {
+        self.spec.role()
+    }
+}
+
+/// Operations on a typed vertex that the lifecycle gates.
+pub trait VertexOps<S, R> {
+    /// Sets `spec.replicas`. Compiles only for a `Running` `Source`, `Sink` or `MapUdf`:
+    /// a reduce's replicas follow its partitions, and a paused vertex stays at zero.
+    fn scale(&mut self, replicas: i32)
+    where
+        S: phase::CanScale<R>;
+}
+
+impl<S, R> VertexOps<S, R> for Typed<Vertex, S, R>
+where
+    S: StateMarker<Phase = VertexPhase>,
+    R: RoleMarker<Role = VertexRole>,
+{
+    fn scale(&mut self, replicas: i32)
+    where
+        S: phase::CanScale<R>,
+    {
+        self.update(|v| v.spec.replicas = Some(replicas));
+    }
+}
+
+/// The labels NumaFlow puts on a vertex.
+pub fn vertex_labels(pipeline: &str, vertex: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        (PIPELINE_NAME_LABEL.to_owned(), pipeline.to_owned()),
+        (VERTEX_NAME_LABEL.to_owned(), vertex.to_owned()),
+    ])
+}
+
+/// The label selector of every vertex of `pipeline`.
+pub fn pipeline_selector(pipeline: &str) -> String {
+    format!("{PIPELINE_NAME_LABEL}={pipeline}")
+}

@@ -1,0 +1,132 @@
+//! The binaries as their users meet them: `--help`, `--version`, unknown flags, and
+//! crdgen's output. The binaries come from Cargo (`CARGO_BIN_EXE_*`); no test builds
+//! anything.
+
+use std::process::{Command, Output};
+
+const CRDGEN: &str = env!("CARGO_BIN_EXE_crdgen");
+const CONTROLLER: &str = env!("CARGO_BIN_EXE_numaflow-controller");
+const EVERY_BINARY: [(&str, &str); 2] = [("crdgen", CRDGEN), ("numaflow-controller", CONTROLLER)];
+
+/// Runs `binary` with `args`, with no cluster configured and no `RUST_LOG`.
+fn run(binary: &str, args: &[&str]) -> Output {
+    Command::new(binary)
+        .args(args)
+        .env("KUBECONFIG", "/nonexistent/path")
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap_or_else(|e| panic!("{binary} starts: {e}"))
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn every_binary_prints_usage_on_help() {
+    for (name, binary) in EVERY_BINARY {
+        let output = run(binary, &["--help"]);
+        assert!(output.status.success(), "{name} --help: {output:?}");
+        let out = stdout(&output);
+        assert!(out.contains(&format!("Usage: {name}")), "{name}:\n{out}");
+        assert!(out.contains("--version"), "{name}:\n{out}");
+    }
+    let controller = stdout(&run(CONTROLLER, &["--help"]));
+    assert!(controller.contains("--kubeconfig <PATH>"), "{controller}");
+    assert!(
+        controller.contains("-n, --namespace <NAMESPACE>"),
+        "{controller}"
+    );
+}
+
+#[test]
+fn every_binary_prints_its_version() {
+    for (name, binary) in EVERY_BINARY {
+        let output = run(binary, &["--version"]);
+        assert!(output.status.success(), "{name} --version: {output:?}");
+        assert_eq!(
+            stdout(&output),
+            format!("{name} {}\n", env!("CARGO_PKG_VERSION"))
+        );
+    }
+}
+
+#[test]
+fn an_unknown_flag_fails_and_is_named() {
+    for (name, binary) in EVERY_BINARY {
+        let output = run(binary, &["--no-such-flag"]);
+        assert_eq!(output.status.code(), Some(2), "{name}: {output:?}");
+        let err = stderr(&output);
+        assert!(
+            err.contains("unexpected argument '--no-such-flag'"),
+            "{name}:\n{err}"
+        );
+        assert!(err.contains(&format!("Usage: {name}")), "{name}:\n{err}");
+        assert!(stdout(&output).is_empty(), "{name} printed to stdout");
+    }
+}
+
+#[test]
+fn a_flag_without_its_value_is_named() {
+    let output = run(CONTROLLER, &["--kubeconfig"]);
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let err = stderr(&output);
+    assert!(err.contains("--kubeconfig <PATH>"), "{err}");
+}
+
+#[test]
+fn crdgen_prints_both_crds() {
+    let output = run(CRDGEN, &[]);
+    assert!(output.status.success(), "{output:?}");
+    let out = stdout(&output);
+    assert!(out.starts_with("---\n"), "{out}");
+    assert!(out.contains("name: pipelines.numaflow.numaproj.io"));
+    assert!(out.contains("name: vertices.numaflow.numaproj.io"));
+}
+
+#[test]
+fn crdgen_adds_the_writer_policy_and_rbac_for_the_controller_service_account() {
+    let output = run(
+        CRDGEN,
+        &[
+            "--controller-service-account",
+            "numaflow-system:numaflow-controller",
+        ],
+    );
+    assert!(output.status.success(), "{output:?}");
+    let out = stdout(&output);
+    for kind in [
+        "CustomResourceDefinition",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
+        "ClusterRole",
+        "ClusterRoleBinding",
+    ] {
+        assert!(out.contains(&format!("kind: {kind}\n")), "{kind}:\n{out}");
+    }
+    assert!(out.contains("system:serviceaccount:numaflow-system:numaflow-controller"));
+}
+
+#[test]
+fn crdgen_names_a_service_account_it_cannot_read_and_what_it_expects() {
+    for bad in [
+        "numaflow-controller",
+        "Numaflow:controller",
+        "ns:",
+        ":name",
+        "a:b:c",
+    ] {
+        let output = run(CRDGEN, &["--controller-service-account", bad]);
+        assert_eq!(output.status.code(), Some(2), "{bad}: {output:?}");
+        let err = stderr(&output);
+        assert!(
+            err.contains(bad) && err.contains("NAMESPACE:NAME"),
+            "{bad}:\n{err}"
+        );
+        assert!(stdout(&output).is_empty(), "{bad}: nothing printed");
+    }
+}
