@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
-use numaflow_operator::{Error, error_chain};
-use numaflow_sim::demo::cluster as on_cluster_story;
+use numaflow_operator::error_chain;
+use numaflow_sim::demo::cluster::{self as on_cluster_story, Error};
 use numaflow_sim::demo::story::{self, StoryError};
 
 /// The NumaFlow lifecycle demo: a pipeline is created, paused, resumed fast, paused

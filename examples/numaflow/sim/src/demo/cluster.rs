@@ -16,9 +16,43 @@ use numaflow_model::pipeline::{
 };
 use numaflow_model::vertex::{Udf, Vertex, VertexRole, pipeline_selector};
 use numaflow_operator::daemon::DEFAULT_DAEMON_URL;
-use numaflow_operator::{
-    Context, Daemon, Error, FIELD_MANAGER, Result, Telemetry, client, run_controllers,
-};
+use numaflow_operator::{Context, Daemon, FIELD_MANAGER, Telemetry, client, run_controllers};
+
+/// What can go wrong in the story on a cluster.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A request, or the client, failed.
+    #[error(transparent)]
+    Cluster(#[from] numaflow_operator::Error),
+    /// A step of the story did not reach its expected state in time.
+    #[error("`{step}` did not converge within {seconds} s")]
+    Timeout {
+        /// The step.
+        step: String,
+        /// How long it was given.
+        seconds: u64,
+    },
+    /// The async runtime could not start.
+    #[error("cannot start the async runtime")]
+    Runtime(#[source] std::io::Error),
+    /// The daemon client could not be set up.
+    #[error("cannot set up the daemon client")]
+    Daemon(#[source] numaflow_operator::daemon::DaemonError),
+}
+
+impl From<numaflow_operator::ClientError> for Error {
+    fn from(error: numaflow_operator::ClientError) -> Self {
+        Error::Cluster(error.into())
+    }
+}
+
+/// The result of the story's steps.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A failed request, with what was asked.
+fn request(action: String) -> impl FnOnce(kube::Error) -> Error {
+    move |source| numaflow_operator::Error::request(action)(source).into()
+}
 
 /// The pipeline the story creates.
 pub const NAME: &str = "lifecycle-demo";
@@ -79,7 +113,7 @@ pub async fn run(kubeconfig: &Path) -> Result<()> {
     pipelines
         .create(&PostParams::default(), &pipeline)
         .await
-        .map_err(Error::request(format!("creating Pipeline/{NAME}")))?;
+        .map_err(request(format!("creating Pipeline/{NAME}")))?;
     let steps: [(&str, DesiredPhase, Option<ResumeStrategy>, PipelinePhase); 4] = [
         ("pause", DesiredPhase::Paused, None, PipelinePhase::Paused),
         (
@@ -116,7 +150,7 @@ pub async fn run(kubeconfig: &Path) -> Result<()> {
         pipelines
             .patch(NAME, &PatchParams::default(), &KubePatch::Merge(body))
             .await
-            .map_err(Error::request(format!("patching Pipeline/{NAME}")))?;
+            .map_err(request(format!("patching Pipeline/{NAME}")))?;
         wait_for(&pipelines, &vertices, NAME, label, |p| {
             p.phase() == Some(expected)
         })
@@ -126,12 +160,12 @@ pub async fn run(kubeconfig: &Path) -> Result<()> {
     pipelines
         .delete(NAME, &DeleteParams::default())
         .await
-        .map_err(Error::request(format!("deleting Pipeline/{NAME}")))?;
+        .map_err(request(format!("deleting Pipeline/{NAME}")))?;
     for _ in 0..polls() {
         if pipelines
             .get_opt(NAME)
             .await
-            .map_err(Error::request(format!("reading Pipeline/{NAME}")))?
+            .map_err(request(format!("reading Pipeline/{NAME}")))?
             .is_none()
         {
             break;
@@ -160,14 +194,12 @@ async fn wait_for(
         let pipeline = pipelines
             .get(name)
             .await
-            .map_err(Error::request(format!("reading Pipeline/{name}")))?;
+            .map_err(request(format!("reading Pipeline/{name}")))?;
         if done(&pipeline) {
             let list = vertices
                 .list(&ListParams::default().labels(&pipeline_selector(name)))
                 .await
-                .map_err(Error::request(format!(
-                    "listing the vertices of Pipeline/{name}"
-                )))?;
+                .map_err(request(format!("listing the vertices of Pipeline/{name}")))?;
             let rows = rows(
                 &pipeline.spec.vertices,
                 &pipeline.spec.edges,

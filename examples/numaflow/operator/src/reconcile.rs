@@ -1,0 +1,260 @@
+//! One reconcile of a pipeline (its finalizer, then the Pipeline controller's actions)
+//! and of a vertex (its pods, then its status), and what follows a failed one.
+
+use jiff::Timestamp;
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{Api, DeleteParams, ListParams, Patch as KubePatch, PostParams};
+use kube::runtime::controller::Action;
+use kube::{Resource, ResourceExt};
+use numaflow_model::controller::{reconcile_pipeline, reconcile_vertex};
+use numaflow_model::pipeline::{
+    DesiredPhase, FINALIZER, Pipeline, PipelinePhase, RESUME_STRATEGY_ANNOTATION, ResumeStrategy,
+};
+use numaflow_model::plan::Observations;
+use numaflow_model::pods::{PodsSeen, plan_pods, pod_selector};
+use numaflow_model::vertex::{Vertex, VertexRole, pipeline_selector};
+use serde_json::json;
+use std::sync::Arc;
+use tracing::{debug, info, instrument, warn};
+
+use crate::write::{patch_params, send_planned};
+use crate::{Context, Error, REQUEUE_WHILE_CHANGING, RETRY, Result, error_chain, send_patch};
+
+/// One reconcile of a pipeline: the finalizer, then the Pipeline controller's actions.
+#[instrument(skip_all, fields(pipeline = %pipeline.name_any()))]
+pub(crate) async fn reconcile_pipeline_object(
+    pipeline: Arc<Pipeline>,
+    ctx: Arc<Context>,
+) -> Result<Action> {
+    let namespace = pipeline.namespace().unwrap_or_else(|| "default".to_owned());
+    let name = pipeline.name_any();
+    let pipelines: Api<Pipeline> = Api::namespaced(ctx.client.clone(), &namespace);
+    let vertices: Api<Vertex> = Api::namespaced(ctx.client.clone(), &namespace);
+    if pipeline.metadata.deletion_timestamp.is_none()
+        && !pipeline.finalizers().iter().any(|f| f == FINALIZER)
+    {
+        let mut finalizers = pipeline.finalizers().to_vec();
+        finalizers.push(FINALIZER.to_owned());
+        let body = json!({ "metadata": {
+            "finalizers": finalizers,
+            "resourceVersion": pipeline.resource_version(),
+        } });
+        pipelines
+            .patch(
+                &name,
+                &patch_params(&ctx.field_manager),
+                &KubePatch::Merge(body),
+            )
+            .await
+            .map_err(Error::request(format!(
+                "adding the finalizer to Pipeline/{name}"
+            )))?;
+        // The write wakes the next reconcile, which plans from the object with it.
+        return Ok(Action::await_change());
+    }
+    if let Some(value) = pipeline.annotations().get(RESUME_STRATEGY_ANNOTATION)
+        && let Err(error) = value.parse::<ResumeStrategy>()
+    {
+        warn!(%error, "resuming fast, as NumaFlow does");
+    }
+    let ours = vertices
+        .list(&ListParams::default().labels(&pipeline_selector(&name)))
+        .await
+        .map_err(Error::request(format!(
+            "listing the vertices of Pipeline/{name}"
+        )))?
+        .items;
+    let pods: Api<Pod> = Api::namespaced(ctx.client.clone(), &namespace);
+    let mut source_pods = 0;
+    for source in ours
+        .iter()
+        .filter(|v| v.spec.role() == Some(VertexRole::Source))
+    {
+        let selector = pod_selector(&name, &source.spec.name);
+        let listed = pods
+            .list_metadata(&ListParams::default().labels(&selector))
+            .await
+            .map_err(Error::request(format!(
+                "listing the pods of Vertex/{}",
+                source.name_any()
+            )))?;
+        source_pods += u32::try_from(listed.items.len()).unwrap_or(u32::MAX);
+    }
+    // As NumaFlow does, the daemon is asked only once a pause or deletion has no source
+    // pod left.
+    let winding_down = pipeline.metadata.deletion_timestamp.is_some()
+        || pipeline.spec.desired_phase() == DesiredPhase::Paused;
+    let buffers = if source_pods == 0 && winding_down {
+        ctx.daemon
+            .buffers(&namespace, &name)
+            .await
+            .map_err(|e| error_chain(&e))
+    } else {
+        Err("not read while source pods run".to_owned())
+    };
+    if source_pods == 0
+        && winding_down
+        && let Err(reason) = &buffers
+    {
+        warn!(%reason, "buffers unknown; only the grace period ends the wait");
+    }
+    let observed = Observations {
+        now: Timestamp::now(),
+        source_pods,
+        buffers,
+    };
+    let actions = reconcile_pipeline(&pipeline, &ours, &observed);
+    let owner = pipeline.controller_owner_ref(&());
+    let create = PostParams {
+        field_manager: Some(ctx.field_manager.clone()),
+        ..PostParams::default()
+    };
+    for mut vertex in actions.create {
+        let vertex_name = vertex.name_any();
+        vertex.metadata.owner_references = owner.clone().map(|o| vec![o]);
+        match vertices.create(&create, &vertex).await {
+            Ok(_) => info!(vertex = %vertex_name, "vertex created"),
+            Err(kube::Error::Api(status)) if status.code == 409 => {}
+            Err(e) => return Err(Error::request(format!("creating Vertex/{vertex_name}"))(e)),
+        }
+    }
+    send_planned(&ctx, &namespace, &pipeline, &ours, &actions.patches).await?;
+    for stale in &actions.delete {
+        match vertices.delete(stale, &DeleteParams::default()).await {
+            Ok(_) => info!(vertex = %stale, "vertex no longer declared; deleted"),
+            Err(kube::Error::Api(status)) if status.code == 404 => {}
+            Err(e) => return Err(Error::request(format!("deleting Vertex/{stale}"))(e)),
+        }
+    }
+    Ok(next_look(&pipeline))
+}
+
+/// When to reconcile `pipeline` again though nothing changed: while it pauses, is
+/// deleted, or is not yet in the phase it is asked for, every
+/// [`REQUEUE_WHILE_CHANGING`]; otherwise only on a change of it or of its vertices.
+pub fn next_look(pipeline: &Pipeline) -> Action {
+    let settled = pipeline.metadata.deletion_timestamp.is_none()
+        && match pipeline.spec.desired_phase() {
+            DesiredPhase::Running => pipeline.phase() == Some(PipelinePhase::Running),
+            DesiredPhase::Paused => pipeline.phase() == Some(PipelinePhase::Paused),
+        };
+    if settled {
+        Action::await_change()
+    } else {
+        Action::requeue(REQUEUE_WHILE_CHANGING)
+    }
+}
+
+/// One reconcile of a vertex, from its own spec alone: its pods, one per replica, then
+/// its status from what they are.
+#[instrument(skip_all, fields(vertex = %vertex.name_any()))]
+pub(crate) async fn reconcile_vertex_object(
+    vertex: Arc<Vertex>,
+    ctx: Arc<Context>,
+) -> Result<Action> {
+    let namespace = vertex.namespace().unwrap_or_else(|| "default".to_owned());
+    let name = vertex.name_any();
+    let pods: Api<Pod> = Api::namespaced(ctx.client.clone(), &namespace);
+    let selector = pod_selector(&vertex.spec.pipeline_name, &vertex.spec.name);
+    let existing = pods
+        .list(&ListParams::default().labels(&selector))
+        .await
+        .map_err(Error::request(format!("listing the pods of Vertex/{name}")))?
+        .items;
+    let plan = plan_pods(&vertex, &existing);
+    for doomed in &plan.delete {
+        match pods.delete(doomed, &DeleteParams::default()).await {
+            Ok(_) => info!(pod = %doomed, "pod deleted"),
+            Err(kube::Error::Api(status)) if status.code == 404 => {}
+            Err(e) => return Err(Error::request(format!("deleting Pod/{doomed}"))(e)),
+        }
+    }
+    let create = PostParams {
+        field_manager: Some(ctx.field_manager.clone()),
+        ..PostParams::default()
+    };
+    let mut now_there: Vec<Pod> = existing
+        .into_iter()
+        .filter(|p| {
+            p.metadata
+                .name
+                .as_ref()
+                .is_none_or(|n| !plan.delete.contains(n))
+        })
+        .collect();
+    for pod in &plan.create {
+        let created = pods
+            .create(&create, pod)
+            .await
+            .map_err(Error::request(format!("creating a pod of Vertex/{name}")))?;
+        info!(pod = %created.name_any(), "pod created");
+        now_there.push(created);
+    }
+    let seen = PodsSeen::of(&now_there);
+    if let Some(mut patch) = reconcile_vertex(&vertex, Some(&seen), Timestamp::now()) {
+        patch.body["metadata"]["resourceVersion"] = json!(vertex.resource_version());
+        send_patch(&ctx.client, &namespace, &patch, &ctx.field_manager).await?;
+    }
+    Ok(Action::await_change())
+}
+
+pub(crate) fn retry<K: Resource>(object: Arc<K>, error: &Error, _: Arc<Context>) -> Action {
+    let conflict =
+        matches!(error, Error::Request { source: kube::Error::Api(s), .. } if s.code == 409);
+    if conflict {
+        // A plan from a cache that had not caught up: made again once it has.
+        debug!(
+            object = object.meta().name.as_deref().unwrap_or_default(),
+            "stale read; reconciling again"
+        );
+    } else {
+        warn!(
+            object = object.meta().name.as_deref().unwrap_or_default(),
+            error = %error_chain(error),
+            "reconcile failed; retrying"
+        );
+    }
+    Action::requeue(RETRY)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn only_a_pipeline_on_its_way_is_looked_at_again_unasked() {
+        let pipeline = |desired: &str, phase: &str, deleted: bool| -> Pipeline {
+            let mut meta = json!({ "name": "p" });
+            if deleted {
+                meta["deletionTimestamp"] = json!("2025-03-01T12:00:00Z");
+            }
+            serde_json::from_value(json!({
+                "apiVersion": "numaflow.numaproj.io/v1alpha1",
+                "kind": "Pipeline",
+                "metadata": meta,
+                "spec": { "lifecycle": { "desiredPhase": desired } },
+                "status": { "phase": phase },
+            }))
+            .unwrap()
+        };
+        let again = Action::requeue(REQUEUE_WHILE_CHANGING);
+        for (desired, phase, deleted, want) in [
+            ("Running", "Running", false, Action::await_change()),
+            ("Paused", "Paused", false, Action::await_change()),
+            ("Paused", "Pausing", false, again.clone()),
+            ("Paused", "Running", false, again.clone()),
+            ("Running", "Paused", false, again.clone()),
+            ("Running", "Failed", false, again.clone()),
+            ("Running", "Deleting", true, again.clone()),
+            ("Running", "Running", true, again.clone()),
+        ] {
+            assert_eq!(
+                next_look(&pipeline(desired, phase, deleted)),
+                want,
+                "{desired} {phase} deleted={deleted}"
+            );
+        }
+    }
+}

@@ -1,0 +1,156 @@
+//! The controllers' writes: merge patches sent as the field manager, each guarded by
+//! the `resourceVersion` it was planned from, and each transition counted and published
+//! as an Event.
+
+use kube::api::{Api, DynamicObject, Patch as KubePatch, PatchParams};
+use kube::runtime::events::{Event, EventType};
+use kube::{Client, Resource, ResourceExt};
+use lifecycle_model::Named;
+use numaflow_model::controller::Transition;
+use numaflow_model::patch::{Patch, PatchTarget, Subresource};
+use numaflow_model::pipeline::Pipeline;
+use numaflow_model::vertex::Vertex;
+use serde_json::json;
+use std::collections::BTreeMap;
+use tracing::{debug, info, warn};
+
+use crate::{Context, Error, Result, error_chain};
+
+pub(crate) fn patch_params(field_manager: &str) -> PatchParams {
+    PatchParams {
+        field_manager: Some(field_manager.to_owned()),
+        ..PatchParams::default()
+    }
+}
+
+/// Sends `patch` as a merge patch to its target in `namespace`, whatever its kind, as
+/// `field_manager`; the object as the server returns it.
+pub async fn send_patch(
+    client: &Client,
+    namespace: &str,
+    patch: &Patch,
+    field_manager: &str,
+) -> Result<DynamicObject> {
+    let resource = patch.target.resource.api_resource();
+    let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), namespace, &resource);
+    let (params, body) = (patch_params(field_manager), KubePatch::Merge(&patch.body));
+    let name = &patch.target.name;
+    let sent = match patch.target.subresource {
+        Subresource::Main => api.patch(name, &params, &body).await,
+        Subresource::Status => api.patch_status(name, &params, &body).await,
+    };
+    debug!(target = %patch.target, body = %patch.body, "patch sent");
+    sent.map_err(Error::request(format!("patching {}", patch.target)))
+}
+
+/// Sends the patches of one reconcile, each only if its object is still the version the
+/// plan was made from: `metadata.resourceVersion` rides in every body, so a plan made
+/// from a stale cache fails with a conflict and is made again, rather than repeating a
+/// transition. Each transition sent is counted and published as an Event.
+pub(crate) async fn send_planned(
+    ctx: &Context,
+    namespace: &str,
+    pipeline: &Pipeline,
+    vertices: &[Vertex],
+    patches: &[Patch],
+) -> Result<()> {
+    let mut versions: BTreeMap<PatchKey, Option<String>> = BTreeMap::new();
+    versions.insert(
+        PatchKey::of(&PatchTarget::object_of(pipeline)),
+        pipeline.resource_version(),
+    );
+    for vertex in vertices {
+        versions.insert(
+            PatchKey::of(&PatchTarget::object_of(vertex)),
+            vertex.resource_version(),
+        );
+    }
+    for patch in patches {
+        let key = PatchKey::of(&patch.target);
+        let mut conditional = patch.clone();
+        if let Some(Some(version)) = versions.get(&key) {
+            conditional.body["metadata"]["resourceVersion"] = json!(version);
+        }
+        let transition = Transition::of(patch, pipeline, vertices);
+        let written =
+            match send_patch(&ctx.client, namespace, &conditional, &ctx.field_manager).await {
+                Ok(written) => written,
+                // A reconcile from a cache that still holds a pipeline whose finalizer was
+                // released: the pipeline is gone, and so is all there was left to do.
+                Err(Error::Request {
+                    source: kube::Error::Api(status),
+                    ..
+                }) if status.code == 404
+                    && pipeline.metadata.deletion_timestamp.is_some()
+                    && patch.target.targets(pipeline) =>
+                {
+                    debug!(target = %patch.target, "the deleted pipeline is gone");
+                    return Ok(());
+                }
+                Err(error) => return Err(error),
+            };
+        versions.insert(key, written.resource_version());
+        if let Some(transition) = transition {
+            report(ctx, pipeline, vertices, &transition).await;
+        }
+    }
+    Ok(())
+}
+
+/// An object a patch addresses, whichever part of it: main resource and status share one
+/// resource version.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct PatchKey {
+    kind: String,
+    name: String,
+}
+
+impl PatchKey {
+    fn of(target: &PatchTarget) -> Self {
+        PatchKey {
+            kind: target.resource.kind.to_string(),
+            name: target.name.clone(),
+        }
+    }
+}
+
+/// Counts `transition` and publishes it as an Event on the pipeline, the vertex it moved
+/// (if any) as the related object. A failed Event is logged, not retried: the write it
+/// reports was made.
+async fn report(ctx: &Context, pipeline: &Pipeline, vertices: &[Vertex], transition: &Transition) {
+    let metrics = ctx.telemetry.metrics();
+    let (action, related) = match transition {
+        Transition::Pipeline { event, from, to } => {
+            metrics.transition(*event, *from, *to);
+            (event.name(), None)
+        }
+        Transition::Vertex {
+            vertex,
+            event,
+            from,
+            to,
+        } => {
+            metrics.transition(*event, *from, *to);
+            let related = vertices
+                .iter()
+                .find(|v| v.metadata.name.as_deref() == Some(vertex.as_str()))
+                .map(|v| v.object_ref(&()));
+            (event.name(), related)
+        }
+    };
+    info!(reason = transition.reason(), note = %transition.note(), "transition");
+    let event = Event {
+        type_: EventType::Normal,
+        reason: transition.reason().to_owned(),
+        note: Some(transition.note()),
+        action: action.to_owned(),
+        secondary: related,
+    };
+    if let Err(error) = ctx
+        .recorder
+        .publish(&event, &pipeline.object_ref(&()))
+        .await
+    {
+        warn!(error = %error_chain(&error), "cannot publish the transition Event");
+    }
+}
