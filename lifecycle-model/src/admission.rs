@@ -68,7 +68,9 @@ use k8s_openapi::api::admissionregistration::v1::{
     ValidatingAdmissionPolicyBinding, ValidatingAdmissionPolicyBindingSpec,
     ValidatingAdmissionPolicySpec, Validation, Variable,
 };
+#[cfg(feature = "kube")]
 use k8s_openapi::api::authentication::v1::SelfSubjectReview;
+#[cfg(feature = "kube")]
 use k8s_openapi::api::authorization::v1::{
     ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec,
 };
