@@ -1,8 +1,6 @@
 //! Machines shared by the tests of the lifecycle workspace: a door without roles, and a
 //! release pipeline with roles, actions and a schema.
 
-#[cfg(feature = "e2e")]
-pub mod apiserver;
 pub mod scenarios;
 pub mod strategies;
 pub mod structural;

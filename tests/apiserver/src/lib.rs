@@ -1,37 +1,50 @@
 //! A real Kubernetes API server for end-to-end tests: kube-apiserver with an embedded
-//! etcd, built once from `tests/apiserver` with Go, started on 127.0.0.1 and shared by
-//! every test of a test binary.
+//! etcd, built once from this package's Go program with `build.sh`, started on 127.0.0.1,
+//! and shared by every test of a test binary ([`SharedApiServer`]), with the CRDs that
+//! binary names installed once.
 //!
-//! The server has RBAC on and three named identities, each with a context in its
-//! kubeconfig and a [`Client`] here ([`Identity`]): the admin, the plain user `alice`,
-//! and the controller's ServiceAccount. There is no controller-manager, scheduler or
-//! kubelet: pods stay Pending, namespaces never finish deleting, and ClusterRole
-//! aggregation happens only where a test asks for it ([`aggregate_cluster_role`]).
+//! The server has RBAC on and five named identities, each with a context in its
+//! kubeconfig and a [`Client`] here ([`Identity`]): the admin, the plain users `alice`,
+//! `bob` and `carol`, and a controller's ServiceAccount. There is no controller-manager,
+//! scheduler or kubelet: pods stay Pending, namespaces never finish deleting, and
+//! ClusterRole aggregation happens only where a test asks for it
+//! ([`aggregate_cluster_role`], [`grant_edit`]).
 //!
 //! The server exits by itself when its standard input closes, and the test process holds
 //! the only writer: when the process ends, however it ends, panics and aborts included,
 //! the pipe closes and the server stops and cleans up.
+//!
+//! Beside the server, the helpers every end-to-end suite needs: [`eventually`] for what
+//! the server does in the background, [`status_of`] for a request's answer,
+//! [`KillOnDrop`] for the processes a test starts, and [`Kubectl`], real kubectl bound to
+//! a server's kubeconfig, skipped with the reason printed where the machine has none.
 
 mod build;
+mod checks;
+mod kubectl;
+mod process;
 mod rbac;
+mod setup;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock, mpsc};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use k8s_openapi::api::core::v1::Namespace;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
-use kube::api::{Api, ObjectMeta, PostParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
 
-pub use build::{build, target_dir};
+pub use build::{build, kubernetes_release};
+pub use checks::{eventually, status_of};
+pub use kubectl::{Kubectl, find_kubectl};
+pub use process::KillOnDrop;
 pub use rbac::{
-    aggregate_cluster_role, bind_cluster_role, create_cluster_role, numaflow_editor_role,
+    aggregate_cluster_role, bind_cluster_role, create_cluster_role, editor_role, grant_edit,
 };
+pub use setup::{bind_policy_in_namespace, create_namespace, install_crd};
 
 /// How long the server may take to print READY.
 const START_TIMEOUT: Duration = Duration::from_secs(120);
@@ -187,31 +200,8 @@ pub struct ApiServer {
 
 static NEXT_SERVER: AtomicUsize = AtomicUsize::new(0);
 
-static SHARED: OnceLock<Result<ApiServer>> = OnceLock::new();
-
 impl ApiServer {
-    /// The server shared by this test binary, built and started on first use, with the
-    /// NumaFlow CRDs installed and Established. A failure to start is reported to every
-    /// test that asks, without a second attempt.
-    pub fn shared() -> &'static ApiServer {
-        let shared = SHARED.get_or_init(|| {
-            let server = ApiServer::start()?;
-            // Setup runs on a thread of its own: the caller may be inside a test's runtime.
-            std::thread::scope(|scope| {
-                scope
-                    .spawn(|| block_on(install_numaflow_crds(&server)))
-                    .join()
-                    .unwrap_or(Err(Error::SetupPanicked))
-            })?;
-            Ok(server)
-        });
-        match shared {
-            Ok(server) => server,
-            Err(e) => panic!("the test API server is not available: {}", error_chain(e)),
-        }
-    }
-
-    /// Builds the server if needed and starts a new one; prefer [`ApiServer::shared`].
+    /// Builds the server if needed and starts a new one; prefer a [`SharedApiServer`].
     pub fn start() -> Result<ApiServer> {
         ApiServer::start_with(&[])
     }
@@ -316,6 +306,102 @@ impl ApiServer {
     }
 }
 
+/// The server shared by every test of a test binary: built and started on first use,
+/// with the CRDs its binary names installed and Established once. Declare one `static`
+/// per test binary and reach the server through it:
+///
+/// ```
+/// use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+/// use lifecycle_apiserver::SharedApiServer;
+///
+/// fn crds() -> Vec<CustomResourceDefinition> {
+///     Vec::new() // the CRDs of the operator under test
+/// }
+///
+/// static SERVER: SharedApiServer = SharedApiServer::new(crds);
+/// ```
+///
+/// A failure to start, or to install a CRD, is reported to every test that asks, without
+/// a second attempt.
+pub struct SharedApiServer {
+    crds: fn() -> Vec<CustomResourceDefinition>,
+    server: OnceLock<Result<ApiServer>>,
+}
+
+impl SharedApiServer {
+    /// A server not started yet, which will install the CRDs `crds` returns when first
+    /// asked for.
+    pub const fn new(crds: fn() -> Vec<CustomResourceDefinition>) -> Self {
+        SharedApiServer {
+            crds,
+            server: OnceLock::new(),
+        }
+    }
+
+    /// The server, started and set up on the first call.
+    ///
+    /// # Panics
+    ///
+    /// When the server could not be built or started, or a CRD not installed: on this
+    /// call and on every later one.
+    pub fn get(&self) -> &ApiServer {
+        let shared = self.server.get_or_init(|| {
+            let server = ApiServer::start()?;
+            let crds = (self.crds)();
+            // Setup runs on a thread of its own: the caller may be inside a test's runtime.
+            std::thread::scope(|scope| {
+                scope
+                    .spawn(|| block_on(install_crds(&server, &crds)))
+                    .join()
+                    .unwrap_or(Err(Error::SetupPanicked))
+            })?;
+            Ok(server)
+        });
+        match shared {
+            Ok(server) => server,
+            Err(e) => panic!("the test API server is not available: {}", error_chain(e)),
+        }
+    }
+
+    /// A client of the server speaking as `identity`.
+    ///
+    /// # Panics
+    ///
+    /// When the server is not available ([`SharedApiServer::get`]) or the client cannot
+    /// be made.
+    pub async fn client(&self, identity: Identity) -> Client {
+        match self.get().client(identity).await {
+            Ok(client) => client,
+            Err(e) => panic!(
+                "a client for the test API server as {identity:?}: {}",
+                error_chain(&e)
+            ),
+        }
+    }
+
+    /// A namespace of its own for one test, created by the admin unless it exists; its
+    /// name.
+    ///
+    /// # Panics
+    ///
+    /// When the server is not available or the namespace cannot be created.
+    pub async fn namespace(&self, name: &str) -> String {
+        let admin = self.client(Identity::Admin).await;
+        if let Err(e) = create_namespace(&admin, name).await {
+            panic!("namespace {name}: {}", error_chain(&e));
+        }
+        name.to_owned()
+    }
+}
+
+async fn install_crds(server: &ApiServer, crds: &[CustomResourceDefinition]) -> Result<()> {
+    let client = server.admin().await?;
+    for crd in crds {
+        install_crd(&client, crd).await?;
+    }
+    Ok(())
+}
+
 /// `error` and its sources, one per line.
 pub fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
@@ -335,65 +421,5 @@ fn block_on<F: std::future::Future>(future: F) -> F::Output {
     {
         Ok(runtime) => runtime.block_on(future),
         Err(e) => panic!("cannot build a tokio runtime: {e}"),
-    }
-}
-
-async fn install_numaflow_crds(server: &ApiServer) -> Result<()> {
-    let client = server.admin().await?;
-    for crd in lifecycle_examples::numaflow::crd::crds() {
-        install_crd(&client, &crd).await?;
-    }
-    Ok(())
-}
-
-/// Creates `crd` unless it exists, and waits until it is Established.
-pub async fn install_crd(client: &Client, crd: &CustomResourceDefinition) -> Result<()> {
-    let api: Api<CustomResourceDefinition> = Api::all(client.clone());
-    let name = crd.metadata.name.clone().unwrap_or_default();
-    match api.create(&PostParams::default(), crd).await {
-        Ok(_) => {}
-        Err(kube::Error::Api(status)) if status.code == 409 => {}
-        Err(e) => return Err(Error::request(format!("creating CRD {name}"))(e)),
-    }
-    let deadline = Instant::now() + ESTABLISH_TIMEOUT;
-    loop {
-        let current = api
-            .get(&name)
-            .await
-            .map_err(Error::request(format!("reading CRD {name}")))?;
-        let established = current
-            .status
-            .and_then(|s| s.conditions)
-            .unwrap_or_default()
-            .iter()
-            .any(|c| c.type_ == "Established" && c.status == "True");
-        if established {
-            return Ok(());
-        }
-        if Instant::now() > deadline {
-            return Err(Error::NotEstablished { name });
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// Creates the namespace `name` unless it exists. Namespaces are cheap and never finish
-/// deleting here (no controller-manager), so tests take a fresh one each.
-pub async fn create_namespace(client: &Client, name: &str) -> Result<Namespace> {
-    let api: Api<Namespace> = Api::all(client.clone());
-    let namespace = Namespace {
-        metadata: ObjectMeta {
-            name: Some(name.to_owned()),
-            ..ObjectMeta::default()
-        },
-        ..Namespace::default()
-    };
-    match api.create(&PostParams::default(), &namespace).await {
-        Ok(created) => Ok(created),
-        Err(kube::Error::Api(status)) if status.code == 409 => api
-            .get(name)
-            .await
-            .map_err(Error::request(format!("reading namespace {name}"))),
-        Err(e) => Err(Error::request(format!("creating namespace {name}"))(e)),
     }
 }

@@ -3,6 +3,9 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::rbac::v1::{ClusterRole, PolicyRule, RoleBinding, RoleRef, Subject};
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
+    CustomResourceDefinition, CustomResourceSubresources,
+};
 use kube::Client;
 use kube::api::{Api, ListParams, ObjectMeta, Patch, PatchParams, PostParams};
 
@@ -43,35 +46,47 @@ impl Identity {
     }
 }
 
-/// `numaflow-edit`: editing NumaFlow's pipelines and vertices, with their `status` and
-/// `scale` subresources, labelled to aggregate into the built-in `edit` ClusterRole, the
-/// way an operator's chart ships it.
-pub fn numaflow_editor_role() -> ClusterRole {
+/// A ClusterRole `name` granting what the built-in `edit` role grants on the resources
+/// `crds` define, with the `status` and `scale` subresources those serve, labelled to
+/// aggregate into `edit`, the way an operator's chart ships it. One rule per API group.
+pub fn editor_role(name: &str, crds: &[CustomResourceDefinition]) -> ClusterRole {
+    let mut rules: Vec<PolicyRule> = Vec::new();
+    for crd in crds {
+        let plural = &crd.spec.names.plural;
+        let serves = |has: fn(&CustomResourceSubresources) -> bool| {
+            crd.spec
+                .versions
+                .iter()
+                .any(|v| v.subresources.as_ref().is_some_and(has))
+        };
+        let mut resources = vec![plural.clone()];
+        if serves(|s| s.status.is_some()) {
+            resources.push(format!("{plural}/status"));
+        }
+        if serves(|s| s.scale.is_some()) {
+            resources.push(format!("{plural}/scale"));
+        }
+        let group = Some(vec![crd.spec.group.clone()]);
+        match rules.iter_mut().find(|rule| rule.api_groups == group) {
+            Some(rule) => rule.resources.get_or_insert_default().extend(resources),
+            None => rules.push(PolicyRule {
+                api_groups: group,
+                resources: Some(resources),
+                verbs: EDIT_VERBS.map(str::to_owned).to_vec(),
+                ..PolicyRule::default()
+            }),
+        }
+    }
     ClusterRole {
         metadata: ObjectMeta {
-            name: Some("numaflow-edit".to_owned()),
+            name: Some(name.to_owned()),
             labels: Some(BTreeMap::from([(
                 AGGREGATE_TO_EDIT.to_owned(),
                 "true".to_owned(),
             )])),
             ..ObjectMeta::default()
         },
-        rules: Some(vec![PolicyRule {
-            api_groups: Some(vec!["numaflow.numaproj.io".to_owned()]),
-            resources: Some(
-                [
-                    "pipelines",
-                    "pipelines/status",
-                    "vertices",
-                    "vertices/status",
-                    "vertices/scale",
-                ]
-                .map(str::to_owned)
-                .to_vec(),
-            ),
-            verbs: EDIT_VERBS.map(str::to_owned).to_vec(),
-            ..PolicyRule::default()
-        }]),
+        rules: Some(rules),
         ..ClusterRole::default()
     }
 }
@@ -167,4 +182,19 @@ pub async fn bind_cluster_role(
         .map_err(Error::request(format!(
             "creating RoleBinding {namespace}/{name}"
         )))
+}
+
+/// Grants `identity` the built-in `edit` ClusterRole in `namespace`, with `role` folded in.
+/// No controller-manager runs here, so `edit` holds no rules of its own: `role` (labelled
+/// to aggregate into `edit`, as [`editor_role`] makes it) is created and folded in first,
+/// as the aggregation controller would on a cluster.
+pub async fn grant_edit(
+    client: &Client,
+    namespace: &str,
+    identity: Identity,
+    role: &ClusterRole,
+) -> Result<RoleBinding> {
+    create_cluster_role(client, role).await?;
+    aggregate_cluster_role(client, "edit").await?;
+    bind_cluster_role(client, namespace, "edit", identity).await
 }

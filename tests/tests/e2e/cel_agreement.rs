@@ -3,10 +3,10 @@
 
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::api::{Api, Patch as KubePatch, PatchParams, PostParams};
+use lifecycle_apiserver::install_crd;
 use lifecycle_examples::numaflow::pipeline::{Pipeline, PipelinePhase};
 use lifecycle_examples::numaflow::vertex::Vertex;
 use lifecycle_model::Lifecycle;
-use lifecycle_tests::apiserver::install_crd;
 use lifecycle_tests::scenarios::{
     Scenario, client_verdict, frozen_replicas, pipeline_scenarios, pipeline_schema,
     vertex_scenarios, vertex_schema,

@@ -10,9 +10,10 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::MicroTime;
 use k8s_openapi::jiff::Timestamp;
 use kube::Resource;
 use kube::api::{Api, DeleteParams, ListParams, ObjectMeta, PostParams};
+use lifecycle_apiserver::eventually;
 use serde::de::DeserializeOwned;
 
-use super::{client, eventually, namespace};
+use super::{client, namespace};
 
 fn meta(name: &str) -> ObjectMeta {
     ObjectMeta {

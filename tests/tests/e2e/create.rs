@@ -5,10 +5,10 @@
 
 use kube::api::{Api, Patch, PatchParams, PostParams};
 use kube::{CustomResource, CustomResourceExt};
+use lifecycle_apiserver::install_crd;
 use lifecycle_examples::numaflow::pipeline::{Pipeline, PipelinePhase};
 use lifecycle_examples::numaflow::vertex::{Vertex, VertexPhase};
 use lifecycle_model::Lifecycle;
-use lifecycle_tests::apiserver::install_crd;
 use lifecycle_tests::scenarios;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

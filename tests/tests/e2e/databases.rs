@@ -11,6 +11,7 @@ use k8s_openapi::api::core::v1::ConfigMap;
 use k8s_openapi::api::events::v1::Event;
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use kube::{Client, ResourceExt};
+use lifecycle_apiserver::{self as apiserver, eventually};
 use lifecycle_example_databases::database::{
     self, Database, DatabasePhase, DatabasePhaseEvent, DatabaseSpec,
 };
@@ -19,10 +20,9 @@ use lifecycle_model::Transition;
 use lifecycle_model::conditions::{Condition, ConditionStatus, find_condition};
 use lifecycle_model::metrics::LifecycleMetrics;
 use lifecycle_model::runtime::{STALE_RETRY, StatusWriter, Step};
-use lifecycle_tests::apiserver;
 use serde_json::json;
 
-use super::{client, eventually, namespace};
+use super::{client, namespace};
 
 /// A foreign controller's finalizer.
 const HOLD: &str = "e2e.example.dev/hold";

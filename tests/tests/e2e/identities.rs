@@ -4,14 +4,13 @@
 use k8s_openapi::api::authentication::v1::SelfSubjectReview;
 use kube::api::{Api, ListParams, PostParams};
 use kube::core::ObjectMeta;
-use lifecycle_examples::numaflow::vertex::Vertex;
-use lifecycle_tests::apiserver::{
-    self, CONTROLLER_NAMESPACE, Identity, aggregate_cluster_role, bind_cluster_role,
-    create_cluster_role, numaflow_editor_role,
+use lifecycle_apiserver::{
+    self as apiserver, CONTROLLER_NAMESPACE, Identity, eventually, status_of,
 };
+use lifecycle_examples::numaflow::vertex::Vertex;
 use lifecycle_tests::scenarios;
 
-use super::{client, client_as, namespace};
+use super::{client, client_as, namespace, numaflow_editor_role};
 
 /// Who the server says the caller is: `kubectl auth whoami`.
 async fn who_am_i(identity: Identity) -> (String, Vec<String>) {
@@ -57,31 +56,19 @@ async fn each_identity_authenticates_as_itself() {
     assert!(groups.iter().any(|g| g == "system:masters"), "{groups:?}");
 }
 
-/// The status code of a failed request, or 0 for success.
-pub(super) fn status_of<T>(result: Result<T, kube::Error>) -> u16 {
-    match result {
-        Ok(_) => 0,
-        Err(kube::Error::Api(status)) => status.code,
-        Err(e) => panic!("not an API answer: {e}"),
-    }
-}
-
 /// Binds the built-in `edit` ClusterRole to `identity` in `namespace`. No
 /// controller-manager runs here, so `edit` holds no rules of its own, and none for
 /// NumaFlow's resources: the NumaFlow editor role, labelled to aggregate into `edit`, is
 /// created and folded in first, as the aggregation controller would on a cluster.
-pub(super) async fn grant_edit(namespace: &str, identity: Identity) {
-    grant_edit_on(&client().await, namespace, identity).await;
-}
-
-/// [`grant_edit`] on the server `admin` speaks to.
-pub(super) async fn grant_edit_on(admin: &kube::Client, namespace: &str, identity: Identity) {
-    let granted = async {
-        create_cluster_role(admin, &numaflow_editor_role()).await?;
-        aggregate_cluster_role(admin, "edit").await?;
-        bind_cluster_role(admin, namespace, "edit", identity).await
-    };
-    if let Err(e) = granted.await {
+async fn grant_edit(namespace: &str, identity: Identity) {
+    let granted = apiserver::grant_edit(
+        &client().await,
+        namespace,
+        identity,
+        &numaflow_editor_role(),
+    )
+    .await;
+    if let Err(e) = granted {
         panic!("granting {identity:?} edit: {}", apiserver::error_chain(&e));
     }
 }
@@ -104,7 +91,7 @@ async fn alice_may_edit_vertices_only_where_a_role_binding_grants_her_edit() {
 
     grant_edit(&granted, Identity::Alice).await;
     // RBAC reads bindings from an informer: allow it a moment.
-    super::eventually("alice's RoleBinding takes effect", || async {
+    eventually("alice's RoleBinding takes effect", || async {
         status_of(vertices.list(&ListParams::default()).await) == 0
     })
     .await;
@@ -125,7 +112,7 @@ async fn the_controller_service_account_is_forbidden_until_bound() {
     let vertices: Api<Vertex> = Api::namespaced(client_as(Identity::Controller).await, &granted);
     assert_eq!(status_of(vertices.list(&ListParams::default()).await), 403);
     grant_edit(&granted, Identity::Controller).await;
-    super::eventually("the ServiceAccount's RoleBinding takes effect", || async {
+    eventually("the ServiceAccount's RoleBinding takes effect", || async {
         status_of(vertices.list(&ListParams::default()).await) == 0
     })
     .await;

@@ -2,125 +2,30 @@
 //! `kubectl scale` is judged by the lifecycle's CEL rule, `kubectl get` shows the printer
 //! columns, and `--context alice` is refused by RBAC. Skipped where kubectl is not found.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-
+use lifecycle_apiserver::{
+    CONTROLLER_NAMESPACE, CONTROLLER_SERVICE_ACCOUNT, Kubectl, kubernetes_release,
+};
 use lifecycle_examples::numaflow::crd::{
     CONTROLLER_ROLE, EDITOR_ROLE, ServiceAccountRef, VIEWER_ROLE, manifests_yaml, writer_policies,
 };
-use lifecycle_tests::apiserver::{ApiServer, CONTROLLER_NAMESPACE, CONTROLLER_SERVICE_ACCOUNT};
 use lifecycle_tests::scenarios;
 use serde_json::{Value, json};
+
+use super::SERVER;
 
 /// The message of the rule that freezes `spec.replicas` of a paused source.
 const FROZEN_REPLICAS: &str =
     "replicas cannot change while Paused; `scale` is allowed for Source, Sink, MapUdf in Running";
 
-/// kubectl on `PATH`, else `/usr/bin/kubectl`.
-pub(super) fn find_kubectl() -> Option<PathBuf> {
-    let on_path = std::env::var_os("PATH")
-        .map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
-        .unwrap_or_default()
-        .into_iter()
-        .map(|dir| dir.join("kubectl"));
-    on_path
-        .chain([PathBuf::from("/usr/bin/kubectl")])
-        .find(|candidate| candidate.is_file())
-}
-
-/// kubectl bound to a server's kubeconfig.
-pub(super) struct Kubectl {
-    binary: PathBuf,
-    kubeconfig: PathBuf,
-}
-
-impl Kubectl {
-    /// kubectl for the shared server, or `None` (with the reason printed) where the
-    /// machine has none.
-    pub(super) fn for_shared_server() -> Option<Kubectl> {
-        Kubectl::for_server(ApiServer::shared())
-    }
-
-    /// kubectl for `server`, or `None` (with the reason printed) where the machine has
-    /// none.
-    pub(super) fn for_server(server: &ApiServer) -> Option<Kubectl> {
-        let Some(binary) = find_kubectl() else {
-            eprintln!("skipped: kubectl is on neither PATH nor /usr/bin/kubectl");
-            return None;
-        };
-        Some(Kubectl {
-            binary,
-            kubeconfig: server.kubeconfig().to_owned(),
-        })
-    }
-
-    /// Runs `kubectl ARGS` with `stdin` fed in, and returns what it did.
-    fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
-        let mut child = Command::new(&self.binary)
-            .arg("--kubeconfig")
-            .arg(&self.kubeconfig)
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("running {}: {e}", self.binary.display()));
-        if let (Some(mut pipe), Some(text)) = (child.stdin.take(), stdin) {
-            pipe.write_all(text.as_bytes()).expect("kubectl's stdin");
-        }
-        child.wait_with_output().expect("kubectl's output")
-    }
-
-    /// Runs kubectl and returns its stdout; fails the test if kubectl fails.
-    pub(super) fn ok(&self, args: &[&str], stdin: Option<&str>) -> String {
-        let out = self.run(args, stdin);
-        assert!(
-            out.status.success(),
-            "kubectl {}: {}\n{}",
-            args.join(" "),
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Runs kubectl, whatever its exit code says, and returns its stdout, trimmed: for
-    /// commands such as `auth can-i` that answer `no` by failing.
-    pub(super) fn answer(&self, args: &[&str]) -> String {
-        let out = self.run(args, None);
-        String::from_utf8_lossy(&out.stdout).trim().to_owned()
-    }
-
-    /// Runs kubectl, expects it to fail, and returns its stderr.
-    pub(super) fn refused(&self, args: &[&str], stdin: Option<&str>) -> String {
-        let out = self.run(args, stdin);
-        assert!(
-            !out.status.success(),
-            "kubectl {} should fail: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stdout)
-        );
-        String::from_utf8_lossy(&out.stderr).into_owned()
-    }
-}
-
-/// The Kubernetes release the server is built from, as its go.mod names it.
-fn kubernetes_release() -> String {
-    let go_mod = Path::new(env!("CARGO_MANIFEST_DIR")).join("apiserver/go.mod");
-    let text = std::fs::read_to_string(&go_mod).expect("tests/apiserver/go.mod");
-    text.lines()
-        .map(str::split_whitespace)
-        .find_map(|mut words| match (words.next(), words.next()) {
-            (Some("k8s.io/kubernetes"), Some(version)) => Some(version.to_owned()),
-            _ => None,
-        })
-        .expect("go.mod requires k8s.io/kubernetes")
+/// kubectl for the shared server, or `None` (with the reason printed) where the machine
+/// has none.
+fn kubectl() -> Option<Kubectl> {
+    Kubectl::for_server(SERVER.get())
 }
 
 #[test]
 fn kubectl_applies_the_crds_and_scale_obeys_the_lifecycle() {
-    let Some(kubectl) = Kubectl::for_shared_server() else {
+    let Some(kubectl) = kubectl() else {
         return;
     };
 
@@ -129,7 +34,7 @@ fn kubectl_applies_the_crds_and_scale_obeys_the_lifecycle() {
         .expect("kubectl version -o json");
     assert_eq!(
         version["serverVersion"]["gitVersion"],
-        json!(kubernetes_release())
+        json!(kubernetes_release().expect("go.mod requires k8s.io/kubernetes"))
     );
 
     // The generated CRDs, as `crdgen` prints them.
@@ -241,7 +146,7 @@ fn kubectl_applies_the_crds_and_scale_obeys_the_lifecycle() {
 
 #[test]
 fn kubectl_admits_what_crdgen_renders_for_the_controller_as_a_whole() {
-    let Some(kubectl) = Kubectl::for_shared_server() else {
+    let Some(kubectl) = kubectl() else {
         return;
     };
     let account = ServiceAccountRef {

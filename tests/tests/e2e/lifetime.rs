@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use lifecycle_tests::apiserver::ApiServer;
+use lifecycle_apiserver::ApiServer;
 
 /// Set to `how:path`, the probe below starts a server, writes what it must clean up to
 /// `path`, and dies the way `how` names: `panic` or `abort`.

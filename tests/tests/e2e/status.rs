@@ -8,17 +8,17 @@ use k8s_openapi::api::events::v1::Event as K8sEvent;
 use kube::api::{Api, ListParams, Patch, PatchParams, PostParams};
 use kube::runtime::events::{Recorder, Reporter};
 use kube::{CustomResource, CustomResourceExt, Resource};
+use lifecycle_apiserver::{eventually, install_crd};
 use lifecycle_model::Lifecycle;
 use lifecycle_model::conditions::{Condition, ConditionStatus, find_condition, merge_conditions};
 use lifecycle_model::kube::{
     StatusPatch, apply_status, is_conflict, publish_transition, status_body,
 };
-use lifecycle_tests::apiserver::install_crd;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::{client, eventually, namespace};
+use crate::{client, namespace};
 
 #[derive(Lifecycle, Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[lifecycle(schema, event(deploy: Pending -> Running), event(fail: Pending | Running -> Failed))]

@@ -8,17 +8,18 @@
 use kube::CustomResource;
 use kube::CustomResourceExt;
 use kube::api::{ApiResource, PostParams};
+use lifecycle_apiserver::{
+    self as apiserver, CONTROLLER_NAMESPACE, CONTROLLER_SERVICE_ACCOUNT, Identity,
+    WIDGET_OPERATORS, eventually,
+};
 use lifecycle_model::Lifecycle;
 use lifecycle_model::admission::{Requester, WriterPolicy};
-use lifecycle_tests::apiserver::{
-    self, CONTROLLER_NAMESPACE, CONTROLLER_SERVICE_ACCOUNT, Identity, WIDGET_OPERATORS,
-};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::writers::{Machine, Target, bind_here, grant, no_bypasses, refusal, role, rows};
-use super::{client, client_as, eventually, namespace};
+use super::{client, client_as, namespace};
 
 /// A widget's phase: made, run, finished or failed; a failed one is retried or
 /// abandoned by whoever holds that verb.

@@ -6,17 +6,21 @@
 //! through merge patch, JSON patch, update and server-side apply, on the resource or on
 //! its `status` subresource where the phase lives there. Every move gets the client-side
 //! verdict (`WriterPolicy::verdict`, with who the server says the requester is and which
-//! verbs it holds, from `WriterPolicy::requester`), word for word; edits that leave the
-//! phase alone pass; and nobody but the controller creates a vertex.
+//! verbs it holds, from `WriterPolicy::requester`), word for word; and edits that leave
+//! the phase alone pass. That nobody but the controller creates a vertex, which takes the
+//! controller running, is numaflow-operator's end-to-end suite.
 
 use k8s_openapi::api::admissionregistration::v1::{
-    MatchResources, ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding,
+    ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding,
 };
 use k8s_openapi::api::rbac::v1::{ClusterRole, PolicyRule};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use kube::Client;
 use kube::api::{
     Api, ApiResource, DynamicObject, ObjectMeta, Patch as KubePatch, PatchParams, PostParams,
+};
+use lifecycle_apiserver::{
+    self as apiserver, CONTROLLER_NAMESPACE, CONTROLLER_SERVICE_ACCOUNT, Identity, Kubectl,
+    bind_cluster_role, bind_policy_in_namespace, create_cluster_role, eventually, status_of,
 };
 use lifecycle_examples::numaflow::crd::{ServiceAccountRef, controller_manifests, writer_policies};
 use lifecycle_examples::numaflow::pipeline::{
@@ -24,16 +28,10 @@ use lifecycle_examples::numaflow::pipeline::{
 };
 use lifecycle_examples::numaflow::vertex::{Vertex, VertexPhase};
 use lifecycle_model::admission::{FireError, Requester, WriterPolicy};
-use lifecycle_tests::apiserver::{
-    self, CONTROLLER_NAMESPACE, CONTROLLER_SERVICE_ACCOUNT, Identity, bind_cluster_role,
-    create_cluster_role, numaflow_editor_role,
-};
 use lifecycle_tests::scenarios;
 use serde_json::{Value, json};
 
-use super::identities::status_of;
-use super::kubectl::Kubectl;
-use super::{FakeDaemon, client, client_as, eventually, namespace, start_controller};
+use super::{SERVER, client, client_as, namespace, numaflow_editor_role};
 
 /// A way to write an object, as clients send it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -353,37 +351,12 @@ pub(super) fn rows(identities: &[Identity], moves: &[(&'static str, &'static str
 /// Binds `policy` in `namespace` alone: the other tests' controllers run beside it.
 pub(super) async fn bind_here(
     namespace: &str,
-    (policy, mut binding): (ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding),
+    (policy, binding): (ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding),
 ) {
-    binding.spec.match_resources = Some(MatchResources {
-        namespace_selector: Some(LabelSelector {
-            match_labels: Some(
-                [(
-                    "kubernetes.io/metadata.name".to_owned(),
-                    namespace.to_owned(),
-                )]
-                .into(),
-            ),
-            ..LabelSelector::default()
-        }),
-        ..MatchResources::default()
-    });
-    // One namespace, one binding: the binding's name says where.
-    let name = format!("{}-{namespace}", binding.metadata.name.unwrap_or_default());
-    binding.metadata.name = Some(name);
-    let admin = client().await;
-    Api::<ValidatingAdmissionPolicy>::all(admin.clone())
-        .create(&PostParams::default(), &policy)
-        .await
-        .or_else(|e| match e {
-            kube::Error::Api(s) if s.code == 409 => Ok(policy.clone()),
-            e => Err(e),
-        })
-        .unwrap_or_else(|e| panic!("the policy: {e}"));
-    Api::<ValidatingAdmissionPolicyBinding>::all(admin)
-        .create(&PostParams::default(), &binding)
-        .await
-        .unwrap_or_else(|e| panic!("the binding: {e}"));
+    let bound = bind_policy_in_namespace(&client().await, namespace, &policy, binding).await;
+    if let Err(e) = bound {
+        panic!("the policy and its binding: {}", apiserver::error_chain(&e));
+    }
 }
 
 /// A ClusterRole named `name` with one rule: `verbs` on `resources` in `group`.
@@ -651,7 +624,7 @@ async fn only_the_allowed_move_numaflows_lifecycles_on_every_path() {
 
     // `kubectl scale` through the scale subresource, which the policies leave alone: a
     // paused source is refused by the CRD's rule, not by a policy.
-    let Some(kubectl) = Kubectl::for_shared_server() else {
+    let Some(kubectl) = Kubectl::for_server(SERVER.get()) else {
         return;
     };
     targets[2].fresh(namespace, "paused", "Paused").await;
@@ -671,145 +644,4 @@ async fn only_the_allowed_move_numaflows_lifecycles_on_every_path() {
         refused.contains("replicas cannot change while Paused"),
         "{refused}"
     );
-}
-
-/// A vertex is made from its pipeline's spec by the controller alone: alice, who may
-/// create vertices, is refused one labelled as part of a paused pipeline, so no pod of
-/// it ever runs; the controller's and the admin's creates pass.
-#[tokio::test(flavor = "multi_thread")]
-async fn nobody_but_the_controller_creates_a_vertex() {
-    let namespace = &namespace("vertex-creators-test").await;
-    create_cluster_role(&client().await, &numaflow_editor_role())
-        .await
-        .unwrap();
-    for who in [Identity::Alice, Identity::Controller] {
-        grant(namespace, "numaflow-edit", who).await;
-    }
-    let policies = writer_policies(&account());
-    for rendered in controller_manifests(&account()).policies {
-        bind_here(namespace, rendered).await;
-    }
-    let paused = {
-        let mut p = pipeline("paused");
-        p["spec"]["lifecycle"]["desiredPhase"] = json!("Paused");
-        serde_json::from_value::<Pipeline>(p).unwrap()
-    };
-    Api::<Pipeline>::namespaced(client().await, namespace)
-        .create(&PostParams::default(), &paused)
-        .await
-        .unwrap();
-    let mut intruder = source_vertex("paused-intruder");
-    intruder["metadata"]["labels"] = json!({ "numaflow.numaproj.io/pipeline-name": "paused" });
-    let intruder: Vertex = serde_json::from_value(intruder).unwrap();
-    let alice: Api<Vertex> = Api::namespaced(client_as(Identity::Alice).await, namespace);
-    let expected = format!(
-        "vertices.numaflow.numaproj.io are created only by {} or members of system:masters: alice may not create one",
-        Identity::Controller.username()
-    );
-    let before = serde_json::to_value(&intruder).unwrap();
-    assert_eq!(
-        policies[2].verdict::<VertexPhase>(&Requester::user("alice"), None, &before),
-        Err(expected.clone())
-    );
-    // Policies are loaded in the background: wait until alice's dry run is refused.
-    let dry_run = PostParams {
-        dry_run: true,
-        ..PostParams::default()
-    };
-    eventually("the writer policies are in force", || async {
-        status_of(alice.create(&dry_run, &intruder).await) == 403
-    })
-    .await;
-    match alice.create(&PostParams::default(), &intruder).await {
-        Err(kube::Error::Api(s)) => assert!(
-            s.code == 403 && s.message.contains(&expected),
-            "{}: {}",
-            s.code,
-            s.message
-        ),
-        Ok(_) => panic!("alice created a vertex"),
-        Err(e) => panic!("not an API answer: {e}"),
-    }
-    // The controller makes the pipeline's own vertices, paused; nothing of alice's is
-    // there for it to run.
-    let daemon = FakeDaemon::start();
-    let _controller = start_controller(namespace, &daemon.url, &[]);
-    let admin_vertices: Api<Vertex> = Api::namespaced(client().await, namespace);
-    eventually(
-        "the controller makes the paused pipeline's vertices",
-        || async {
-            admin_vertices
-                .list(&Default::default())
-                .await
-                .is_ok_and(|l| {
-                    l.items.len() == 2
-                        && l.items
-                            .iter()
-                            .all(|v| v.spec.desired_phase() == VertexPhase::Paused)
-                })
-        },
-    )
-    .await;
-    assert!(
-        admin_vertices
-            .get_opt("paused-intruder")
-            .await
-            .unwrap()
-            .is_none()
-    );
-    let pods: Api<k8s_openapi::api::core::v1::Pod> = Api::namespaced(client().await, namespace);
-    let running = pods.list(&Default::default()).await.unwrap();
-    assert!(
-        running.items.is_empty(),
-        "pods of a paused pipeline: {:?}",
-        running.items.len()
-    );
-    for who in [Identity::Controller, Identity::Admin] {
-        let mut vertex = source_vertex(&format!("by-{}", who.context()));
-        vertex["metadata"]["labels"] = json!({ "numaflow.numaproj.io/pipeline-name": "elsewhere" });
-        Api::<Vertex>::namespaced(client_as(who).await, namespace)
-            .create(
-                &PostParams::default(),
-                &serde_json::from_value(vertex).unwrap(),
-            )
-            .await
-            .unwrap_or_else(|e| panic!("{who:?} creates a vertex: {e}"));
-    }
-}
-
-/// The ClusterRole `crdgen` renders holds every verb the controllers use: run as its
-/// ServiceAccount with that role alone (bound in one namespace), `numaflow-controller`
-/// takes a pipeline through create, pause, resume, an edit and delete.
-#[tokio::test(flavor = "multi_thread")]
-async fn the_controller_needs_no_more_than_the_role_crdgen_renders() {
-    let namespace = &namespace("controller-role-test").await;
-    let admin = client().await;
-    let mut role = controller_manifests(&account()).role;
-    role.metadata.name = Some("numaflow-controller-as-rendered".to_owned());
-    if let Err(e) = create_cluster_role(&admin, &role).await {
-        panic!("the rendered role: {}", apiserver::error_chain(&e));
-    }
-    if let Err(e) = bind_cluster_role(
-        &admin,
-        namespace,
-        "numaflow-controller-as-rendered",
-        Identity::Controller,
-    )
-    .await
-    {
-        panic!("binding the rendered role: {}", apiserver::error_chain(&e));
-    }
-    let controller: Api<Vertex> = Api::namespaced(client_as(Identity::Controller).await, namespace);
-    eventually("the RoleBinding takes effect", || async {
-        status_of(controller.list(&Default::default()).await) == 0
-    })
-    .await;
-
-    let daemon = FakeDaemon::start();
-    let _controller = start_controller(
-        namespace,
-        &daemon.url,
-        &["--context", Identity::Controller.context()],
-    );
-    super::install::drive(&admin, namespace, "least").await;
 }

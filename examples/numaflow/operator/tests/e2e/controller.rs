@@ -2,11 +2,12 @@
 
 use kube::Client;
 use kube::api::{Api, Patch as KubePatch, PatchParams, PostParams};
-use lifecycle_examples::numaflow::pipeline::{DesiredPhase, Pipeline, PipelinePhase};
-use lifecycle_examples::numaflow::vertex::{Vertex, VertexPhase};
+use lifecycle_apiserver::eventually;
+use numaflow_model::pipeline::{DesiredPhase, Pipeline, PipelinePhase};
+use numaflow_model::vertex::{Vertex, VertexPhase};
 use serde_json::json;
 
-use super::{FakeDaemon, client, eventually, namespace, start_controller, three_vertex_pipeline};
+use super::{FakeDaemon, client, namespace, start_controller, three_vertex_pipeline};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_controller_binary_pauses_and_resumes_a_pipeline() {

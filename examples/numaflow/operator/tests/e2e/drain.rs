@@ -9,15 +9,16 @@ use std::time::{Duration, Instant};
 
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, ListParams, Patch as KubePatch, PatchParams, PostParams};
-use lifecycle_examples::numaflow::pipeline::{
+use lifecycle_apiserver::eventually;
+use numaflow_model::pipeline::{
     AbstractVertex, DesiredPhase, Edge, Pipeline, PipelineLifecycle, PipelinePhase,
     RESUME_STRATEGY_ANNOTATION,
 };
-use lifecycle_examples::numaflow::vertex::{PIPELINE_NAME_LABEL, VERTEX_NAME_LABEL, Vertex};
+use numaflow_model::vertex::{PIPELINE_NAME_LABEL, VERTEX_NAME_LABEL, Vertex};
 use serde_json::json;
 
 use super::controller::set_desired_in;
-use super::{FakeDaemon, abstract_vertex, client, eventually, namespace, start_controller};
+use super::{FakeDaemon, abstract_vertex, client, namespace, start_controller};
 
 /// Pods per vertex of the pipeline `name`.
 async fn pods_by_vertex(pods: &Api<Pod>, name: &str) -> BTreeMap<String, usize> {

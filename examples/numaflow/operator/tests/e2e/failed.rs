@@ -4,13 +4,14 @@
 
 use k8s_openapi::api::events::v1::Event;
 use kube::api::{Api, Patch as KubePatch, PatchParams, PostParams};
-use lifecycle_examples::numaflow::pipeline::{DesiredPhase, Pipeline, PipelinePhase};
-use lifecycle_examples::numaflow::plan::phase_message;
-use lifecycle_examples::numaflow::vertex::Scale;
+use lifecycle_apiserver::eventually;
 use lifecycle_model::conditions::find_condition;
+use numaflow_model::pipeline::{DesiredPhase, Pipeline, PipelinePhase};
+use numaflow_model::plan::phase_message;
+use numaflow_model::vertex::Scale;
 
 use super::controller::set_desired_in;
-use super::{FakeDaemon, client, eventually, namespace, start_controller, three_vertex_pipeline};
+use super::{FakeDaemon, client, namespace, start_controller, three_vertex_pipeline};
 
 const CROSSED: &str = "spec.vertices[1].scale: min 3 is greater than max 2";
 

@@ -12,20 +12,22 @@ use std::collections::BTreeSet;
 use k8s_openapi::api::core::v1::Pod;
 use kube::Client;
 use kube::api::{Api, Patch as KubePatch, PatchParams};
-use lifecycle_examples::numaflow::crd::{
+use lifecycle_apiserver::{
+    self as apiserver, ApiServer, Identity, KillOnDrop, Kubectl, bind_cluster_role, eventually,
+    status_of,
+};
+use numaflow_model::crd::{
     EDITOR_ROLE, ServiceAccountRef, VIEWER_ROLE, controller_manifests, manifests_yaml,
 };
-use lifecycle_examples::numaflow::pipeline::{DesiredPhase, Pipeline, PipelinePhase};
-use lifecycle_examples::numaflow::vertex::{Vertex, VertexPhase};
-use lifecycle_tests::apiserver::{
-    self, ApiServer, CONTROLLER_NAMESPACE, CONTROLLER_SERVICE_ACCOUNT, Identity, bind_cluster_role,
-};
+use numaflow_model::pipeline::{DesiredPhase, Pipeline, PipelinePhase};
+use numaflow_model::vertex::{Vertex, VertexPhase};
 use serde_json::{Value, json};
 
 use super::controller::set_desired_in;
-use super::identities::{grant_edit_on, status_of};
-use super::kubectl::Kubectl;
-use super::{FakeDaemon, KillOnDrop, controller_command, eventually, three_vertex_pipeline};
+use super::{
+    FakeDaemon, account, controller_command, grant_edit_on, running_source_vertex,
+    three_vertex_pipeline,
+};
 
 /// What the audit log keeps: every request of the controller's ServiceAccount, with its
 /// verb, resource and response code; nothing of anyone else's.
@@ -176,10 +178,7 @@ async fn crdgen_output_installed_whole_runs_the_controller_with_exactly_its_role
     let Some(kubectl) = Kubectl::for_server(&server) else {
         return;
     };
-    let account = ServiceAccountRef {
-        namespace: CONTROLLER_NAMESPACE.to_owned(),
-        name: CONTROLLER_SERVICE_ACCOUNT.to_owned(),
-    };
+    let account = account();
     let manifests = manifests_yaml(Some(&account)).expect("the manifests as YAML");
     let applied = kubectl.ok(&["apply", "--server-side", "-f", "-"], Some(&manifests));
     assert_eq!(
@@ -236,13 +235,7 @@ async fn crdgen_output_installed_whole_runs_the_controller_with_exactly_its_role
     // move one's lifecycle.
     grant_edit_on(&admin, namespace, Identity::Alice).await;
     let vertices: Api<Vertex> = Api::namespaced(admin.clone(), namespace);
-    let vertex: Vertex = serde_json::from_value(lifecycle_tests::scenarios::vertex(
-        "alices",
-        "source",
-        "Running",
-        Some(1),
-    ))
-    .unwrap();
+    let vertex: Vertex = serde_json::from_value(running_source_vertex("alices")).unwrap();
     vertices.create(&Default::default(), &vertex).await.unwrap();
     let alice: Api<Vertex> =
         Api::namespaced(server.client(Identity::Alice).await.unwrap(), namespace);

@@ -16,20 +16,18 @@ use k8s_openapi::api::events::v1::Event;
 use kube::ResourceExt;
 use kube::api::{Api, DeleteParams, ListParams, Patch as KubePatch, PatchParams, PostParams};
 use kube::core::ObjectMeta;
-use lifecycle_examples::numaflow::pipeline::{
+use lifecycle_apiserver::{KillOnDrop, eventually, find_kubectl};
+use lifecycle_model::conditions::{Condition, find_condition};
+use numaflow_model::pipeline::{
     DesiredPhase, FINALIZER, Pipeline, PipelineLifecycle, PipelinePhase,
 };
-use lifecycle_examples::numaflow::pods::pod_selector;
-use lifecycle_examples::numaflow::vertex::{PIPELINE_NAME_LABEL, Vertex, VertexPhase};
-use lifecycle_model::conditions::{Condition, find_condition};
-use lifecycle_tests::apiserver::ApiServer;
+use numaflow_model::pods::pod_selector;
+use numaflow_model::vertex::{PIPELINE_NAME_LABEL, Vertex, VertexPhase};
 use serde_json::json;
 
 use super::controller::set_desired_in;
-use super::kubectl::find_kubectl;
 use super::{
-    FakeDaemon, KillOnDrop, abstract_vertex, client, eventually, namespace, start_controller,
-    three_vertex_pipeline,
+    FakeDaemon, SERVER, abstract_vertex, client, namespace, start_controller, three_vertex_pipeline,
 };
 
 /// A finalizer of another controller, which holds a deleted pipeline after ours is gone.
@@ -161,7 +159,7 @@ fn managers(meta: &ObjectMeta) -> BTreeSet<String> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn each_step_shows_in_conditions_events_and_metrics() {
-    let server = ApiServer::shared();
+    let server = SERVER.get();
     let namespace = &namespace("operator-test").await;
     let metrics = free_addr();
     let _controller = start_controller(

@@ -7,16 +7,16 @@ use std::sync::{Arc, Mutex};
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, Patch as KubePatch, PatchParams, PostParams, WatchEvent, WatchParams};
-use lifecycle_examples::numaflow::pipeline::{
+use lifecycle_apiserver::eventually;
+use numaflow_model::pipeline::{
     DesiredPhase, Edge, Pipeline, PipelineLifecycle, PipelinePhase, RESUME_STRATEGY_ANNOTATION,
     ResumeStrategy,
 };
-use lifecycle_examples::numaflow::vertex::{HASH_ANNOTATION, Udf, Vertex, VertexPhase};
+use numaflow_model::vertex::{HASH_ANNOTATION, Udf, Vertex, VertexPhase};
 use serde_json::json;
 
 use super::{
-    FakeDaemon, abstract_vertex, client, eventually, namespace, start_controller,
-    three_vertex_pipeline,
+    FakeDaemon, abstract_vertex, client, namespace, start_controller, three_vertex_pipeline,
 };
 
 fn hash(vertex: &Vertex) -> Option<String> {
