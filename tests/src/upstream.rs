@@ -294,3 +294,94 @@ pub fn pipelines() -> Vec<(&'static str, Value)> {
         ),
     ]
 }
+
+/// A MonoVertex object `name` with `spec`.
+fn mono_vertex(name: &str, spec: Value) -> Value {
+    json!({
+        "apiVersion": "numaflow.numaproj.io/v1alpha1",
+        "kind": "MonoVertex",
+        "metadata": { "name": name },
+        "spec": spec,
+    })
+}
+
+/// A container of image `image`.
+fn container(image: &str) -> Value {
+    json!({ "container": { "image": image } })
+}
+
+/// MonoVertices in the four shapes NumaFlow's own MonoVertex examples use
+/// (`examples/2x-*.yaml`): built-in source and sink; user-defined source with a
+/// transformer and a user-defined sink; a cloud queue source with many settings and scale
+/// bounds; and a user-defined function between them, with fallback and on-success sinks
+/// and the bypass rules that route tagged messages to them.
+pub fn mono_vertices() -> Vec<(&'static str, Value)> {
+    vec![
+        (
+            "built-in source and sink",
+            mono_vertex(
+                "mvtx-builtin",
+                json!({ "source": { "generator": { "rpu": 10, "duration": "2s" } }, "sink": log() }),
+            ),
+        ),
+        (
+            "user-defined source, transformer and sink",
+            mono_vertex(
+                "mvtx-containers",
+                json!({
+                    "source": {
+                        "udsource": container("example.com/numaflow/source-counter:v1"),
+                        "transformer": container("example.com/numaflow/transformer-stamp:v1"),
+                    },
+                    "sink": { "udsink": container("example.com/numaflow/sink-print:v1") },
+                }),
+            ),
+        ),
+        (
+            "queue source with settings and scale bounds",
+            mono_vertex(
+                "mvtx-queue",
+                json!({
+                    "source": { "sqs": {
+                        "queueName": "orders",
+                        "awsRegion": "eu-central-1",
+                        "queueOwnerAWSAccountID": "000000000000",
+                        "maxNumberOfMessages": 5,
+                        "visibilityTimeout": 45,
+                        "waitTimeSeconds": 10,
+                        "attributeNames": ["All"],
+                        "messageAttributeNames": ["All"],
+                    } },
+                    "sink": log(),
+                    "scale": { "min": 2, "max": 3 },
+                }),
+            ),
+        ),
+        (
+            "function, fallback and on-success sinks, bypass rules",
+            mono_vertex(
+                "mvtx-bypass",
+                json!({
+                    "source": {
+                        "udsource": container("example.com/numaflow/source-counter:v1"),
+                        "transformer": container("example.com/numaflow/transformer-stamp:v1"),
+                    },
+                    "udf": { "container": {
+                        "image": "example.com/numaflow/map-upper:v1",
+                        "imagePullPolicy": "IfNotPresent",
+                    } },
+                    "sink": {
+                        "udsink": container("example.com/numaflow/sink-print:v1"),
+                        "fallback": { "udsink": container("example.com/numaflow/sink-dead-letter:v1") },
+                        "onSuccess": { "udsink": container("example.com/numaflow/sink-audit:v1") },
+                    },
+                    "bypass": {
+                        "fallback": { "tags": { "operator": "or", "values": ["broken", "unparsable"] } },
+                        "onSuccess": { "tags": { "operator": "and", "values": ["audit", "urgent"] } },
+                        "sink": { "tags": { "operator": "not", "values": ["discard"] } },
+                    },
+                }),
+            ),
+        ),
+    ]
+}

@@ -7,21 +7,27 @@ use lifecycle_tests::structural;
 use serde_json::Value;
 
 #[test]
-fn both_schemas_are_structural() {
-    for (name, schema) in [("pipeline", pipeline_schema()), ("vertex", vertex_schema())] {
+fn every_schema_is_structural() {
+    let mono_vertex = crd_value(2)["spec"]["versions"][0]["schema"]["openAPIV3Schema"].clone();
+    for (name, schema) in [
+        ("pipeline", pipeline_schema()),
+        ("vertex", vertex_schema()),
+        ("monovertex", mono_vertex),
+    ] {
         assert!(schema.is_object(), "{name}: no schema");
         assert_eq!(structural::check(&schema), Vec::new(), "{name}");
     }
 }
 
 #[test]
-fn the_yaml_stream_has_two_documents_each_opened_by_dashes_and_no_empty_lists() {
+fn the_yaml_stream_has_a_document_per_crd_each_opened_by_dashes_and_no_empty_lists() {
     let yaml = crd::yaml().unwrap();
     let documents: Vec<&str> = yaml.split("---\n").skip(1).collect();
     assert!(yaml.starts_with("---\n"));
-    assert_eq!(documents.len(), 2);
+    assert_eq!(documents.len(), 3);
     assert!(documents[0].contains("name: pipelines.numaflow.numaproj.io"));
     assert!(documents[1].contains("name: vertices.numaflow.numaproj.io"));
+    assert!(documents[2].contains("name: monovertices.numaflow.numaproj.io"));
     for line in yaml.lines() {
         assert!(!line.trim_end().ends_with("[]"), "empty list: {line}");
     }
@@ -32,14 +38,22 @@ fn crd_value(index: usize) -> Value {
 }
 
 #[test]
-fn the_vertex_crd_has_numaflows_names_subresources_and_columns() {
-    let vertex = crd_value(1);
-    let spec = &vertex["spec"];
+fn the_vertex_and_monovertex_crds_have_numaflows_names_subresources_and_columns() {
+    for (index, plural, kind, short) in [
+        (1, "vertices", "Vertex", "vtx"),
+        (2, "monovertices", "MonoVertex", "mvtx"),
+    ] {
+        replicated_crd_is_numaflows(&crd_value(index), plural, kind, short);
+    }
+}
+
+fn replicated_crd_is_numaflows(crd: &Value, plural: &str, kind: &str, short: &str) {
+    let spec = &crd["spec"];
     assert_eq!(spec["group"], "numaflow.numaproj.io");
     assert_eq!(spec["scope"], "Namespaced");
-    assert_eq!(spec["names"]["plural"], "vertices");
-    assert_eq!(spec["names"]["kind"], "Vertex");
-    assert_eq!(spec["names"]["shortNames"], serde_json::json!(["vtx"]));
+    assert_eq!(spec["names"]["plural"], plural);
+    assert_eq!(spec["names"]["kind"], kind);
+    assert_eq!(spec["names"]["shortNames"], serde_json::json!([short]));
     let version = &spec["versions"][0];
     assert_eq!(version["name"], "v1alpha1");
     assert_eq!(

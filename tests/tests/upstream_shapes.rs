@@ -1,9 +1,11 @@
-//! Pipelines shaped like NumaFlow's own examples ([`lifecycle_tests::upstream`]) read
-//! into this project's types and write back without loss, unknown fields included; the
-//! model finds in each what it needs: valid specs, a role for every vertex, counts.
+//! Pipelines and MonoVertices shaped like NumaFlow's own examples
+//! ([`lifecycle_tests::upstream`]) read into this project's types and write back without
+//! loss, unknown fields included; the model finds in each what it needs: valid specs, a
+//! role for every vertex, counts, replicas.
 
+use lifecycle_examples::numaflow::monovertex::{MonoVertex, MonoVertexPhase};
 use lifecycle_examples::numaflow::pipeline::Pipeline;
-use lifecycle_tests::upstream::pipelines;
+use lifecycle_tests::upstream::{mono_vertices, pipelines};
 
 fn typed(what: &str, object: &serde_json::Value) -> Pipeline {
     serde_json::from_value(object.clone()).unwrap_or_else(|e| panic!("{what}: {e}"))
@@ -38,5 +40,29 @@ fn every_upstream_shape_is_a_valid_pipeline_whose_vertices_all_have_a_role() {
                 assert_eq!(&built[key], value, "{what}: {}.{key}", vertex.name);
             }
         }
+    }
+}
+
+#[test]
+fn every_upstream_mono_vertex_round_trips_and_gets_its_replicas() {
+    let shapes = mono_vertices();
+    assert_eq!(shapes.len(), 4);
+    for (what, object) in shapes {
+        let mut mvtx: MonoVertex =
+            serde_json::from_value(object.clone()).unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!(serde_json::to_value(&mvtx).unwrap(), object, "{what}");
+        assert_eq!(
+            mvtx.spec.desired_phase(),
+            MonoVertexPhase::Running,
+            "{what}"
+        );
+        let floor = object["spec"]["scale"]["min"].as_i64().unwrap_or(1) as i32;
+        assert_eq!(mvtx.spec.desired_replicas(), floor.max(1), "{what}");
+        mvtx.spec.set_desired_phase(MonoVertexPhase::Paused);
+        assert_eq!(
+            mvtx.spec.desired_replicas(),
+            0,
+            "{what}: paused runs nothing"
+        );
     }
 }

@@ -159,9 +159,24 @@ pub fn pipeline_conditions(
 /// seen, the status's `replicas` stands in and no crash loop is known.
 pub fn vertex_conditions(vertex: &Vertex, pods: Option<&PodsSeen>, now: &str) -> Vec<Condition> {
     let generation = vertex.metadata.generation;
+    let replicas = vertex.status.as_ref().and_then(|s| s.replicas);
+    let standard = vertex.spec.desired_phase().conditions(generation, now);
+    with_pod_conditions(standard, generation, replicas, pods, now)
+}
+
+/// `standard` (the conditions of a desired phase), then `Deployed` and `PodsHealthy` of
+/// an object that runs pods, as [`vertex_conditions`] describes them; `replicas` is its
+/// status's count, which stands in when no `pods` were seen.
+pub fn with_pod_conditions(
+    mut conditions: Vec<Condition>,
+    generation: Option<i64>,
+    replicas: Option<i32>,
+    pods: Option<&PodsSeen>,
+    now: &str,
+) -> Vec<Condition> {
     let running = match pods {
         Some(seen) => seen.running,
-        None => vertex.status.as_ref().and_then(|s| s.replicas).unwrap_or(0),
+        None => replicas.unwrap_or(0),
     };
     let crash_looping = pods.map(|p| p.crash_looping.as_slice()).unwrap_or_default();
     let (healthy, pods) = match crash_looping.first() {
@@ -172,7 +187,6 @@ pub fn vertex_conditions(vertex: &Vertex, pods: Option<&PodsSeen>, now: &str) ->
         None if running <= 0 => (true, ("NoPodsFound", "No Pods found".to_owned())),
         None => (true, ("Running", "All vertex pods are healthy".to_owned())),
     };
-    let mut conditions = vertex.spec.desired_phase().conditions(generation, now);
     conditions.extend([
         condition(
             DEPLOYED,

@@ -1,13 +1,14 @@
-//! Both CRDs as one YAML stream, as `crdgen` prints them; with the controller's
+//! The CRDs (Pipeline, Vertex, MonoVertex) as one YAML stream, as `crdgen` prints them; with the controller's
 //! ServiceAccount, the rest of what a cluster needs to run `numaflow-controller` safely
 //! ([`controller_manifests`]).
 //!
 //! ```
 //! let yaml = numaflow_model::crd::yaml().unwrap();
 //! assert!(yaml.starts_with("---\n"));
-//! assert_eq!(yaml.matches("\n---\n").count() + 1, 2);
+//! assert_eq!(yaml.matches("\n---\n").count() + 1, 3);
 //! assert!(yaml.contains("name: pipelines.numaflow.numaproj.io"));
 //! assert!(yaml.contains("name: vertices.numaflow.numaproj.io"));
+//! assert!(yaml.contains("name: monovertices.numaflow.numaproj.io"));
 //! ```
 
 use std::fmt;
@@ -24,15 +25,16 @@ use lifecycle_model::Lifecycle;
 use lifecycle_model::admission::WriterPolicy;
 use serde::Serialize;
 
+use crate::monovertex::{MonoVertex, MonoVertexPhase};
 use crate::pipeline::{DesiredPhase, Pipeline, PipelinePhase};
 use crate::vertex::{Vertex, VertexPhase};
 
 /// NumaFlow's API group.
 const GROUP: &str = "numaflow.numaproj.io";
 
-/// The CRDs, Pipeline first.
+/// The CRDs: Pipeline, Vertex, MonoVertex.
 pub fn crds() -> Vec<CustomResourceDefinition> {
-    vec![Pipeline::crd(), Vertex::crd()]
+    vec![Pipeline::crd(), Vertex::crd(), MonoVertex::crd()]
 }
 
 /// The CRDs as YAML documents, each starting with `---`.
@@ -136,9 +138,9 @@ pub struct ControllerManifests {
 
 /// The name of the controller's ClusterRole and of its binding.
 pub const CONTROLLER_ROLE: &str = "numaflow-controller";
-/// The ClusterRole that may edit, pause and resume pipelines.
+/// The ClusterRole that may edit, pause and resume pipelines and MonoVertices.
 pub const EDITOR_ROLE: &str = "numaflow-pipeline-editor";
-/// The ClusterRole that may only read pipelines and vertices.
+/// The ClusterRole that may only read pipelines, vertices and MonoVertices.
 pub const VIEWER_ROLE: &str = "numaflow-pipeline-viewer";
 /// The group every member of `system:masters` is in: cluster administrators pass every
 /// writer policy. They can remove a policy anyway, and moving a lifecycle by hand in an
@@ -154,7 +156,9 @@ pub const CLUSTER_ADMINS: &str = "system:masters";
 ///   the controller creates vertices: a vertex is made from its pipeline's spec, so one
 ///   made by hand could run pods for a paused pipeline;
 /// - a pipeline's `spec.lifecycle.desiredPhase` moves for whoever holds the RBAC verb
-///   of its event on the pipeline: `pause` or `resume` ([`DesiredPhase`]).
+///   of its event on the pipeline: `pause` or `resume` ([`DesiredPhase`]);
+/// - a MonoVertex's `spec.lifecycle.desiredPhase` likewise, for holders of `pause` or
+///   `resume` on the MonoVertex ([`MonoVertexPhase`]).
 ///
 /// The ServiceAccount is written into each policy rather than read from a `paramKind`
 /// object: it is known when the manifests are rendered, the server type-checks the
@@ -170,6 +174,7 @@ pub const CLUSTER_ADMINS: &str = "system:masters";
 ///     "pipelines-status-phase-writers.numaflow.numaproj.io",
 ///     "pipelines-spec-lifecycle-desiredphase-writers.numaflow.numaproj.io",
 ///     "vertices-spec-lifecycle-desiredphase-writers.numaflow.numaproj.io",
+///     "monovertices-spec-lifecycle-desiredphase-writers.numaflow.numaproj.io",
 /// ]);
 /// ```
 pub fn writer_policies(account: &ServiceAccountRef) -> Vec<WriterPolicy> {
@@ -182,6 +187,8 @@ pub fn writer_policies(account: &ServiceAccountRef) -> Vec<WriterPolicy> {
         controller("pipelines", "status.phase"),
         WriterPolicy::new(GROUP, "pipelines", "spec.lifecycle.desiredPhase").group(CLUSTER_ADMINS),
         controller("vertices", "spec.lifecycle.desiredPhase").only_writers_create(),
+        WriterPolicy::new(GROUP, "monovertices", "spec.lifecycle.desiredPhase")
+            .group(CLUSTER_ADMINS),
     ]
 }
 
@@ -194,6 +201,7 @@ pub fn controller_manifests(account: &ServiceAccountRef) -> ControllerManifests 
         policies[0].render::<PipelinePhase>(),
         policies[1].render::<DesiredPhase>(),
         policies[2].render::<VertexPhase>(),
+        policies[3].render::<MonoVertexPhase>(),
     ];
     let policies = rendered
         .into_iter()
@@ -238,6 +246,9 @@ pub fn controller_manifests(account: &ServiceAccountRef) -> ControllerManifests 
                 &["vertices"],
                 &["list", "watch", "create", "patch", "delete"],
             ),
+            // MonoVertices are read and their status written; their users move them.
+            rule(GROUP, &["monovertices"], &["list", "watch"]),
+            rule(GROUP, &["monovertices/status"], &["patch"]),
             // One pod per replica; source pods are counted for the drain.
             rule("", &["pods"], &["list", "watch", "create", "delete"]),
             // Transitions as Events; a repeat patches the series.
@@ -280,7 +291,7 @@ pub fn controller_manifests(account: &ServiceAccountRef) -> ControllerManifests 
         vec![
             rule(
                 GROUP,
-                &["pipelines"],
+                &["pipelines", "monovertices"],
                 &[&READ[..], &["create", "update", "patch", "delete"], &verbs].concat(),
             ),
             rule(GROUP, &["vertices"], &READ),
@@ -289,7 +300,11 @@ pub fn controller_manifests(account: &ServiceAccountRef) -> ControllerManifests 
     let viewer_role = cluster_role(
         VIEWER_ROLE,
         &["view"],
-        vec![rule(GROUP, &["pipelines", "vertices"], &READ)],
+        vec![rule(
+            GROUP,
+            &["pipelines", "vertices", "monovertices"],
+            &READ,
+        )],
     );
     ControllerManifests {
         policies,
@@ -308,7 +323,7 @@ pub fn controller_manifests(account: &ServiceAccountRef) -> ControllerManifests 
 ///
 /// let account = "numaflow-system:numaflow-controller".parse().unwrap();
 /// let yaml = crd::manifests_yaml(Some(&account)).unwrap();
-/// assert_eq!(yaml.matches("---\n").count(), 12);
+/// assert_eq!(yaml.matches("---\n").count(), 15);
 /// assert!(yaml.contains("kind: ValidatingAdmissionPolicy\n"));
 /// assert!(yaml.contains("kind: ClusterRoleBinding\n"));
 /// assert_eq!(crd::manifests_yaml(None).unwrap(), crd::yaml().unwrap());

@@ -10,6 +10,8 @@
 //! - [`controller`]: the Pipeline and Vertex controllers as pure reconcile functions.
 //! - [`conditions`]: the status conditions of pipelines and vertices.
 //! - [`pods`]: the Vertex controller's pods, one per replica.
+//! - [`monovertex`]: the MonoVertex CRD, its desired phase (`Running | Paused`, moved by
+//!   its users), its replica decision, pods and reconcile.
 //! - [`crd`]: both CRDs as one YAML stream.
 //!
 //! The pages of [`VertexPhase`](vertex::VertexPhase), the vertex's desired phase, and
@@ -22,6 +24,7 @@ use serde::{Deserialize, Serialize};
 pub mod conditions;
 pub mod controller;
 pub mod crd;
+pub mod monovertex;
 pub mod patch;
 pub mod pipeline;
 pub mod plan;

@@ -67,7 +67,22 @@ fn is_failed(pod: &Pod) -> bool {
 /// an index go. Pods already terminating are left to finish.
 pub fn plan_pods(vertex: &Vertex, pods: &[Pod]) -> PodPlan {
     let name = vertex.metadata.name.clone().unwrap_or_default();
-    let desired = vertex.spec.desired_replicas().max(0);
+    plan_replicas(&name, vertex.spec.desired_replicas(), pods, |i| {
+        replica_pod(vertex, i)
+    })
+}
+
+/// The pods an owner named `name` wants given the `pods` it has, when it should run
+/// `desired` replicas, each made by `replica`: replicas below `desired` that have no live
+/// pod get one; pods of higher replicas, duplicates, failed pods and pods without an
+/// index go, the highest first. Pods already terminating are left to finish.
+pub fn plan_replicas(
+    name: &str,
+    desired: i32,
+    pods: &[Pod],
+    replica: impl Fn(i32) -> Pod,
+) -> PodPlan {
+    let desired = desired.max(0);
     let mut kept: BTreeMap<i32, &Pod> = BTreeMap::new();
     let mut delete: Vec<(i32, String)> = Vec::new();
     for pod in pods
@@ -75,7 +90,7 @@ pub fn plan_pods(vertex: &Vertex, pods: &[Pod]) -> PodPlan {
         .filter(|p| p.metadata.deletion_timestamp.is_none())
     {
         let pod_name = pod.metadata.name.clone().unwrap_or_default();
-        match replica_of(&name, pod) {
+        match replica_of(name, pod) {
             Some(i) if (0..desired).contains(&i) && !is_failed(pod) && !kept.contains_key(&i) => {
                 kept.insert(i, pod);
             }
@@ -85,7 +100,7 @@ pub fn plan_pods(vertex: &Vertex, pods: &[Pod]) -> PodPlan {
     delete.sort_by(|a, b| b.cmp(a));
     let create = (0..desired)
         .filter(|i| !kept.contains_key(i))
-        .map(|i| replica_pod(vertex, i))
+        .map(replica)
         .collect();
     PodPlan {
         create,

@@ -141,6 +141,36 @@ pub struct Scale {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+impl Scale {
+    /// Whether `disabled` is set: no clamp and no autoscaler.
+    pub fn is_disabled(&self) -> bool {
+        self.disabled.unwrap_or(false)
+    }
+
+    /// The effective floor: `min`, or 0 when unset or negative.
+    pub fn min_replicas(&self) -> i32 {
+        self.min.unwrap_or(0).max(0)
+    }
+
+    /// The effective ceiling: `max`, or 50 when unset.
+    pub fn max_replicas(&self) -> i32 {
+        self.max.unwrap_or(DEFAULT_MAX_REPLICAS)
+    }
+
+    /// Clamps `base` to the bounds, min first: below min gives min, else above max gives
+    /// max.
+    pub fn clamp(&self, base: i32) -> i32 {
+        let (min, max) = (self.min_replicas(), self.max_replicas());
+        if base < min {
+            min
+        } else if base > max {
+            max
+        } else {
+            base
+        }
+    }
+}
+
 /// `spec.lifecycle` of a vertex; written only by the Pipeline controller.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -349,10 +379,7 @@ impl VertexSpec {
 
     /// Whether `scale.disabled` is set.
     pub fn scale_disabled(&self) -> bool {
-        self.scale
-            .as_ref()
-            .and_then(|s| s.disabled)
-            .unwrap_or(false)
+        self.scale.as_ref().is_some_and(Scale::is_disabled)
     }
 
     /// Whether the autoscaler may scale the vertex: sources, sinks and maps, unless
@@ -367,15 +394,14 @@ impl VertexSpec {
 
     /// The effective floor: `scale.min`, or 0 when unset or negative.
     pub fn scale_min(&self) -> i32 {
-        self.scale.as_ref().and_then(|s| s.min).unwrap_or(0).max(0)
+        self.scale.as_ref().map_or(0, Scale::min_replicas)
     }
 
     /// The effective ceiling: `scale.max`, or 50 when unset.
     pub fn scale_max(&self) -> i32 {
         self.scale
             .as_ref()
-            .and_then(|s| s.max)
-            .unwrap_or(DEFAULT_MAX_REPLICAS)
+            .map_or(DEFAULT_MAX_REPLICAS, Scale::max_replicas)
     }
 
     /// The replicas the vertex should run, from the spec alone:
@@ -402,27 +428,13 @@ impl VertexSpec {
     /// Clamps `base` to the scale bounds, min first: below min gives min, else above max
     /// gives max.
     pub fn clamp_to_scale(&self, base: i32) -> i32 {
-        let (min, max) = (self.scale_min(), self.scale_max());
-        if base < min {
-            min
-        } else if base > max {
-            max
-        } else {
-            base
-        }
+        self.scale.clone().unwrap_or_default().clamp(base)
     }
 
     /// A hash of the spec that leaves out `replicas` and `lifecycle`, so that scaling,
     /// pausing and resuming never look like a change of the pods' template.
     pub fn hash(&self) -> String {
-        let mut value = serde_json::to_value(self).unwrap_or_default();
-        if let Some(map) = value.as_object_mut() {
-            map.remove("replicas");
-            map.remove("lifecycle");
-        }
-        // serde_json's map is ordered by key, so the text is canonical.
-        let digest = Sha256::digest(value.to_string().as_bytes());
-        digest.iter().map(|b| format!("{b:02x}")).collect()
+        spec_hash(self)
     }
 
     /// Sets the desired phase field.
@@ -472,6 +484,19 @@ where
     {
         self.update(|v| v.spec.replicas = Some(replicas));
     }
+}
+
+/// A SHA-256 of `spec` as JSON, in hex, leaving out `replicas` and `lifecycle`, so that
+/// scaling, pausing and resuming never look like a change of the pods' template.
+pub fn spec_hash<T: Serialize>(spec: &T) -> String {
+    let mut value = serde_json::to_value(spec).unwrap_or_default();
+    if let Some(map) = value.as_object_mut() {
+        map.remove("replicas");
+        map.remove("lifecycle");
+    }
+    // serde_json's map is ordered by key, so the text is canonical.
+    let digest = Sha256::digest(value.to_string().as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The labels NumaFlow puts on a vertex.

@@ -1,0 +1,445 @@
+//! NumaFlow's MonoVertex: source, transformer, UDF and sink in one set of pods, paused
+//! and resumed by its users directly.
+//!
+//! A MonoVertex has no parent and no inter-step buffers, so its lifecycle is the desired
+//! phase alone: `Running` or `Paused`, with no `Pausing` and no drain. Paused runs no
+//! pods; `spec.replicas` changes only while running, which the CRD's rule enforces for
+//! `kubectl scale` too; and `pause` and `resume` are RBAC verbs on `monovertices`, which
+//! the writer policy `crdgen` renders checks.
+//!
+//! ```
+//! use lifecycle_model::Typed;
+//! use numaflow_model::monovertex::*;
+//!
+//! let spec: MonoVertexSpec = serde_json::from_value(serde_json::json!({
+//!     "replicas": 2,
+//!     "source": { "generator": { "rpu": 5 } },
+//!     "sink": { "log": {} }
+//! })).unwrap();
+//! let mvtx = MonoVertex::new("simple-mono-vertex", spec);
+//!
+//! let mut running: Typed<MonoVertex, mono_vertex_phase::Running> = Typed::try_new(mvtx).unwrap();
+//! running.scale(3);
+//! let paused = running.pause();
+//! assert_eq!(paused.spec.desired_replicas(), 0);
+//! // paused.scale(1); // does not compile: a paused MonoVertex cannot `scale`
+//! assert_eq!(paused.resume().spec.desired_replicas(), 3);
+//! ```
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use k8s_openapi::api::core::v1::{Container, Pod, PodSpec};
+use kube::core::ObjectMeta;
+use kube::{CustomResource, Resource};
+use lifecycle_model::conditions::{Condition, merge_conditions};
+use lifecycle_model::{HasPhase, Lifecycle, NoRole, StateMarker, Typed};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use crate::Opaque;
+use crate::conditions::{condition_time, with_pod_conditions};
+use crate::patch::{Patch, PatchTarget};
+use crate::pods::{HASH_ANNOTATION, IMAGE, PodPlan, PodsSeen, REPLICA_ANNOTATION, plan_replicas};
+use crate::vertex::{Scale, spec_hash};
+
+/// The label that names a MonoVertex on its pods.
+pub const MONO_VERTEX_NAME_LABEL: &str = "numaflow.numaproj.io/mono-vertex-name";
+
+/// The reason of the Event that reports a MonoVertex's phase change, as NumaFlow gives it.
+pub const PHASE_EVENT_REASON: &str = "UpdateMonoVertexPhase";
+
+/// The desired phase of a MonoVertex, `spec.lifecycle.desiredPhase`. Missing means
+/// `Running`; any other value is rejected, by serde and by the CRD's enum.
+///
+/// Users move it, and each move is an RBAC verb on `monovertices` (`verbs`): `pause` and
+/// `resume`. Only a running MonoVertex may `scale`; the CRD's rule on
+/// [`MonoVertexSpec`] makes the API server refuse a change of `spec.replicas` otherwise.
+#[derive(Lifecycle, Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[lifecycle(module = mono_vertex_phase, schema, verbs)]
+#[lifecycle(phase_field = "lifecycle.desiredPhase")]
+#[lifecycle(event(pause: Running -> Paused), event(resume: Paused -> Running))]
+#[lifecycle(action(scale, states = Running, field = "replicas"))]
+pub enum MonoVertexPhase {
+    /// Processing; the default. `Ready`.
+    #[default]
+    #[lifecycle(initial, ready)]
+    Running,
+    /// No pods. A MonoVertex may be created paused.
+    #[lifecycle(initial)]
+    Paused,
+}
+
+/// The phase a MonoVertex reports in `status.phase`, as NumaFlow spells it; its
+/// controller copies the desired phase there.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+pub enum MonoVertexStatusPhase {
+    /// Not known yet; NumaFlow writes the empty string.
+    #[default]
+    #[serde(rename = "")]
+    Unknown,
+    /// Running.
+    Running,
+    /// Something went wrong.
+    Failed,
+    /// On its way to `Paused` (NumaFlow's enum has it; its controller never writes it).
+    Pausing,
+    /// Paused.
+    Paused,
+    /// Being deleted (in NumaFlow's enum; never written).
+    Deleting,
+}
+
+impl From<MonoVertexPhase> for MonoVertexStatusPhase {
+    fn from(phase: MonoVertexPhase) -> Self {
+        match phase {
+            MonoVertexPhase::Running => MonoVertexStatusPhase::Running,
+            MonoVertexPhase::Paused => MonoVertexStatusPhase::Paused,
+        }
+    }
+}
+
+/// `spec.lifecycle` of a MonoVertex.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MonoVertexLifecycle {
+    /// The desired phase; missing means `Running`, which the CRD also defaults.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "MonoVertexPhase", extend("default" = "Running"))]
+    pub desired_phase: Option<MonoVertexPhase>,
+}
+
+/// The spec of a NumaFlow MonoVertex. It reads NumaFlow's own JSON; the fields the
+/// lifecycle does not use (containers, limits, bypass, the daemon's template, ...) are
+/// kept as they are, and the CRD preserves them.
+// kube's `printcolumn(...)` repeats by design; clippy reads the repeats as duplicates.
+#[allow(clippy::duplicated_attributes)]
+#[derive(CustomResource, Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[kube(
+    group = "numaflow.numaproj.io",
+    version = "v1alpha1",
+    kind = "MonoVertex",
+    plural = "monovertices",
+    shortname = "mvtx",
+    namespaced,
+    derive = "PartialEq",
+    status = "MonoVertexStatus",
+    scale(
+        spec_replicas_path = ".spec.replicas",
+        status_replicas_path = ".status.replicas",
+        label_selector_path = ".status.selector"
+    ),
+    printcolumn(name = "Phase", type_ = "string", json_path = ".status.phase"),
+    printcolumn(
+        name = "Desired Phase",
+        type_ = "string",
+        json_path = ".spec.lifecycle.desiredPhase"
+    ),
+    printcolumn(
+        name = "Desired",
+        type_ = "integer",
+        json_path = ".status.desiredReplicas"
+    ),
+    printcolumn(name = "Current", type_ = "integer", json_path = ".status.replicas"),
+    printcolumn(name = "Ready", type_ = "integer", json_path = ".status.readyReplicas"),
+    printcolumn(
+        name = "Age",
+        type_ = "date",
+        json_path = ".metadata.creationTimestamp"
+    ),
+    printcolumn(name = "Reason", type_ = "string", json_path = ".status.reason"),
+    printcolumn(name = "Message", type_ = "string", json_path = ".status.message")
+)]
+#[serde(rename_all = "camelCase")]
+#[schemars(transform = lifecycle_model::schema::action_rules::<MonoVertexPhase>)]
+#[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
+pub struct MonoVertexSpec {
+    /// The replicas asked for; unset reads as 1, which the CRD also defaults.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("default" = 1))]
+    pub replicas: Option<i32>,
+    /// Autoscaling bounds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale: Option<Scale>,
+    /// The desired phase, which users move.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifecycle: Option<MonoVertexLifecycle>,
+    /// Where messages come from (and their transformer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Opaque>,
+    /// Where they go.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sink: Option<Opaque>,
+    /// The function between them, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub udf: Option<Opaque>,
+    /// Fields the lifecycle does not model, kept as they are so that a read, change and
+    /// write loses none of NumaFlow's own.
+    #[serde(flatten, default, skip_serializing_if = "serde_json::Map::is_empty")]
+    #[schemars(skip)]
+    pub extra: Map<String, Value>,
+}
+
+/// The status of a MonoVertex, as NumaFlow reports it. Fields NumaFlow writes and this
+/// model does not read (`lastScaledAt`, hashes, update counts) are kept.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
+pub struct MonoVertexStatus {
+    /// The phase, the desired one once the controller has seen it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "MonoVertexStatusPhase")]
+    pub phase: Option<MonoVertexStatusPhase>,
+    /// Pods running.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replicas: Option<i32>,
+    /// Pods the controller wants: [`MonoVertexSpec::desired_replicas`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desired_replicas: Option<i32>,
+    /// Pods ready.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ready_replicas: Option<i32>,
+    /// The pods' label selector, for the scale subresource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selector: Option<String>,
+    /// Why the MonoVertex is in its phase.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// A human-readable message: `MonoVertex paused` while paused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// The generation the status reflects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_generation: Option<i64>,
+    /// The standard condition `Ready` and NumaFlow's `Deployed` and `PodsHealthy`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(schema_with = "lifecycle_model::schema::conditions_schema")]
+    pub conditions: Vec<Condition>,
+    /// Fields this model does not read, kept as they are.
+    #[serde(flatten, default, skip_serializing_if = "serde_json::Map::is_empty")]
+    #[schemars(skip)]
+    pub extra: Map<String, Value>,
+}
+
+impl MonoVertexSpec {
+    /// The desired phase; missing means `Running`.
+    pub fn desired_phase(&self) -> MonoVertexPhase {
+        self.lifecycle
+            .as_ref()
+            .and_then(|l| l.desired_phase)
+            .unwrap_or_default()
+    }
+
+    /// Sets the desired phase field.
+    pub fn set_desired_phase(&mut self, phase: MonoVertexPhase) {
+        self.lifecycle
+            .get_or_insert_with(MonoVertexLifecycle::default)
+            .desired_phase = Some(phase);
+    }
+
+    /// The replicas the MonoVertex should run, from the spec alone, as NumaFlow decides
+    /// them: `Paused` gives 0; otherwise `replicas` (1 when unset), clamped into the
+    /// scale bounds (min first, the ceiling 50 when unset) unless scaling is disabled.
+    ///
+    /// ```
+    /// use numaflow_model::monovertex::{MonoVertexPhase, MonoVertexSpec};
+    /// use numaflow_model::vertex::Scale;
+    ///
+    /// let mut spec = MonoVertexSpec {
+    ///     replicas: Some(9),
+    ///     scale: Some(Scale { max: Some(4), ..Default::default() }),
+    ///     ..Default::default()
+    /// };
+    /// assert_eq!(spec.desired_replicas(), 4);
+    /// spec.set_desired_phase(MonoVertexPhase::Paused);
+    /// assert_eq!(spec.desired_replicas(), 0);
+    /// ```
+    pub fn desired_replicas(&self) -> i32 {
+        if self.desired_phase() == MonoVertexPhase::Paused {
+            return 0;
+        }
+        let base = self.replicas.unwrap_or(1);
+        let scale = self.scale.clone().unwrap_or_default();
+        match scale.is_disabled() {
+            true => base,
+            false => scale.clamp(base),
+        }
+    }
+}
+
+impl MonoVertexStatus {
+    /// The label selector of the pods of the MonoVertex `name`.
+    pub fn selector_for(name: &str) -> String {
+        format!("{MONO_VERTEX_NAME_LABEL}={name}")
+    }
+}
+
+impl HasPhase<MonoVertexPhase> for MonoVertex {
+    fn phase(&self) -> Option<MonoVertexPhase> {
+        Some(self.spec.desired_phase())
+    }
+    fn set_phase(&mut self, phase: MonoVertexPhase) {
+        self.spec.set_desired_phase(phase);
+    }
+}
+
+/// Operations on a typed MonoVertex that the lifecycle gates.
+pub trait MonoVertexOps<S> {
+    /// Sets `spec.replicas`. Compiles only for a `Running` MonoVertex.
+    fn scale(&mut self, replicas: i32)
+    where
+        S: mono_vertex_phase::CanScale<NoRole>;
+}
+
+impl<S> MonoVertexOps<S> for Typed<MonoVertex, S>
+where
+    S: StateMarker<Phase = MonoVertexPhase>,
+{
+    fn scale(&mut self, replicas: i32)
+    where
+        S: mono_vertex_phase::CanScale<NoRole>,
+    {
+        self.update(|m| m.spec.replicas = Some(replicas));
+    }
+}
+
+/// The pods `mvtx` wants given the `pods` it has (its own, by label): one per replica
+/// below [`MonoVertexSpec::desired_replicas`], as [`plan_replicas`] keeps them; none
+/// while paused.
+pub fn plan_pods(mvtx: &MonoVertex, pods: &[Pod]) -> PodPlan {
+    let name = mvtx.metadata.name.clone().unwrap_or_default();
+    plan_replicas(&name, mvtx.spec.desired_replicas(), pods, |i| {
+        replica_pod(mvtx, i)
+    })
+}
+
+/// The pod of replica `index` of `mvtx`, owned by it.
+pub fn replica_pod(mvtx: &MonoVertex, index: i32) -> Pod {
+    let name = mvtx.metadata.name.clone().unwrap_or_default();
+    let labels = BTreeMap::from([
+        (MONO_VERTEX_NAME_LABEL.to_owned(), name.clone()),
+        (
+            "app.kubernetes.io/part-of".to_owned(),
+            "numaflow".to_owned(),
+        ),
+        (
+            "app.kubernetes.io/managed-by".to_owned(),
+            "mono-vertex-controller".to_owned(),
+        ),
+        (
+            "app.kubernetes.io/component".to_owned(),
+            "mono-vertex".to_owned(),
+        ),
+    ]);
+    Pod {
+        metadata: ObjectMeta {
+            generate_name: Some(format!("{name}-{index}-")),
+            namespace: mvtx.metadata.namespace.clone(),
+            labels: Some(labels),
+            annotations: Some(BTreeMap::from([
+                (REPLICA_ANNOTATION.to_owned(), index.to_string()),
+                (HASH_ANNOTATION.to_owned(), spec_hash(&mvtx.spec)),
+            ])),
+            owner_references: mvtx.controller_owner_ref(&()).map(|o| vec![o]),
+            ..ObjectMeta::default()
+        },
+        spec: Some(PodSpec {
+            hostname: Some(format!("{name}-{index}")),
+            containers: vec![Container {
+                name: "numa".to_owned(),
+                image: Some(IMAGE.to_owned()),
+                args: Some(vec![
+                    "processor".to_owned(),
+                    "--type=mono-vertex".to_owned(),
+                ]),
+                ..Container::default()
+            }],
+            ..PodSpec::default()
+        }),
+        status: None,
+    }
+}
+
+/// The conditions of `mvtx`: `Ready` from its desired phase, then `Deployed` and
+/// `PodsHealthy` as a vertex's.
+pub fn conditions(mvtx: &MonoVertex, pods: Option<&PodsSeen>, now: &str) -> Vec<Condition> {
+    let generation = mvtx.metadata.generation;
+    let replicas = mvtx.status.as_ref().and_then(|s| s.replicas);
+    let standard = mvtx.spec.desired_phase().conditions(generation, now);
+    with_pod_conditions(standard, generation, replicas, pods, now)
+}
+
+/// One reconcile of the MonoVertex controller at `now`: a status patch with the fields
+/// that differ from what the spec asks for (the phase copied from the desired one, with
+/// NumaFlow's message `MonoVertex paused`; the replica counts; the conditions;
+/// `observedGeneration`), or `None` when the status is already right.
+///
+/// ```
+/// use numaflow_model::monovertex::{MonoVertex, MonoVertexPhase, reconcile};
+///
+/// let mut mvtx = MonoVertex::new("m", Default::default());
+/// mvtx.spec.set_desired_phase(MonoVertexPhase::Paused);
+/// let patch = reconcile(&mvtx, None, jiff::Timestamp::UNIX_EPOCH).unwrap();
+/// assert_eq!(patch.body["status"]["phase"], "Paused");
+/// assert_eq!(patch.body["status"]["desiredReplicas"], 0);
+/// assert_eq!(patch.body["status"]["message"], "MonoVertex paused");
+/// ```
+pub fn reconcile(mvtx: &MonoVertex, pods: Option<&PodsSeen>, now: Timestamp) -> Option<Patch> {
+    let name = mvtx.metadata.name.clone().unwrap_or_default();
+    let desired = mvtx.spec.desired_replicas();
+    let phase = MonoVertexStatusPhase::from(mvtx.spec.desired_phase());
+    let message = (phase == MonoVertexStatusPhase::Paused).then_some("MonoVertex paused");
+    let selector = MonoVertexStatus::selector_for(&name);
+    let current = mvtx.status.clone().unwrap_or_default();
+    let mut status = Map::new();
+    let mut differs = |field: &str, now: Value, was: Value| {
+        if now != was {
+            status.insert(field.to_owned(), now);
+        }
+    };
+    differs("phase", json!(phase), json!(current.phase));
+    differs("message", json!(message), json!(current.message));
+    differs(
+        "desiredReplicas",
+        json!(desired),
+        json!(current.desired_replicas),
+    );
+    differs("selector", json!(selector), json!(current.selector));
+    if let Some(seen) = pods {
+        differs("replicas", json!(seen.running), json!(current.replicas));
+        let ready = seen.ready.min(desired.max(0));
+        differs("readyReplicas", json!(ready), json!(current.ready_replicas));
+    }
+    let mut merged = current.conditions.clone();
+    if merge_conditions(&mut merged, conditions(mvtx, pods, &condition_time(now))) {
+        status.insert("conditions".to_owned(), json!(merged));
+    }
+    if let Some(generation) = mvtx.metadata.generation
+        && (!status.is_empty() || current.observed_generation != Some(generation))
+    {
+        status.insert("observedGeneration".to_owned(), json!(generation));
+    }
+    (!status.is_empty()).then(|| Patch {
+        target: PatchTarget::status_of(mvtx),
+        body: json!({ "status": Value::Object(status) }),
+    })
+}
+
+/// The phase change a status `patch` of `mvtx` reports, as NumaFlow's Event note says
+/// it: `Updated MonoVertex phase from Running to Paused`. A first phase, written where
+/// there was none, is no change.
+pub fn phase_change(mvtx: &MonoVertex, patch: &Patch) -> Option<String> {
+    let to: MonoVertexStatusPhase =
+        serde_json::from_value(patch.body["status"].get("phase")?.clone()).ok()?;
+    let from = mvtx.status.as_ref().and_then(|s| s.phase)?;
+    let name = |p: MonoVertexStatusPhase| serde_json::to_value(p).ok();
+    let (from, to) = (name(from)?, name(to)?);
+    (from != to && from != json!("")).then(|| {
+        format!(
+            "Updated MonoVertex phase from {} to {}",
+            from.as_str().unwrap_or_default(),
+            to.as_str().unwrap_or_default()
+        )
+    })
+}
