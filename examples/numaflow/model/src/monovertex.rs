@@ -380,12 +380,17 @@ pub fn conditions(mvtx: &MonoVertex, pods: Option<&PodsSeen>, now: &str) -> Vec<
 ///
 /// let mut mvtx = MonoVertex::new("m", Default::default());
 /// mvtx.spec.set_desired_phase(MonoVertexPhase::Paused);
-/// let patch = reconcile(&mvtx, None, jiff::Timestamp::UNIX_EPOCH).unwrap();
-/// assert_eq!(patch.body["status"]["phase"], "Paused");
-/// assert_eq!(patch.body["status"]["desiredReplicas"], 0);
-/// assert_eq!(patch.body["status"]["message"], "MonoVertex paused");
+/// let write = reconcile(&mvtx, None, jiff::Timestamp::UNIX_EPOCH).unwrap();
+/// assert_eq!(write.patch.body["status"]["phase"], "Paused");
+/// assert_eq!(write.patch.body["status"]["desiredReplicas"], 0);
+/// assert_eq!(write.patch.body["status"]["message"], "MonoVertex paused");
+/// assert_eq!(write.change, None, "a first phase is no change");
 /// ```
-pub fn reconcile(mvtx: &MonoVertex, pods: Option<&PodsSeen>, now: Timestamp) -> Option<Patch> {
+pub fn reconcile(
+    mvtx: &MonoVertex,
+    pods: Option<&PodsSeen>,
+    now: Timestamp,
+) -> Option<StatusWrite> {
     let name = mvtx.metadata.name.clone().unwrap_or_default();
     let desired = mvtx.spec.desired_replicas();
     let phase = MonoVertexStatusPhase::from(mvtx.spec.desired_phase());
@@ -420,26 +425,54 @@ pub fn reconcile(mvtx: &MonoVertex, pods: Option<&PodsSeen>, now: Timestamp) -> 
     {
         status.insert("observedGeneration".to_owned(), json!(generation));
     }
-    (!status.is_empty()).then(|| Patch {
-        target: PatchTarget::status_of(mvtx),
-        body: json!({ "status": Value::Object(status) }),
+    let to = mvtx.spec.desired_phase();
+    let from = match current.phase {
+        Some(MonoVertexStatusPhase::Running) => Some(MonoVertexPhase::Running),
+        Some(MonoVertexStatusPhase::Paused) => Some(MonoVertexPhase::Paused),
+        _ => None,
+    };
+    let change = from.filter(|from| *from != to).and_then(|from| {
+        let event = MonoVertexPhase::event_between(from, to)?;
+        Some(PhaseChange { event, from, to })
+    });
+    (!status.is_empty()).then(|| StatusWrite {
+        patch: Patch {
+            target: PatchTarget::status_of(mvtx),
+            body: json!({ "status": Value::Object(status) }),
+        },
+        change,
     })
 }
 
-/// The phase change a status `patch` of `mvtx` reports, as NumaFlow's Event note says
-/// it: `Updated MonoVertex phase from Running to Paused`. A first phase, written where
-/// there was none, is no change.
-pub fn phase_change(mvtx: &MonoVertex, patch: &Patch) -> Option<String> {
-    let to: MonoVertexStatusPhase =
-        serde_json::from_value(patch.body["status"].get("phase")?.clone()).ok()?;
-    let from = mvtx.status.as_ref().and_then(|s| s.phase)?;
-    let name = |p: MonoVertexStatusPhase| serde_json::to_value(p).ok();
-    let (from, to) = (name(from)?, name(to)?);
-    (from != to && from != json!("")).then(|| {
+/// A move of a MonoVertex's reported phase: the status copying a desired phase the user
+/// changed. What its Event and metric report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PhaseChange {
+    /// The event the user fired.
+    pub event: MonoVertexPhaseEvent,
+    /// The phase the status reported.
+    pub from: MonoVertexPhase,
+    /// The phase it reports now.
+    pub to: MonoVertexPhase,
+}
+
+impl PhaseChange {
+    /// The Event's note, in NumaFlow's words: `Updated MonoVertex phase from Running to
+    /// Paused`.
+    pub fn note(&self) -> String {
         format!(
             "Updated MonoVertex phase from {} to {}",
-            from.as_str().unwrap_or_default(),
-            to.as_str().unwrap_or_default()
+            self.from.name(),
+            self.to.name()
         )
-    })
+    }
+}
+
+/// A status write of the MonoVertex controller, and the phase change it reports, if any.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StatusWrite {
+    /// The merge patch of the status subresource.
+    pub patch: Patch,
+    /// The move of the reported phase; none for a first phase or an unchanged one.
+    pub change: Option<PhaseChange>,
 }

@@ -21,6 +21,8 @@ use tracing::info;
 
 pub use daemon::Daemon;
 pub use error::{Error, Result};
+use monovertex::reconcile_mono_vertex_object;
+use numaflow_model::monovertex::{MonoVertex, MonoVertexPhase};
 use numaflow_model::pipeline::{Pipeline, PipelinePhase};
 use numaflow_model::vertex::Vertex;
 pub use reconcile::next_look;
@@ -31,6 +33,7 @@ pub mod cli;
 pub mod crdgen;
 pub mod daemon;
 mod error;
+mod monovertex;
 pub mod operator;
 mod reconcile;
 mod write;
@@ -86,7 +89,7 @@ impl Context {
     }
 }
 
-/// Runs the Pipeline and Vertex controllers in `namespace` (all namespaces when `None`)
+/// Runs the Pipeline, Vertex and MonoVertex controllers in `namespace` (all namespaces when `None`)
 /// until `shutdown` completes, with what `context` holds.
 pub async fn run_controllers(
     context: Context,
@@ -109,7 +112,7 @@ pub async fn run_controllers(
     info!(
         namespace = namespace.unwrap_or("(all)"),
         field_manager = %context.field_manager,
-        "watching pipelines and vertices"
+        "watching pipelines, vertices and MonoVertices"
     );
     let pipeline_controller = Controller::new(pipelines, watcher::Config::default())
         .owns(vertices.clone(), watcher::Config::default());
@@ -118,25 +121,43 @@ pub async fn run_controllers(
         None => Api::all(client.clone()),
     };
     let vertex_controller = Controller::new(vertices, watcher::Config::default()).owns(
-        pods,
+        pods.clone(),
         watcher::Config::default().labels("app.kubernetes.io/component=vertex"),
+    );
+    let mono_vertices: Api<MonoVertex> = match namespace {
+        Some(ns) => Api::namespaced(client.clone(), ns),
+        None => Api::all(client.clone()),
+    };
+    let mono_vertex_controller = Controller::new(mono_vertices, watcher::Config::default()).owns(
+        pods,
+        watcher::Config::default().labels("app.kubernetes.io/component=mono-vertex"),
     );
     let telemetry = &context.telemetry;
     telemetry.count_objects::<Pipeline, PipelinePhase>(pipeline_controller.store());
     telemetry
         .count_objects::<Vertex, numaflow_model::vertex::VertexPhase>(vertex_controller.store());
+    telemetry.count_objects::<MonoVertex, MonoVertexPhase>(mono_vertex_controller.store());
     let pipeline_controller = pipeline_controller
         .graceful_shutdown_on(stopped(stop_rx.clone()))
         .run(reconcile_pipeline_object, retry, context.clone())
         .for_each(|_| futures::future::ready(()));
     let vertex_controller = vertex_controller
+        .graceful_shutdown_on(stopped(stop_rx.clone()))
+        .run(reconcile_vertex_object, retry, context.clone())
+        .for_each(|_| futures::future::ready(()));
+    let mono_vertex_controller = mono_vertex_controller
         .graceful_shutdown_on(stopped(stop_rx))
-        .run(reconcile_vertex_object, retry, context)
+        .run(reconcile_mono_vertex_object, retry, context)
         .for_each(|_| futures::future::ready(()));
     let trigger = async move {
         shutdown.await;
         let _ = stop_tx.send(true);
     };
-    tokio::join!(pipeline_controller, vertex_controller, trigger);
+    tokio::join!(
+        pipeline_controller,
+        vertex_controller,
+        mono_vertex_controller,
+        trigger
+    );
     info!("controllers stopped");
 }

@@ -11,7 +11,7 @@ use numaflow_model::pipeline::{
     DesiredPhase, FINALIZER, Pipeline, PipelinePhase, RESUME_STRATEGY_ANNOTATION, ResumeStrategy,
 };
 use numaflow_model::plan::Observations;
-use numaflow_model::pods::{PodsSeen, plan_pods, pod_selector};
+use numaflow_model::pods::{PodPlan, PodsSeen, plan_pods, pod_selector};
 use numaflow_model::vertex::{Vertex, VertexRole, pipeline_selector};
 use serde_json::json;
 use std::sync::Arc;
@@ -162,6 +162,24 @@ pub(crate) async fn reconcile_vertex_object(
         .map_err(Error::request(format!("listing the pods of Vertex/{name}")))?
         .items;
     let plan = plan_pods(&vertex, &existing);
+    let now_there = sync_pods(&ctx, &pods, &format!("Vertex/{name}"), existing, &plan).await?;
+    let seen = PodsSeen::of(&now_there);
+    if let Some(mut patch) = reconcile_vertex(&vertex, Some(&seen), Timestamp::now()) {
+        patch.body["metadata"]["resourceVersion"] = json!(vertex.resource_version());
+        send_patch(&ctx.client, &namespace, &patch, &ctx.field_manager).await?;
+    }
+    Ok(Action::await_change())
+}
+
+/// Makes `plan` true of `owner`'s pods, `existing` as listed: deletes the doomed, then
+/// creates the missing as the field manager; the pods there now.
+pub(crate) async fn sync_pods(
+    ctx: &Context,
+    pods: &Api<Pod>,
+    owner: &str,
+    existing: Vec<Pod>,
+    plan: &PodPlan,
+) -> Result<Vec<Pod>> {
     for doomed in &plan.delete {
         match pods.delete(doomed, &DeleteParams::default()).await {
             Ok(_) => info!(pod = %doomed, "pod deleted"),
@@ -186,16 +204,11 @@ pub(crate) async fn reconcile_vertex_object(
         let created = pods
             .create(&create, pod)
             .await
-            .map_err(Error::request(format!("creating a pod of Vertex/{name}")))?;
+            .map_err(Error::request(format!("creating a pod of {owner}")))?;
         info!(pod = %created.name_any(), "pod created");
         now_there.push(created);
     }
-    let seen = PodsSeen::of(&now_there);
-    if let Some(mut patch) = reconcile_vertex(&vertex, Some(&seen), Timestamp::now()) {
-        patch.body["metadata"]["resourceVersion"] = json!(vertex.resource_version());
-        send_patch(&ctx.client, &namespace, &patch, &ctx.field_manager).await?;
-    }
-    Ok(Action::await_change())
+    Ok(now_there)
 }
 
 pub(crate) fn retry<K: Resource>(object: Arc<K>, error: &Error, _: Arc<Context>) -> Action {
