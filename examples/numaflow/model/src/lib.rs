@@ -51,3 +51,35 @@ impl JsonSchema for Opaque {
         })
     }
 }
+
+/// Fields of NumaFlow's objects this model does not read, kept as they are so that a
+/// read, change and write loses none of them: every modelled struct flattens one in.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Unknown(pub serde_json::Map<String, serde_json::Value>);
+
+impl Unknown {
+    /// Whether there are none, so that none are written.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::ops::Deref for Unknown {
+    type Target = serde_json::Map<String, serde_json::Value>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Unknown {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+impl From<serde_json::Map<String, serde_json::Value>> for Unknown {
+    fn from(fields: serde_json::Map<String, serde_json::Value>) -> Self {
+        Unknown(fields)
+    }
+}

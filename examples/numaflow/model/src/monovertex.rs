@@ -29,9 +29,8 @@
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
-use k8s_openapi::api::core::v1::{Container, Pod, PodSpec};
-use kube::core::ObjectMeta;
-use kube::{CustomResource, Resource};
+use k8s_openapi::api::core::v1::Pod;
+use kube::CustomResource;
 use lifecycle_model::conditions::{Condition, merge_conditions};
 use lifecycle_model::{HasPhase, Lifecycle, NoRole, StateMarker, Typed};
 use schemars::JsonSchema;
@@ -41,8 +40,8 @@ use serde_json::{Map, Value, json};
 use crate::Opaque;
 use crate::conditions::{condition_time, with_pod_conditions};
 use crate::patch::{Patch, PatchTarget};
-use crate::pods::{HASH_ANNOTATION, IMAGE, PodPlan, PodsSeen, REPLICA_ANNOTATION, plan_replicas};
-use crate::vertex::{Scale, spec_hash};
+use crate::pods::{PodPlan, PodsSeen, owned_replica_pod, plan_replicas};
+use crate::vertex::{ReplicaStatus, Scale, spec_hash};
 
 /// The label that names a MonoVertex on its pods.
 pub const MONO_VERTEX_NAME_LABEL: &str = "numaflow.numaproj.io/mono-vertex-name";
@@ -174,53 +173,15 @@ pub struct MonoVertexSpec {
     /// The function between them, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub udf: Option<Opaque>,
-    /// Fields the lifecycle does not model, kept as they are so that a read, change and
-    /// write loses none of NumaFlow's own.
-    #[serde(flatten, default, skip_serializing_if = "serde_json::Map::is_empty")]
+    /// Fields this model does not read, kept as they are ([`Unknown`](crate::Unknown)).
+    #[serde(flatten, default, skip_serializing_if = "crate::Unknown::is_empty")]
     #[schemars(skip)]
-    pub extra: Map<String, Value>,
+    pub extra: crate::Unknown,
 }
 
-/// The status of a MonoVertex, as NumaFlow reports it. Fields NumaFlow writes and this
-/// model does not read (`lastScaledAt`, hashes, update counts) are kept.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-#[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
-pub struct MonoVertexStatus {
-    /// The phase, the desired one once the controller has seen it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "MonoVertexStatusPhase")]
-    pub phase: Option<MonoVertexStatusPhase>,
-    /// Pods running.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub replicas: Option<i32>,
-    /// Pods the controller wants: [`MonoVertexSpec::desired_replicas`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub desired_replicas: Option<i32>,
-    /// Pods ready.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ready_replicas: Option<i32>,
-    /// The pods' label selector, for the scale subresource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub selector: Option<String>,
-    /// Why the MonoVertex is in its phase.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    /// A human-readable message: `MonoVertex paused` while paused.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
-    /// The generation the status reflects.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub observed_generation: Option<i64>,
-    /// The standard condition `Ready` and NumaFlow's `Deployed` and `PodsHealthy`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[schemars(schema_with = "lifecycle_model::schema::conditions_schema")]
-    pub conditions: Vec<Condition>,
-    /// Fields this model does not read, kept as they are.
-    #[serde(flatten, default, skip_serializing_if = "serde_json::Map::is_empty")]
-    #[schemars(skip)]
-    pub extra: Map<String, Value>,
-}
+/// The status of a MonoVertex: its phase (`MonoVertex paused` is its message while
+/// paused), its replicas and its conditions (`Ready`, `Deployed`, `PodsHealthy`).
+pub type MonoVertexStatus = ReplicaStatus<MonoVertexStatusPhase>;
 
 impl MonoVertexSpec {
     /// The desired phase; missing means `Running`.
@@ -317,48 +278,15 @@ pub fn plan_pods(mvtx: &MonoVertex, pods: &[Pod]) -> PodPlan {
 /// The pod of replica `index` of `mvtx`, owned by it.
 pub fn replica_pod(mvtx: &MonoVertex, index: i32) -> Pod {
     let name = mvtx.metadata.name.clone().unwrap_or_default();
-    let labels = BTreeMap::from([
-        (MONO_VERTEX_NAME_LABEL.to_owned(), name.clone()),
-        (
-            "app.kubernetes.io/part-of".to_owned(),
-            "numaflow".to_owned(),
-        ),
-        (
-            "app.kubernetes.io/managed-by".to_owned(),
-            "mono-vertex-controller".to_owned(),
-        ),
-        (
-            "app.kubernetes.io/component".to_owned(),
-            "mono-vertex".to_owned(),
-        ),
-    ]);
-    Pod {
-        metadata: ObjectMeta {
-            generate_name: Some(format!("{name}-{index}-")),
-            namespace: mvtx.metadata.namespace.clone(),
-            labels: Some(labels),
-            annotations: Some(BTreeMap::from([
-                (REPLICA_ANNOTATION.to_owned(), index.to_string()),
-                (HASH_ANNOTATION.to_owned(), spec_hash(&mvtx.spec)),
-            ])),
-            owner_references: mvtx.controller_owner_ref(&()).map(|o| vec![o]),
-            ..ObjectMeta::default()
-        },
-        spec: Some(PodSpec {
-            hostname: Some(format!("{name}-{index}")),
-            containers: vec![Container {
-                name: "numa".to_owned(),
-                image: Some(IMAGE.to_owned()),
-                args: Some(vec![
-                    "processor".to_owned(),
-                    "--type=mono-vertex".to_owned(),
-                ]),
-                ..Container::default()
-            }],
-            ..PodSpec::default()
-        }),
-        status: None,
-    }
+    let labels = BTreeMap::from([(MONO_VERTEX_NAME_LABEL.to_owned(), name)]);
+    let args = ["--type=mono-vertex".to_owned()];
+    owned_replica_pod(
+        mvtx,
+        index,
+        ("mono-vertex", labels),
+        &spec_hash(&mvtx.spec),
+        args,
+    )
 }
 
 /// The conditions of `mvtx`: `Ready` from its desired phase, then `Deployed` and

@@ -16,8 +16,8 @@ use lifecycle_model::{HasPhase, Lifecycle};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::Opaque;
 use crate::vertex::{Scale, Udf, VertexSpec};
+use crate::{Opaque, Unknown};
 
 mod validate;
 
@@ -208,11 +208,10 @@ pub struct AbstractVertex {
     /// Buffer partitions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partitions: Option<i32>,
-    /// Fields this model does not read, kept as they are so that a read, change and write
-    /// loses none of NumaFlow's own.
-    #[serde(flatten, default, skip_serializing_if = "serde_json::Map::is_empty")]
+    /// Fields this model does not read, kept as they are ([`Unknown`](crate::Unknown)).
+    #[serde(flatten, default, skip_serializing_if = "crate::Unknown::is_empty")]
     #[schemars(skip)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+    pub extra: crate::Unknown,
 }
 
 /// An edge between two vertices.
@@ -224,11 +223,10 @@ pub struct Edge {
     pub from: String,
     /// The downstream vertex.
     pub to: String,
-    /// Fields this model does not read, kept as they are so that a read, change and write
-    /// loses none of NumaFlow's own.
-    #[serde(flatten, default, skip_serializing_if = "serde_json::Map::is_empty")]
+    /// Fields this model does not read, kept as they are ([`Unknown`](crate::Unknown)).
+    #[serde(flatten, default, skip_serializing_if = "crate::Unknown::is_empty")]
     #[schemars(skip)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+    pub extra: crate::Unknown,
 }
 
 impl Edge {
@@ -237,7 +235,7 @@ impl Edge {
         Edge {
             from: from.into(),
             to: to.into(),
-            extra: serde_json::Map::new(),
+            extra: Unknown::default(),
         }
     }
 }
@@ -311,11 +309,10 @@ pub struct PipelineSpec {
     /// The lifecycle settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lifecycle: Option<PipelineLifecycle>,
-    /// Fields this model does not read, kept as they are so that a read, change and write
-    /// loses none of NumaFlow's own.
-    #[serde(flatten, default, skip_serializing_if = "serde_json::Map::is_empty")]
+    /// Fields this model does not read, kept as they are ([`Unknown`](crate::Unknown)).
+    #[serde(flatten, default, skip_serializing_if = "crate::Unknown::is_empty")]
     #[schemars(skip)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+    pub extra: crate::Unknown,
 }
 
 /// The status of a pipeline. Fields NumaFlow writes and this model does not read are kept
@@ -374,11 +371,10 @@ pub struct PipelineStatus {
         rename = "reduceUDFCount"
     )]
     pub reduce_udf_count: Option<u32>,
-    /// Fields this model does not read, kept as they are so that a read, change and write
-    /// loses none of NumaFlow's own.
-    #[serde(flatten, default, skip_serializing_if = "serde_json::Map::is_empty")]
+    /// Fields this model does not read, kept as they are ([`Unknown`](crate::Unknown)).
+    #[serde(flatten, default, skip_serializing_if = "crate::Unknown::is_empty")]
     #[schemars(skip)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+    pub extra: crate::Unknown,
 }
 
 impl PipelineSpec {

@@ -112,32 +112,48 @@ pub fn plan_replicas(
 pub fn replica_pod(vertex: &Vertex, index: i32) -> Pod {
     let name = vertex.metadata.name.clone().unwrap_or_default();
     let mut labels = vertex_labels(&vertex.spec.pipeline_name, &vertex.spec.name);
-    labels.extend([
-        (
-            "app.kubernetes.io/part-of".to_owned(),
-            "numaflow".to_owned(),
-        ),
-        (
-            "app.kubernetes.io/managed-by".to_owned(),
-            "vertex-controller".to_owned(),
-        ),
-        (
-            "app.kubernetes.io/component".to_owned(),
-            "vertex".to_owned(),
-        ),
-        ("app.kubernetes.io/name".to_owned(), name.clone()),
-    ]);
+    labels.insert("app.kubernetes.io/name".to_owned(), name);
+    let args = [
+        "--type=vertex".to_owned(),
+        format!("--vertex-name={}", vertex.spec.name),
+    ];
+    owned_replica_pod(vertex, index, ("vertex", labels), &vertex.spec.hash(), args)
+}
+
+/// The pod of replica `index` of `owner`, as NumaFlow makes one: named after the owner and
+/// the index, labelled with `labels` and as part of NumaFlow run by the `component`'s
+/// controller, annotated with its index and the owner's spec `hash`, owned by `owner`, and
+/// running NumaFlow's `processor` with `args`.
+pub fn owned_replica_pod<K: Resource<DynamicType = ()>>(
+    owner: &K,
+    index: i32,
+    (component, mut labels): (&str, BTreeMap<String, String>),
+    hash: &str,
+    args: impl IntoIterator<Item = String>,
+) -> Pod {
+    let name = owner.meta().name.clone().unwrap_or_default();
+    labels.extend(
+        [
+            ("app.kubernetes.io/part-of", "numaflow".to_owned()),
+            (
+                "app.kubernetes.io/managed-by",
+                format!("{component}-controller"),
+            ),
+            ("app.kubernetes.io/component", component.to_owned()),
+        ]
+        .map(|(key, value)| (key.to_owned(), value)),
+    );
     let annotations = BTreeMap::from([
         (REPLICA_ANNOTATION.to_owned(), index.to_string()),
-        (HASH_ANNOTATION.to_owned(), vertex.spec.hash()),
+        (HASH_ANNOTATION.to_owned(), hash.to_owned()),
     ]);
     Pod {
         metadata: ObjectMeta {
             generate_name: Some(format!("{name}-{index}-")),
-            namespace: vertex.metadata.namespace.clone(),
+            namespace: owner.meta().namespace.clone(),
             labels: Some(labels),
             annotations: Some(annotations),
-            owner_references: vertex.controller_owner_ref(&()).map(|o| vec![o]),
+            owner_references: owner.controller_owner_ref(&()).map(|o| vec![o]),
             ..ObjectMeta::default()
         },
         spec: Some(PodSpec {
@@ -145,11 +161,11 @@ pub fn replica_pod(vertex: &Vertex, index: i32) -> Pod {
             containers: vec![Container {
                 name: "numa".to_owned(),
                 image: Some(IMAGE.to_owned()),
-                args: Some(vec![
-                    "processor".to_owned(),
-                    "--type=vertex".to_owned(),
-                    format!("--vertex-name={}", vertex.spec.name),
-                ]),
+                args: Some(
+                    std::iter::once("processor".to_owned())
+                        .chain(args)
+                        .collect(),
+                ),
                 ..Container::default()
             }],
             ..PodSpec::default()

@@ -34,7 +34,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::Opaque;
+use crate::{Opaque, Unknown};
 
 /// The replica ceiling when `scale.max` is unset.
 pub const DEFAULT_MAX_REPLICAS: i32 = 50;
@@ -134,11 +134,10 @@ pub struct Scale {
     /// The ceiling; unset reads as 50. `0` is legal.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max: Option<i32>,
-    /// Fields this model does not read, kept as they are so that a read, change and write
-    /// loses none of NumaFlow's own.
-    #[serde(flatten, default, skip_serializing_if = "serde_json::Map::is_empty")]
+    /// Fields this model does not read, kept as they are ([`Unknown`](crate::Unknown)).
+    #[serde(flatten, default, skip_serializing_if = "crate::Unknown::is_empty")]
     #[schemars(skip)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+    pub extra: crate::Unknown,
 }
 
 impl Scale {
@@ -189,11 +188,10 @@ pub struct GroupBy {
     /// Whether the reduce is keyed, and so partitioned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keyed: Option<bool>,
-    /// Fields this model does not read, kept as they are so that a read, change and write
-    /// loses none of NumaFlow's own.
-    #[serde(flatten, default, skip_serializing_if = "serde_json::Map::is_empty")]
+    /// Fields this model does not read, kept as they are ([`Unknown`](crate::Unknown)).
+    #[serde(flatten, default, skip_serializing_if = "crate::Unknown::is_empty")]
     #[schemars(skip)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+    pub extra: crate::Unknown,
 }
 
 /// `spec.udf`: a user-defined function.
@@ -204,11 +202,10 @@ pub struct Udf {
     /// Set for a reduce; absent for a map.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_by: Option<GroupBy>,
-    /// Fields the lifecycle does not model, kept as they are so the spec hash and
-    /// re-serialization see the whole object.
-    #[serde(flatten, default, skip_serializing_if = "serde_json::Map::is_empty")]
+    /// Fields this model does not read, kept as they are ([`Unknown`](crate::Unknown)).
+    #[serde(flatten, default, skip_serializing_if = "crate::Unknown::is_empty")]
     #[schemars(skip)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+    pub extra: crate::Unknown,
 }
 
 /// The spec of a NumaFlow Vertex. It reads NumaFlow's own JSON and ignores the fields the
@@ -283,28 +280,29 @@ pub struct VertexSpec {
     /// The partition count of the vertex's buffers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partitions: Option<i32>,
-    /// Fields the lifecycle does not model, kept as they are so the spec hash and
-    /// re-serialization see the whole object.
-    #[serde(flatten, default, skip_serializing_if = "serde_json::Map::is_empty")]
+    /// Fields this model does not read, kept as they are ([`Unknown`](crate::Unknown)).
+    #[serde(flatten, default, skip_serializing_if = "crate::Unknown::is_empty")]
     #[schemars(skip)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+    pub extra: crate::Unknown,
 }
 
-/// The status of a vertex, as NumaFlow reports it. Fields NumaFlow writes and this model
-/// does not read (`lastScaledAt`, hashes, update counts) are kept by the CRD
-/// (`x-kubernetes-preserve-unknown-fields`).
+/// The status of an object that runs pods, one per replica, as NumaFlow reports it for a
+/// vertex ([`VertexStatus`]) and a MonoVertex
+/// ([`MonoVertexStatus`](crate::monovertex::MonoVertexStatus)); `P` is its phase. Fields
+/// NumaFlow writes and this model does not read (`lastScaledAt`, hashes, update counts)
+/// are kept.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 #[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
-pub struct VertexStatus {
-    /// The phase the vertex is in.
+pub struct ReplicaStatus<P> {
+    /// The phase the object is in: its desired phase once its controller has seen it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "VertexStatusPhase")]
-    pub phase: Option<VertexStatusPhase>,
+    #[schemars(with = "P")]
+    pub phase: Option<P>,
     /// Pods running.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replicas: Option<i32>,
-    /// Pods the controller wants: [`VertexSpec::desired_replicas`].
+    /// Pods the controller wants, from the spec alone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub desired_replicas: Option<i32>,
     /// Pods ready.
@@ -313,7 +311,7 @@ pub struct VertexStatus {
     /// The pods' label selector, for the scale subresource.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selector: Option<String>,
-    /// Why the vertex is in its phase.
+    /// Why the object is in its phase.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// A human-readable message.
@@ -327,12 +325,14 @@ pub struct VertexStatus {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(schema_with = "lifecycle_model::schema::conditions_schema")]
     pub conditions: Vec<Condition>,
-    /// Fields this model does not read, kept as they are so that a read, change and write
-    /// loses none of NumaFlow's own.
-    #[serde(flatten, default, skip_serializing_if = "serde_json::Map::is_empty")]
+    /// Fields this model does not read, kept as they are ([`Unknown`]).
+    #[serde(flatten, default, skip_serializing_if = "Unknown::is_empty")]
     #[schemars(skip)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+    pub extra: Unknown,
 }
+
+/// The status of a vertex.
+pub type VertexStatus = ReplicaStatus<VertexStatusPhase>;
 
 impl VertexSpec {
     /// The desired phase; missing means `Running`.

@@ -156,7 +156,8 @@ async fn an_edited_pipeline_updates_its_vertices_in_place_and_deletes_the_undecl
         extra: json!({ "builtin": { "name": "cat", "args": ["--verbose"] } })
             .as_object()
             .cloned()
-            .unwrap(),
+            .unwrap()
+            .into(),
         ..Udf::default()
     });
     cat.extra
