@@ -2,7 +2,7 @@
 
 use shapes::Shape;
 
-use crate::shapes;
+use crate::{MonoVertexOp, shapes};
 
 /// How often each fault strikes.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,8 +72,10 @@ pub struct SimConfig {
     pub shape: Shape,
     /// The faults.
     pub faults: Faults,
-    /// The user's operations, by tick.
+    /// The user's operations on the pipeline, by tick.
     pub ops: Vec<(u64, Op)>,
+    /// The user's operations on the MonoVertex, by tick.
+    pub mono_ops: Vec<(u64, MonoVertexOp)>,
     /// `pauseGracePeriodSeconds` and `deletionGracePeriodSeconds`.
     pub grace_seconds: i64,
     /// Ticks to run at least after the last operation; the run goes on, up to four times
@@ -133,11 +135,25 @@ impl SimConfig {
             1 => ops.push((tick, Op::Delete)),
             _ => {}
         }
+        // The MonoVertex's operations come from a source of their own, so that a seed's
+        // pipeline schedule is the same with them as without.
+        let mut mono_rng = fastrand::Rng::with_seed(seed ^ 0x6d76_6f70);
+        let mut mono_ops = Vec::new();
+        let mut at = mono_rng.u64(3..15);
+        for n in 0..mono_rng.usize(0..=4) {
+            let op = match n % 2 {
+                0 => MonoVertexOp::Pause,
+                _ => MonoVertexOp::Resume,
+            };
+            mono_ops.push((at, op));
+            at += mono_rng.u64(1..30);
+        }
         SimConfig {
             seed,
             shape,
             faults: Faults::all(),
             ops,
+            mono_ops,
             grace_seconds: rng.i64(5..=30),
             settle_ticks: 80,
             scaling: 0.2,

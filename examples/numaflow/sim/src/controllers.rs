@@ -3,8 +3,10 @@
 
 use jiff::Timestamp;
 use numaflow_model::controller::{PipelineActions, reconcile_pipeline, reconcile_vertex};
+use numaflow_model::monovertex::{self, MonoVertex, StatusWrite};
 use numaflow_model::pipeline::Pipeline;
 use numaflow_model::plan::{Observations, Patch, PatchTarget};
+use numaflow_model::pods::PodsSeen;
 use numaflow_model::vertex::Vertex;
 use std::sync::Arc;
 
@@ -25,6 +27,21 @@ pub trait Controllers {
     /// One reconcile of the Vertex controller at `now`.
     fn vertex(&self, vertex: &Vertex, now: Timestamp) -> Option<Patch> {
         reconcile_vertex(vertex, None, now)
+    }
+    /// One reconcile of the MonoVertex controller at `now`, with the `pods` it keeps:
+    /// its status write, if any.
+    fn mono_vertex(
+        &self,
+        mvtx: &MonoVertex,
+        pods: &PodsSeen,
+        now: Timestamp,
+    ) -> Option<StatusWrite> {
+        monovertex::reconcile(mvtx, Some(pods), now)
+    }
+    /// The pods the MonoVertex controller keeps for `mvtx`, as it read it: one per
+    /// replica it plans ([`monovertex::plan_pods`]).
+    fn mono_vertex_pods(&self, mvtx: &MonoVertex) -> i32 {
+        i32::try_from(monovertex::plan_pods(mvtx, &[]).create.len()).unwrap_or(i32::MAX)
     }
     /// Whether every write carries the `resourceVersion` of the object it was planned
     /// from, as `numaflow-controller`'s do, so that the server refuses a write planned

@@ -34,6 +34,7 @@ mod config;
 mod controllers;
 pub mod demo;
 pub mod invariants;
+pub mod mono;
 pub mod shapes;
 mod store;
 mod world;
@@ -42,6 +43,7 @@ pub use config::{Autoscaler, Faults, Op, SCALE_COOLDOWN_TICKS, SimConfig};
 use controllers::Key;
 pub use controllers::{Controllers, Correct};
 pub use invariants::{Invariant, Violation};
+pub use mono::{MONO_VERTEX, MonoVertexOp, MonoWorld};
 pub use store::{Store, Writer};
 pub use world::World;
 
@@ -95,6 +97,8 @@ pub struct Sim<'a> {
     pub report: Report,
     /// Every admitted write, as `(tick, writer, target, body)`, when tracing is on.
     pub trace: Option<Vec<(u64, Writer, String, String)>>,
+    /// The MonoVertex beside the pipeline.
+    pub mono: MonoWorld,
 }
 
 /// Messages one source pod produces per tick.
@@ -107,6 +111,7 @@ const EPOCH: Timestamp = Timestamp::constant(1_800_000_000, 0);
 impl<'a> Sim<'a> {
     /// A simulation of `config` with `controllers`, with the pipeline created.
     pub fn new(config: SimConfig, controllers: &'a dyn Controllers) -> Self {
+        let config_seed = config.seed;
         let mut rng = fastrand::Rng::with_seed(config.seed ^ 0x5eed);
         let _ = rng.u64(..);
         let mut sim = Sim {
@@ -128,6 +133,7 @@ impl<'a> Sim<'a> {
             checker: invariants::Checker::default(),
             report: Report::default(),
             trace: None,
+            mono: MonoWorld::new(config_seed),
         };
         let mut pipeline = Pipeline::new(PIPELINE, Default::default());
         pipeline.spec.vertices = sim.config.shape.vertices.clone();
@@ -163,7 +169,9 @@ impl<'a> Sim<'a> {
             last + 4 * self.config.settle_ticks,
         );
         while self.tick < at_least
-            || (self.tick < at_most && !invariants::settled(&self.store, last_op))
+            || (self.tick < at_most
+                && !(invariants::settled(&self.store, last_op)
+                    && self.mono.settled(&self.config.mono_ops)))
         {
             self.step()?;
         }
@@ -174,11 +182,24 @@ impl<'a> Sim<'a> {
                 self.config.ops.last().map(|o| o.1),
             )
             .map_err(|v| self.violation(v))?;
+        if !self.mono.settled(&self.config.mono_ops) {
+            let status = self.mono.object.status.clone().unwrap_or_default();
+            return Err(self.violation((
+                Invariant::Settles,
+                format!(
+                    "after {:?} the MonoVertex reports {:?} with {} pods for {} desired",
+                    self.config.mono_ops.last().map(|o| o.1),
+                    status.phase,
+                    self.mono.pods,
+                    self.mono.object.spec.desired_replicas()
+                ),
+            )));
+        }
         self.report.ticks = self.tick;
         Ok(self.report)
     }
 
-    fn violation(&self, (invariant, message): (Invariant, String)) -> Violation {
+    pub(crate) fn violation(&self, (invariant, message): (Invariant, String)) -> Violation {
         Violation {
             invariant,
             message,
@@ -211,7 +232,8 @@ impl<'a> Sim<'a> {
         self.world_step();
         self.checker
             .after_step(&self.store, &self.world)
-            .map_err(|v| self.violation(v))
+            .map_err(|v| self.violation(v))?;
+        self.mono_step()
     }
 
     /// The pipeline's status phase, for displays.

@@ -29,14 +29,20 @@ pub enum Writer {
     PipelineController,
     /// The Vertex controller.
     VertexController,
-    /// The autoscaler, which writes `spec.replicas` of running vertices.
+    /// The autoscaler, which writes `spec.replicas` of running vertices and of the
+    /// MonoVertex.
     Autoscaler,
+    /// The MonoVertex controller.
+    MonoVertexController,
 }
 
 impl Writer {
     /// Whether the writer is one of the controllers under test.
     pub fn is_controller(self) -> bool {
-        matches!(self, Writer::PipelineController | Writer::VertexController)
+        matches!(
+            self,
+            Writer::PipelineController | Writer::VertexController | Writer::MonoVertexController
+        )
     }
 }
 

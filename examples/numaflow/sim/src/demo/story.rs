@@ -69,6 +69,7 @@ pub fn embedded(out: &mut impl Write) -> Result<Timeline, StoryError> {
         shape: shape.clone(),
         faults: Faults::none(),
         ops: STORY.iter().map(|(t, op, _)| (*t, *op)).collect(),
+        mono_ops: Vec::new(),
         grace_seconds: 60,
         settle_ticks: 40,
         scaling: 0.0,
