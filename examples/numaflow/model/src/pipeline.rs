@@ -340,8 +340,7 @@ pub struct PipelineStatus {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub observed_generation: Option<i64>,
     /// The standard conditions (`Ready`, `Reconciling`, `Stalled`) and NumaFlow's own
-    /// (`Configured`, `Deployed`, `VerticesHealthy`); see
-    /// [`conditions`](crate::conditions).
+    /// (`Configured`, `Deployed`, `VerticesHealthy`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(schema_with = "lifecycle_model::schema::conditions_schema")]
     pub conditions: Vec<Condition>,

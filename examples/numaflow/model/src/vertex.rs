@@ -320,8 +320,7 @@ pub struct ReplicaStatus<P> {
     /// The generation the status reflects.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub observed_generation: Option<i64>,
-    /// The standard conditions (`Ready`) and NumaFlow's own (`Deployed`, `PodsHealthy`);
-    /// see [`conditions`](crate::conditions).
+    /// The standard conditions (`Ready`) and NumaFlow's own (`Deployed`, `PodsHealthy`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(schema_with = "lifecycle_model::schema::conditions_schema")]
     pub conditions: Vec<Condition>,
