@@ -6,7 +6,7 @@
 //! - `numaflow-model`: the CRDs, their lifecycles, replica decisions and pure planning,
 //!   with no kube client; re-exported here as [`numaflow`].
 //! - `numaflow-operator`: the controllers against a cluster on lifecycle-model's runtime,
-//!   the `numaflow-controller` and `crdgen` binaries; its kube glue is
+//!   the `numaflow-controller` and `numaflow-crdgen` binaries; its kube glue is
 //!   `numaflow::cluster` (feature `crdgen`, on by default).
 //! - `numaflow-sim`: the deterministic simulation and the demo, which nothing shipped
 //!   depends on.

@@ -94,7 +94,12 @@ impl Daemon {
     /// A client for daemons at `template`, in which `{pipeline}` and `{namespace}` are
     /// filled in: [`DEFAULT_DAEMON_URL`], or for tests `http://127.0.0.1:8080`.
     pub fn new(template: impl Into<String>) -> Result<Self, DaemonError> {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        // The process's provider if one is installed, else the one rustls takes from its
+        // enabled features (*ring*, as kube's client here): one TLS stack per process.
+        let provider = match CryptoProvider::get_default() {
+            Some(installed) => installed.clone(),
+            None => ClientConfig::builder().crypto_provider().clone(),
+        };
         let tls = ClientConfig::builder_with_provider(provider.clone())
             .with_safe_default_protocol_versions()
             .map_err(DaemonError::Tls)?

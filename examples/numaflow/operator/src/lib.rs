@@ -1,6 +1,7 @@
-//! The controllers against a real cluster, with kube's client and runtime: the same
-//! reconcile functions the simulation drives, fed by watches, their patches sent as
-//! merge patches. Built with the `runtime` feature.
+//! NumaFlow's Pipeline, Vertex and MonoVertex controllers against a real cluster, on
+//! lifecycle-model's runtime and kube's client: the same reconcile functions the
+//! simulation drives, fed by watches, their patches sent as merge patches. The binaries
+//! are `numaflow-controller` ([`operator`]) and `numaflow-crdgen` ([`crdgen`]).
 //!
 //! The Vertex controller runs one Pod object per replica. The Pipeline controller counts
 //! a pipeline's source pods, terminating ones included, by label, and once none is left

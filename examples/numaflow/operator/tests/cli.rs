@@ -4,9 +4,12 @@
 
 use std::process::{Command, Output};
 
-const CRDGEN: &str = env!("CARGO_BIN_EXE_crdgen");
+const CRDGEN: &str = env!("CARGO_BIN_EXE_numaflow-crdgen");
 const CONTROLLER: &str = env!("CARGO_BIN_EXE_numaflow-controller");
-const EVERY_BINARY: [(&str, &str); 2] = [("crdgen", CRDGEN), ("numaflow-controller", CONTROLLER)];
+const EVERY_BINARY: [(&str, &str); 2] = [
+    ("numaflow-crdgen", CRDGEN),
+    ("numaflow-controller", CONTROLLER),
+];
 
 /// Runs `binary` with `args`, with no cluster configured and no `RUST_LOG`.
 fn run(binary: &str, args: &[&str]) -> Output {
@@ -79,13 +82,14 @@ fn a_flag_without_its_value_is_named() {
 }
 
 #[test]
-fn crdgen_prints_both_crds() {
+fn crdgen_prints_every_crd() {
     let output = run(CRDGEN, &[]);
     assert!(output.status.success(), "{output:?}");
     let out = stdout(&output);
     assert!(out.starts_with("---\n"), "{out}");
     assert!(out.contains("name: pipelines.numaflow.numaproj.io"));
     assert!(out.contains("name: vertices.numaflow.numaproj.io"));
+    assert!(out.contains("name: monovertices.numaflow.numaproj.io"));
 }
 
 #[test]

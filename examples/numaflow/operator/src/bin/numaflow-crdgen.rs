@@ -1,4 +1,4 @@
-//! Prints the NumaFlow Pipeline and Vertex CRDs as one YAML stream, and with
+//! Prints the NumaFlow Pipeline, Vertex and MonoVertex CRDs as one YAML stream, and with
 //! `--controller-service-account` the writer policies and roles beside them; see
 //! [`numaflow_operator::crdgen`].
 
