@@ -162,10 +162,14 @@ fn kubectl_admits_what_crdgen_renders_for_the_controller_as_a_whole() {
         &["apply", "--server-side", "--dry-run=server", "-f", "-"],
         Some(&manifests),
     );
-    let mut objects = vec![
-        "customresourcedefinition.apiextensions.k8s.io/pipelines.numaflow.numaproj.io".to_owned(),
-        "customresourcedefinition.apiextensions.k8s.io/vertices.numaflow.numaproj.io".to_owned(),
-    ];
+    let mut objects: Vec<String> = lifecycle_examples::numaflow::crd::crds()
+        .iter()
+        .map(|crd| {
+            let name = crd.metadata.name.as_deref().unwrap_or_default();
+            format!("customresourcedefinition.apiextensions.k8s.io/{name}")
+        })
+        .collect();
+    assert_eq!(objects.len(), 3, "Pipeline, Vertex, MonoVertex");
     for policy in writer_policies(&account) {
         for kind in [
             "validatingadmissionpolicy",

@@ -19,6 +19,7 @@ use lifecycle_apiserver::{
 use numaflow_model::crd::{
     EDITOR_ROLE, ServiceAccountRef, VIEWER_ROLE, controller_manifests, manifests_yaml,
 };
+use numaflow_model::monovertex::{MonoVertex, MonoVertexStatusPhase};
 use numaflow_model::pipeline::{DesiredPhase, Pipeline, PipelinePhase};
 use numaflow_model::vertex::{Vertex, VertexPhase};
 use serde_json::{Value, json};
@@ -181,9 +182,10 @@ async fn crdgen_output_installed_whole_runs_the_controller_with_exactly_its_role
     let account = account();
     let manifests = manifests_yaml(Some(&account)).expect("the manifests as YAML");
     let applied = kubectl.ok(&["apply", "--server-side", "-f", "-"], Some(&manifests));
+    // Three CRDs, a policy and a binding per lifecycle's writers, four roles and bindings.
     assert_eq!(
         applied.matches("serverside-applied").count(),
-        12,
+        3 + 2 * 4 + 4,
         "{applied}"
     );
     kubectl.ok(
@@ -193,6 +195,7 @@ async fn crdgen_output_installed_whole_runs_the_controller_with_exactly_its_role
             "--timeout=60s",
             "crd/pipelines.numaflow.numaproj.io",
             "crd/vertices.numaflow.numaproj.io",
+            "crd/monovertices.numaflow.numaproj.io",
         ],
         None,
     );
@@ -297,6 +300,35 @@ async fn crdgen_output_installed_whole_runs_the_controller_with_exactly_its_role
             .get("alices")
             .await
             .is_ok_and(|p| p.phase() == Some(PipelinePhase::Paused))
+    })
+    .await;
+    // The editor role pauses MonoVertices too: bob pauses one, and the controller writes
+    // its status.
+    let mono_vertices = |client: Client| Api::<MonoVertex>::namespaced(client, namespace);
+    let mvtx: MonoVertex = serde_json::from_value(json!({
+        "apiVersion": "numaflow.numaproj.io/v1alpha1",
+        "kind": "MonoVertex",
+        "metadata": { "name": "bobs" },
+        "spec": { "source": { "generator": {} }, "sink": { "log": {} } },
+    }))
+    .unwrap();
+    mono_vertices(admin.clone())
+        .create(&Default::default(), &mvtx)
+        .await
+        .unwrap();
+    mono_vertices(server.client(Identity::Bob).await.unwrap())
+        .patch(
+            "bobs",
+            &PatchParams::default(),
+            &KubePatch::Merge(&pause_pipeline),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("bob pauses his MonoVertex: {e}"));
+    eventually("the MonoVertex bob paused reports Paused", || async {
+        mono_vertices(admin.clone())
+            .get("bobs")
+            .await
+            .is_ok_and(|m| m.status.and_then(|s| s.phase) == Some(MonoVertexStatusPhase::Paused))
     })
     .await;
     drop(controller);
