@@ -59,6 +59,13 @@ fn the_demo_ignores_kubeconfig_in_the_environment_and_runs_the_embedded_story() 
         "{out}"
     );
     assert!(out.contains(">>> user: delete"), "{out}");
+    assert!(out.contains(">>> user: pause MonoVertex sim-mvtx"), "{out}");
+    assert!(
+        out.contains(
+            "MonoVertex sim-mvtx: desired Paused, reports Paused, 0 of 0 pods (MonoVertex paused)"
+        ),
+        "{out}"
+    );
     assert!(
         out.contains("every invariant held after every step."),
         "{out}"

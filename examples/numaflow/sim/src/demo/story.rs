@@ -1,14 +1,18 @@
 //! The demo's story on the embedded simulated cluster: a pipeline is created, paused,
 //! resumed fast, paused again, resumed slow and deleted while the real reconcile functions
-//! drive it. It prints the tables and progress lines of [`super`] and records a
-//! [`Timeline`] on the way.
+//! drive it, and a MonoVertex beside it is paused and resumed by its user. It prints the
+//! tables and progress lines of [`super`], a line per change of the MonoVertex, and
+//! records a [`Timeline`] of the pipeline on the way.
 
 use std::io::{self, Write};
 
 use crate::demo::timeline::Timeline;
 use crate::demo::{progress, rows, table};
-use crate::{Correct, Faults, Op, PIPELINE, Sim, SimConfig, Violation, shapes};
+use crate::{
+    Correct, Faults, MONO_VERTEX, MonoVertexOp, Op, PIPELINE, Sim, SimConfig, Violation, shapes,
+};
 use numaflow_model::controller::vertex_object_name;
+use numaflow_model::monovertex::MonoVertexPhase;
 use numaflow_model::pipeline::{PipelinePhase, RESUME_STRATEGY_ANNOTATION};
 use numaflow_model::vertex::VertexPhase;
 
@@ -19,6 +23,12 @@ pub const STORY: [(u64, Op, &str); 5] = [
     (90, Op::Pause, "pause again"),
     (150, Op::ResumeSlow, "resume (slow: replicas reset)"),
     (170, Op::Delete, "delete"),
+];
+
+/// The MonoVertex's part of the story: when its user pauses and resumes it.
+pub const MONO_VERTEX_STORY: [(u64, MonoVertexOp, &str); 2] = [
+    (30, MonoVertexOp::Pause, "pause MonoVertex"),
+    (45, MonoVertexOp::Resume, "resume MonoVertex"),
 ];
 
 /// Why the story stopped before its end.
@@ -63,13 +73,21 @@ pub fn embedded(out: &mut impl Write) -> Result<Timeline, StoryError> {
     writeln!(out, "{}", PipelinePhase::MERMAID)?;
     writeln!(out, "A vertex's desired phase (VertexPhase):\n")?;
     writeln!(out, "{}", VertexPhase::MERMAID)?;
+    writeln!(
+        out,
+        "Beside it, the MonoVertex `{MONO_VERTEX}`, paused and resumed by its user (MonoVertexPhase):\n"
+    )?;
+    writeln!(out, "{}", MonoVertexPhase::MERMAID)?;
 
     let config = SimConfig {
         seed: 0,
         shape: shape.clone(),
         faults: Faults::none(),
         ops: STORY.iter().map(|(t, op, _)| (*t, *op)).collect(),
-        mono_ops: Vec::new(),
+        mono_ops: MONO_VERTEX_STORY
+            .iter()
+            .map(|(t, op, _)| (*t, *op))
+            .collect(),
         grace_seconds: 60,
         settle_ticks: 40,
         scaling: 0.0,
@@ -82,11 +100,20 @@ pub fn embedded(out: &mut impl Write) -> Result<Timeline, StoryError> {
     let mut last_frame = String::new();
     let mut peak = 0;
     let mut last_left = None;
+    let mut last_mono = String::new();
     while sim.tick < end {
         sim.step()?;
         if let Some((_, _, name)) = STORY.iter().find(|(t, _, _)| *t == sim.tick) {
             writeln!(out, "t={:>3}s  >>> user: {name}", sim.tick)?;
             timeline.mark(sim.tick, name);
+        }
+        if let Some((_, _, name)) = MONO_VERTEX_STORY.iter().find(|(t, _, _)| *t == sim.tick) {
+            writeln!(out, "t={:>3}s  >>> user: {name} {MONO_VERTEX}", sim.tick)?;
+        }
+        let mono = mono_line(&sim);
+        if mono != last_mono {
+            writeln!(out, "t={:>3}s  {mono}", sim.tick)?;
+            last_mono = mono;
         }
         let pipeline = sim.store.pipeline.as_ref();
         let vertices: Vec<_> = sim.store.vertices.values().map(|v| (**v).clone()).collect();
@@ -153,4 +180,24 @@ pub fn embedded(out: &mut impl Write) -> Result<Timeline, StoryError> {
     )?;
     writeln!(out, "every invariant held after every step.")?;
     Ok(timeline)
+}
+
+/// The MonoVertex as a line: desired and reported phase, pods, and its message.
+fn mono_line(sim: &Sim<'_>) -> String {
+    let mvtx = &sim.mono.object;
+    let status = mvtx.status.clone().unwrap_or_default();
+    let reported = status
+        .phase
+        .map(|p| format!("{p:?}"))
+        .unwrap_or_else(|| "-".to_owned());
+    let mut line = format!(
+        "MonoVertex {MONO_VERTEX}: desired {:?}, reports {reported}, {} of {} pods",
+        mvtx.spec.desired_phase(),
+        sim.mono.pods,
+        mvtx.spec.desired_replicas()
+    );
+    if let Some(message) = status.message {
+        line.push_str(&format!(" ({message})"));
+    }
+    line
 }
