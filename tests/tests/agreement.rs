@@ -118,6 +118,17 @@ fn every_pipeline_move_is_legal_exactly_when_some_compiling_event_makes_it() {
                 scenario.name
             );
             assert_eq!(by_types, server, "{}", scenario.name);
+            // The event a move reports, read off the table, is the machine's.
+            let event = machine
+                .event_between(f, t)
+                .map(|i| PipelinePhase::EVENTS[i]);
+            assert_eq!(
+                PipelinePhase::event_between(from, to),
+                event,
+                "{}",
+                scenario.name
+            );
+            assert_eq!(event.is_some(), from != to && by_types, "{}", scenario.name);
         }
     }
 }
