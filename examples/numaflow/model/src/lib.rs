@@ -10,6 +10,8 @@
 //! - [`controller`]: the Pipeline and Vertex controllers as pure reconcile functions.
 //! - [`conditions`]: the status conditions of pipelines and vertices.
 //! - [`pods`]: the Vertex controller's pods, one per replica.
+//! - [`replicas`]: what vertices and MonoVertices share: scale bounds, the replica
+//!   status, the spec hash.
 //! - [`monovertex`]: the MonoVertex CRD, its desired phase (`Running | Paused`, moved by
 //!   its users), its replica decision, pods and reconcile.
 //! - [`crd`]: both CRDs as one YAML stream.
@@ -29,6 +31,7 @@ pub mod patch;
 pub mod pipeline;
 pub mod plan;
 pub mod pods;
+pub mod replicas;
 pub mod vertex;
 
 /// A part of NumaFlow's spec the lifecycle needs only the presence of (a source, a

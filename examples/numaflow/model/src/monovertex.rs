@@ -37,11 +37,11 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use crate::Opaque;
 use crate::conditions::{condition_time, with_pod_conditions};
 use crate::patch::{Patch, PatchTarget};
 use crate::pods::{PodPlan, PodsSeen, owned_replica_pod, plan_replicas};
 use crate::vertex::{ReplicaStatus, Scale, spec_hash};
+use crate::{Opaque, Unknown};
 
 /// The label that names a MonoVertex on its pods.
 pub const MONO_VERTEX_NAME_LABEL: &str = "numaflow.numaproj.io/mono-vertex-name";
@@ -173,10 +173,10 @@ pub struct MonoVertexSpec {
     /// The function between them, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub udf: Option<Opaque>,
-    /// Fields this model does not read, kept as they are ([`Unknown`](crate::Unknown)).
-    #[serde(flatten, default, skip_serializing_if = "crate::Unknown::is_empty")]
+    /// Fields this model does not read, kept as they are ([`Unknown`]).
+    #[serde(flatten, default, skip_serializing_if = "Unknown::is_empty")]
     #[schemars(skip)]
-    pub extra: crate::Unknown,
+    pub extra: Unknown,
 }
 
 /// The status of a MonoVertex: its phase (`MonoVertex paused` is its message while

@@ -19,8 +19,10 @@ use serde::{Deserialize, Serialize};
 use crate::vertex::{Scale, Udf, VertexSpec};
 use crate::{Opaque, Unknown};
 
+mod resume;
 mod validate;
 
+pub use resume::{ResumeStrategy, UnknownResumeStrategy};
 pub use validate::InvalidSpec;
 
 /// The annotation that records when a pause began (RFC 3339).
@@ -116,76 +118,6 @@ pub struct PipelineLifecycle {
     pub delete_grace_period_seconds: Option<i64>,
 }
 
-/// How the vertices of a paused pipeline come back when it resumes, from the annotation
-/// [`RESUME_STRATEGY_ANNOTATION`].
-///
-/// ```
-/// use numaflow_model::pipeline::ResumeStrategy;
-///
-/// assert_eq!("slow".parse(), Ok(ResumeStrategy::Slow));
-/// assert!("Slow".parse::<ResumeStrategy>().is_err());
-/// // A pipeline reads an unknown value as the default, as NumaFlow does.
-/// assert_eq!(ResumeStrategy::from_annotation(Some("Slow")), ResumeStrategy::Fast);
-/// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum ResumeStrategy {
-    /// Each vertex keeps its `spec.replicas`, so it comes back with its pre-pause count.
-    /// The default.
-    #[default]
-    Fast,
-    /// The resume also drops `spec.replicas`, so each vertex restarts at its default (1,
-    /// clamped).
-    Slow,
-}
-
-impl ResumeStrategy {
-    /// The annotation value: `fast` or `slow`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            ResumeStrategy::Fast => "fast",
-            ResumeStrategy::Slow => "slow",
-        }
-    }
-
-    /// The strategy an annotation asks for, read as NumaFlow reads it: exactly `slow` is
-    /// [`Slow`](ResumeStrategy::Slow); a missing annotation, and any value it does not
-    /// know, is [`Fast`](ResumeStrategy::Fast). Use [`str::parse`] to reject unknown
-    /// values instead.
-    pub fn from_annotation(value: Option<&str>) -> Self {
-        value.and_then(|v| v.parse().ok()).unwrap_or_default()
-    }
-}
-
-impl std::fmt::Display for ResumeStrategy {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for ResumeStrategy {
-    type Err = UnknownResumeStrategy;
-
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
-        match value {
-            "fast" => Ok(ResumeStrategy::Fast),
-            "slow" => Ok(ResumeStrategy::Slow),
-            _ => Err(UnknownResumeStrategy {
-                value: value.to_owned(),
-            }),
-        }
-    }
-}
-
-/// A resume-strategy annotation value that is neither `fast` nor `slow`.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "unknown resume strategy {value:?} in annotation `{RESUME_STRATEGY_ANNOTATION}`: expected `fast` or `slow`"
-)]
-pub struct UnknownResumeStrategy {
-    /// The value found.
-    pub value: String,
-}
-
 /// A vertex as the pipeline declares it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -208,10 +140,10 @@ pub struct AbstractVertex {
     /// Buffer partitions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partitions: Option<i32>,
-    /// Fields this model does not read, kept as they are ([`Unknown`](crate::Unknown)).
-    #[serde(flatten, default, skip_serializing_if = "crate::Unknown::is_empty")]
+    /// Fields this model does not read, kept as they are ([`Unknown`]).
+    #[serde(flatten, default, skip_serializing_if = "Unknown::is_empty")]
     #[schemars(skip)]
-    pub extra: crate::Unknown,
+    pub extra: Unknown,
 }
 
 /// An edge between two vertices.
@@ -223,10 +155,10 @@ pub struct Edge {
     pub from: String,
     /// The downstream vertex.
     pub to: String,
-    /// Fields this model does not read, kept as they are ([`Unknown`](crate::Unknown)).
-    #[serde(flatten, default, skip_serializing_if = "crate::Unknown::is_empty")]
+    /// Fields this model does not read, kept as they are ([`Unknown`]).
+    #[serde(flatten, default, skip_serializing_if = "Unknown::is_empty")]
     #[schemars(skip)]
-    pub extra: crate::Unknown,
+    pub extra: Unknown,
 }
 
 impl Edge {
@@ -309,10 +241,10 @@ pub struct PipelineSpec {
     /// The lifecycle settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lifecycle: Option<PipelineLifecycle>,
-    /// Fields this model does not read, kept as they are ([`Unknown`](crate::Unknown)).
-    #[serde(flatten, default, skip_serializing_if = "crate::Unknown::is_empty")]
+    /// Fields this model does not read, kept as they are ([`Unknown`]).
+    #[serde(flatten, default, skip_serializing_if = "Unknown::is_empty")]
     #[schemars(skip)]
-    pub extra: crate::Unknown,
+    pub extra: Unknown,
 }
 
 /// The status of a pipeline. Fields NumaFlow writes and this model does not read are kept
@@ -370,10 +302,10 @@ pub struct PipelineStatus {
         rename = "reduceUDFCount"
     )]
     pub reduce_udf_count: Option<u32>,
-    /// Fields this model does not read, kept as they are ([`Unknown`](crate::Unknown)).
-    #[serde(flatten, default, skip_serializing_if = "crate::Unknown::is_empty")]
+    /// Fields this model does not read, kept as they are ([`Unknown`]).
+    #[serde(flatten, default, skip_serializing_if = "Unknown::is_empty")]
     #[schemars(skip)]
-    pub extra: crate::Unknown,
+    pub extra: Unknown,
 }
 
 impl PipelineSpec {

@@ -28,16 +28,13 @@
 use std::collections::BTreeMap;
 
 use kube::CustomResource;
-use lifecycle_model::conditions::Condition;
 use lifecycle_model::{HasPhase, Lifecycle, RoleMarker, StateMarker, Typed};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::{Opaque, Unknown};
 
-/// The replica ceiling when `scale.max` is unset.
-pub const DEFAULT_MAX_REPLICAS: i32 = 50;
+pub use crate::replicas::{DEFAULT_MAX_REPLICAS, ReplicaStatus, Scale, spec_hash};
 
 /// The label that names a vertex's pipeline, on the vertex and on its pods.
 pub const PIPELINE_NAME_LABEL: &str = "numaflow.numaproj.io/pipeline-name";
@@ -120,56 +117,6 @@ impl From<VertexPhase> for VertexStatusPhase {
     }
 }
 
-/// `spec.scale`: the autoscaling bounds.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-#[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
-pub struct Scale {
-    /// Turns the clamp and the autoscaler off.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub disabled: Option<bool>,
-    /// The floor; unset or negative reads as 0.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub min: Option<i32>,
-    /// The ceiling; unset reads as 50. `0` is legal.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max: Option<i32>,
-    /// Fields this model does not read, kept as they are ([`Unknown`](crate::Unknown)).
-    #[serde(flatten, default, skip_serializing_if = "crate::Unknown::is_empty")]
-    #[schemars(skip)]
-    pub extra: crate::Unknown,
-}
-
-impl Scale {
-    /// Whether `disabled` is set: no clamp and no autoscaler.
-    pub fn is_disabled(&self) -> bool {
-        self.disabled.unwrap_or(false)
-    }
-
-    /// The effective floor: `min`, or 0 when unset or negative.
-    pub fn min_replicas(&self) -> i32 {
-        self.min.unwrap_or(0).max(0)
-    }
-
-    /// The effective ceiling: `max`, or 50 when unset.
-    pub fn max_replicas(&self) -> i32 {
-        self.max.unwrap_or(DEFAULT_MAX_REPLICAS)
-    }
-
-    /// Clamps `base` to the bounds, min first: below min gives min, else above max gives
-    /// max.
-    pub fn clamp(&self, base: i32) -> i32 {
-        let (min, max) = (self.min_replicas(), self.max_replicas());
-        if base < min {
-            min
-        } else if base > max {
-            max
-        } else {
-            base
-        }
-    }
-}
-
 /// `spec.lifecycle` of a vertex; written only by the Pipeline controller.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -188,10 +135,10 @@ pub struct GroupBy {
     /// Whether the reduce is keyed, and so partitioned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keyed: Option<bool>,
-    /// Fields this model does not read, kept as they are ([`Unknown`](crate::Unknown)).
-    #[serde(flatten, default, skip_serializing_if = "crate::Unknown::is_empty")]
+    /// Fields this model does not read, kept as they are ([`Unknown`]).
+    #[serde(flatten, default, skip_serializing_if = "Unknown::is_empty")]
     #[schemars(skip)]
-    pub extra: crate::Unknown,
+    pub extra: Unknown,
 }
 
 /// `spec.udf`: a user-defined function.
@@ -202,10 +149,10 @@ pub struct Udf {
     /// Set for a reduce; absent for a map.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_by: Option<GroupBy>,
-    /// Fields this model does not read, kept as they are ([`Unknown`](crate::Unknown)).
-    #[serde(flatten, default, skip_serializing_if = "crate::Unknown::is_empty")]
+    /// Fields this model does not read, kept as they are ([`Unknown`]).
+    #[serde(flatten, default, skip_serializing_if = "Unknown::is_empty")]
     #[schemars(skip)]
-    pub extra: crate::Unknown,
+    pub extra: Unknown,
 }
 
 /// The spec of a NumaFlow Vertex. It reads NumaFlow's own JSON and ignores the fields the
@@ -280,50 +227,6 @@ pub struct VertexSpec {
     /// The partition count of the vertex's buffers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partitions: Option<i32>,
-    /// Fields this model does not read, kept as they are ([`Unknown`](crate::Unknown)).
-    #[serde(flatten, default, skip_serializing_if = "crate::Unknown::is_empty")]
-    #[schemars(skip)]
-    pub extra: crate::Unknown,
-}
-
-/// The status of an object that runs pods, one per replica, as NumaFlow reports it for a
-/// vertex ([`VertexStatus`]) and a MonoVertex
-/// ([`MonoVertexStatus`](crate::monovertex::MonoVertexStatus)); `P` is its phase. Fields
-/// NumaFlow writes and this model does not read (`lastScaledAt`, hashes, update counts)
-/// are kept.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-#[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
-pub struct ReplicaStatus<P> {
-    /// The phase the object is in: its desired phase once its controller has seen it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "P")]
-    pub phase: Option<P>,
-    /// Pods running.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub replicas: Option<i32>,
-    /// Pods the controller wants, from the spec alone.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub desired_replicas: Option<i32>,
-    /// Pods ready.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ready_replicas: Option<i32>,
-    /// The pods' label selector, for the scale subresource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub selector: Option<String>,
-    /// Why the object is in its phase.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    /// A human-readable message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
-    /// The generation the status reflects.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub observed_generation: Option<i64>,
-    /// The standard conditions (`Ready`) and NumaFlow's own (`Deployed`, `PodsHealthy`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[schemars(schema_with = "lifecycle_model::schema::conditions_schema")]
-    pub conditions: Vec<Condition>,
     /// Fields this model does not read, kept as they are ([`Unknown`]).
     #[serde(flatten, default, skip_serializing_if = "Unknown::is_empty")]
     #[schemars(skip)]
@@ -483,19 +386,6 @@ where
     {
         self.update(|v| v.spec.replicas = Some(replicas));
     }
-}
-
-/// A SHA-256 of `spec` as JSON, in hex, leaving out `replicas` and `lifecycle`, so that
-/// scaling, pausing and resuming never look like a change of the pods' template.
-pub fn spec_hash<T: Serialize>(spec: &T) -> String {
-    let mut value = serde_json::to_value(spec).unwrap_or_default();
-    if let Some(map) = value.as_object_mut() {
-        map.remove("replicas");
-        map.remove("lifecycle");
-    }
-    // serde_json's map is ordered by key, so the text is canonical.
-    let digest = Sha256::digest(value.to_string().as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The labels NumaFlow puts on a vertex.

@@ -1,0 +1,120 @@
+//! What vertices and MonoVertices share: the autoscaling bounds and their clamp, the
+//! status of an object that runs one pod per replica, and the hash of a spec that
+//! scaling and pausing leave alone.
+
+use lifecycle_model::conditions::Condition;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::Unknown;
+
+/// The replica ceiling when `scale.max` is unset.
+pub const DEFAULT_MAX_REPLICAS: i32 = 50;
+
+/// `spec.scale`: the autoscaling bounds.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
+pub struct Scale {
+    /// Turns the clamp and the autoscaler off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disabled: Option<bool>,
+    /// The floor; unset or negative reads as 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<i32>,
+    /// The ceiling; unset reads as 50. `0` is legal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<i32>,
+    /// Fields this model does not read, kept as they are ([`Unknown`]).
+    #[serde(flatten, default, skip_serializing_if = "Unknown::is_empty")]
+    #[schemars(skip)]
+    pub extra: Unknown,
+}
+
+impl Scale {
+    /// Whether `disabled` is set: no clamp and no autoscaler.
+    pub fn is_disabled(&self) -> bool {
+        self.disabled.unwrap_or(false)
+    }
+
+    /// The effective floor: `min`, or 0 when unset or negative.
+    pub fn min_replicas(&self) -> i32 {
+        self.min.unwrap_or(0).max(0)
+    }
+
+    /// The effective ceiling: `max`, or 50 when unset.
+    pub fn max_replicas(&self) -> i32 {
+        self.max.unwrap_or(DEFAULT_MAX_REPLICAS)
+    }
+
+    /// Clamps `base` to the bounds, min first: below min gives min, else above max gives
+    /// max.
+    pub fn clamp(&self, base: i32) -> i32 {
+        let (min, max) = (self.min_replicas(), self.max_replicas());
+        if base < min {
+            min
+        } else if base > max {
+            max
+        } else {
+            base
+        }
+    }
+}
+
+/// The status of an object that runs pods, one per replica, as NumaFlow reports it for a
+/// vertex ([`VertexStatus`](crate::vertex::VertexStatus)) and a MonoVertex
+/// ([`MonoVertexStatus`](crate::monovertex::MonoVertexStatus)); `P` is its phase. Fields
+/// NumaFlow writes and this model does not read (`lastScaledAt`, hashes, update counts)
+/// are kept.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
+pub struct ReplicaStatus<P> {
+    /// The phase the object is in: its desired phase once its controller has seen it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "P")]
+    pub phase: Option<P>,
+    /// Pods running.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replicas: Option<i32>,
+    /// Pods the controller wants, from the spec alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desired_replicas: Option<i32>,
+    /// Pods ready.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ready_replicas: Option<i32>,
+    /// The pods' label selector, for the scale subresource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selector: Option<String>,
+    /// Why the object is in its phase.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// A human-readable message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// The generation the status reflects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_generation: Option<i64>,
+    /// The standard conditions (`Ready`) and NumaFlow's own (`Deployed`, `PodsHealthy`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(schema_with = "lifecycle_model::schema::conditions_schema")]
+    pub conditions: Vec<Condition>,
+    /// Fields this model does not read, kept as they are ([`Unknown`]).
+    #[serde(flatten, default, skip_serializing_if = "Unknown::is_empty")]
+    #[schemars(skip)]
+    pub extra: Unknown,
+}
+
+/// A SHA-256 of `spec` as JSON, in hex, leaving out `replicas` and `lifecycle`, so that
+/// scaling, pausing and resuming never look like a change of the pods' template.
+pub fn spec_hash<T: Serialize>(spec: &T) -> String {
+    let mut value = serde_json::to_value(spec).unwrap_or_default();
+    if let Some(map) = value.as_object_mut() {
+        map.remove("replicas");
+        map.remove("lifecycle");
+    }
+    // serde_json's map is ordered by key, so the text is canonical.
+    let digest = Sha256::digest(value.to_string().as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
