@@ -62,11 +62,9 @@ impl Scale {
     }
 }
 
-/// The status of an object that runs pods, one per replica, as NumaFlow reports it for a
-/// vertex ([`VertexStatus`](crate::vertex::VertexStatus)) and a MonoVertex
-/// ([`MonoVertexStatus`](crate::monovertex::MonoVertexStatus)); `P` is its phase. Fields
-/// NumaFlow writes and this model does not read (`lastScaledAt`, hashes, update counts)
-/// are kept.
+/// The status of an object that runs one pod per replica, as NumaFlow reports it for a
+/// vertex and a MonoVertex, with the phase type of each. Fields NumaFlow writes and this
+/// model does not read (`lastScaledAt`, hashes, update counts) are kept.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 #[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
