@@ -11,7 +11,7 @@
 //! Both are idempotent: a reconcile over an unchanged world sends nothing.
 
 use jiff::Timestamp;
-use lifecycle_model::conditions::merge_conditions;
+use lifecycle_model::conditions::{ConditionType, merge_conditions};
 use lifecycle_model::{Lifecycle, RoleMarker, StateMarker, Typed};
 use serde_json::{Map, Value, json};
 
@@ -224,14 +224,14 @@ fn with_conditions(
     };
     if phase == PipelinePhase::Failed
         && let Some(failure) = failure
-        && let Some(stalled) = wanted.iter_mut().find(|c| c.type_ == "Stalled")
+        && let Some(stalled) = wanted.iter_mut().find(|c| c.type_ == ConditionType::Stalled.as_str())
     {
         stalled.message = failure;
     }
     if matches!(phase, PipelinePhase::Pausing | PipelinePhase::Deleting)
         && observed.source_pods == 0
         && let Err(reason) = &observed.buffers
-        && let Some(reconciling) = wanted.iter_mut().find(|c| c.type_ == "Reconciling")
+        && let Some(reconciling) = wanted.iter_mut().find(|c| c.type_ == ConditionType::Reconciling.as_str())
     {
         reconciling.message = format!(
             "{}: the buffers cannot be read, so only the grace period ends the wait: {reason}",
