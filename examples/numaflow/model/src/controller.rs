@@ -224,14 +224,18 @@ fn with_conditions(
     };
     if phase == PipelinePhase::Failed
         && let Some(failure) = failure
-        && let Some(stalled) = wanted.iter_mut().find(|c| c.type_ == ConditionType::Stalled.as_str())
+        && let Some(stalled) = wanted
+            .iter_mut()
+            .find(|c| c.type_ == ConditionType::Stalled.as_str())
     {
         stalled.message = failure;
     }
     if matches!(phase, PipelinePhase::Pausing | PipelinePhase::Deleting)
         && observed.source_pods == 0
         && let Err(reason) = &observed.buffers
-        && let Some(reconciling) = wanted.iter_mut().find(|c| c.type_ == ConditionType::Reconciling.as_str())
+        && let Some(reconciling) = wanted
+            .iter_mut()
+            .find(|c| c.type_ == ConditionType::Reconciling.as_str())
     {
         reconciling.message = format!(
             "{}: the buffers cannot be read, so only the grace period ends the wait: {reason}",
