@@ -11,14 +11,16 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use cache::Caches;
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::Pod;
 use kube::Client;
 use kube::api::Api;
 use kube::runtime::controller::Controller;
 use kube::runtime::events::{Recorder, Reporter};
-use kube::runtime::watcher;
-use tracing::info;
+use kube::runtime::reflector::{self, reflector};
+use kube::runtime::{WatchStreamExt, watcher};
+use tracing::{info, warn};
 
 pub use daemon::Daemon;
 pub use error::{Error, Result};
@@ -30,6 +32,7 @@ pub use reconcile::next_look;
 use reconcile::{reconcile_pipeline_object, reconcile_vertex_object, retry};
 pub use write::send_patch;
 
+pub mod cache;
 pub mod cli;
 pub mod crdgen;
 pub mod daemon;
@@ -51,7 +54,14 @@ const RETRY: Duration = Duration::from_secs(1);
 /// report Events under.
 pub const FIELD_MANAGER: &str = "numaflow-controller";
 
-/// What every reconcile is handed.
+/// What every reconcile is handed: the context and the caches it reads.
+pub(crate) struct Runtime {
+    pub(crate) ctx: Context,
+    pub(crate) caches: Caches,
+}
+
+/// What the controllers share: the client, the field manager, Events, telemetry and the
+/// daemon client.
 #[derive(Clone)]
 pub struct Context {
     /// The client to read and write with.
@@ -90,8 +100,9 @@ impl Context {
     }
 }
 
-/// Runs the Pipeline, Vertex and MonoVertex controllers in `namespace` (all namespaces when `None`)
-/// until `shutdown` completes, with what `context` holds.
+/// Runs the Pipeline, Vertex and MonoVertex controllers in `namespace` (all namespaces
+/// when `None`) until `shutdown` completes, with what `context` holds. They read vertices
+/// and pods from caches fed by watches ([`cache`]), not from lists.
 pub async fn run_controllers(
     context: Context,
     namespace: Option<&str>,
@@ -109,7 +120,6 @@ pub async fn run_controllers(
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|stop| *stop).await;
     };
-    let context = Arc::new(context);
     info!(
         namespace = namespace.unwrap_or("(all)"),
         field_manager = %context.field_manager,
@@ -130,10 +140,31 @@ pub async fn run_controllers(
         None => Api::all(client.clone()),
     };
     let mono_vertex_controller = Controller::new(mono_vertices, watcher::Config::default()).owns(
-        pods,
+        pods.clone(),
         watcher::Config::default().labels("app.kubernetes.io/component=mono-vertex"),
     );
-    let telemetry = &context.telemetry;
+    // One cache of NumaFlow's pods for every controller's reads.
+    let (pod_store, pod_writer) = reflector::store::<Pod>();
+    let pod_cache = reflector(
+        pod_writer,
+        watcher(
+            pods,
+            watcher::Config::default().labels("app.kubernetes.io/part-of=numaflow"),
+        ),
+    )
+    .default_backoff()
+    .take_until(stopped(stop_rx.clone()))
+    .for_each(|event| {
+        if let Err(error) = event {
+            warn!(error = %error_chain(&error), "the pod cache's watch failed; retrying");
+        }
+        futures::future::ready(())
+    });
+    let context = Arc::new(Runtime {
+        caches: Caches::new(vertex_controller.store(), pod_store),
+        ctx: context,
+    });
+    let telemetry = &context.ctx.telemetry;
     telemetry.count_objects::<Pipeline, PipelinePhase>(pipeline_controller.store());
     telemetry
         .count_objects::<Vertex, numaflow_model::vertex::VertexPhase>(vertex_controller.store());
@@ -158,6 +189,7 @@ pub async fn run_controllers(
         pipeline_controller,
         vertex_controller,
         mono_vertex_controller,
+        pod_cache,
         trigger
     );
     info!("controllers stopped");

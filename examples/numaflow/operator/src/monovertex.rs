@@ -1,11 +1,9 @@
-//! One reconcile of a MonoVertex: its pods, one per replica and none while paused, then
-//! its status, with the phase change its user asked for reported as an Event and counted.
+//! One reconcile of a MonoVertex: its pods (read from the shared pod cache), one per
+//! replica and none while paused, then its status, with the phase change its user asked for reported as an Event and counted.
 
 use std::sync::Arc;
 
 use jiff::Timestamp;
-use k8s_openapi::api::core::v1::Pod;
-use kube::api::{Api, ListParams};
 use kube::runtime::controller::Action;
 use kube::runtime::events::{Event, EventType};
 use kube::{Resource, ResourceExt};
@@ -17,26 +15,24 @@ use numaflow_model::pods::PodsSeen;
 use serde_json::json;
 use tracing::{info, instrument, warn};
 
-use crate::reconcile::sync_pods;
-use crate::{Context, Error, Result, error_chain, send_patch};
+use crate::reconcile::{PodOwner, sync_pods};
+use crate::{Result, Runtime, error_chain, send_patch};
 
 /// One reconcile of `mvtx`.
 #[instrument(skip_all, fields(monovertex = %mvtx.name_any()))]
 pub(crate) async fn reconcile_mono_vertex_object(
     mvtx: Arc<MonoVertex>,
-    ctx: Arc<Context>,
+    rt: Arc<Runtime>,
 ) -> Result<Action> {
+    let ctx = &rt.ctx;
+    rt.caches.ready().await;
     let namespace = mvtx.namespace().unwrap_or_else(|| "default".to_owned());
     let name = mvtx.name_any();
-    let owner = format!("MonoVertex/{name}");
-    let pods: Api<Pod> = Api::namespaced(ctx.client.clone(), &namespace);
-    let existing = pods
-        .list(&ListParams::default().labels(&MonoVertexStatus::selector_for(&name)))
-        .await
-        .map_err(Error::request(format!("listing the pods of {owner}")))?
-        .items;
+    let owner = PodOwner::new("MonoVertex", &namespace, &name);
+    let selector = MonoVertexStatus::selector_for(&name);
+    let existing = rt.caches.pods_of(&owner.key, &namespace, &selector);
     let plan = plan_pods(&mvtx, &existing);
-    let now_there = sync_pods(&ctx, &pods, &owner, existing, &plan).await?;
+    let now_there = sync_pods(&rt, &owner, existing, &plan).await?;
     let seen = PodsSeen::of(&now_there);
     let Some(mut write) = reconcile(&mvtx, Some(&seen), Timestamp::now()) else {
         return Ok(Action::await_change());

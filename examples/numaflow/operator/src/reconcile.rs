@@ -3,7 +3,7 @@
 
 use jiff::Timestamp;
 use k8s_openapi::api::core::v1::Pod;
-use kube::api::{Api, DeleteParams, ListParams, Patch as KubePatch, PostParams};
+use kube::api::{Api, DeleteParams, Patch as KubePatch, PostParams};
 use kube::runtime::controller::Action;
 use kube::{Resource, ResourceExt};
 use numaflow_model::controller::{reconcile_pipeline, reconcile_vertex};
@@ -12,20 +12,22 @@ use numaflow_model::pipeline::{
 };
 use numaflow_model::plan::Observations;
 use numaflow_model::pods::{PodPlan, PodsSeen, plan_pods, pod_selector};
-use numaflow_model::vertex::{Vertex, VertexRole, pipeline_selector};
+use numaflow_model::vertex::{Vertex, VertexRole};
 use serde_json::json;
 use std::sync::Arc;
 use tracing::{debug, info, instrument, warn};
 
 use crate::write::{patch_params, send_planned};
-use crate::{Context, Error, REQUEUE_WHILE_CHANGING, RETRY, Result, error_chain, send_patch};
+use crate::{Error, REQUEUE_WHILE_CHANGING, RETRY, Result, Runtime, error_chain, send_patch};
 
 /// One reconcile of a pipeline: the finalizer, then the Pipeline controller's actions.
 #[instrument(skip_all, fields(pipeline = %pipeline.name_any()))]
 pub(crate) async fn reconcile_pipeline_object(
     pipeline: Arc<Pipeline>,
-    ctx: Arc<Context>,
+    rt: Arc<Runtime>,
 ) -> Result<Action> {
+    let ctx = &rt.ctx;
+    rt.caches.ready().await;
     let namespace = pipeline.namespace().unwrap_or_else(|| "default".to_owned());
     let name = pipeline.name_any();
     let pipelines: Api<Pipeline> = Api::namespaced(ctx.client.clone(), &namespace);
@@ -57,29 +59,16 @@ pub(crate) async fn reconcile_pipeline_object(
     {
         warn!(%error, "resuming fast, as NumaFlow does");
     }
-    let ours = vertices
-        .list(&ListParams::default().labels(&pipeline_selector(&name)))
-        .await
-        .map_err(Error::request(format!(
-            "listing the vertices of Pipeline/{name}"
-        )))?
-        .items;
-    let pods: Api<Pod> = Api::namespaced(ctx.client.clone(), &namespace);
-    let mut source_pods = 0;
-    for source in ours
+    let ours = rt.caches.vertices_of(&namespace, &name);
+    let source_pods: usize = ours
         .iter()
         .filter(|v| v.spec.role() == Some(VertexRole::Source))
-    {
-        let selector = pod_selector(&name, &source.spec.name);
-        let listed = pods
-            .list_metadata(&ListParams::default().labels(&selector))
-            .await
-            .map_err(Error::request(format!(
-                "listing the pods of Vertex/{}",
-                source.name_any()
-            )))?;
-        source_pods += u32::try_from(listed.items.len()).unwrap_or(u32::MAX);
-    }
+        .map(|source| {
+            let selector = pod_selector(&name, &source.spec.name);
+            rt.caches.count_pods(&namespace, &selector)
+        })
+        .sum();
+    let source_pods = u32::try_from(source_pods).unwrap_or(u32::MAX);
     // As NumaFlow does, the daemon is asked only once a pause or deletion has no source
     // pod left.
     let winding_down = pipeline.metadata.deletion_timestamp.is_some()
@@ -118,7 +107,7 @@ pub(crate) async fn reconcile_pipeline_object(
             Err(e) => return Err(Error::request(format!("creating Vertex/{vertex_name}"))(e)),
         }
     }
-    send_planned(&ctx, &namespace, &pipeline, &ours, &actions.patches).await?;
+    send_planned(ctx, &namespace, &pipeline, &ours, &actions.patches).await?;
     for stale in &actions.delete {
         match vertices.delete(stale, &DeleteParams::default()).await {
             Ok(_) => info!(vertex = %stale, "vertex no longer declared; deleted"),
@@ -150,19 +139,17 @@ pub fn next_look(pipeline: &Pipeline) -> Action {
 #[instrument(skip_all, fields(vertex = %vertex.name_any()))]
 pub(crate) async fn reconcile_vertex_object(
     vertex: Arc<Vertex>,
-    ctx: Arc<Context>,
+    rt: Arc<Runtime>,
 ) -> Result<Action> {
+    let ctx = &rt.ctx;
+    rt.caches.ready().await;
     let namespace = vertex.namespace().unwrap_or_else(|| "default".to_owned());
     let name = vertex.name_any();
-    let pods: Api<Pod> = Api::namespaced(ctx.client.clone(), &namespace);
+    let owner = PodOwner::new("Vertex", &namespace, &name);
     let selector = pod_selector(&vertex.spec.pipeline_name, &vertex.spec.name);
-    let existing = pods
-        .list(&ListParams::default().labels(&selector))
-        .await
-        .map_err(Error::request(format!("listing the pods of Vertex/{name}")))?
-        .items;
+    let existing = rt.caches.pods_of(&owner.key, &namespace, &selector);
     let plan = plan_pods(&vertex, &existing);
-    let now_there = sync_pods(&ctx, &pods, &format!("Vertex/{name}"), existing, &plan).await?;
+    let now_there = sync_pods(&rt, &owner, existing, &plan).await?;
     let seen = PodsSeen::of(&now_there);
     if let Some(mut patch) = reconcile_vertex(&vertex, Some(&seen), Timestamp::now()) {
         patch.body["metadata"]["resourceVersion"] = json!(vertex.resource_version());
@@ -171,24 +158,46 @@ pub(crate) async fn reconcile_vertex_object(
     Ok(Action::await_change())
 }
 
-/// Makes `plan` true of `owner`'s pods, `existing` as listed: deletes the doomed, then
-/// creates the missing as the field manager; the pods there now.
+/// An object that runs pods, for logs and for the pod writes it waits to see.
+pub(crate) struct PodOwner {
+    /// `Kind/name`, for messages.
+    pub(crate) display: String,
+    /// `Kind/namespace/name`, the key of its expectations.
+    pub(crate) key: String,
+    pub(crate) namespace: String,
+}
+
+impl PodOwner {
+    pub(crate) fn new(kind: &str, namespace: &str, name: &str) -> Self {
+        PodOwner {
+            display: format!("{kind}/{name}"),
+            key: format!("{kind}/{namespace}/{name}"),
+            namespace: namespace.to_owned(),
+        }
+    }
+}
+
+/// Makes `plan` true of `owner`'s pods, `existing` as seen: deletes the doomed, then
+/// creates the missing as the field manager, each write remembered until the cache shows
+/// it; the pods there now.
 pub(crate) async fn sync_pods(
-    ctx: &Context,
-    pods: &Api<Pod>,
-    owner: &str,
+    rt: &Runtime,
+    owner: &PodOwner,
     existing: Vec<Pod>,
     plan: &PodPlan,
 ) -> Result<Vec<Pod>> {
+    let pods: Api<Pod> = Api::namespaced(rt.ctx.client.clone(), &owner.namespace);
     for doomed in &plan.delete {
         match pods.delete(doomed, &DeleteParams::default()).await {
             Ok(_) => info!(pod = %doomed, "pod deleted"),
             Err(kube::Error::Api(status)) if status.code == 404 => {}
             Err(e) => return Err(Error::request(format!("deleting Pod/{doomed}"))(e)),
         }
+        rt.caches
+            .expect(&owner.key, &[], std::slice::from_ref(doomed));
     }
     let create = PostParams {
-        field_manager: Some(ctx.field_manager.clone()),
+        field_manager: Some(rt.ctx.field_manager.clone()),
         ..PostParams::default()
     };
     let mut now_there: Vec<Pod> = existing
@@ -204,14 +213,19 @@ pub(crate) async fn sync_pods(
         let created = pods
             .create(&create, pod)
             .await
-            .map_err(Error::request(format!("creating a pod of {owner}")))?;
+            .map_err(Error::request(format!(
+                "creating a pod of {}",
+                owner.display
+            )))?;
         info!(pod = %created.name_any(), "pod created");
+        rt.caches
+            .expect(&owner.key, std::slice::from_ref(&created), &[]);
         now_there.push(created);
     }
     Ok(now_there)
 }
 
-pub(crate) fn retry<K: Resource>(object: Arc<K>, error: &Error, _: Arc<Context>) -> Action {
+pub(crate) fn retry<K: Resource>(object: Arc<K>, error: &Error, _: Arc<Runtime>) -> Action {
     let conflict =
         matches!(error, Error::Request { source: kube::Error::Api(s), .. } if s.code == 409);
     if conflict {

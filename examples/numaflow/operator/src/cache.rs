@@ -1,0 +1,218 @@
+//! What the controllers read instead of listing on every reconcile: the vertices, from
+//! the Vertex controller's own reflector, and NumaFlow's pods, from one reflector shared
+//! by all three controllers.
+//!
+//! A cache lags the controllers' own writes. A vertex created a moment ago and missing
+//! from the cache is created again and meets a 409, and a patch planned from a stale
+//! vertex meets one too; both are retried. Pods are another matter: a pod created and
+//! not yet cached would be created twice. So each owner's pod creations and deletions are
+//! remembered as expectations until the cache shows them, or for [`EXPECTATION_TTL`] at
+//! most, and the pods a reconcile sees are the cache's with the expectations applied.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use k8s_openapi::api::core::v1::Pod;
+use kube::ResourceExt;
+use kube::core::Selector;
+use kube::runtime::reflector::Store;
+use numaflow_model::vertex::{Vertex, pipeline_selector};
+
+/// How long a pod creation or deletion is expected before the cache must show it: long
+/// enough for a watch event to arrive, short enough that a pod removed by someone else
+/// in between is made again soon.
+pub const EXPECTATION_TTL: Duration = Duration::from_secs(15);
+
+/// The reflectors the controllers read, and the pod writes they wait to see.
+pub(crate) struct Caches {
+    vertices: Store<Vertex>,
+    pods: Store<Pod>,
+    expected: Mutex<HashMap<String, Expected>>,
+    ready: AtomicBool,
+}
+
+/// How often a reconcile looks again whether the caches are ready.
+const READY_POLL: Duration = Duration::from_secs(1);
+
+/// An owner's pod writes not yet seen in the cache.
+#[derive(Default)]
+struct Expected {
+    created: BTreeMap<String, (Pod, Instant)>,
+    deleted: BTreeMap<String, Instant>,
+}
+
+/// A label selector written `key=value,...`.
+fn selector(text: &str) -> Selector {
+    text.split(',')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+}
+
+impl Caches {
+    pub(crate) fn new(vertices: Store<Vertex>, pods: Store<Pod>) -> Self {
+        Caches {
+            vertices,
+            pods,
+            expected: Mutex::new(HashMap::new()),
+            ready: AtomicBool::new(false),
+        }
+    }
+
+    /// Waits until both reflectors have listed once: before that, an empty cache would
+    /// read as an owner without pods or a pipeline without vertices.
+    ///
+    /// The wait is asked again every second: a waiter that registers as the store turns
+    /// ready can miss the wake-up, and a reconcile must not hang on it. Once both are
+    /// ready, this returns at once.
+    pub(crate) async fn ready(&self) {
+        if self.ready.load(Ordering::Acquire) {
+            return;
+        }
+        until_ready(&self.vertices).await;
+        until_ready(&self.pods).await;
+        self.ready.store(true, Ordering::Release);
+    }
+
+    /// The vertices of `pipeline` in `namespace`, as cached.
+    pub(crate) fn vertices_of(&self, namespace: &str, pipeline: &str) -> Vec<Vertex> {
+        let selector = selector(&pipeline_selector(pipeline));
+        self.vertices
+            .state_filter_selector(&selector)
+            .into_iter()
+            .filter(|v| v.namespace().as_deref() == Some(namespace))
+            .map(|v| Vertex::clone(&v))
+            .collect()
+    }
+
+    /// The pods in `namespace` that `labels` select, as cached.
+    fn cached_pods(&self, namespace: &str, labels: &str) -> Vec<Pod> {
+        self.pods
+            .state_filter_selector(&selector(labels))
+            .into_iter()
+            .filter(|p| p.namespace().as_deref() == Some(namespace))
+            .map(|p| Pod::clone(&p))
+            .collect()
+    }
+
+    /// How many pods in `namespace` that `labels` select the cache holds, terminating
+    /// ones included: a drain counts a pod until it is gone.
+    pub(crate) fn count_pods(&self, namespace: &str, labels: &str) -> usize {
+        self.cached_pods(namespace, labels).len()
+    }
+
+    /// The pods of `owner` (`namespace/name`) in `namespace` that `labels` select: the
+    /// cache's, with the owner's expected creations added and expected deletions left
+    /// out. Expectations the cache now shows, or that have expired, are dropped.
+    pub(crate) fn pods_of(&self, owner: &str, namespace: &str, labels: &str) -> Vec<Pod> {
+        let mut pods = self.cached_pods(namespace, labels);
+        let mut expected = self.expected.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(mine) = expected.get_mut(owner) else {
+            return pods;
+        };
+        let now = Instant::now();
+        let cached: BTreeSet<String> = pods.iter().map(ResourceExt::name_any).collect();
+        mine.created
+            .retain(|name, (_, at)| !cached.contains(name) && now < *at + EXPECTATION_TTL);
+        mine.deleted
+            .retain(|name, at| cached.contains(name) && now < *at + EXPECTATION_TTL);
+        pods.retain(|p| !mine.deleted.contains_key(&p.name_any()));
+        pods.extend(mine.created.values().map(|(pod, _)| pod.clone()));
+        if mine.created.is_empty() && mine.deleted.is_empty() {
+            expected.remove(owner);
+        }
+        pods
+    }
+
+    /// Remembers that `owner` created `created` and deleted `deleted` just now.
+    pub(crate) fn expect(&self, owner: &str, created: &[Pod], deleted: &[String]) {
+        if created.is_empty() && deleted.is_empty() {
+            return;
+        }
+        let now = Instant::now();
+        let mut expected = self.expected.lock().unwrap_or_else(|e| e.into_inner());
+        let mine = expected.entry(owner.to_owned()).or_default();
+        for pod in created {
+            mine.created.insert(pod.name_any(), (pod.clone(), now));
+        }
+        for name in deleted {
+            mine.created.remove(name);
+            mine.deleted.insert(name.clone(), now);
+        }
+    }
+}
+
+/// Waits until `store` has listed once, looking again every [`READY_POLL`].
+async fn until_ready<K>(store: &Store<K>)
+where
+    K: kube::runtime::reflector::Lookup + Clone + 'static,
+    K::DynamicType: Eq + std::hash::Hash + Clone,
+{
+    let ready = store.wait_until_ready();
+    tokio::pin!(ready);
+    while tokio::time::timeout(READY_POLL, &mut ready).await.is_err() {
+        tracing::debug!("waiting for the controllers' caches");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kube::runtime::reflector::store;
+    use kube::runtime::watcher::Event;
+
+    fn pod(name: &str, labels: &[(&str, &str)]) -> Pod {
+        let mut pod = Pod::default();
+        pod.metadata.name = Some(name.to_owned());
+        pod.metadata.namespace = Some("ns".to_owned());
+        pod.metadata.labels = Some(
+            labels
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        );
+        pod
+    }
+
+    fn names(pods: &[Pod]) -> Vec<String> {
+        pods.iter().map(ResourceExt::name_any).collect()
+    }
+
+    #[test]
+    fn a_reconcile_sees_its_own_writes_before_the_cache_does() {
+        let (pods, mut writer) = store::<Pod>();
+        let (vertices, _) = store::<Vertex>();
+        let mine = [("app", "m")];
+        writer.apply_watcher_event(&Event::Init);
+        writer.apply_watcher_event(&Event::InitApply(pod("m-0-a", &mine)));
+        writer.apply_watcher_event(&Event::InitApply(pod("other", &[("app", "x")])));
+        writer.apply_watcher_event(&Event::InitDone);
+        let caches = Caches::new(vertices, pods);
+        assert_eq!(names(&caches.pods_of("ns/m", "ns", "app=m")), ["m-0-a"]);
+
+        // Created and deleted, not yet watched: the view has the new pod, not the old.
+        caches.expect("ns/m", &[pod("m-1-b", &mine)], &["m-0-a".to_owned()]);
+        assert_eq!(names(&caches.pods_of("ns/m", "ns", "app=m")), ["m-1-b"]);
+        assert_eq!(caches.count_pods("ns", "app=m"), 1, "the cache alone lags");
+
+        // The watch catches up: the expectations are met and dropped.
+        writer.apply_watcher_event(&Event::Apply(pod("m-1-b", &mine)));
+        writer.apply_watcher_event(&Event::Delete(pod("m-0-a", &mine)));
+        assert_eq!(names(&caches.pods_of("ns/m", "ns", "app=m")), ["m-1-b"]);
+        assert!(caches.expected.lock().unwrap().is_empty());
+    }
+
+    #[test]
+    fn selectors_read_key_value_pairs() {
+        use kube::core::SelectorExt;
+        let s = selector("a=b,c=d");
+        let labels = BTreeMap::from([
+            ("a".to_owned(), "b".to_owned()),
+            ("c".to_owned(), "d".to_owned()),
+        ]);
+        assert!(s.matches(&labels));
+        assert!(!selector("a=x").matches(&labels));
+    }
+}
