@@ -83,6 +83,22 @@ fn observed(log: &str) -> (BTreeSet<Grant>, Vec<String>) {
     (used, forbidden)
 }
 
+/// How many LISTs (not watches) of each resource the ServiceAccount sent from `since`.
+fn lists(log: &str, since: jiff::Timestamp) -> std::collections::BTreeMap<String, usize> {
+    let mut out = std::collections::BTreeMap::new();
+    for line in log.lines() {
+        let event: Value = serde_json::from_str(line).unwrap_or_default();
+        let at = event["requestReceivedTimestamp"]
+            .as_str()
+            .and_then(|t| t.parse::<jiff::Timestamp>().ok());
+        if event["verb"] == "list" && at.is_some_and(|at| at >= since) {
+            let resource = event["objectRef"]["resource"].as_str().unwrap_or_default();
+            *out.entry(resource.to_owned()).or_default() += 1;
+        }
+    }
+    out
+}
+
 /// The audit log once the server has finished writing it: the requests of a controller
 /// stopped a moment ago may still be on their way, the last line half written.
 async fn settled_log(path: &std::path::Path) -> String {
@@ -216,6 +232,7 @@ async fn crdgen_output_installed_whole_runs_the_controller_with_exactly_its_role
     .await;
 
     let daemon = FakeDaemon::start();
+    let controller_started = jiff::Timestamp::now();
     let controller_log = dir.join("controller.log");
     let controller = KillOnDrop(
         controller_command(
@@ -340,7 +357,17 @@ async fn crdgen_output_installed_whole_runs_the_controller_with_exactly_its_role
         "the controller warned:\n{warnings}"
     );
 
-    let (used, forbidden) = observed(&settled_log(&log).await);
+    let log_text = settled_log(&log).await;
+    // The controllers read vertices and pods from their caches: a LIST starts each watch
+    // (vertices: the Pipeline controller's and the Vertex controller's; pods: each
+    // owner controller's and the shared cache's), and no reconcile lists again.
+    let listed = lists(&log_text, controller_started);
+    assert!(
+        listed.get("vertices").copied().unwrap_or(0) <= 2
+            && listed.get("pods").copied().unwrap_or(0) <= 3,
+        "LISTs after start: {listed:?}"
+    );
+    let (used, forbidden) = observed(&log_text);
     assert!(
         forbidden.is_empty(),
         "the role is not enough: {forbidden:?}"
