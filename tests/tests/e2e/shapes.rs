@@ -28,49 +28,60 @@ fn with_defaults(spec: &Value) -> Value {
     spec
 }
 
+/// Creates `object` (a `K`) in `namespace`, then checks that it comes back with `spec` as
+/// `expected`: as the server stores it, read through the types, and after a replace
+/// written from what was read, which changes nothing.
+async fn admitted_whole<K>(namespace: &str, what: &str, object: &Value, expected: &Value)
+where
+    K: kube::Resource<DynamicType = (), Scope = k8s_openapi::NamespaceResourceScope>
+        + Clone
+        + std::fmt::Debug
+        + serde::Serialize
+        + serde::de::DeserializeOwned,
+{
+    let client = client().await;
+    let raw: Api<DynamicObject> =
+        Api::namespaced_with(client.clone(), namespace, &ApiResource::erase::<K>(&()));
+    let typed: Api<K> = Api::namespaced(client, namespace);
+    let created: K = serde_json::from_value(object.clone()).unwrap();
+    let name = created.meta().name.clone().unwrap();
+    if let Err(e) = typed.create(&PostParams::default(), &created).await {
+        panic!("{what}: refused: {e}");
+    }
+    let stored = raw.get(&name).await.unwrap();
+    assert_eq!(&stored.data["spec"], expected, "{what}: as stored");
+    let read = typed.get(&name).await.unwrap();
+    assert_eq!(
+        &serde_json::to_value(&read).unwrap()["spec"],
+        expected,
+        "{what}: as read"
+    );
+    let replaced = typed
+        .replace(&name, &PostParams::default(), &read)
+        .await
+        .unwrap_or_else(|e| panic!("{what}: the replace was refused: {e}"));
+    assert_eq!(
+        &raw.get(&name).await.unwrap().data["spec"],
+        expected,
+        "{what}: after a replace"
+    );
+    assert_eq!(
+        replaced.meta().generation,
+        read.meta().generation,
+        "{what}: writing back what was read changes nothing"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn every_upstream_shape_is_admitted_and_round_trips_through_the_types() {
     let namespace = &namespace("upstream-shapes-test").await;
-    let client = client().await;
-    let raw: Api<DynamicObject> = Api::namespaced_with(
-        client.clone(),
-        namespace,
-        &ApiResource::erase::<Pipeline>(&()),
-    );
-    let typed: Api<Pipeline> = Api::namespaced(client.clone(), namespace);
     let mut defaulted = 0;
     for (what, object) in pipelines() {
-        let pipeline: Pipeline = serde_json::from_value(object.clone()).unwrap();
-        let name = pipeline.metadata.name.clone().unwrap();
-        if let Err(e) = typed.create(&PostParams::default(), &pipeline).await {
-            panic!("{what}: refused: {e}");
-        }
         let expected = with_defaults(&object["spec"]);
         if expected != object["spec"] {
             defaulted += 1;
         }
-        let stored = raw.get(&name).await.unwrap();
-        assert_eq!(stored.data["spec"], expected, "{what}: as stored");
-
-        let read = typed.get(&name).await.unwrap();
-        assert_eq!(
-            serde_json::to_value(&read.spec).unwrap(),
-            expected,
-            "{what}: as read"
-        );
-        let replaced = typed
-            .replace(&name, &PostParams::default(), &read)
-            .await
-            .unwrap_or_else(|e| panic!("{what}: the replace was refused: {e}"));
-        assert_eq!(
-            raw.get(&name).await.unwrap().data["spec"],
-            expected,
-            "{what}: after a replace"
-        );
-        assert_eq!(
-            replaced.metadata.generation, read.metadata.generation,
-            "{what}: writing back what was read changes nothing"
-        );
+        admitted_whole::<Pipeline>(namespace, what, &object, &expected).await;
     }
     assert!(defaulted >= 1, "some shape has a lifecycle to default");
 }
@@ -81,48 +92,13 @@ async fn every_upstream_shape_is_admitted_and_round_trips_through_the_types() {
 #[tokio::test(flavor = "multi_thread")]
 async fn every_upstream_mono_vertex_is_admitted_and_round_trips_through_the_types() {
     let namespace = &namespace("upstream-mono-vertices-test").await;
-    let client = client().await;
-    let raw: Api<DynamicObject> = Api::namespaced_with(
-        client.clone(),
-        namespace,
-        &ApiResource::erase::<MonoVertex>(&()),
-    );
-    let typed: Api<MonoVertex> = Api::namespaced(client.clone(), namespace);
     for (what, object) in mono_vertices() {
-        let mvtx: MonoVertex = serde_json::from_value(object.clone()).unwrap();
-        let name = mvtx.metadata.name.clone().unwrap();
-        if let Err(e) = typed.create(&PostParams::default(), &mvtx).await {
-            panic!("{what}: refused: {e}");
-        }
         let mut expected = object["spec"].clone();
         expected
             .as_object_mut()
             .unwrap()
             .entry("replicas")
             .or_insert(json!(1));
-        assert_eq!(
-            raw.get(&name).await.unwrap().data["spec"],
-            expected,
-            "{what}: as stored"
-        );
-        let read = typed.get(&name).await.unwrap();
-        assert_eq!(
-            serde_json::to_value(&read.spec).unwrap(),
-            expected,
-            "{what}: as read"
-        );
-        let replaced = typed
-            .replace(&name, &PostParams::default(), &read)
-            .await
-            .unwrap_or_else(|e| panic!("{what}: the replace was refused: {e}"));
-        assert_eq!(
-            raw.get(&name).await.unwrap().data["spec"],
-            expected,
-            "{what}: after a replace"
-        );
-        assert_eq!(
-            replaced.metadata.generation, read.metadata.generation,
-            "{what}"
-        );
+        admitted_whole::<MonoVertex>(namespace, what, &object, &expected).await;
     }
 }

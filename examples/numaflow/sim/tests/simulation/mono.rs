@@ -62,9 +62,6 @@ impl Controllers for MonoStatusIgnoresPause {
         running.spec.set_desired_phase(MonoVertexPhase::Running);
         monovertex::reconcile(&running, Some(pods), now)
     }
-    fn mono_vertex_pods(&self, mvtx: &MonoVertex) -> i32 {
-        mvtx.spec.desired_replicas()
-    }
 }
 
 #[test]
