@@ -40,7 +40,7 @@ use kube::{Client, Config};
 pub use build::{build, kubernetes_release};
 pub use checks::{eventually, status_of};
 pub use kubectl::{Kubectl, find_kubectl};
-pub use process::KillOnDrop;
+pub use process::{KillOnDrop, run_without_cluster, stderr_of, stdout_of};
 pub use rbac::{
     aggregate_cluster_role, bind_cluster_role, create_cluster_role, editor_role, grant_edit,
 };

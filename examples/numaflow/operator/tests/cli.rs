@@ -2,7 +2,7 @@
 //! crdgen's output. The binaries come from Cargo (`CARGO_BIN_EXE_*`); no test builds
 //! anything.
 
-use std::process::{Command, Output};
+use lifecycle_apiserver::{run_without_cluster as run, stderr_of as stderr, stdout_of as stdout};
 
 const CRDGEN: &str = env!("CARGO_BIN_EXE_numaflow-crdgen");
 const CONTROLLER: &str = env!("CARGO_BIN_EXE_numaflow-controller");
@@ -10,24 +10,6 @@ const EVERY_BINARY: [(&str, &str); 2] = [
     ("numaflow-crdgen", CRDGEN),
     ("numaflow-controller", CONTROLLER),
 ];
-
-/// Runs `binary` with `args`, with no cluster configured and no `RUST_LOG`.
-fn run(binary: &str, args: &[&str]) -> Output {
-    Command::new(binary)
-        .args(args)
-        .env("KUBECONFIG", "/nonexistent/path")
-        .env_remove("RUST_LOG")
-        .output()
-        .unwrap_or_else(|e| panic!("{binary} starts: {e}"))
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
 
 #[test]
 fn every_binary_prints_usage_on_help() {

@@ -2,27 +2,11 @@
 //! stays off real clusters unless `--kubeconfig` is given. The binary comes from Cargo
 //! (`CARGO_BIN_EXE_demo`); no test builds anything.
 
-use std::process::{Command, Output};
+use std::process::Command;
+
+use lifecycle_apiserver::{run_without_cluster as run, stderr_of as stderr, stdout_of as stdout};
 
 const DEMO: &str = env!("CARGO_BIN_EXE_demo");
-
-/// Runs `binary` with `args`, with no cluster configured and no `RUST_LOG`.
-fn run(binary: &str, args: &[&str]) -> Output {
-    Command::new(binary)
-        .args(args)
-        .env("KUBECONFIG", "/nonexistent/path")
-        .env_remove("RUST_LOG")
-        .output()
-        .unwrap_or_else(|e| panic!("{binary} starts: {e}"))
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
 
 #[test]
 fn the_demo_prints_usage_and_version_and_names_unknown_or_incomplete_flags() {
