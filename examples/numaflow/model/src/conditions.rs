@@ -31,8 +31,7 @@ use jiff::Timestamp;
 use lifecycle_model::Lifecycle;
 use lifecycle_model::conditions::{Condition, ConditionStatus, find_condition};
 
-use crate::controller::vertex_object_name;
-use crate::pipeline::{Pipeline, PipelinePhase};
+use crate::pipeline::{Pipeline, PipelinePhase, vertex_object_name};
 use crate::pods::PodsSeen;
 use crate::vertex::{Vertex, VertexStatusPhase};
 

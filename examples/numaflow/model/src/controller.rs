@@ -17,6 +17,7 @@ use serde_json::{Map, Value, json};
 
 use crate::conditions::{condition_time, pipeline_conditions, vertex_conditions};
 use crate::patch::merge_patch_between;
+pub use crate::pipeline::vertex_object_name;
 use crate::pipeline::{Pipeline, PipelinePhase, PipelinePhaseEvent};
 use crate::plan::{self, Observations, Patch, PatchTarget};
 use crate::pods::PodsSeen;
@@ -42,11 +43,6 @@ impl PipelineActions {
     pub fn is_empty(&self) -> bool {
         self.create.is_empty() && self.patches.is_empty() && self.delete.is_empty()
     }
-}
-
-/// The object name of the vertex `vertex` of `pipeline`.
-pub fn vertex_object_name(pipeline: &str, vertex: &str) -> String {
-    format!("{pipeline}-{vertex}")
 }
 
 /// One reconcile of the Pipeline controller. While the pipeline lives and its spec is

@@ -118,6 +118,11 @@ pub struct PipelineLifecycle {
     pub delete_grace_period_seconds: Option<i64>,
 }
 
+/// The object name of the vertex `vertex` of `pipeline`: `{pipeline}-{vertex}`.
+pub fn vertex_object_name(pipeline: &str, vertex: &str) -> String {
+    format!("{pipeline}-{vertex}")
+}
+
 /// A vertex as the pipeline declares it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
