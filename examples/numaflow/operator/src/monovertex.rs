@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 use kube::runtime::controller::Action;
-use kube::runtime::events::{Event, EventType};
+
 use kube::{Resource, ResourceExt};
 use lifecycle_model::Named;
 use numaflow_model::monovertex::{
@@ -13,10 +13,11 @@ use numaflow_model::monovertex::{
 };
 use numaflow_model::pods::PodsSeen;
 use serde_json::json;
-use tracing::{info, instrument, warn};
+use tracing::instrument;
 
 use crate::reconcile::{PodOwner, sync_pods};
-use crate::{Result, Runtime, error_chain, send_patch};
+use crate::write::publish_transition;
+use crate::{Result, Runtime, send_patch};
 
 /// One reconcile of `mvtx`.
 #[instrument(skip_all, fields(monovertex = %mvtx.name_any()))]
@@ -43,17 +44,9 @@ pub(crate) async fn reconcile_mono_vertex_object(
         ctx.telemetry
             .metrics()
             .transition(change.event, change.from, change.to);
-        info!(reason = PHASE_EVENT_REASON, note = %change.note(), "transition");
-        let event = Event {
-            type_: EventType::Normal,
-            reason: PHASE_EVENT_REASON.to_owned(),
-            note: Some(change.note()),
-            action: change.event.name().to_owned(),
-            secondary: None,
-        };
-        if let Err(error) = ctx.recorder.publish(&event, &mvtx.object_ref(&())).await {
-            warn!(error = %error_chain(&error), "cannot publish the transition Event");
-        }
+        let regarding = mvtx.object_ref(&());
+        let (note, action) = (change.note(), change.event.name());
+        publish_transition(ctx, &regarding, PHASE_EVENT_REASON, note, action, None).await;
     }
     Ok(Action::await_change())
 }

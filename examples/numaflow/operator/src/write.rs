@@ -2,6 +2,7 @@
 //! the `resourceVersion` it was planned from, and each transition counted and published
 //! as an Event.
 
+use k8s_openapi::api::core::v1::ObjectReference;
 use kube::api::{Api, DynamicObject, Patch as KubePatch, PatchParams};
 use kube::runtime::events::{Event, EventType};
 use kube::{Client, Resource, ResourceExt};
@@ -138,19 +139,31 @@ async fn report(ctx: &Context, pipeline: &Pipeline, vertices: &[Vertex], transit
             (event.name(), related)
         }
     };
-    info!(reason = transition.reason(), note = %transition.note(), "transition");
+    let regarding = pipeline.object_ref(&());
+    let (reason, note) = (transition.reason(), transition.note());
+    publish_transition(ctx, &regarding, reason, note, action, related).await;
+}
+
+/// Publishes a transition already written and counted as a `Normal` Event regarding
+/// `regarding`, with `related` beside it. A failed Event is logged, not retried: the
+/// write it reports was made.
+pub(crate) async fn publish_transition(
+    ctx: &Context,
+    regarding: &ObjectReference,
+    reason: &str,
+    note: String,
+    action: &str,
+    related: Option<ObjectReference>,
+) {
+    info!(reason, note = %note, "transition");
     let event = Event {
         type_: EventType::Normal,
-        reason: transition.reason().to_owned(),
-        note: Some(transition.note()),
+        reason: reason.to_owned(),
+        note: Some(note),
         action: action.to_owned(),
         secondary: related,
     };
-    if let Err(error) = ctx
-        .recorder
-        .publish(&event, &pipeline.object_ref(&()))
-        .await
-    {
+    if let Err(error) = ctx.recorder.publish(&event, regarding).await {
         warn!(error = %error_chain(&error), "cannot publish the transition Event");
     }
 }
