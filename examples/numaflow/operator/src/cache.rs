@@ -100,7 +100,11 @@ impl Caches {
     /// How many pods in `namespace` that `labels` select the cache holds, terminating
     /// ones included: a drain counts a pod until it is gone.
     pub(crate) fn count_pods(&self, namespace: &str, labels: &str) -> usize {
-        self.cached_pods(namespace, labels).len()
+        self.pods
+            .state_filter_selector(&selector(labels))
+            .iter()
+            .filter(|p| p.namespace().as_deref() == Some(namespace))
+            .count()
     }
 
     /// The pods of `owner` (`namespace/name`) in `namespace` that `labels` select: the

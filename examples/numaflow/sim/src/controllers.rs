@@ -39,9 +39,12 @@ pub trait Controllers {
         monovertex::reconcile(mvtx, Some(pods), now)
     }
     /// The pods the MonoVertex controller keeps for `mvtx`, as it read it: one per
-    /// replica it plans ([`monovertex::plan_pods`]).
+    /// replica of its decision ([`MonoVertexSpec::desired_replicas`]), as
+    /// [`monovertex::plan_pods`] plans them.
+    ///
+    /// [`MonoVertexSpec::desired_replicas`]: numaflow_model::monovertex::MonoVertexSpec::desired_replicas
     fn mono_vertex_pods(&self, mvtx: &MonoVertex) -> i32 {
-        i32::try_from(monovertex::plan_pods(mvtx, &[]).create.len()).unwrap_or(i32::MAX)
+        mvtx.spec.desired_replicas().max(0)
     }
     /// Whether every write carries the `resourceVersion` of the object it was planned
     /// from, as `numaflow-controller`'s do, so that the server refuses a write planned
