@@ -1,6 +1,11 @@
-//! What the controllers read instead of listing on every reconcile: the vertices, from
-//! the Vertex controller's own reflector, and NumaFlow's pods, from one reflector shared
-//! by all three controllers.
+//! What the controllers read instead of listing on every reconcile: the vertices and
+//! NumaFlow's pods, each from one watch ([`SharedWatch`]) whose cache every controller
+//! reads and whose events wake every controller that cares.
+//!
+//! One watch per kind is also what keeps a reconcile's reads as new as its reason to
+//! run. A controller woken by a watch of its own while reading another watch's cache can
+//! be woken by a change that cache has not seen yet; if nothing changes after it, the
+//! stale read stands. Here each event is in the cache before any controller hears of it.
 //!
 //! A cache lags the controllers' own writes. A vertex created a moment ago and missing
 //! from the cache is created again and meets a 409, and a patch planned from a stale
@@ -14,10 +19,15 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use futures::channel::mpsc;
+use futures::{Stream, StreamExt};
 use k8s_openapi::api::core::v1::Pod;
-use kube::ResourceExt;
+use kube::api::Api;
 use kube::core::Selector;
-use kube::runtime::reflector::Store;
+use kube::runtime::reflector::{self, Store};
+use kube::runtime::{WatchStreamExt, watcher};
+use kube::{Resource, ResourceExt};
+use lifecycle_model::runtime::error_chain;
 use numaflow_model::vertex::{Vertex, pipeline_selector};
 
 /// How long a pod creation or deletion is expected before the cache must show it: long
@@ -148,6 +158,115 @@ impl Caches {
     }
 }
 
+/// One watch of `K`: a cache, and the events that wake the controllers reading it.
+///
+/// Every event is applied to the cache first and then handed to each subscriber, so a
+/// controller woken by a change reads the cache with that change in it. Deletions wake
+/// subscribers too: an owner whose pod was deleted is reconciled.
+pub struct SharedWatch<K: Resource<DynamicType = ()> + Clone + 'static> {
+    api: Api<K>,
+    config: watcher::Config,
+    store: Store<K>,
+    writer: reflector::store::Writer<K>,
+    subscribers: Vec<mpsc::UnboundedSender<K>>,
+}
+
+impl<K> SharedWatch<K>
+where
+    K: Resource<DynamicType = ()>
+        + Clone
+        + std::fmt::Debug
+        + serde::de::DeserializeOwned
+        + Send
+        + Sync
+        + 'static,
+{
+    /// A watch of the objects of `api` that `config` selects, not yet started.
+    pub fn new(api: Api<K>, config: watcher::Config) -> Self {
+        let (store, writer) = reflector::store();
+        SharedWatch {
+            api,
+            config,
+            store,
+            writer,
+            subscribers: Vec::new(),
+        }
+    }
+
+    /// The cache this watch fills.
+    pub fn store(&self) -> Store<K> {
+        self.store.clone()
+    }
+
+    /// A stream of the objects this watch sees change, each already in [`Self::store`]:
+    /// a controller's trigger (`Controller::for_stream`, `Controller::owns_stream`).
+    pub fn subscribe(&mut self) -> impl Stream<Item = Result<K, watcher::Error>> + Send + use<K> {
+        let (tx, rx) = mpsc::unbounded();
+        self.subscribers.push(tx);
+        rx.map(Ok)
+    }
+
+    /// Runs the watch until `stop` completes, retrying with backoff when it fails and
+    /// logging each failure. The subscribers' streams end with it.
+    pub async fn run(self, stop: impl std::future::Future<Output = ()> + Send) {
+        let SharedWatch {
+            api,
+            config,
+            writer,
+            subscribers,
+            ..
+        } = self;
+        let events = watcher(api, config).default_backoff().take_until(stop);
+        share(writer, events, subscribers).await;
+    }
+}
+
+/// Applies each of `events` to `writer`'s cache, then hands the object it names to every
+/// subscriber; failures are logged.
+///
+/// A listing (after a start, or when a watch had to start over) is handed on only once
+/// it is complete, when the cache holds it, and so are the objects it no longer shows:
+/// they were deleted while the watch was away, and their owners must hear of it.
+async fn share<K>(
+    writer: reflector::store::Writer<K>,
+    events: impl Stream<Item = Result<watcher::Event<K>, watcher::Error>>,
+    subscribers: Vec<mpsc::UnboundedSender<K>>,
+) where
+    K: Resource<DynamicType = ()> + Clone + 'static,
+{
+    let kind = K::kind(&());
+    let store = writer.as_reader();
+    let send = |object: &K| {
+        for subscriber in &subscribers {
+            // A subscriber gone means its controller has stopped.
+            let _ = subscriber.unbounded_send(object.clone());
+        }
+    };
+    let mut before_listing = Vec::new();
+    let mut listed = Vec::new();
+    let mut events = std::pin::pin!(reflector::reflector(writer, events));
+    while let Some(event) = events.next().await {
+        match event {
+            Ok(watcher::Event::Apply(object) | watcher::Event::Delete(object)) => send(&object),
+            Ok(watcher::Event::Init) => {
+                before_listing = store.state();
+                listed.clear();
+            }
+            Ok(watcher::Event::InitApply(object)) => listed.push(object),
+            Ok(watcher::Event::InitDone) => {
+                listed.drain(..).for_each(|object| send(&object));
+                before_listing
+                    .drain(..)
+                    .filter(|old| store.get(&reflector::ObjectRef::from_obj(&**old)).is_none())
+                    .for_each(|gone| send(&gone));
+            }
+            Err(error) => {
+                tracing::warn!(%kind, error = %error_chain(&error), "a watch failed; retrying");
+            }
+        }
+    }
+}
+
 /// Waits until `store` has listed once, looking again every [`READY_POLL`].
 async fn until_ready<K>(store: &Store<K>)
 where
@@ -206,6 +325,60 @@ mod tests {
         writer.apply_watcher_event(&Event::Delete(pod("m-0-a", &mine)));
         assert_eq!(names(&caches.pods_of("ns/m", "ns", "app=m")), ["m-1-b"]);
         assert!(caches.expected.lock().unwrap().is_empty());
+    }
+
+    fn version(mut pod: Pod, version: &str) -> Pod {
+        pod.metadata.resource_version = Some(version.to_owned());
+        pod
+    }
+
+    #[tokio::test]
+    async fn a_subscriber_hears_of_a_change_only_once_the_cache_holds_it() {
+        let (tx, rx) = mpsc::unbounded();
+        let writer = kube::runtime::reflector::store::Writer::<Pod>::default();
+        let store = writer.as_reader();
+        let (p, q) = (pod("p", &[]), pod("q", &[]));
+        let script = vec![
+            Event::Init,
+            Event::InitApply(version(p.clone(), "1")),
+            Event::InitDone,
+            Event::Apply(version(p.clone(), "2")),
+            // The watch starts over; `p` was deleted while it was away.
+            Event::Init,
+            Event::InitApply(version(q.clone(), "3")),
+            Event::InitDone,
+            Event::Delete(version(q.clone(), "4")),
+        ];
+        // What the subscriber has received each time the next event is pulled: the
+        // name, and the version the cache held of it then.
+        let heard = std::cell::RefCell::new((rx, Vec::new()));
+        let look = || {
+            let (rx, seen) = &mut *heard.borrow_mut();
+            while let Ok(object) = rx.try_recv() {
+                let cached = store.get(&reflector::ObjectRef::from_obj(&object));
+                seen.push((object.name_any(), cached.and_then(|c| c.resource_version())));
+            }
+        };
+        let events = futures::stream::iter(
+            script
+                .into_iter()
+                .map(Ok)
+                .chain([Err(watcher::Error::NoResourceVersion)]),
+        )
+        .inspect(|_| look());
+        share(writer, events, vec![tx]).await;
+        look();
+        let v = |name: &str, version: Option<&str>| (name.to_owned(), version.map(str::to_owned));
+        assert_eq!(
+            heard.into_inner().1,
+            [
+                v("p", Some("1")),
+                v("p", Some("2")),
+                v("q", Some("3")),
+                v("p", None),
+                v("q", None),
+            ]
+        );
     }
 
     #[test]

@@ -11,16 +11,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use cache::Caches;
+use cache::{Caches, SharedWatch};
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::Pod;
 use kube::Client;
 use kube::api::Api;
 use kube::runtime::controller::Controller;
 use kube::runtime::events::{Recorder, Reporter};
-use kube::runtime::reflector::{self, reflector};
-use kube::runtime::{WatchStreamExt, watcher};
-use tracing::{info, warn};
+use kube::runtime::watcher;
+use tracing::info;
 
 pub use daemon::Daemon;
 pub use error::{Error, Result};
@@ -102,7 +101,8 @@ impl Context {
 
 /// Runs the Pipeline, Vertex and MonoVertex controllers in `namespace` (all namespaces
 /// when `None`) until `shutdown` completes, with what `context` holds. They read vertices
-/// and pods from caches fed by watches ([`cache`]), not from lists.
+/// and pods from caches fed by one watch of each ([`cache::SharedWatch`]), not from
+/// lists, and the same watches wake them.
 pub async fn run_controllers(
     context: Context,
     namespace: Option<&str>,
@@ -125,45 +125,33 @@ pub async fn run_controllers(
         field_manager = %context.field_manager,
         "watching pipelines, vertices and MonoVertices"
     );
-    let pipeline_controller = Controller::new(pipelines, watcher::Config::default())
-        .owns(vertices.clone(), watcher::Config::default());
     let pods: Api<Pod> = match namespace {
         Some(ns) => Api::namespaced(client.clone(), ns),
         None => Api::all(client.clone()),
     };
-    let vertex_controller = Controller::new(vertices, watcher::Config::default()).owns(
-        pods.clone(),
-        watcher::Config::default().labels("app.kubernetes.io/component=vertex"),
-    );
     let mono_vertices: Api<MonoVertex> = match namespace {
         Some(ns) => Api::namespaced(client.clone(), ns),
         None => Api::all(client.clone()),
     };
-    let mono_vertex_controller = Controller::new(mono_vertices, watcher::Config::default()).owns(
-        pods.clone(),
-        watcher::Config::default().labels("app.kubernetes.io/component=mono-vertex"),
+    // One watch of vertices and one of NumaFlow's pods, each feeding the cache the
+    // controllers read and waking the controllers that care.
+    let mut vertex_watch = SharedWatch::new(vertices, watcher::Config::default());
+    let mut pod_watch = SharedWatch::new(
+        pods,
+        watcher::Config::default().labels("app.kubernetes.io/part-of=numaflow"),
     );
-    // One cache of NumaFlow's pods for every controller's reads.
-    let (pod_store, pod_writer) = reflector::store::<Pod>();
-    let pod_cache = reflector(
-        pod_writer,
-        watcher(
-            pods,
-            watcher::Config::default().labels("app.kubernetes.io/part-of=numaflow"),
-        ),
-    )
-    .default_backoff()
-    .take_until(stopped(stop_rx.clone()))
-    .for_each(|event| {
-        if let Err(error) = event {
-            warn!(error = %error_chain(&error), "the pod cache's watch failed; retrying");
-        }
-        futures::future::ready(())
-    });
+    let pipeline_controller = Controller::new(pipelines, watcher::Config::default())
+        .owns_stream(vertex_watch.subscribe());
+    let vertex_controller = Controller::for_stream(vertex_watch.subscribe(), vertex_watch.store())
+        .owns_stream(pod_watch.subscribe());
+    let mono_vertex_controller = Controller::new(mono_vertices, watcher::Config::default())
+        .owns_stream(pod_watch.subscribe());
     let context = Arc::new(Runtime {
-        caches: Caches::new(vertex_controller.store(), pod_store),
+        caches: Caches::new(vertex_watch.store(), pod_watch.store()),
         ctx: context,
     });
+    let vertex_watch = vertex_watch.run(stopped(stop_rx.clone()));
+    let pod_watch = pod_watch.run(stopped(stop_rx.clone()));
     let telemetry = &context.ctx.telemetry;
     telemetry.count_objects::<Pipeline, PipelinePhase>(pipeline_controller.store());
     telemetry
@@ -189,7 +177,8 @@ pub async fn run_controllers(
         pipeline_controller,
         vertex_controller,
         mono_vertex_controller,
-        pod_cache,
+        vertex_watch,
+        pod_watch,
         trigger
     );
     info!("controllers stopped");

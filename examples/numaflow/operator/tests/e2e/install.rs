@@ -358,13 +358,12 @@ async fn crdgen_output_installed_whole_runs_the_controller_with_exactly_its_role
     );
 
     let log_text = settled_log(&log).await;
-    // The controllers read vertices and pods from their caches: a LIST starts each watch
-    // (vertices: the Pipeline controller's and the Vertex controller's; pods: each
-    // owner controller's and the shared cache's), and no reconcile lists again.
+    // The controllers read vertices and pods from their caches: a LIST starts the one
+    // watch of each, which every controller shares, and no reconcile lists again.
     let listed = lists(&log_text, controller_started);
     assert!(
-        listed.get("vertices").copied().unwrap_or(0) <= 2
-            && listed.get("pods").copied().unwrap_or(0) <= 3,
+        listed.get("vertices").copied().unwrap_or(0) <= 1
+            && listed.get("pods").copied().unwrap_or(0) <= 1,
         "LISTs after start: {listed:?}"
     );
     let (used, forbidden) = observed(&log_text);
