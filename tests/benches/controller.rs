@@ -16,6 +16,7 @@ use lifecycle_examples::numaflow::pipeline::{
 };
 use lifecycle_examples::numaflow::plan::{self, Observations};
 use lifecycle_examples::numaflow::vertex::{Vertex, VertexPhase};
+use lifecycle_examples::numaflow::write;
 use serde_json::json;
 
 /// Pipeline sizes, in vertices.
@@ -102,7 +103,7 @@ fn converge(
         changed: 0,
     };
     for _ in 0..MAX_RECONCILES {
-        let patches = plan::plan(pipeline, vertices, observed);
+        let patches = write::patches(&plan::plan(pipeline, vertices, observed));
         if patches.is_empty() {
             run.changed = vertices
                 .iter()

@@ -12,6 +12,7 @@ use lifecycle_examples::numaflow::pipeline::{
 };
 use lifecycle_examples::numaflow::plan::{self, Observations, Patch};
 use lifecycle_examples::numaflow::vertex::{Vertex, VertexPhase};
+use lifecycle_examples::numaflow::write;
 use serde_json::{Value, json};
 
 use super::{NAMESPACE, abstract_vertex, client};
@@ -39,7 +40,7 @@ async fn converge(client: &Client, name: &str, observed: &Observations) -> usize
             .into_iter()
             .filter(|v| v.spec.pipeline_name == name)
             .collect();
-        let patches = plan::plan(&pipeline, &ours, observed);
+        let patches = write::patches(&plan::plan(&pipeline, &ours, observed));
         if patches.is_empty() {
             return sent;
         }

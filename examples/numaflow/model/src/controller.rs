@@ -18,22 +18,24 @@ use serde_json::{Map, Value, json};
 use crate::conditions::{condition_time, pipeline_conditions, vertex_conditions};
 use crate::patch::merge_patch_between;
 pub use crate::pipeline::vertex_object_name;
-use crate::pipeline::{Pipeline, PipelinePhase, PipelinePhaseEvent};
+use crate::pipeline::{Pipeline, PipelinePhase};
 use crate::plan::{self, Observations, Patch, PatchTarget};
 use crate::pods::PodsSeen;
 use crate::vertex::{
-    HASH_ANNOTATION, Vertex, VertexOps, VertexPhase, VertexPhaseEvent, VertexPhaseTyped,
-    VertexRole, VertexSpec, VertexStatus, VertexStatusPhase, phase, vertex_labels,
+    HASH_ANNOTATION, Vertex, VertexOps, VertexPhase, VertexPhaseTyped, VertexRole, VertexSpec,
+    VertexStatus, VertexStatusPhase, phase, vertex_labels,
 };
+pub use crate::write::Transition;
+use crate::write::{PipelineStatusWrite, Write};
 
 /// What one reconcile of a pipeline asks for.
 #[derive(Debug, Clone, Default)]
 pub struct PipelineActions {
     /// Vertices to create.
     pub create: Vec<Vertex>,
-    /// Merge patches to send, in order: spec updates of changed vertices first, then the
+    /// Writes to send, in order: spec updates of changed vertices first, then the
     /// lifecycle.
-    pub patches: Vec<Patch>,
+    pub writes: Vec<Write>,
     /// Vertices the pipeline no longer declares, by object name, to delete.
     pub delete: Vec<String>,
 }
@@ -41,15 +43,41 @@ pub struct PipelineActions {
 impl PipelineActions {
     /// Whether there is nothing to do.
     pub fn is_empty(&self) -> bool {
-        self.create.is_empty() && self.patches.is_empty() && self.delete.is_empty()
+        self.create.is_empty() && self.writes.is_empty() && self.delete.is_empty()
     }
+
+    /// The writes as the merge patches that are sent, in order.
+    pub fn patches(&self) -> Vec<Patch> {
+        crate::write::patches(&self.writes)
+    }
+
+    /// What is sent, the writes rendered: what a client or a simulated server receives.
+    pub fn requests(&self) -> Requests {
+        Requests {
+            create: self.create.clone(),
+            patches: self.patches(),
+            delete: self.delete.clone(),
+        }
+    }
+}
+
+/// One reconcile's requests as they are sent: vertices created, merge patches, vertices
+/// deleted.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Requests {
+    /// Vertices to create.
+    pub create: Vec<Vertex>,
+    /// Merge patches to send, in order.
+    pub patches: Vec<Patch>,
+    /// Vertices to delete, by object name.
+    pub delete: Vec<String>,
 }
 
 /// One reconcile of the Pipeline controller. While the pipeline lives and its spec is
 /// valid, its vertices follow the spec as NumaFlow's do: missing ones are created,
 /// changed ones updated in place ([`spec_update`]), undeclared ones deleted. Then the
 /// lifecycle is planned, and the pipeline's conditions ([`pipeline_conditions`]) kept in
-/// step: they ride on the status patch the plan sends, or on one of their own when only
+/// step: they ride on the status write the plan makes, or on one of their own when only
 /// they changed.
 pub fn reconcile_pipeline(
     pipeline: &Pipeline,
@@ -68,7 +96,7 @@ pub fn reconcile_pipeline(
                 .find(|v| v.metadata.name.as_deref() == Some(object.as_str()))
             {
                 None => actions.create.push(new_vertex(pipeline, &object, spec)),
-                Some(existing) => actions.patches.extend(spec_update(existing, spec)),
+                Some(existing) => actions.writes.extend(spec_update(existing, spec)),
             }
             declared.push(object);
         }
@@ -79,9 +107,9 @@ pub fn reconcile_pipeline(
             .collect();
     }
     actions
-        .patches
+        .writes
         .extend(plan::plan(pipeline, vertices, observed));
-    with_conditions(pipeline, vertices, observed, &mut actions.patches);
+    with_conditions(pipeline, vertices, observed, &mut actions.writes);
     actions
 }
 
@@ -127,8 +155,8 @@ fn clamp_replicas(vertex: Vertex) -> Vertex {
 /// [`HASH_ANNOTATION`] already matches. As NumaFlow does, the update keeps the vertex's
 /// `spec.lifecycle`, which only the lifecycle moves, and its `spec.replicas`, clamped
 /// into the new scale bounds where the lifecycle lets them change ([`VertexOps::scale`]).
-/// The merge patch sets the annotation, changes what changed and removes what the
-/// declaration no longer has.
+/// The write sets the annotation, changes what changed and removes what the declaration
+/// no longer has.
 ///
 /// ```
 /// use numaflow_model::controller::spec_update;
@@ -144,7 +172,7 @@ fn clamp_replicas(vertex: Vertex) -> Vertex {
 ///     scale: Some(Scale { max: Some(3), ..Default::default() }),
 ///     ..running
 /// };
-/// let patch = spec_update(&vertex, declared.clone()).expect("the hash differs");
+/// let patch = spec_update(&vertex, declared.clone()).expect("the hash differs").patch();
 /// assert_eq!(patch.body["metadata"]["annotations"][HASH_ANNOTATION], declared.hash());
 /// assert_eq!(patch.body["spec"]["scale"]["max"], 3);
 /// assert_eq!(patch.body["spec"]["replicas"], 3, "7 clamped into [0, 3]");
@@ -153,10 +181,10 @@ fn clamp_replicas(vertex: Vertex) -> Vertex {
 /// // Paused, it keeps its 7 for a fast resume.
 /// let mut paused = vertex.clone();
 /// paused.spec.set_desired_phase(VertexPhase::Paused);
-/// let patch = spec_update(&paused, declared).expect("the hash differs");
+/// let patch = spec_update(&paused, declared).expect("the hash differs").patch();
 /// assert!(patch.body["spec"].get("replicas").is_none());
 /// ```
-pub fn spec_update(existing: &Vertex, declared: VertexSpec) -> Option<Patch> {
+pub fn spec_update(existing: &Vertex, declared: VertexSpec) -> Option<Write> {
     let hash = declared.hash();
     let current = existing
         .metadata
@@ -175,36 +203,35 @@ pub fn spec_update(existing: &Vertex, declared: VertexSpec) -> Option<Patch> {
     let updated = clamp_replicas(updated);
     let from = serde_json::to_value(&existing.spec).unwrap_or_default();
     let to = serde_json::to_value(&updated.spec).unwrap_or_default();
-    let mut body = json!({ "metadata": { "annotations": { HASH_ANNOTATION: hash } } });
     let spec = merge_patch_between(&from, &to);
-    if spec.as_object().is_some_and(|m| !m.is_empty()) {
-        body["spec"] = spec;
-    }
-    Some(Patch {
-        target: PatchTarget::object_of(existing),
-        body,
+    Some(Write::VertexSpec {
+        vertex: existing.metadata.name.clone().unwrap_or_default(),
+        hash,
+        spec: spec
+            .as_object()
+            .is_some_and(|m| !m.is_empty())
+            .then_some(spec),
     })
 }
 
-/// Puts the pipeline's conditions, merged into the ones it has, on the status patch in
-/// `patches`, or adds a status patch when they changed and there is none; a status patch
+/// Puts the pipeline's conditions, merged into the ones it has, on the status write in
+/// `writes`, or adds a status write when they changed and there is none; a status write
 /// that goes out says when (`lastUpdated`). While a pause or deletion waits on buffers
 /// nobody could read, `Reconciling` says so.
 fn with_conditions(
     pipeline: &Pipeline,
     vertices: &[Vertex],
     observed: &Observations,
-    patches: &mut Vec<Patch>,
+    writes: &mut Vec<Write>,
 ) {
-    let target = PatchTarget::status_of(pipeline);
-    let planned = patches.iter_mut().find(|p| p.target == target);
-    let phase = match &planned {
-        Some(patch) => patch.body["status"]["phase"]
-            .as_str()
-            .and_then(PipelinePhase::from_name),
-        None => pipeline.phase(),
-    };
-    let Some(phase) = phase else {
+    let planned = writes.iter_mut().find_map(|w| match w {
+        Write::PipelineStatus(status) => Some(status),
+        _ => None,
+    });
+    let Some(phase) = planned
+        .as_ref()
+        .map_or(pipeline.phase(), |status| status.phase)
+    else {
         return;
     };
     let mut conditions = pipeline
@@ -215,7 +242,7 @@ fn with_conditions(
     let mut wanted = pipeline_conditions(pipeline, phase, vertices, &condition_time(observed.now));
     // Stalled says what failed.
     let failure = match &planned {
-        Some(patch) => patch.body["status"]["message"].as_str().map(str::to_owned),
+        Some(status) => status.message.clone().flatten(),
         None => pipeline.status.as_ref().and_then(|s| s.message.clone()),
     };
     if phase == PipelinePhase::Failed
@@ -247,31 +274,23 @@ fn with_conditions(
         .into_iter()
         .filter(|(field, n)| current.count(field) != Some(*n))
         .collect();
-    let changed = changed || !counts.is_empty();
+    let last_updated = Some(condition_time(observed.now));
     match planned {
-        Some(patch) => {
-            patch.body["status"]["conditions"] = json!(conditions);
-            for (field, n) in counts {
-                patch.body["status"][field] = json!(n);
-            }
+        Some(status) => {
+            status.conditions = Some(conditions);
+            status.counts = counts;
+            status.last_updated = last_updated;
         }
-        None if changed => {
-            let mut status = json!({ "conditions": conditions });
-            for (field, n) in counts {
-                status[field] = json!(n);
-            }
-            if let Some(generation) = pipeline.metadata.generation {
-                status["observedGeneration"] = json!(generation);
-            }
-            patches.push(Patch {
-                target: target.clone(),
-                body: json!({ "status": status }),
-            });
+        None if changed || !counts.is_empty() => {
+            writes.push(Write::PipelineStatus(PipelineStatusWrite {
+                conditions: Some(conditions),
+                counts,
+                observed_generation: pipeline.metadata.generation,
+                last_updated,
+                ..PipelineStatusWrite::of(pipeline)
+            }));
         }
         None => {}
-    }
-    if let Some(patch) = patches.iter_mut().find(|p| p.target == target) {
-        patch.body["status"]["lastUpdated"] = json!(condition_time(observed.now));
     }
 }
 
@@ -327,82 +346,4 @@ pub fn reconcile_vertex(vertex: &Vertex, pods: Option<&PodsSeen>, now: Timestamp
         target: PatchTarget::status_of(vertex),
         body: json!({ "status": Value::Object(status) }),
     })
-}
-
-/// A lifecycle move that one patch makes: what Events and metrics report.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Transition {
-    /// The pipeline's status phase moves.
-    Pipeline {
-        /// The event that moves it.
-        event: PipelinePhaseEvent,
-        /// The phase it leaves.
-        from: PipelinePhase,
-        /// The phase it reaches.
-        to: PipelinePhase,
-    },
-    /// A vertex's desired phase moves.
-    Vertex {
-        /// The vertex's object name.
-        vertex: String,
-        /// The event that moves it.
-        event: VertexPhaseEvent,
-        /// The phase it leaves.
-        from: VertexPhase,
-        /// The phase it reaches.
-        to: VertexPhase,
-    },
-}
-
-impl Transition {
-    /// The transition `patch` makes when applied to `pipeline` or to one of `vertices`:
-    /// a status patch that moves the pipeline's phase, or a lifecycle patch that moves a
-    /// vertex's desired phase. A first phase, set where there was none, is no transition.
-    pub fn of(patch: &Patch, pipeline: &Pipeline, vertices: &[Vertex]) -> Option<Transition> {
-        if patch.target == PatchTarget::status_of(pipeline) {
-            let from = pipeline.phase()?;
-            let to = PipelinePhase::from_name(patch.body["status"]["phase"].as_str()?)?;
-            let event = PipelinePhase::event_between(from, to)?;
-            return Some(Transition::Pipeline { event, from, to });
-        }
-        let vertex = vertices
-            .iter()
-            .find(|v| patch.target == PatchTarget::object_of(*v))?;
-        let from = vertex.spec.desired_phase();
-        let to = VertexPhase::from_name(patch.body["spec"]["lifecycle"]["desiredPhase"].as_str()?)?;
-        let event = VertexPhase::event_between(from, to)?;
-        Some(Transition::Vertex {
-            vertex: vertex.metadata.name.clone().unwrap_or_default(),
-            event,
-            from,
-            to,
-        })
-    }
-
-    /// The reason NumaFlow gives the Event of this transition: `UpdatePipelinePhase`,
-    /// `UpdateVertexDesiredPhase` for a pause, `ResumeVertexLifecycle` for a resume.
-    pub fn reason(&self) -> &'static str {
-        match self {
-            Transition::Pipeline { .. } => "UpdatePipelinePhase",
-            Transition::Vertex {
-                event: VertexPhaseEvent::Pause,
-                ..
-            } => "UpdateVertexDesiredPhase",
-            Transition::Vertex {
-                event: VertexPhaseEvent::Resume,
-                ..
-            } => "ResumeVertexLifecycle",
-        }
-    }
-
-    /// The Event's note: `Running → Pausing` for the pipeline, `Vertex simple-in:
-    /// Running → Paused` for a vertex.
-    pub fn note(&self) -> String {
-        match self {
-            Transition::Pipeline { from, to, .. } => format!("{} → {}", from.name(), to.name()),
-            Transition::Vertex {
-                vertex, from, to, ..
-            } => format!("Vertex {vertex}: {} → {}", from.name(), to.name()),
-        }
-    }
 }

@@ -6,7 +6,8 @@
 //!   the replica decision made from the vertex's own spec.
 //! - [`pipeline`]: the Pipeline CRD and the pipeline's status phase machine.
 //! - [`plan`]: lifecycle propagation as pure planning functions over typed states: pause,
-//!   resume and delete as the merge patches to send ([`patch`]).
+//!   resume and delete as typed writes ([`write`](mod@write)), rendered as merge patches ([`patch`]).
+//! - [`write`](mod@write): the writes a reconcile plans, typed, each with the move it makes.
 //! - [`controller`]: the Pipeline and Vertex controllers as pure reconcile functions.
 //! - [`conditions`]: the status conditions of pipelines and vertices.
 //! - [`pods`]: the Vertex controller's pods, one per replica.
@@ -33,6 +34,7 @@ pub mod plan;
 pub mod pods;
 pub mod replicas;
 pub mod vertex;
+pub mod write;
 
 /// A part of NumaFlow's spec the lifecycle needs only the presence of (a source, a
 /// sink). Its content is kept as it is, and the CRD preserves it.

@@ -1,5 +1,6 @@
-//! The writes the controllers plan: JSON merge patches, each addressed to one object by
-//! its kind and name, and the one function that applies a merge patch in memory.
+//! The writes the controllers send: JSON merge patches, each addressed to one object by
+//! its kind and name, and the one function that applies a merge patch in memory. The
+//! pipeline's plan is typed ([`crate::write::Write`]) and rendered as these.
 //!
 //! ```
 //! use numaflow_model::patch::{Patch, PatchTarget, Subresource};
@@ -27,8 +28,6 @@ use kube::core::ApiResource;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-
-use crate::vertex::VertexPhase;
 
 /// The type of a Kubernetes object: API group, version, kind and plural, as
 /// [`kube::Resource`] names them.
@@ -157,13 +156,6 @@ pub struct Patch {
 }
 
 impl Patch {
-    /// The `spec.lifecycle.desiredPhase` this patch writes, if it is a vertex patch
-    /// that writes one.
-    pub fn desired_phase(&self) -> Option<VertexPhase> {
-        let value = self.body.pointer("/spec/lifecycle/desiredPhase")?;
-        serde_json::from_value(value.clone()).ok()
-    }
-
     /// Applies the body to `object` with [`merge_into`]; the target is not checked.
     pub fn merge_into<T: Serialize + DeserializeOwned>(
         &self,

@@ -1,8 +1,9 @@
 //! Lifecycle propagation as pure planning functions.
 //!
 //! [`plan`] reads a pipeline, its vertices and what the controller observed, and returns
-//! the merge patches to send: one reconcile's worth, and only for values that change, so
-//! a second plan over the patched world sends nothing.
+//! the writes to send ([`Write`]): one reconcile's worth, and only for values that change,
+//! so a second plan over the written world sends nothing. Each phase it moves, it moves
+//! with the typed event, which records the move the write carries.
 //!
 //! Pausing a vertex that is not a source takes a [`DrainProof`], a value that only a
 //! drained observation or an expired grace period can produce. Pausing the downstream
@@ -14,8 +15,7 @@
 //! ```
 
 use jiff::{SignedDuration, Timestamp};
-use lifecycle_model::{Lifecycle, Typed};
-use serde_json::{Value, json};
+use lifecycle_model::{Moved, Typed};
 
 pub use crate::patch::{Patch, PatchTarget};
 use crate::pipeline::{
@@ -26,6 +26,7 @@ use crate::pipeline::{
 use crate::vertex::{
     Vertex, VertexPhase, VertexPhaseEvents, VertexPhaseTyped, VertexRole, phase, role,
 };
+pub use crate::write::{PipelineStatusWrite, VertexLifecycleWrite, Write};
 
 /// One inter-step buffer, as the controller observed it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -114,17 +115,10 @@ impl DrainProof {
     }
 }
 
-fn vertex_patch(vertex: &Vertex, body: Value) -> Patch {
-    Patch {
-        target: PatchTarget::object_of(vertex),
-        body,
-    }
-}
-
-/// The patches of one reconcile of `pipeline`, given its `vertices` and what was
+/// The writes of one reconcile of `pipeline`, given its `vertices` and what was
 /// `observed`. Deletion comes first, then an invalid spec (the pipeline goes `Failed`),
 /// then the desired phase decides.
-pub fn plan(pipeline: &Pipeline, vertices: &[Vertex], observed: &Observations) -> Vec<Patch> {
+pub fn plan(pipeline: &Pipeline, vertices: &[Vertex], observed: &Observations) -> Vec<Write> {
     if pipeline.metadata.deletion_timestamp.is_some() {
         return plan_delete(pipeline, vertices, observed);
     }
@@ -148,25 +142,24 @@ fn typed_vertices(vertices: &[Vertex]) -> Vec<VertexPhaseTyped<Vertex>> {
 
 /// An invalid spec: the pipeline goes `Failed`, its message naming the field; its
 /// vertices are left as they are.
-fn plan_fail(pipeline: &Pipeline, invalid: &InvalidSpec) -> Vec<Patch> {
+fn plan_fail(pipeline: &Pipeline, invalid: &InvalidSpec) -> Vec<Write> {
     let message = invalid.to_string();
-    let failed = match PipelinePhaseTyped::from_object(pipeline.clone()) {
-        Ok(PipelinePhaseTyped::Running(p)) => p.fail().state(),
-        Ok(PipelinePhaseTyped::Pausing(p)) => p.fail().state(),
-        Ok(PipelinePhaseTyped::Paused(p)) => p.fail().state(),
+    let mut write = match PipelinePhaseTyped::from_object(pipeline.clone()) {
+        Ok(PipelinePhaseTyped::Running(p)) => status_moved(pipeline, p.record().fail(), None),
+        Ok(PipelinePhaseTyped::Pausing(p)) => status_moved(pipeline, p.record().fail(), None),
+        Ok(PipelinePhaseTyped::Paused(p)) => status_moved(pipeline, p.record().fail(), None),
         Ok(PipelinePhaseTyped::Failed(p)) => {
             let said = p.status.as_ref().and_then(|s| s.message.as_deref());
             if said == Some(message.as_str()) {
                 return Vec::new();
             }
-            p.state()
+            status_write(pipeline, p.state(), None)
         }
         Ok(PipelinePhaseTyped::Deleting(_)) => return Vec::new(),
-        Err(_) => PipelinePhase::Failed,
+        Err(_) => status_write(pipeline, PipelinePhase::Failed, None),
     };
-    let mut patch = status_patch(pipeline, failed, None);
-    patch.body["status"]["message"] = json!(message);
-    vec![patch]
+    write.message = Some(Some(message));
+    vec![Write::PipelineStatus(write)]
 }
 
 /// The `status.message` NumaFlow writes with `phase`: `Pausing in progress`, `Pipeline
@@ -189,70 +182,81 @@ pub fn phase_message(phase: PipelinePhase) -> Option<&'static str> {
     }
 }
 
-fn status_patch(
+/// The status write that puts `pipeline` in `phase` without a move: a first phase, or
+/// the same phase written again. With it go the phase's message and `drained_on_pause`.
+fn status_write(
     pipeline: &Pipeline,
     phase: PipelinePhase,
     drained_on_pause: Option<bool>,
-) -> Patch {
-    let mut status = json!({ "phase": phase.name() });
+) -> PipelineStatusWrite {
     let said = pipeline.status.as_ref().and_then(|s| s.message.as_deref());
-    match phase_message(phase) {
-        Some(message) if said != Some(message) => status["message"] = json!(message),
+    let message = match phase_message(phase) {
+        Some(message) if said != Some(message) => Some(Some(message.to_owned())),
         // Running clears the message of the phase before; a failure's comes with it.
-        None if phase != PipelinePhase::Failed && said.is_some() => {
-            status["message"] = Value::Null;
-        }
-        _ => {}
-    }
-    if let Some(drained) = drained_on_pause {
-        status["drainedOnPause"] = json!(drained);
-    }
-    if let Some(generation) = pipeline.metadata.generation {
-        status["observedGeneration"] = json!(generation);
-    }
-    Patch {
-        target: PatchTarget::status_of(pipeline),
-        body: json!({ "status": status }),
+        None if phase != PipelinePhase::Failed && said.is_some() => Some(None),
+        _ => None,
+    };
+    PipelineStatusWrite {
+        phase: Some(phase),
+        message,
+        drained_on_pause,
+        observed_generation: pipeline.metadata.generation,
+        ..PipelineStatusWrite::of(pipeline)
     }
 }
 
-/// The patch that pauses a running source. Sources go first, without waiting.
-pub fn pause_source(source: Typed<Vertex, phase::Running, role::Source>) -> Patch {
-    let paused = source.pause();
-    vertex_patch(&paused, lifecycle_body(paused.state()))
+/// The status write of a move of `pipeline`'s phase, carrying the move.
+fn status_moved<H>(
+    pipeline: &Pipeline,
+    moved: Moved<H, PipelinePhase>,
+    drained_on_pause: Option<bool>,
+) -> PipelineStatusWrite {
+    let moved = moved.transition();
+    PipelineStatusWrite {
+        moved: Some(moved),
+        ..status_write(pipeline, moved.to(), drained_on_pause)
+    }
 }
 
-/// The patch that pauses any running vertex. It needs a [`DrainProof`]: downstream
+/// The write of a vertex's move.
+fn vertex_moved<S, R>(
+    moved: Moved<Typed<Vertex, S, R>, VertexPhase>,
+    drop_replicas: bool,
+) -> Write {
+    let (vertex, moved) = moved.into_parts();
+    Write::VertexLifecycle(VertexLifecycleWrite {
+        vertex: vertex.metadata.name.clone().unwrap_or_default(),
+        moved,
+        drop_replicas,
+    })
+}
+
+/// The write that pauses a running source. Sources go first, without waiting.
+pub fn pause_source(source: Typed<Vertex, phase::Running, role::Source>) -> Write {
+    vertex_moved(source.record().pause(), false)
+}
+
+/// The write that pauses any running vertex. It needs a [`DrainProof`]: downstream
 /// vertices keep running until the buffers drain or the grace period ends.
-pub fn pause_after_drain<R>(vertex: Typed<Vertex, phase::Running, R>, proof: DrainProof) -> Patch
+pub fn pause_after_drain<R>(vertex: Typed<Vertex, phase::Running, R>, proof: DrainProof) -> Write
 where
     R: lifecycle_model::RoleMarker<Role = VertexRole>,
 {
     let _ = proof;
-    let paused = vertex.pause();
-    vertex_patch(&paused, lifecycle_body(paused.state()))
+    vertex_moved(vertex.record().pause(), false)
 }
 
-/// The patch that resumes a paused vertex; a slow resume also drops `spec.replicas`, so
+/// The write that resumes a paused vertex; a slow resume also drops `spec.replicas`, so
 /// the vertex restarts at its default.
-pub fn resume_vertex<R>(vertex: Typed<Vertex, phase::Paused, R>, strategy: ResumeStrategy) -> Patch
+pub fn resume_vertex<R>(vertex: Typed<Vertex, phase::Paused, R>, strategy: ResumeStrategy) -> Write
 where
     R: lifecycle_model::RoleMarker<Role = VertexRole>,
 {
-    let running = vertex.resume();
-    let mut body = lifecycle_body(running.state());
-    if strategy == ResumeStrategy::Slow {
-        body["spec"]["replicas"] = Value::Null;
-    }
-    vertex_patch(&running, body)
-}
-
-fn lifecycle_body(phase: VertexPhase) -> Value {
-    json!({ "spec": { "lifecycle": { "desiredPhase": phase.name() } } })
+    vertex_moved(vertex.record().resume(), strategy == ResumeStrategy::Slow)
 }
 
 /// Pauses every running source vertex.
-fn pause_sources(vertices: Vec<VertexPhaseTyped<Vertex>>) -> Vec<Patch> {
+fn pause_sources(vertices: Vec<VertexPhaseTyped<Vertex>>) -> Vec<Write> {
     vertices
         .into_iter()
         .filter_map(|v| match v {
@@ -263,7 +267,7 @@ fn pause_sources(vertices: Vec<VertexPhaseTyped<Vertex>>) -> Vec<Patch> {
 }
 
 /// Pauses every running vertex, sources included, on the strength of `proof`.
-fn pause_all(vertices: Vec<VertexPhaseTyped<Vertex>>, proof: DrainProof) -> Vec<Patch> {
+fn pause_all(vertices: Vec<VertexPhaseTyped<Vertex>>, proof: DrainProof) -> Vec<Write> {
     vertices
         .into_iter()
         .filter_map(|v| match v {
@@ -280,7 +284,7 @@ fn pause_all(vertices: Vec<VertexPhaseTyped<Vertex>>, proof: DrainProof) -> Vec<
 }
 
 /// Resumes every paused vertex.
-fn resume_all(vertices: Vec<VertexPhaseTyped<Vertex>>, strategy: ResumeStrategy) -> Vec<Patch> {
+fn resume_all(vertices: Vec<VertexPhaseTyped<Vertex>>, strategy: ResumeStrategy) -> Vec<Write> {
     vertices
         .into_iter()
         .filter_map(|v| match v {
@@ -296,28 +300,29 @@ fn resume_all(vertices: Vec<VertexPhaseTyped<Vertex>>, strategy: ResumeStrategy)
         .collect()
 }
 
-fn annotation_patch(pipeline: &Pipeline, value: Option<String>) -> Patch {
-    Patch {
-        target: PatchTarget::object_of(pipeline),
-        body: json!({ "metadata": { "annotations": { PAUSE_TIMESTAMP_ANNOTATION: value } } }),
+fn stamp(pipeline: &Pipeline, at: Option<String>) -> Write {
+    Write::PauseStamp {
+        pipeline: pipeline.metadata.name.clone().unwrap_or_default(),
+        at,
     }
 }
 
 /// Pause, one step per reconcile: status Pausing; then the sources and the pause
 /// timestamp; then, once drained or out of grace, every other vertex and status Paused.
-fn plan_pause(pipeline: &Pipeline, vertices: &[Vertex], observed: &Observations) -> Vec<Patch> {
+fn plan_pause(pipeline: &Pipeline, vertices: &[Vertex], observed: &Observations) -> Vec<Write> {
+    let status = |write| vec![Write::PipelineStatus(write)];
     let Ok(typed) = PipelinePhaseTyped::from_object(pipeline.clone()) else {
         // No status yet: a pipeline asked to start paused begins in Pausing.
-        return vec![status_patch(pipeline, PipelinePhase::Pausing, None)];
+        return status(status_write(pipeline, PipelinePhase::Pausing, None));
     };
     match typed {
-        PipelinePhaseTyped::Running(p) => vec![status_patch(pipeline, p.pause().state(), None)],
+        PipelinePhaseTyped::Running(p) => status(status_moved(pipeline, p.record().pause(), None)),
         // Fixed while asked to pause: a pipeline whose vertices all are paused is Paused
         // again; any other pauses from the start.
         PipelinePhaseTyped::Failed(p) if all_paused(vertices) => {
-            vec![status_patch(pipeline, p.recover_paused().state(), None)]
+            status(status_moved(pipeline, p.record().recover_paused(), None))
         }
-        PipelinePhaseTyped::Failed(p) => vec![status_patch(pipeline, p.pause().state(), None)],
+        PipelinePhaseTyped::Failed(p) => status(status_moved(pipeline, p.record().pause(), None)),
         PipelinePhaseTyped::Pausing(p) => continue_pause(p, vertices, observed),
         PipelinePhaseTyped::Paused(p) => {
             pause_all(typed_vertices(vertices), DrainProof::paused(&p))
@@ -330,36 +335,42 @@ fn continue_pause(
     pipeline: Typed<Pipeline, pipeline_phase::Pausing>,
     vertices: &[Vertex],
     observed: &Observations,
-) -> Vec<Patch> {
-    let mut patches = pause_sources(typed_vertices(vertices));
+) -> Vec<Write> {
+    let mut writes = pause_sources(typed_vertices(vertices));
     // A stamp counts only for the spec this pause began with: a pipeline resumed and
     // paused again while the controller looked away keeps a stale stamp, which would
     // make the new pause's grace period look over. Such a pause starts again now.
     let observed_generation = pipeline.status.as_ref().and_then(|s| s.observed_generation);
     let current = observed_generation == pipeline.metadata.generation;
     let Some(since) = pipeline.pause_timestamp().filter(|_| current) else {
-        patches.push(annotation_patch(&pipeline, Some(observed.now.to_string())));
+        writes.push(stamp(&pipeline, Some(observed.now.to_string())));
         if !current {
-            patches.push(status_patch(&pipeline, pipeline.state(), None));
+            let again = status_write(&pipeline, pipeline.state(), None);
+            writes.push(Write::PipelineStatus(again));
         }
-        return patches;
+        return writes;
     };
-    if !patches.is_empty() {
-        return patches;
+    if !writes.is_empty() {
+        return writes;
     }
     let Some(proof) = observed.drain_proof(since, pipeline.spec.pause_grace_period_seconds())
     else {
         return Vec::new();
     };
-    let mut patches = pause_all(typed_vertices(vertices), proof);
-    let paused = pipeline.finish_pause();
-    patches.push(status_patch(&paused, paused.state(), Some(proof.drained())));
-    patches
+    let mut writes = pause_all(typed_vertices(vertices), proof);
+    let before = Pipeline::clone(&pipeline);
+    let paused = status_moved(
+        &before,
+        pipeline.record().finish_pause(),
+        Some(proof.drained()),
+    );
+    writes.push(Write::PipelineStatus(paused));
+    writes
 }
 
 /// Running: drop the pause stamp, settle the status and resume whatever is paused, in
 /// one step.
-fn plan_run(pipeline: &Pipeline, vertices: &[Vertex]) -> Vec<Patch> {
+fn plan_run(pipeline: &Pipeline, vertices: &[Vertex]) -> Vec<Write> {
     // The stamp goes first, so that no later pause can mistake it for its own; then the
     // status: should the reconcile stop halfway, no pipeline claims to be Paused while
     // some of its vertices already run again.
@@ -368,53 +379,46 @@ fn plan_run(pipeline: &Pipeline, vertices: &[Vertex]) -> Vec<Patch> {
         .annotations
         .as_ref()
         .is_some_and(|a| a.contains_key(PAUSE_TIMESTAMP_ANNOTATION));
-    let mut patches: Vec<Patch> = stamped
-        .then(|| annotation_patch(pipeline, None))
-        .into_iter()
-        .collect();
-    patches.extend(match PipelinePhaseTyped::from_object(pipeline.clone()) {
+    let mut writes: Vec<Write> = stamped.then(|| stamp(pipeline, None)).into_iter().collect();
+    let status = match PipelinePhaseTyped::from_object(pipeline.clone()) {
         Ok(PipelinePhaseTyped::Pausing(p)) => {
-            vec![status_patch(pipeline, p.resume().state(), Some(false))]
+            Some(status_moved(pipeline, p.record().resume(), Some(false)))
         }
         Ok(PipelinePhaseTyped::Paused(p)) => {
-            vec![status_patch(pipeline, p.resume().state(), Some(false))]
+            Some(status_moved(pipeline, p.record().resume(), Some(false)))
         }
         Ok(PipelinePhaseTyped::Failed(p)) => {
-            vec![status_patch(pipeline, p.recover().state(), Some(false))]
+            Some(status_moved(pipeline, p.record().recover(), Some(false)))
         }
-        Ok(PipelinePhaseTyped::Running(_) | PipelinePhaseTyped::Deleting(_)) => Vec::new(),
-        Err(_) => vec![status_patch(pipeline, PipelinePhase::Running, None)],
-    });
-    patches.extend(resume_all(
+        Ok(PipelinePhaseTyped::Running(_) | PipelinePhaseTyped::Deleting(_)) => None,
+        Err(_) => Some(status_write(pipeline, PipelinePhase::Running, None)),
+    };
+    writes.extend(status.map(Write::PipelineStatus));
+    writes.extend(resume_all(
         typed_vertices(vertices),
         pipeline.resume_strategy(),
     ));
-    patches
+    writes
 }
 
 /// Delete: status Deleting; sources paused; then, once drained or out of grace, the
 /// rest paused and the finalizer released.
-fn plan_delete(pipeline: &Pipeline, vertices: &[Vertex], observed: &Observations) -> Vec<Patch> {
+fn plan_delete(pipeline: &Pipeline, vertices: &[Vertex], observed: &Observations) -> Vec<Write> {
     let typed = PipelinePhaseTyped::from_object(pipeline.clone());
     let deleting = match typed {
         Ok(PipelinePhaseTyped::Deleting(p)) => p,
-        Ok(PipelinePhaseTyped::Running(p)) => {
-            return vec![status_patch(pipeline, p.delete().state(), None)];
+        Ok(PipelinePhaseTyped::Running(p)) => return deleting(pipeline, p.record().delete()),
+        Ok(PipelinePhaseTyped::Failed(p)) => return deleting(pipeline, p.record().delete()),
+        Ok(PipelinePhaseTyped::Pausing(p)) => return deleting(pipeline, p.record().delete()),
+        Ok(PipelinePhaseTyped::Paused(p)) => return deleting(pipeline, p.record().delete()),
+        Err(_) => {
+            let first = status_write(pipeline, PipelinePhase::Deleting, None);
+            return vec![Write::PipelineStatus(first)];
         }
-        Ok(PipelinePhaseTyped::Failed(p)) => {
-            return vec![status_patch(pipeline, p.delete().state(), None)];
-        }
-        Ok(PipelinePhaseTyped::Pausing(p)) => {
-            return vec![status_patch(pipeline, p.delete().state(), None)];
-        }
-        Ok(PipelinePhaseTyped::Paused(p)) => {
-            return vec![status_patch(pipeline, p.delete().state(), None)];
-        }
-        Err(_) => return vec![status_patch(pipeline, PipelinePhase::Deleting, None)],
     };
-    let patches = pause_sources(typed_vertices(vertices));
-    if !patches.is_empty() {
-        return patches;
+    let writes = pause_sources(typed_vertices(vertices));
+    if !writes.is_empty() {
+        return writes;
     }
     let since = deleting
         .metadata
@@ -424,29 +428,31 @@ fn plan_delete(pipeline: &Pipeline, vertices: &[Vertex], observed: &Observations
     let Some(proof) = observed.drain_proof(since, deleting.deletion_grace_period_seconds()) else {
         return Vec::new();
     };
-    let mut patches = pause_all(typed_vertices(vertices), proof);
+    let mut writes = pause_all(typed_vertices(vertices), proof);
     // Only the controller's own finalizers go; other controllers' stay.
     let finalizers = deleting.metadata.finalizers.clone().unwrap_or_default();
-    let kept: Vec<&String> = finalizers
+    let kept: Vec<String> = finalizers
         .iter()
         .filter(|f| *f != FINALIZER && *f != DEPRECATED_FINALIZER)
+        .cloned()
         .collect();
     if kept.len() != finalizers.len() {
-        let value = if kept.is_empty() {
-            Value::Null
-        } else {
-            json!(kept)
-        };
-        patches.push(Patch {
-            target: PatchTarget::object_of(&*deleting),
-            body: json!({ "metadata": { "finalizers": value } }),
+        writes.push(Write::Finalizers {
+            pipeline: deleting.metadata.name.clone().unwrap_or_default(),
+            kept,
         });
     }
-    patches
+    writes
+}
+
+/// The status write of a move into `Deleting`.
+fn deleting<H>(pipeline: &Pipeline, moved: Moved<H, PipelinePhase>) -> Vec<Write> {
+    vec![Write::PipelineStatus(status_moved(pipeline, moved, None))]
 }
 
 /// Applies `patches` to in-memory copies of the objects, as the API server would apply
-/// the merge patches: for tests, the simulation and idempotency checks. Patches for other
+/// the merge patches ([`Write::patch`] renders a write as one): for tests, the simulation
+/// and idempotency checks. Patches for other
 /// objects, and patches whose result does not read back, change nothing.
 pub fn apply(pipeline: &mut Pipeline, vertices: &mut [Vertex], patches: &[Patch]) {
     for patch in patches {

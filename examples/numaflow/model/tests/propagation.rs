@@ -78,12 +78,17 @@ fn an_edited_vertex_is_updated_in_place_keeping_its_lifecycle_and_clamped_replic
 
     let actions = reconcile_pipeline(&p, &vertices, &busy(now()));
     assert!(actions.create.is_empty() && actions.delete.is_empty());
-    let updates: Vec<_> = actions
-        .patches
+    let patches = actions.patches();
+    let updates: Vec<_> = patches
         .iter()
         .filter(|patch| patch.target.is::<Vertex>())
         .collect();
-    assert_eq!(updates.len(), 1, "only cat changed: {:?}", actions.patches);
+    assert_eq!(
+        updates.len(),
+        1,
+        "only cat changed: {:?}",
+        actions.patches()
+    );
     assert_eq!(updates[0].target, PatchTarget::object_of(&vertices[1]));
     assert!(
         updates[0].body["spec"].get("lifecycle").is_none(),
@@ -91,7 +96,7 @@ fn an_edited_vertex_is_updated_in_place_keeping_its_lifecycle_and_clamped_replic
         updates[0].body
     );
 
-    plan::apply(&mut p, &mut vertices, &actions.patches);
+    plan::apply(&mut p, &mut vertices, &actions.patches());
     let cat = &vertices[1];
     assert_eq!(
         cat.spec.desired_phase(),
@@ -111,11 +116,11 @@ fn an_edited_vertex_is_updated_in_place_keeping_its_lifecycle_and_clamped_replic
     let again = reconcile_pipeline(&p, &vertices, &busy(now()));
     assert!(
         again
-            .patches
+            .patches()
             .iter()
             .all(|patch| !patch.target.is::<Vertex>()),
         "{:?}",
-        again.patches
+        again.patches()
     );
 
     // Taking the read limit out again removes it from the vertex.
@@ -123,7 +128,7 @@ fn an_edited_vertex_is_updated_in_place_keeping_its_lifecycle_and_clamped_replic
     cat.as_object_mut().unwrap().remove("limits");
     let mut p = settled_pipeline("Running", cat);
     let actions = reconcile_pipeline(&p, &vertices, &busy(now()));
-    plan::apply(&mut p, &mut vertices, &actions.patches);
+    plan::apply(&mut p, &mut vertices, &actions.patches());
     assert!(!vertices[1].spec.extra.contains_key("limits"));
     assert_eq!(vertices[1].spec.replicas, Some(3));
 }
@@ -134,7 +139,7 @@ fn a_paused_vertex_keeps_the_replicas_a_fast_resume_restores() {
     vertices[1].spec.replicas = Some(7);
     let mut p = settled_pipeline("Paused", edited_cat());
     let actions = reconcile_pipeline(&p, &vertices, &busy(now()));
-    plan::apply(&mut p, &mut vertices, &actions.patches);
+    plan::apply(&mut p, &mut vertices, &actions.patches());
     let cat = &vertices[1];
     assert_eq!(cat.spec.desired_phase(), VertexPhase::Paused);
     assert_eq!(
@@ -161,7 +166,7 @@ fn replicas_of_a_vertex_whose_scaling_is_disabled_are_kept_as_they_are() {
         Some(json!({ "phase": "Running" })),
     );
     let actions = reconcile_pipeline(&p, &vertices, &busy(now()));
-    plan::apply(&mut p, &mut vertices, &actions.patches);
+    plan::apply(&mut p, &mut vertices, &actions.patches());
     assert_eq!(vertices[1].spec.replicas, Some(7));
     assert_eq!(
         vertices[1].spec.scale.as_ref().unwrap().disabled,
@@ -204,11 +209,11 @@ fn an_invalid_or_deleted_pipeline_leaves_its_vertices_as_they_are() {
     assert!(actions.create.is_empty() && actions.delete.is_empty());
     assert!(
         actions
-            .patches
+            .patches()
             .iter()
             .all(|patch| !patch.target.is::<Vertex>()),
         "{:?}",
-        actions.patches
+        actions.patches()
     );
 
     let deleted = pipeline(

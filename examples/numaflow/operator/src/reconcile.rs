@@ -107,7 +107,7 @@ pub(crate) async fn reconcile_pipeline_object(
             Err(e) => return Err(Error::request(format!("creating Vertex/{vertex_name}"))(e)),
         }
     }
-    send_planned(ctx, &namespace, &pipeline, &ours, &actions.patches).await?;
+    send_planned(ctx, &namespace, &pipeline, &ours, &actions.writes).await?;
     for stale in &actions.delete {
         match vertices.delete(stale, &DeleteParams::default()).await {
             Ok(_) => info!(vertex = %stale, "vertex no longer declared; deleted"),

@@ -11,6 +11,7 @@ use numaflow_model::controller::Transition;
 use numaflow_model::patch::{Patch, PatchTarget, Subresource};
 use numaflow_model::pipeline::Pipeline;
 use numaflow_model::vertex::Vertex;
+use numaflow_model::write::Write;
 use serde_json::json;
 use std::collections::BTreeMap;
 use tracing::{debug, info, warn};
@@ -44,16 +45,17 @@ pub async fn send_patch(
     sent.map_err(Error::request(format!("patching {}", patch.target)))
 }
 
-/// Sends the patches of one reconcile, each only if its object is still the version the
-/// plan was made from: `metadata.resourceVersion` rides in every body, so a plan made
-/// from a stale cache fails with a conflict and is made again, rather than repeating a
-/// transition. Each transition sent is counted and published as an Event.
+/// Sends the writes of one reconcile, each rendered as a merge patch and only if its
+/// object is still the version the plan was made from: `metadata.resourceVersion` rides
+/// in every body, so a plan made from a stale cache fails with a conflict and is made
+/// again, rather than repeating a transition. Each transition a write makes is counted
+/// and published as an Event once the write is made.
 pub(crate) async fn send_planned(
     ctx: &Context,
     namespace: &str,
     pipeline: &Pipeline,
     vertices: &[Vertex],
-    patches: &[Patch],
+    writes: &[Write],
 ) -> Result<()> {
     let mut versions: BTreeMap<PatchKey, Option<String>> = BTreeMap::new();
     versions.insert(
@@ -66,13 +68,13 @@ pub(crate) async fn send_planned(
             vertex.resource_version(),
         );
     }
-    for patch in patches {
+    for write in writes {
+        let patch = write.patch();
         let key = PatchKey::of(&patch.target);
         let mut conditional = patch.clone();
         if let Some(Some(version)) = versions.get(&key) {
             conditional.body["metadata"]["resourceVersion"] = json!(version);
         }
-        let transition = Transition::of(patch, pipeline, vertices);
         let written =
             match send_patch(&ctx.client, namespace, &conditional, &ctx.field_manager).await {
                 Ok(written) => written,
@@ -91,7 +93,7 @@ pub(crate) async fn send_planned(
                 Err(error) => return Err(error),
             };
         versions.insert(key, written.resource_version());
-        if let Some(transition) = transition {
+        if let Some(transition) = write.transition() {
             report(ctx, pipeline, vertices, &transition).await;
         }
     }

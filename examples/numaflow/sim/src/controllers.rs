@@ -2,7 +2,7 @@
 //! stale) and their crashes.
 
 use jiff::Timestamp;
-use numaflow_model::controller::{PipelineActions, reconcile_pipeline, reconcile_vertex};
+use numaflow_model::controller::{Requests, reconcile_pipeline, reconcile_vertex};
 use numaflow_model::monovertex::{self, MonoVertex, StatusWrite};
 use numaflow_model::pipeline::Pipeline;
 use numaflow_model::plan::{Observations, Patch, PatchTarget};
@@ -15,14 +15,14 @@ use crate::{Sim, Store, Violation, Writer};
 
 /// The controllers under test; the default methods are the real ones.
 pub trait Controllers {
-    /// One reconcile of the Pipeline controller.
+    /// One reconcile of the Pipeline controller: its writes as they are sent.
     fn pipeline(
         &self,
         pipeline: &Pipeline,
         vertices: &[Vertex],
         observed: &Observations,
-    ) -> PipelineActions {
-        reconcile_pipeline(pipeline, vertices, observed)
+    ) -> Requests {
+        reconcile_pipeline(pipeline, vertices, observed).requests()
     }
     /// One reconcile of the Vertex controller at `now`.
     fn vertex(&self, vertex: &Vertex, now: Timestamp) -> Option<Patch> {

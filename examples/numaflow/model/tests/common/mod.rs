@@ -4,7 +4,7 @@
 
 use jiff::{SignedDuration, Timestamp};
 use numaflow_model::pipeline::Pipeline;
-use numaflow_model::plan::{BufferDepth, Observations};
+use numaflow_model::plan::{self, BufferDepth, Observations, Patch};
 use numaflow_model::vertex::{HASH_ANNOTATION, Vertex, VertexSpec};
 use serde_json::{Value, json};
 
@@ -14,6 +14,16 @@ pub(crate) const PIPELINE: &str = "simple";
 pub(crate) const PAUSE_TS: &str = "numaflow.numaproj.io/pause-timestamp";
 /// The resume-strategy annotation, spelled out rather than taken from the crate.
 pub(crate) const RESUME: &str = "numaflow.numaproj.io/resume-strategy";
+
+/// What [`plan::plan`] plans, as the merge patches that are sent: the form the tests
+/// compare with NumaFlow's own.
+pub(crate) fn planned(
+    pipeline: &Pipeline,
+    vertices: &[Vertex],
+    observed: &Observations,
+) -> Vec<Patch> {
+    numaflow_model::write::patches(&plan::plan(pipeline, vertices, observed))
+}
 
 /// A vertex spec from NumaFlow-shaped JSON.
 pub(crate) fn spec(value: Value) -> VertexSpec {

@@ -38,11 +38,11 @@ fn the_pipeline_controller_creates_only_the_missing_vertices() {
     let mut all = simple_vertices("Running");
     let first = reconcile_pipeline(&p, &all, &busy(now()));
     assert!(first.create.is_empty());
-    assert_eq!(first.patches.len(), 1, "{:?}", first.patches);
-    assert_eq!(first.patches[0].target, PatchTarget::status_of(&p));
-    plan::apply(&mut p, &mut all, &first.patches);
+    assert_eq!(first.patches().len(), 1, "{:?}", first.patches());
+    assert_eq!(first.patches()[0].target, PatchTarget::status_of(&p));
+    plan::apply(&mut p, &mut all, &first.patches());
     let settled = reconcile_pipeline(&p, &all, &busy(now()));
-    assert!(settled.create.is_empty() && settled.patches.is_empty());
+    assert!(settled.create.is_empty() && settled.patches().is_empty());
     assert!(settled.is_empty());
 }
 
@@ -63,8 +63,8 @@ fn a_pause_writes_its_conditions_with_the_phase_in_one_patch() {
         json!({}),
     );
     let actions = reconcile_pipeline(&p, &simple_vertices("Running"), &busy(now()));
-    assert_eq!(actions.patches.len(), 1);
-    let status = &actions.patches[0].body["status"];
+    assert_eq!(actions.patches().len(), 1);
+    let status = &actions.patches()[0].body["status"];
     assert_eq!(status["phase"], "Pausing");
     assert_eq!(status["observedGeneration"], 3);
     for (type_, holds, reason) in [
@@ -88,17 +88,17 @@ fn a_pause_writes_its_conditions_with_the_phase_in_one_patch() {
 
     // Ten seconds on, the sources are paused: Reconciling keeps its transition time.
     let mut vertices = simple_vertices("Running");
-    plan::apply(&mut p, &mut vertices, &actions.patches);
+    plan::apply(&mut p, &mut vertices, &actions.patches());
     let later: Timestamp = ts("2025-03-01T12:00:10Z");
     let actions = reconcile_pipeline(&p, &vertices, &busy(later));
-    let status_patch = actions
-        .patches
+    let patches = actions.patches();
+    let status_patch = patches
         .iter()
         .find(|patch| patch.target == PatchTarget::status_of(&p));
     assert!(
         status_patch.is_none(),
         "no condition changed: {:?}",
-        actions.patches
+        actions.patches()
     );
 }
 
@@ -115,12 +115,12 @@ fn conditions_the_lifecycle_does_not_own_are_kept() {
     );
     let mut vertices = simple_vertices("Running");
     let actions = reconcile_pipeline(&p, &vertices, &busy(now()));
-    let status = &actions.patches[0].body["status"];
+    let status = &actions.patches()[0].body["status"];
     let foreign = condition(status, "DaemonServiceHealthy");
     assert_eq!(foreign["lastTransitionTime"], TEN_SECONDS_AGO);
     assert_eq!(foreign["message"], "daemon up");
     assert_eq!(condition(status, "Ready")["status"], "True");
-    plan::apply(&mut p, &mut vertices, &actions.patches);
+    plan::apply(&mut p, &mut vertices, &actions.patches());
     assert_eq!(p.status.as_ref().unwrap().conditions.len(), 7);
 }
 
@@ -132,7 +132,7 @@ fn vertices_healthy_waits_for_every_vertex_to_report_its_generation() {
         v.metadata.generation = Some(2);
     }
     let actions = reconcile_pipeline(&p, &vertices, &busy(now()));
-    plan::apply(&mut p, &mut vertices, &actions.patches);
+    plan::apply(&mut p, &mut vertices, &actions.patches());
     let healthy = |p: &Pipeline| {
         lifecycle_model::conditions::find_condition(
             &p.status.as_ref().unwrap().conditions,
@@ -155,7 +155,7 @@ fn vertices_healthy_waits_for_every_vertex_to_report_its_generation() {
         assert_eq!(patch.body["status"]["observedGeneration"], 2);
         let _ = patch.merge_into(&mut vertices[i]);
         let actions = reconcile_pipeline(&p, &vertices, &busy(now()));
-        plan::apply(&mut p, &mut vertices, &actions.patches);
+        plan::apply(&mut p, &mut vertices, &actions.patches());
     }
     assert_eq!(
         healthy(&p),
@@ -165,7 +165,7 @@ fn vertices_healthy_waits_for_every_vertex_to_report_its_generation() {
     // A new generation of one vertex, not yet seen by its controller: unhealthy again.
     vertices[1].metadata.generation = Some(3);
     let actions = reconcile_pipeline(&p, &vertices, &busy(now()));
-    plan::apply(&mut p, &mut vertices, &actions.patches);
+    plan::apply(&mut p, &mut vertices, &actions.patches());
     assert_eq!(
         healthy(&p),
         Some(("False".into(), "Vertices not healthy yet: cat".into()))
@@ -177,7 +177,7 @@ fn actions_with_patches_but_nothing_to_create_are_not_empty() {
     let p = pl("Paused", phase("Running"), json!({}), json!({}));
     let actions = reconcile_pipeline(&p, &simple_vertices("Running"), &busy(now()));
     assert!(actions.create.is_empty());
-    assert_eq!(actions.patches.len(), 1);
+    assert_eq!(actions.patches().len(), 1);
     assert!(!actions.is_empty());
 }
 

@@ -21,7 +21,7 @@ fn delete_step_1_status_becomes_deleting() {
     ] {
         let p = deleted(from.clone(), true, json!({}));
         assert_eq!(
-            plan::plan(&p, &simple_vertices("Running"), &drained(now())),
+            planned(&p, &simple_vertices("Running"), &drained(now())),
             vec![status(json!({ "phase": "Deleting" }))],
             "from {from:?}"
         );
@@ -31,7 +31,7 @@ fn delete_step_1_status_becomes_deleting() {
     p.spec.lifecycle.as_mut().unwrap().desired_phase =
         Some(numaflow_model::pipeline::DesiredPhase::Paused);
     assert_eq!(
-        plan::plan(&p, &simple_vertices("Paused"), &drained(now())),
+        planned(&p, &simple_vertices("Paused"), &drained(now())),
         vec![status(json!({ "phase": "Deleting" }))]
     );
 }
@@ -40,7 +40,7 @@ fn delete_step_1_status_becomes_deleting() {
 fn delete_step_2_pauses_the_sources() {
     let p = deleted(phase("Deleting"), true, json!({}));
     assert_eq!(
-        plan::plan(&p, &simple_vertices("Running"), &drained(now())),
+        planned(&p, &simple_vertices("Running"), &drained(now())),
         vec![to_vertex("in", "Paused")]
     );
 }
@@ -49,7 +49,7 @@ fn delete_step_2_pauses_the_sources() {
 fn delete_step_3_waits_for_drain_or_grace() {
     let p = deleted(phase("Deleting"), true, json!({}));
     assert_eq!(
-        plan::plan(&p, &sources_paused(), &busy(plus(now(), 29))),
+        planned(&p, &sources_paused(), &busy(plus(now(), 29))),
         vec![]
     );
     let expired = vec![
@@ -58,11 +58,11 @@ fn delete_step_3_waits_for_drain_or_grace() {
         meta(json!({ "finalizers": null })),
     ];
     assert_eq!(
-        plan::plan(&p, &sources_paused(), &busy(plus(now(), 30))),
+        planned(&p, &sources_paused(), &busy(plus(now(), 30))),
         expired
     );
     assert_eq!(
-        plan::plan(&p, &sources_paused(), &drained(plus(now(), 1))),
+        planned(&p, &sources_paused(), &drained(plus(now(), 1))),
         expired
     );
 }
@@ -76,11 +76,11 @@ fn delete_uses_the_deletion_grace_period() {
         json!({ "deletionGracePeriodSeconds": 10, "pauseGracePeriodSeconds": 100 }),
     );
     assert_eq!(
-        plan::plan(&p, &sources_paused(), &busy(plus(now(), 9))),
+        planned(&p, &sources_paused(), &busy(plus(now(), 9))),
         vec![]
     );
     assert_eq!(
-        plan::plan(&p, &sources_paused(), &busy(plus(now(), 10))).len(),
+        planned(&p, &sources_paused(), &busy(plus(now(), 10))).len(),
         3
     );
     // The deprecated spelling, then metadata's.
@@ -90,21 +90,21 @@ fn delete_uses_the_deletion_grace_period() {
         json!({ "deleteGracePeriodSeconds": 5 }),
     );
     assert_eq!(
-        plan::plan(&p, &sources_paused(), &busy(plus(now(), 4))),
+        planned(&p, &sources_paused(), &busy(plus(now(), 4))),
         vec![]
     );
     assert_eq!(
-        plan::plan(&p, &sources_paused(), &busy(plus(now(), 5))).len(),
+        planned(&p, &sources_paused(), &busy(plus(now(), 5))).len(),
         3
     );
     let mut p = deleted(phase("Deleting"), true, json!({}));
     p.metadata.deletion_grace_period_seconds = Some(7);
     assert_eq!(
-        plan::plan(&p, &sources_paused(), &busy(plus(now(), 6))),
+        planned(&p, &sources_paused(), &busy(plus(now(), 6))),
         vec![]
     );
     assert_eq!(
-        plan::plan(&p, &sources_paused(), &busy(plus(now(), 7))).len(),
+        planned(&p, &sources_paused(), &busy(plus(now(), 7))).len(),
         3
     );
 }
@@ -113,13 +113,13 @@ fn delete_uses_the_deletion_grace_period() {
 fn delete_without_finalizers_has_nothing_to_release() {
     let p = deleted(phase("Deleting"), false, json!({}));
     assert_eq!(
-        plan::plan(&p, &sources_paused(), &drained(now())),
+        planned(&p, &sources_paused(), &drained(now())),
         vec![to_vertex("cat", "Paused"), to_vertex("out", "Paused")]
     );
     let mut p = deleted(phase("Deleting"), false, json!({}));
     p.metadata.finalizers = Some(vec![]);
     assert_eq!(
-        plan::plan(&p, &simple_vertices("Paused"), &drained(now())),
+        planned(&p, &simple_vertices("Paused"), &drained(now())),
         vec![]
     );
 }
@@ -133,7 +133,7 @@ fn delete_releases_only_the_controllers_own_finalizers() {
         ours.to_owned(),
         FINALIZER.to_owned(),
     ]);
-    let step = plan::plan(&p, &simple_vertices("Paused"), &drained(now()));
+    let step = planned(&p, &simple_vertices("Paused"), &drained(now()));
     assert_eq!(
         step,
         vec![meta(json!({ "finalizers": ["backup.example.com/hold"] }))]
@@ -145,25 +145,25 @@ fn delete_releases_only_the_controllers_own_finalizers() {
         Some(vec!["backup.example.com/hold".to_owned()])
     );
     // Nothing of ours is left: the other controller's finalizer is not ours to remove.
-    assert_eq!(plan::plan(&p, &vs, &drained(plus(now(), 5))), vec![]);
+    assert_eq!(planned(&p, &vs, &drained(plus(now(), 5))), vec![]);
 }
 
 #[test]
 fn delete_end_to_end_with_apply() {
     let mut p = deleted(phase("Running"), true, json!({}));
     let mut vs = simple_vertices("Running");
-    let step = plan::plan(&p, &vs, &busy(now()));
+    let step = planned(&p, &vs, &busy(now()));
     assert_eq!(step, vec![status(json!({ "phase": "Deleting" }))]);
     plan::apply(&mut p, &mut vs, &step);
     assert_eq!(p.phase(), Some(PipelinePhase::Deleting));
 
-    let step = plan::plan(&p, &vs, &busy(plus(now(), 5)));
+    let step = planned(&p, &vs, &busy(plus(now(), 5)));
     assert_eq!(step, vec![to_vertex("in", "Paused")]);
     plan::apply(&mut p, &mut vs, &step);
 
-    assert_eq!(plan::plan(&p, &vs, &busy(plus(now(), 10))), vec![]);
+    assert_eq!(planned(&p, &vs, &busy(plus(now(), 10))), vec![]);
 
-    let step = plan::plan(&p, &vs, &drained(plus(now(), 15)));
+    let step = planned(&p, &vs, &drained(plus(now(), 15)));
     assert_eq!(
         step,
         vec![
@@ -176,5 +176,5 @@ fn delete_end_to_end_with_apply() {
     assert!(all_vertices_in(&vs, VertexPhase::Paused));
     assert_eq!(p.metadata.finalizers, None);
     assert_eq!(p.phase(), Some(PipelinePhase::Deleting));
-    assert_eq!(plan::plan(&p, &vs, &drained(plus(now(), 20))), vec![]);
+    assert_eq!(planned(&p, &vs, &drained(plus(now(), 20))), vec![]);
 }

@@ -65,17 +65,19 @@ fn drain_proof_neither() {
 }
 
 #[test]
-fn patch_desired_phase_reads_the_vertex_patch() {
+fn a_write_names_the_desired_phase_it_moves_a_vertex_to() {
+    let paused = pl("Paused", phase("Paused"), json!({}), json!({}));
+    let writes = plan::plan(&paused, &sources_paused(), &busy(now()));
+    let phases: Vec<_> = writes.iter().map(Write::desired_phase).collect();
     assert_eq!(
-        to_vertex("in", "Paused").desired_phase(),
-        Some(VertexPhase::Paused)
+        phases,
+        [Some(VertexPhase::Paused), Some(VertexPhase::Paused)],
+        "cat and out follow their paused pipeline"
     );
-    assert_eq!(
-        slow_resume("in").desired_phase(),
-        Some(VertexPhase::Running)
-    );
-    assert_eq!(status(json!({ "phase": "Paused" })).desired_phase(), None);
-    assert_eq!(stamp(NOW).desired_phase(), None);
+    let stamping = pl("Paused", phase("Pausing"), json!({}), json!({}));
+    let writes = plan::plan(&stamping, &sources_paused(), &busy(now()));
+    assert_eq!(writes.len(), 1);
+    assert_eq!(writes[0].desired_phase(), None, "a stamp moves no vertex");
 }
 
 #[test]

@@ -16,7 +16,7 @@ fn an_invalid_spec_fails_the_pipeline_with_the_field_named() {
     for from in ["Running", "Pausing", "Paused"] {
         let p = broken(pl("Running", phase(from), json!({}), json!({})));
         assert_eq!(
-            plan::plan(&p, &simple_vertices("Running"), &busy(now())),
+            planned(&p, &simple_vertices("Running"), &busy(now())),
             vec![status(json!({ "phase": "Failed", "message": CROSSED }))],
             "from {from}"
         );
@@ -29,13 +29,13 @@ fn an_invalid_spec_fails_the_pipeline_with_the_field_named() {
         json!({}),
     ));
     assert_eq!(
-        plan::plan(&failed, &simple_vertices("Running"), &busy(now())),
+        planned(&failed, &simple_vertices("Running"), &busy(now())),
         vec![]
     );
     let mut other = failed.clone();
     other.spec.vertices[1].scale = serde_json::from_value(json!({ "min": -1 })).ok();
     assert_eq!(
-        plan::plan(&other, &simple_vertices("Running"), &busy(now())),
+        planned(&other, &simple_vertices("Running"), &busy(now())),
         vec![status(json!({
             "phase": "Failed",
             "message": "spec.vertices[1].scale.min: -1 is negative; the floor must be 0 or more",
@@ -44,7 +44,7 @@ fn an_invalid_spec_fails_the_pipeline_with_the_field_named() {
     // Deletion still goes ahead.
     let deleting = broken(deleted(phase("Running"), true, json!({})));
     assert_eq!(
-        plan::plan(&deleting, &simple_vertices("Running"), &busy(now())),
+        planned(&deleting, &simple_vertices("Running"), &busy(now())),
         vec![status(json!({ "phase": "Deleting" }))]
     );
 }
@@ -55,7 +55,7 @@ fn a_fixed_pipeline_recovers_to_the_phase_it_is_asked_for() {
     // Asked to run: Running, the message cleared, paused vertices resumed.
     let p = pl("Running", failed.clone(), json!({}), json!({}));
     assert_eq!(
-        plan::plan(&p, &simple_vertices("Paused"), &busy(now())),
+        planned(&p, &simple_vertices("Paused"), &busy(now())),
         vec![
             status(json!({ "phase": "Running", "drainedOnPause": false, "message": null })),
             to_vertex("in", "Running"),
@@ -67,14 +67,14 @@ fn a_fixed_pipeline_recovers_to_the_phase_it_is_asked_for() {
     // message replaced by the phase's.
     let p = pl("Paused", failed.clone(), json!({}), json!({}));
     assert_eq!(
-        plan::plan(&p, &simple_vertices("Paused"), &busy(now())),
+        planned(&p, &simple_vertices("Paused"), &busy(now())),
         vec![status(
             json!({ "phase": "Paused", "message": "Pipeline paused" })
         )]
     );
     // Asked to pause with vertices still running: the pause starts over.
     assert_eq!(
-        plan::plan(&p, &simple_vertices("Running"), &busy(now())),
+        planned(&p, &simple_vertices("Running"), &busy(now())),
         vec![status(
             json!({ "phase": "Pausing", "message": "Pausing in progress" })
         )]
@@ -86,7 +86,7 @@ fn a_paused_pipeline_goes_failed_and_back_with_conditions_that_say_so() {
     let mut p = broken(pl("Paused", phase("Paused"), json!({}), json!({})));
     let mut vs = simple_vertices("Paused");
     let step = reconcile_pipeline(&p, &vs, &busy(now()));
-    plan::apply(&mut p, &mut vs, &step.patches);
+    plan::apply(&mut p, &mut vs, &step.patches());
     assert_eq!(p.phase(), Some(PipelinePhase::Failed));
     let conditions = &p.status.as_ref().unwrap().conditions;
     let stalled = lifecycle_model::conditions::find_condition(conditions, "Stalled").unwrap();
@@ -99,7 +99,7 @@ fn a_paused_pipeline_goes_failed_and_back_with_conditions_that_say_so() {
 
     p.spec.vertices[1].scale = None;
     let step = reconcile_pipeline(&p, &vs, &busy(plus(now(), 5)));
-    plan::apply(&mut p, &mut vs, &step.patches);
+    plan::apply(&mut p, &mut vs, &step.patches());
     assert_eq!(p.phase(), Some(PipelinePhase::Paused));
     assert_eq!(
         p.status.as_ref().unwrap().message.as_deref(),
@@ -115,7 +115,7 @@ fn the_vertex_counts_follow_the_spec_once_written() {
     let mut p = pl("Running", phase("Running"), json!({}), json!({}));
     let mut vs = simple_vertices("Running");
     let actions = reconcile_pipeline(&p, &vs, &busy(now()));
-    let status = &actions.patches[0].body["status"];
+    let status = &actions.patches()[0].body["status"];
     for (field, n) in [
         ("vertexCount", 3),
         ("sourceCount", 1),
@@ -126,7 +126,7 @@ fn the_vertex_counts_follow_the_spec_once_written() {
     ] {
         assert_eq!(status[field], n, "{field} in {status}");
     }
-    plan::apply(&mut p, &mut vs, &actions.patches);
+    plan::apply(&mut p, &mut vs, &actions.patches());
     let again = reconcile_pipeline(&p, &vs, &busy(now()));
-    assert!(again.patches.is_empty(), "{:?}", again.patches);
+    assert!(again.patches().is_empty(), "{:?}", again.patches());
 }

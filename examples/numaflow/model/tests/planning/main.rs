@@ -13,13 +13,14 @@ mod resume;
 mod transitions;
 
 use common::{
-    PAUSE_TS, PIPELINE, RESUME, busy, drained, pipeline, plus, simple_vertices, ts, vertex,
+    PAUSE_TS, PIPELINE, RESUME, busy, drained, pipeline, planned, plus, simple_vertices, ts, vertex,
 };
 use jiff::Timestamp;
 use numaflow_model::controller::{Transition, reconcile_pipeline, reconcile_vertex};
 use numaflow_model::pipeline::{Pipeline, PipelinePhase, PipelinePhaseEvent};
 use numaflow_model::plan::{self, BufferDepth, Observations, Patch, PatchTarget, all_vertices_in};
 use numaflow_model::vertex::{Vertex, VertexPhase, VertexPhaseEvent};
+use numaflow_model::write::Write;
 use serde_json::{Value, json};
 
 const NOW: &str = "2025-03-01T12:00:00Z";

@@ -5,21 +5,21 @@ use super::*;
 #[test]
 fn pause_step_1_running_becomes_pausing() {
     let p = pl("Paused", phase("Running"), json!({}), json!({}));
-    let patches = plan::plan(&p, &simple_vertices("Running"), &busy(now()));
+    let patches = planned(&p, &simple_vertices("Running"), &busy(now()));
     assert_eq!(patches, vec![status(json!({ "phase": "Pausing" }))]);
 }
 
 #[test]
 fn pause_step_1_failed_becomes_pausing() {
     let p = pl("Paused", phase("Failed"), json!({}), json!({}));
-    let patches = plan::plan(&p, &simple_vertices("Running"), &drained(now()));
+    let patches = planned(&p, &simple_vertices("Running"), &drained(now()));
     assert_eq!(patches, vec![status(json!({ "phase": "Pausing" }))]);
 }
 
 #[test]
 fn pause_of_a_new_pipeline_without_status_starts_in_pausing() {
     let p = pl("Paused", None, json!({}), json!({}));
-    let patches = plan::plan(&p, &simple_vertices("Running"), &drained(now()));
+    let patches = planned(&p, &simple_vertices("Running"), &drained(now()));
     assert_eq!(patches, vec![status(json!({ "phase": "Pausing" }))]);
 }
 
@@ -34,7 +34,7 @@ fn pause_step_2_pauses_only_the_sources_and_stamps_the_time() {
         vertex("out", "sink", Some("Running")),
     ];
     // Even when drained: the downstream vertices wait for the next pass.
-    let patches = plan::plan(&p, &vertices, &drained(now()));
+    let patches = planned(&p, &vertices, &drained(now()));
     assert_eq!(
         patches,
         vec![
@@ -49,7 +49,7 @@ fn pause_step_2_pauses_only_the_sources_and_stamps_the_time() {
 fn pause_step_2_stamps_the_observed_time() {
     let p = pl("Paused", phase("Pausing"), json!({}), json!({}));
     let at = ts("2031-07-04T08:09:10Z");
-    let patches = plan::plan(&p, &simple_vertices("Running"), &busy(at));
+    let patches = planned(&p, &simple_vertices("Running"), &busy(at));
     assert_eq!(
         patches,
         vec![to_vertex("in", "Paused"), stamp("2031-07-04T08:09:10Z")]
@@ -59,7 +59,7 @@ fn pause_step_2_stamps_the_observed_time() {
 #[test]
 fn pause_step_2_with_sources_already_paused_only_stamps() {
     let p = pl("Paused", phase("Pausing"), json!({}), json!({}));
-    let patches = plan::plan(&p, &sources_paused(), &drained(now()));
+    let patches = planned(&p, &sources_paused(), &drained(now()));
     assert_eq!(patches, vec![stamp(NOW)]);
 }
 
@@ -71,7 +71,7 @@ fn pause_with_a_stamp_but_a_running_source_pauses_it_and_keeps_the_stamp() {
         stamped(TEN_SECONDS_AGO),
         json!({}),
     );
-    let patches = plan::plan(&p, &simple_vertices("Running"), &drained(plus(now(), 3600)));
+    let patches = planned(&p, &simple_vertices("Running"), &drained(plus(now(), 3600)));
     assert_eq!(
         patches,
         vec![to_vertex("in", "Paused")],
@@ -82,7 +82,7 @@ fn pause_with_a_stamp_but_a_running_source_pauses_it_and_keeps_the_stamp() {
 #[test]
 fn pause_with_an_unreadable_stamp_stamps_again() {
     let p = pl("Paused", phase("Pausing"), stamped("yesterday"), json!({}));
-    let patches = plan::plan(&p, &sources_paused(), &drained(now()));
+    let patches = planned(&p, &sources_paused(), &drained(now()));
     assert_eq!(patches, vec![stamp(NOW)]);
 }
 
@@ -98,7 +98,7 @@ fn pause_with_a_stamp_from_an_earlier_generation_stamps_again() {
         json!({ "pauseGracePeriodSeconds": 30 }),
     );
     p.metadata.generation = Some(4);
-    let patches = plan::plan(&p, &sources_paused(), &busy(now()));
+    let patches = planned(&p, &sources_paused(), &busy(now()));
     assert_eq!(
         patches,
         vec![
@@ -109,12 +109,12 @@ fn pause_with_a_stamp_from_an_earlier_generation_stamps_again() {
     );
     // Once the status has seen generation 4, the same stamp counts.
     p.status.as_mut().unwrap().observed_generation = Some(4);
-    let patches = plan::plan(&p, &sources_paused(), &busy(now()));
+    let writes = plan::plan(&p, &sources_paused(), &busy(now()));
     assert!(
-        patches
+        writes
             .iter()
-            .any(|patch| patch.desired_phase() == Some(VertexPhase::Paused)),
-        "the grace period of the current stamp is over: {patches:?}"
+            .any(|write| write.desired_phase() == Some(VertexPhase::Paused)),
+        "the grace period of the current stamp is over: {writes:?}"
     );
 }
 
@@ -123,7 +123,7 @@ fn every_status_patch_records_the_generation_it_saw() {
     let mut p = pl("Paused", phase("Running"), json!({}), json!({}));
     p.metadata.generation = Some(7);
     assert_eq!(
-        plan::plan(&p, &simple_vertices("Running"), &busy(now())),
+        planned(&p, &simple_vertices("Running"), &busy(now())),
         vec![status(
             json!({ "phase": "Pausing", "observedGeneration": 7 })
         )]
@@ -138,7 +138,7 @@ fn pause_step_3_waits_while_not_drained_within_grace() {
         stamped(TEN_SECONDS_AGO),
         json!({}),
     );
-    assert_eq!(plan::plan(&p, &sources_paused(), &busy(now())), vec![]);
+    assert_eq!(planned(&p, &sources_paused(), &busy(now())), vec![]);
     // Only acknowledgements pending: not drained either.
     let acking = Observations {
         now: now(),
@@ -149,13 +149,13 @@ fn pause_step_3_waits_while_not_drained_within_grace() {
             ack_pending: 1,
         }]),
     };
-    assert_eq!(plan::plan(&p, &sources_paused(), &acking), vec![]);
+    assert_eq!(planned(&p, &sources_paused(), &acking), vec![]);
     // Buffers empty, but a source pod still runs: not drained.
     let pods = Observations {
         source_pods: 1,
         ..Observations::drained_at(now())
     };
-    assert_eq!(plan::plan(&p, &sources_paused(), &pods), vec![]);
+    assert_eq!(planned(&p, &sources_paused(), &pods), vec![]);
 }
 
 #[test]
@@ -166,7 +166,7 @@ fn pause_step_3_drained_pauses_the_rest_and_finishes() {
         stamped(TEN_SECONDS_AGO),
         json!({}),
     );
-    let patches = plan::plan(&p, &sources_paused(), &drained(now()));
+    let patches = planned(&p, &sources_paused(), &drained(now()));
     assert_eq!(
         patches,
         vec![
@@ -176,7 +176,7 @@ fn pause_step_3_drained_pauses_the_rest_and_finishes() {
         ]
     );
     // No buffers listed at all counts as drained too.
-    let patches = plan::plan(&p, &sources_paused(), &Observations::drained_at(now()));
+    let patches = planned(&p, &sources_paused(), &Observations::drained_at(now()));
     assert_eq!(
         patches.last(),
         Some(&status(
@@ -189,7 +189,7 @@ fn pause_step_3_drained_pauses_the_rest_and_finishes() {
 fn pause_step_3_grace_expired_pauses_the_rest_undrained() {
     let p = pl("Paused", phase("Pausing"), stamped(NOW), json!({}));
     assert_eq!(
-        plan::plan(&p, &sources_paused(), &busy(plus(now(), 29))),
+        planned(&p, &sources_paused(), &busy(plus(now(), 29))),
         vec![],
         "29 s into a 30 s grace period: still waiting"
     );
@@ -199,11 +199,11 @@ fn pause_step_3_grace_expired_pauses_the_rest_undrained() {
         status(json!({ "phase": "Paused", "drainedOnPause": false })),
     ];
     assert_eq!(
-        plan::plan(&p, &sources_paused(), &busy(plus(now(), 30))),
+        planned(&p, &sources_paused(), &busy(plus(now(), 30))),
         expired
     );
     assert_eq!(
-        plan::plan(&p, &sources_paused(), &busy(plus(now(), 600))),
+        planned(&p, &sources_paused(), &busy(plus(now(), 600))),
         expired
     );
     // Source pods still running do not hold the pause past its grace period.
@@ -211,7 +211,7 @@ fn pause_step_3_grace_expired_pauses_the_rest_undrained() {
         source_pods: 2,
         ..busy(plus(now(), 30))
     };
-    assert_eq!(plan::plan(&p, &sources_paused(), &pods), expired);
+    assert_eq!(planned(&p, &sources_paused(), &pods), expired);
 }
 
 #[test]
@@ -225,12 +225,12 @@ fn buffers_nobody_could_read_wait_out_the_grace_period_undrained() {
     };
     assert!(!unknown(0).drained());
     assert_eq!(
-        plan::plan(&p, &sources_paused(), &unknown(29)),
+        planned(&p, &sources_paused(), &unknown(29)),
         vec![],
         "no source pod, but the buffers are unknown: still waiting"
     );
     assert_eq!(
-        plan::plan(&p, &sources_paused(), &unknown(30)),
+        planned(&p, &sources_paused(), &unknown(30)),
         vec![
             to_vertex("cat", "Paused"),
             to_vertex("out", "Paused"),
@@ -248,15 +248,15 @@ fn pause_step_3_honours_pause_grace_period_seconds() {
         json!({ "pauseGracePeriodSeconds": 60, "deletionGracePeriodSeconds": 5 }),
     );
     assert_eq!(
-        plan::plan(&p, &sources_paused(), &busy(plus(now(), 30))),
+        planned(&p, &sources_paused(), &busy(plus(now(), 30))),
         vec![]
     );
     assert_eq!(
-        plan::plan(&p, &sources_paused(), &busy(plus(now(), 59))),
+        planned(&p, &sources_paused(), &busy(plus(now(), 59))),
         vec![]
     );
     assert_eq!(
-        plan::plan(&p, &sources_paused(), &busy(plus(now(), 60))).last(),
+        planned(&p, &sources_paused(), &busy(plus(now(), 60))).last(),
         Some(&status(
             json!({ "phase": "Paused", "drainedOnPause": false })
         ))
@@ -268,7 +268,7 @@ fn pause_step_3_honours_pause_grace_period_seconds() {
         json!({ "pauseGracePeriodSeconds": 0 }),
     );
     assert_eq!(
-        plan::plan(&zero, &sources_paused(), &busy(now())).len(),
+        planned(&zero, &sources_paused(), &busy(now())).len(),
         3,
         "a zero grace period expires at once"
     );
@@ -289,7 +289,7 @@ fn pause_step_3_patches_only_vertices_still_running() {
         vertex("out", "sink", Some("Running")),
     ];
     assert_eq!(
-        plan::plan(&p, &vertices, &drained(now())),
+        planned(&p, &vertices, &drained(now())),
         vec![
             to_vertex("agg", "Paused"),
             to_vertex("out", "Paused"),
@@ -304,13 +304,13 @@ fn vertices_without_a_role_are_left_alone() {
     vertices.push(vertex("odd", "none", Some("Running")));
     let p = pl("Paused", phase("Pausing"), json!({}), json!({}));
     assert_eq!(
-        plan::plan(&p, &vertices, &drained(now())),
+        planned(&p, &vertices, &drained(now())),
         vec![to_vertex("in", "Paused"), stamp(NOW)]
     );
     let mut vertices = sources_paused();
     vertices.push(vertex("odd", "none", Some("Running")));
     let p = pl("Paused", phase("Pausing"), stamped(NOW), json!({}));
-    let patches = plan::plan(&p, &vertices, &drained(now()));
+    let patches = planned(&p, &vertices, &drained(now()));
     assert!(
         !patches.contains(&to_vertex("odd", "Paused")),
         "a vertex without a role is never patched: {patches:?}"
@@ -330,11 +330,11 @@ fn paused_pipeline_pauses_a_vertex_found_running() {
     vertices.push(vertex("late", "map", Some("Running")));
     // Not drained now, but the pipeline already reached Paused: no new wait.
     assert_eq!(
-        plan::plan(&p, &vertices, &busy(now())),
+        planned(&p, &vertices, &busy(now())),
         vec![to_vertex("late", "Paused")]
     );
     assert_eq!(
-        plan::plan(&p, &simple_vertices("Paused"), &busy(now())),
+        planned(&p, &simple_vertices("Paused"), &busy(now())),
         vec![]
     );
 }
@@ -346,7 +346,7 @@ fn pause_end_to_end_with_apply() {
     let t0 = now();
 
     // Step 1.
-    let step = plan::plan(&p, &vs, &busy(t0));
+    let step = planned(&p, &vs, &busy(t0));
     assert_eq!(step, vec![status(json!({ "phase": "Pausing" }))]);
     plan::apply(&mut p, &mut vs, &step);
     assert_eq!(p.phase(), Some(PipelinePhase::Pausing));
@@ -354,7 +354,7 @@ fn pause_end_to_end_with_apply() {
 
     // Step 2, one requeue later.
     let t1 = plus(t0, 10);
-    let step = plan::plan(&p, &vs, &busy(t1));
+    let step = planned(&p, &vs, &busy(t1));
     assert_eq!(
         step,
         vec![to_vertex("in", "Paused"), stamp("2025-03-01T12:00:10Z")]
@@ -381,11 +381,11 @@ fn pause_end_to_end_with_apply() {
 
     // Step 3: not drained yet.
     let t2 = plus(t1, 10);
-    assert_eq!(plan::plan(&p, &vs, &busy(t2)), vec![]);
+    assert_eq!(planned(&p, &vs, &busy(t2)), vec![]);
 
     // Step 3: drained.
     let t3 = plus(t2, 10);
-    let step = plan::plan(&p, &vs, &drained(t3));
+    let step = planned(&p, &vs, &drained(t3));
     assert_eq!(
         step,
         vec![
@@ -401,6 +401,6 @@ fn pause_end_to_end_with_apply() {
     assert!(vs.iter().all(|v| v.spec.desired_replicas() == 0));
 
     // Converged: a reconcile over the unchanged world sends nothing, drained or not.
-    assert_eq!(plan::plan(&p, &vs, &drained(t3)), vec![]);
-    assert_eq!(plan::plan(&p, &vs, &busy(plus(t3, 3600))), vec![]);
+    assert_eq!(planned(&p, &vs, &drained(t3)), vec![]);
+    assert_eq!(planned(&p, &vs, &busy(plus(t3, 3600))), vec![]);
 }

@@ -10,7 +10,7 @@ fn resume_fast_from_paused() {
         stamped(TEN_SECONDS_AGO),
         json!({}),
     );
-    let patches = plan::plan(&p, &simple_vertices("Paused"), &busy(now()));
+    let patches = planned(&p, &simple_vertices("Paused"), &busy(now()));
     assert_eq!(
         patches,
         vec![
@@ -33,7 +33,7 @@ fn resume_fast_keeps_replicas() {
     );
     let mut vs = simple_vertices("Paused");
     vs[1].spec.replicas = Some(4);
-    let step = plan::plan(&p, &vs, &busy(now()));
+    let step = planned(&p, &vs, &busy(now()));
     assert!(
         step.iter()
             .all(|patch| patch.body.pointer("/spec/replicas").is_none())
@@ -49,7 +49,7 @@ fn resume_fast_keeps_replicas() {
     assert_eq!(annotation(&p, PAUSE_TS), None);
     assert_eq!(p.phase(), Some(PipelinePhase::Running));
     assert_eq!(p.status.as_ref().unwrap().drained_on_pause, Some(false));
-    assert_eq!(plan::plan(&p, &vs, &busy(now())), vec![]);
+    assert_eq!(planned(&p, &vs, &busy(now())), vec![]);
 }
 
 #[test]
@@ -63,7 +63,7 @@ fn resume_slow_also_nulls_replicas() {
     let mut vs = simple_vertices("Paused");
     vs[1].spec.replicas = Some(4);
     vs[1].spec.scale = common::spec(json!({ "scale": { "min": 2 } })).scale;
-    let step = plan::plan(&p, &vs, &busy(now()));
+    let step = planned(&p, &vs, &busy(now()));
     assert_eq!(
         step,
         vec![
@@ -88,7 +88,7 @@ fn resume_slow_also_nulls_replicas() {
         "the strategy annotation stays"
     );
     assert_eq!(annotation(&p, PAUSE_TS), None);
-    assert_eq!(plan::plan(&p, &vs, &busy(now())), vec![]);
+    assert_eq!(planned(&p, &vs, &busy(now())), vec![]);
 }
 
 #[test]
@@ -99,7 +99,7 @@ fn resume_mid_pause_goes_back_to_running() {
         stamped(TEN_SECONDS_AGO),
         json!({}),
     );
-    let patches = plan::plan(&p, &sources_paused(), &busy(now()));
+    let patches = planned(&p, &sources_paused(), &busy(now()));
     assert_eq!(
         patches,
         vec![
@@ -111,7 +111,7 @@ fn resume_mid_pause_goes_back_to_running() {
     // Before the sources were paused: only the status moves back.
     let p = pl("Running", phase("Pausing"), json!({}), json!({}));
     assert_eq!(
-        plan::plan(&p, &simple_vertices("Running"), &busy(now())),
+        planned(&p, &simple_vertices("Running"), &busy(now())),
         vec![status(
             json!({ "phase": "Running", "drainedOnPause": false })
         )]
@@ -123,7 +123,7 @@ fn resume_mid_pause_goes_back_to_running() {
 #[test]
 fn resume_removes_an_unreadable_pause_stamp() {
     let p = pl("Running", phase("Paused"), stamped("yesterday"), json!({}));
-    let patches = plan::plan(&p, &simple_vertices("Paused"), &busy(now()));
+    let patches = planned(&p, &simple_vertices("Paused"), &busy(now()));
     assert_eq!(
         patches.first(),
         Some(&unstamp()),
@@ -142,7 +142,7 @@ fn resume_patches_only_vertices_that_are_paused() {
         vertex("out", "sink", Some("Running")),
     ];
     assert_eq!(
-        plan::plan(&p, &vertices, &busy(now())),
+        planned(&p, &vertices, &busy(now())),
         vec![
             status(json!({ "phase": "Running", "drainedOnPause": false })),
             to_vertex("in", "Running"),
@@ -159,7 +159,7 @@ fn running_pipeline_sends_nothing() {
     ] {
         let p = pipeline(desired, json!({}), phase("Running"));
         assert_eq!(
-            plan::plan(&p, &simple_vertices("Running"), &busy(now())),
+            planned(&p, &simple_vertices("Running"), &busy(now())),
             vec![]
         );
     }
@@ -167,7 +167,7 @@ fn running_pipeline_sends_nothing() {
     // sets the phase back to the desired one.
     let p = pl("Running", phase("Failed"), json!({}), json!({}));
     assert_eq!(
-        plan::plan(&p, &simple_vertices("Running"), &busy(now())),
+        planned(&p, &simple_vertices("Running"), &busy(now())),
         vec![status(
             json!({ "phase": "Running", "drainedOnPause": false })
         )]
@@ -183,7 +183,7 @@ fn running_pipeline_resumes_stray_paused_vertices_and_stale_stamp() {
         json!({}),
     );
     assert_eq!(
-        plan::plan(&p, &sources_paused(), &busy(now())),
+        planned(&p, &sources_paused(), &busy(now())),
         vec![unstamp(), to_vertex("in", "Running")]
     );
 }
@@ -192,12 +192,12 @@ fn running_pipeline_resumes_stray_paused_vertices_and_stale_stamp() {
 fn new_running_pipeline_without_status_becomes_running() {
     let p = pipeline(json!({}), json!({}), None);
     assert_eq!(
-        plan::plan(&p, &simple_vertices("Running"), &busy(now())),
+        planned(&p, &simple_vertices("Running"), &busy(now())),
         vec![status(json!({ "phase": "Running" }))]
     );
     let p = pl("Running", Some(json!({})), json!({}), json!({}));
     assert_eq!(
-        plan::plan(&p, &[], &busy(now())),
+        planned(&p, &[], &busy(now())),
         vec![status(json!({ "phase": "Running" }))],
         "a status without a phase is no status"
     );

@@ -147,7 +147,7 @@ fn trace() {
 // small faulty sweep whose shape can show the bug.
 
 use jiff::Timestamp;
-use numaflow_model::controller::{PipelineActions, reconcile_pipeline, reconcile_vertex};
+use numaflow_model::controller::{Requests, reconcile_pipeline, reconcile_vertex};
 use numaflow_model::pipeline::{DesiredPhase, FINALIZER, Pipeline, PipelinePhase};
 use numaflow_model::plan::{Observations, Patch, PatchTarget};
 use numaflow_model::vertex::{Vertex, VertexPhase, VertexRole};
@@ -338,8 +338,8 @@ fn invariant_9_catches_running_vertices_without_pods() {
 /// The workaround that followed: zero every vertex at once.
 struct PauseEverythingAtOnce;
 impl Controllers for PauseEverythingAtOnce {
-    fn pipeline(&self, p: &Pipeline, vertices: &[Vertex], o: &Observations) -> PipelineActions {
-        let mut actions = reconcile_pipeline(p, vertices, o);
+    fn pipeline(&self, p: &Pipeline, vertices: &[Vertex], o: &Observations) -> Requests {
+        let mut actions = reconcile_pipeline(p, vertices, o).requests();
         if p.spec.desired_phase() == DesiredPhase::Paused {
             let stray = vertices
                 .iter()
@@ -371,9 +371,9 @@ fn paused_at_once(
     o: &Observations,
     claim: bool,
     sources: bool,
-) -> PipelineActions {
+) -> Requests {
     if p.spec.desired_phase() != DesiredPhase::Paused || p.phase() != Some(PipelinePhase::Pausing) {
-        return reconcile_pipeline(p, vertices, o);
+        return reconcile_pipeline(p, vertices, o).requests();
     }
     let mut patches = vec![status_patch(
         json!({ "phase": "Paused", "drainedOnPause": claim }),
@@ -385,7 +385,7 @@ fn paused_at_once(
             .filter(|v| sources || v.spec.role() != Some(VertexRole::Source))
             .map(|v| vertex_patch(v, pause_body())),
     );
-    PipelineActions {
+    Requests {
         create: Vec::new(),
         delete: Vec::new(),
         patches,
@@ -396,7 +396,7 @@ fn paused_at_once(
 /// `drainedOnPause: false`.
 struct HonestPauseAtOnce;
 impl Controllers for HonestPauseAtOnce {
-    fn pipeline(&self, p: &Pipeline, vertices: &[Vertex], o: &Observations) -> PipelineActions {
+    fn pipeline(&self, p: &Pipeline, vertices: &[Vertex], o: &Observations) -> Requests {
         paused_at_once(p, vertices, o, false, true)
     }
 }
@@ -414,7 +414,7 @@ fn invariant_2_catches_an_honest_pause_of_everything_at_once() {
 /// Pauses every vertex but the sources at once and claims the buffers drained.
 struct ClaimDrainedAtOnce;
 impl Controllers for ClaimDrainedAtOnce {
-    fn pipeline(&self, p: &Pipeline, vertices: &[Vertex], o: &Observations) -> PipelineActions {
+    fn pipeline(&self, p: &Pipeline, vertices: &[Vertex], o: &Observations) -> Requests {
         paused_at_once(p, vertices, o, true, false)
     }
 }
@@ -432,10 +432,10 @@ fn invariant_3_catches_a_pause_that_claims_a_drain_it_did_not_see() {
 /// Drops `spec.replicas` on every resume, fast or slow.
 struct AlwaysSlowResume;
 impl Controllers for AlwaysSlowResume {
-    fn pipeline(&self, p: &Pipeline, vertices: &[Vertex], o: &Observations) -> PipelineActions {
-        let mut actions = reconcile_pipeline(p, vertices, o);
+    fn pipeline(&self, p: &Pipeline, vertices: &[Vertex], o: &Observations) -> Requests {
+        let mut actions = reconcile_pipeline(p, vertices, o).requests();
         for patch in &mut actions.patches {
-            if patch.desired_phase() == Some(VertexPhase::Running) {
+            if patch.body.pointer("/spec/lifecycle/desiredPhase") == Some(&json!("Running")) {
                 patch.body["spec"]["replicas"] = serde_json::Value::Null;
             }
         }
@@ -456,10 +456,10 @@ fn invariant_4_catches_a_fast_resume_that_forgets_the_replicas() {
 /// Resets every resumed vertex to one replica.
 struct ResumeAtOneReplica;
 impl Controllers for ResumeAtOneReplica {
-    fn pipeline(&self, p: &Pipeline, vertices: &[Vertex], o: &Observations) -> PipelineActions {
-        let mut actions = reconcile_pipeline(p, vertices, o);
+    fn pipeline(&self, p: &Pipeline, vertices: &[Vertex], o: &Observations) -> Requests {
+        let mut actions = reconcile_pipeline(p, vertices, o).requests();
         for patch in &mut actions.patches {
-            if patch.desired_phase() == Some(VertexPhase::Running) {
+            if patch.body.pointer("/spec/lifecycle/desiredPhase") == Some(&json!("Running")) {
                 patch.body["spec"]["replicas"] = json!(1);
             }
         }
@@ -480,15 +480,15 @@ fn invariant_4_catches_a_fast_resume_that_resets_replicas_to_one_on_every_shape(
 /// Leaves Deleting for Failed once the deletion has begun.
 struct UndoDeleting;
 impl Controllers for UndoDeleting {
-    fn pipeline(&self, p: &Pipeline, vertices: &[Vertex], o: &Observations) -> PipelineActions {
+    fn pipeline(&self, p: &Pipeline, vertices: &[Vertex], o: &Observations) -> Requests {
         if p.phase() == Some(PipelinePhase::Deleting) {
-            return PipelineActions {
+            return Requests {
                 create: Vec::new(),
                 delete: Vec::new(),
                 patches: vec![status_patch(json!({ "phase": "Failed" }))],
             };
         }
-        reconcile_pipeline(p, vertices, o)
+        reconcile_pipeline(p, vertices, o).requests()
     }
 }
 
@@ -500,17 +500,17 @@ fn invariant_5_catches_a_status_that_leaves_deleting() {
 /// Jumps from Running straight to Paused.
 struct SkipPausing;
 impl Controllers for SkipPausing {
-    fn pipeline(&self, p: &Pipeline, vertices: &[Vertex], o: &Observations) -> PipelineActions {
+    fn pipeline(&self, p: &Pipeline, vertices: &[Vertex], o: &Observations) -> Requests {
         if p.spec.desired_phase() == DesiredPhase::Paused
             && p.phase() == Some(PipelinePhase::Running)
         {
-            return PipelineActions {
+            return Requests {
                 create: Vec::new(),
                 delete: Vec::new(),
                 patches: vec![status_patch(json!({ "phase": "Paused" }))],
             };
         }
-        reconcile_pipeline(p, vertices, o)
+        reconcile_pipeline(p, vertices, o).requests()
     }
 }
 
@@ -522,8 +522,8 @@ fn invariant_6_catches_a_move_the_machine_does_not_declare() {
 /// Re-sends every vertex's desired phase on every reconcile.
 struct ResendEverything;
 impl Controllers for ResendEverything {
-    fn pipeline(&self, p: &Pipeline, vertices: &[Vertex], o: &Observations) -> PipelineActions {
-        let mut actions = reconcile_pipeline(p, vertices, o);
+    fn pipeline(&self, p: &Pipeline, vertices: &[Vertex], o: &Observations) -> Requests {
+        let mut actions = reconcile_pipeline(p, vertices, o).requests();
         for v in vertices {
             let phase = v.spec.desired_phase();
             actions.patches.push(vertex_patch(
@@ -548,8 +548,8 @@ fn invariant_7_catches_writes_that_change_no_phase() {
 /// Re-sends the pipeline's status phase on every reconcile.
 struct ResendStatus;
 impl Controllers for ResendStatus {
-    fn pipeline(&self, p: &Pipeline, vertices: &[Vertex], o: &Observations) -> PipelineActions {
-        let mut actions = reconcile_pipeline(p, vertices, o);
+    fn pipeline(&self, p: &Pipeline, vertices: &[Vertex], o: &Observations) -> Requests {
+        let mut actions = reconcile_pipeline(p, vertices, o).requests();
         if actions.patches.is_empty()
             && let Some(phase) = p.phase()
         {
@@ -569,14 +569,14 @@ fn invariant_7_catches_a_status_sent_again_unchanged() {
 /// Lets the finalizer go as soon as the deletion starts, before pausing and draining.
 struct ReleaseFinalizerFirst;
 impl Controllers for ReleaseFinalizerFirst {
-    fn pipeline(&self, p: &Pipeline, vertices: &[Vertex], o: &Observations) -> PipelineActions {
+    fn pipeline(&self, p: &Pipeline, vertices: &[Vertex], o: &Observations) -> Requests {
         let finalized = p
             .metadata
             .finalizers
             .as_ref()
             .is_some_and(|f| f.iter().any(|f| f == FINALIZER));
         if p.phase() == Some(PipelinePhase::Deleting) && finalized {
-            return PipelineActions {
+            return Requests {
                 create: Vec::new(),
                 delete: Vec::new(),
                 patches: vec![Patch {
@@ -585,7 +585,7 @@ impl Controllers for ReleaseFinalizerFirst {
                 }],
             };
         }
-        reconcile_pipeline(p, vertices, o)
+        reconcile_pipeline(p, vertices, o).requests()
     }
 }
 
@@ -602,12 +602,12 @@ fn invariant_8_catches_a_finalizer_released_before_the_drain() {
 /// Takes a daemon it cannot read for one that reports empty buffers.
 struct TrustsASilentDaemon;
 impl Controllers for TrustsASilentDaemon {
-    fn pipeline(&self, p: &Pipeline, vertices: &[Vertex], o: &Observations) -> PipelineActions {
+    fn pipeline(&self, p: &Pipeline, vertices: &[Vertex], o: &Observations) -> Requests {
         let mut observed = o.clone();
         if observed.buffers.is_err() {
             observed.buffers = Ok(Vec::new());
         }
-        reconcile_pipeline(p, vertices, &observed)
+        reconcile_pipeline(p, vertices, &observed).requests()
     }
 }
 
