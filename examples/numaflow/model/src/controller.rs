@@ -160,16 +160,18 @@ fn clamp_replicas(vertex: Vertex) -> Vertex {
 ///
 /// ```
 /// use numaflow_model::controller::spec_update;
+/// use numaflow_model::pipeline::AbstractVertex;
 /// use numaflow_model::vertex::{HASH_ANNOTATION, Scale, Vertex, VertexPhase, VertexSpec};
 ///
 /// let udf = serde_json::from_value(serde_json::json!({ "builtin": { "name": "cat" } })).unwrap();
-/// let running = VertexSpec { name: "cat".into(), replicas: Some(7), udf: Some(udf), ..Default::default() };
+/// let cat = AbstractVertex { name: "cat".into(), udf: Some(udf), ..Default::default() };
+/// let running = VertexSpec { vertex: cat.clone(), replicas: Some(7), ..Default::default() };
 /// let vertex = Vertex::new("simple-cat", running.clone());
 ///
 /// // The pipeline now caps the map at 3 replicas.
 /// let declared = VertexSpec {
+///     vertex: AbstractVertex { scale: Some(Scale { max: Some(3), ..Default::default() }), ..cat },
 ///     replicas: Some(1),
-///     scale: Some(Scale { max: Some(3), ..Default::default() }),
 ///     ..running
 /// };
 /// let patch = spec_update(&vertex, declared.clone()).expect("the hash differs").patch();

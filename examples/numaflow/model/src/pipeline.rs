@@ -127,28 +127,54 @@ pub fn vertex_object_name(pipeline: &str, vertex: &str) -> String {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 #[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
+#[schemars(transform = name_required)]
 pub struct AbstractVertex {
-    /// The vertex's name.
+    /// The vertex's name within its pipeline.
+    // Required by the CRDs, as upstream's (`name_required`); an object stored without
+    // one reads with an empty name, so that it cannot stop a watch.
+    #[serde(default)]
     pub name: String,
-    /// Set on sources.
+    /// Set on source vertices.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<Opaque>,
-    /// Set on sinks.
+    /// Set on sink vertices.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sink: Option<Opaque>,
-    /// Set on maps and reduces.
+    /// Set on map and reduce vertices.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub udf: Option<Udf>,
     /// Autoscaling bounds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scale: Option<Scale>,
-    /// Buffer partitions.
+    /// The partition count of the vertex's buffers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partitions: Option<i32>,
     /// Fields this model does not read, kept as they are ([`Unknown`]).
     #[serde(flatten, default, skip_serializing_if = "Unknown::is_empty")]
     #[schemars(skip)]
     pub extra: Unknown,
+}
+
+/// Makes `name` required in the schema of [`AbstractVertex`], which reads a missing
+/// name as empty.
+fn name_required(schema: &mut schemars::Schema) {
+    schema.remove("default");
+    if let Some(name) = schema
+        .get_mut("properties")
+        .and_then(|p| p.get_mut("name"))
+        .and_then(|n| n.as_object_mut())
+    {
+        name.remove("default");
+    }
+    let required = schema
+        .ensure_object()
+        .entry("required")
+        .or_insert_with(|| serde_json::json!([]));
+    if let Some(required) = required.as_array_mut()
+        && !required.iter().any(|r| r == "name")
+    {
+        required.push("name".into());
+    }
 }
 
 /// An edge between two vertices.
@@ -447,16 +473,10 @@ impl Pipeline {
     /// phase.
     pub fn vertex_spec(&self, vertex: &AbstractVertex) -> VertexSpec {
         let mut spec = VertexSpec {
-            name: vertex.name.clone(),
+            vertex: vertex.clone(),
             pipeline_name: self.metadata.name.clone().unwrap_or_default(),
             replicas: None,
-            scale: vertex.scale.clone(),
             lifecycle: None,
-            source: vertex.source.clone(),
-            sink: vertex.sink.clone(),
-            udf: vertex.udf.clone(),
-            partitions: vertex.partitions,
-            extra: vertex.extra.clone(),
         };
         let desired = match self.spec.desired_phase() {
             DesiredPhase::Running => crate::vertex::VertexPhase::Running,

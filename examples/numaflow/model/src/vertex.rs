@@ -32,7 +32,8 @@ use lifecycle_model::{HasPhase, Lifecycle, RoleMarker, StateMarker, Typed};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::{Opaque, Unknown};
+use crate::Unknown;
+use crate::pipeline::AbstractVertex;
 
 pub use crate::replicas::{DEFAULT_MAX_REPLICAS, ReplicaStatus, Scale, spec_hash};
 
@@ -199,9 +200,11 @@ pub struct Udf {
 #[schemars(transform = lifecycle_model::schema::action_rules::<VertexPhase>)]
 #[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
 pub struct VertexSpec {
-    /// The vertex's name within its pipeline.
-    #[serde(default)]
-    pub name: String,
+    /// The vertex as its pipeline declares it: its name, role, scale bounds, partitions,
+    /// and the fields this model does not read. As Go's embedding of `AbstractVertex`
+    /// does upstream, its fields read as the spec's own (`spec.name`, through `Deref`).
+    #[serde(flatten)]
+    pub vertex: AbstractVertex,
     /// The pipeline it belongs to.
     #[serde(default)]
     pub pipeline_name: String,
@@ -209,28 +212,22 @@ pub struct VertexSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("default" = 1))]
     pub replicas: Option<i32>,
-    /// Autoscaling bounds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scale: Option<Scale>,
     /// The desired phase, written by the Pipeline controller.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lifecycle: Option<VertexLifecycle>,
-    /// Set on source vertices.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source: Option<Opaque>,
-    /// Set on sink vertices.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sink: Option<Opaque>,
-    /// Set on map and reduce vertices.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub udf: Option<Udf>,
-    /// The partition count of the vertex's buffers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub partitions: Option<i32>,
-    /// Fields this model does not read, kept as they are ([`Unknown`]).
-    #[serde(flatten, default, skip_serializing_if = "Unknown::is_empty")]
-    #[schemars(skip)]
-    pub extra: Unknown,
+}
+
+impl std::ops::Deref for VertexSpec {
+    type Target = AbstractVertex;
+    fn deref(&self) -> &AbstractVertex {
+        &self.vertex
+    }
+}
+
+impl std::ops::DerefMut for VertexSpec {
+    fn deref_mut(&mut self) -> &mut AbstractVertex {
+        &mut self.vertex
+    }
 }
 
 /// The status of a vertex.

@@ -309,6 +309,39 @@ fn unknown_spec_and_status_fields_are_kept_whole() {
 }
 
 #[test]
+fn a_vertex_stored_without_a_name_still_reads() {
+    // The CRD requires `spec.name`; an object from before that rule must not stop the
+    // controllers' watch of every vertex.
+    let v: Vertex = serde_json::from_value(json!({
+        "apiVersion": "numaflow.numaproj.io/v1alpha1",
+        "kind": "Vertex",
+        "metadata": { "name": "old-cat" },
+        "spec": { "pipelineName": "old", "udf": { "builtin": { "name": "cat" } } },
+    }))
+    .unwrap();
+    assert_eq!(v.spec.name, "");
+    assert_eq!(v.spec.pipeline_name, "old");
+    assert!(v.spec.udf.is_some());
+    // The pipeline's vertices and the Vertex CRD both require the name.
+    let required = |kind: &str, pointer: &str| {
+        let crd = numaflow_model::crd::crds()
+            .into_iter()
+            .find(|c| c.spec.names.kind == kind)
+            .unwrap();
+        let schema = serde_json::to_value(&crd.spec.versions[0].schema).unwrap();
+        schema["openAPIV3Schema"]["properties"]["spec"]
+            .pointer(pointer)
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(required("Vertex", "/required"), json!(["name"]));
+    assert_eq!(
+        required("Pipeline", "/properties/vertices/items/required"),
+        json!(["name"])
+    );
+}
+
+#[test]
 fn a_source_vertex_keeps_its_source() {
     let v: Vertex = serde_json::from_value(json!({
         "apiVersion": "numaflow.numaproj.io/v1alpha1",

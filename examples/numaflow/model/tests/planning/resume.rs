@@ -62,7 +62,7 @@ fn resume_slow_also_nulls_replicas() {
     );
     let mut vs = simple_vertices("Paused");
     vs[1].spec.replicas = Some(4);
-    vs[1].spec.scale = common::spec(json!({ "scale": { "min": 2 } })).scale;
+    vs[1].spec.scale = common::spec(json!({ "scale": { "min": 2 } })).vertex.scale;
     let step = planned(&p, &vs, &busy(now()));
     assert_eq!(
         step,

@@ -97,11 +97,13 @@ fn hash_changes_with_every_other_modelled_field() {
         ),
         (
             "source added",
-            Box::new(|s| s.source = Some(spec(json!({"source": {"http": {}}})).source.unwrap())),
+            Box::new(|s| {
+                s.source = Some(spec(json!({"source": {"http": {}}})).vertex.source.unwrap())
+            }),
         ),
         (
             "sink added",
-            Box::new(|s| s.sink = Some(spec(json!({"sink": {"log": {}}})).sink.unwrap())),
+            Box::new(|s| s.sink = Some(spec(json!({"sink": {"log": {}}})).vertex.sink.unwrap())),
         ),
     ];
     for (field, change) in changes {
