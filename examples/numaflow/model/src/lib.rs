@@ -24,6 +24,76 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+/// Declares the spec of a NumaFlow kind that runs one pod per replica (Vertex,
+/// MonoVertex) with the kube-derive attributes those kinds share: the scale subresource,
+/// the printer columns, the CEL rules of the lifecycle `phase`, and unknown fields kept.
+/// The kind's name, plural, short name and status type are its own.
+macro_rules! replica_resource {
+    (
+        kind = $kind:tt,
+        plural = $plural:tt,
+        shortname = $shortname:tt,
+        status = $status:tt,
+        phase = $phase:ty;
+        $(#[$meta:meta])*
+        pub struct $spec:ident $body:tt
+    ) => {
+        $(#[$meta])*
+        // kube's `printcolumn(...)` repeats by design; clippy reads the repeats as
+        // duplicates.
+        #[allow(clippy::duplicated_attributes)]
+        #[derive(
+            ::kube::CustomResource,
+            Clone,
+            Debug,
+            Default,
+            PartialEq,
+            ::serde::Serialize,
+            ::serde::Deserialize,
+            ::schemars::JsonSchema,
+        )]
+        #[kube(
+            group = "numaflow.numaproj.io",
+            version = "v1alpha1",
+            kind = $kind,
+            plural = $plural,
+            shortname = $shortname,
+            namespaced,
+            derive = "PartialEq",
+            status = $status,
+            scale(
+                spec_replicas_path = ".spec.replicas",
+                status_replicas_path = ".status.replicas",
+                label_selector_path = ".status.selector"
+            ),
+            printcolumn(name = "Phase", type_ = "string", json_path = ".status.phase"),
+            printcolumn(
+                name = "Desired Phase",
+                type_ = "string",
+                json_path = ".spec.lifecycle.desiredPhase"
+            ),
+            printcolumn(
+                name = "Desired",
+                type_ = "integer",
+                json_path = ".status.desiredReplicas"
+            ),
+            printcolumn(name = "Current", type_ = "integer", json_path = ".status.replicas"),
+            printcolumn(name = "Ready", type_ = "integer", json_path = ".status.readyReplicas"),
+            printcolumn(
+                name = "Age",
+                type_ = "date",
+                json_path = ".metadata.creationTimestamp"
+            ),
+            printcolumn(name = "Reason", type_ = "string", json_path = ".status.reason"),
+            printcolumn(name = "Message", type_ = "string", json_path = ".status.message")
+        )]
+        #[serde(rename_all = "camelCase")]
+        #[schemars(transform = ::lifecycle_model::schema::action_rules::<$phase>)]
+        #[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
+        pub struct $spec $body
+    };
+}
+
 pub mod conditions;
 pub mod controller;
 pub mod crd;

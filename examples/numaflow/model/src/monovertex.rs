@@ -30,7 +30,6 @@ use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 use k8s_openapi::api::core::v1::Pod;
-use kube::CustomResource;
 use lifecycle_model::conditions::{Condition, merge_conditions};
 use lifecycle_model::{HasPhase, Lifecycle, NoRole, StateMarker, Typed};
 use schemars::JsonSchema;
@@ -109,74 +108,40 @@ pub struct MonoVertexLifecycle {
     pub desired_phase: Option<MonoVertexPhase>,
 }
 
-/// The spec of a NumaFlow MonoVertex. It reads NumaFlow's own JSON; the fields the
-/// lifecycle does not use (containers, limits, bypass, the daemon's template, ...) are
-/// kept as they are, and the CRD preserves them.
-// kube's `printcolumn(...)` repeats by design; clippy reads the repeats as duplicates.
-#[allow(clippy::duplicated_attributes)]
-#[derive(CustomResource, Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[kube(
-    group = "numaflow.numaproj.io",
-    version = "v1alpha1",
+replica_resource! {
     kind = "MonoVertex",
     plural = "monovertices",
     shortname = "mvtx",
-    namespaced,
-    derive = "PartialEq",
     status = "MonoVertexStatus",
-    scale(
-        spec_replicas_path = ".spec.replicas",
-        status_replicas_path = ".status.replicas",
-        label_selector_path = ".status.selector"
-    ),
-    printcolumn(name = "Phase", type_ = "string", json_path = ".status.phase"),
-    printcolumn(
-        name = "Desired Phase",
-        type_ = "string",
-        json_path = ".spec.lifecycle.desiredPhase"
-    ),
-    printcolumn(
-        name = "Desired",
-        type_ = "integer",
-        json_path = ".status.desiredReplicas"
-    ),
-    printcolumn(name = "Current", type_ = "integer", json_path = ".status.replicas"),
-    printcolumn(name = "Ready", type_ = "integer", json_path = ".status.readyReplicas"),
-    printcolumn(
-        name = "Age",
-        type_ = "date",
-        json_path = ".metadata.creationTimestamp"
-    ),
-    printcolumn(name = "Reason", type_ = "string", json_path = ".status.reason"),
-    printcolumn(name = "Message", type_ = "string", json_path = ".status.message")
-)]
-#[serde(rename_all = "camelCase")]
-#[schemars(transform = lifecycle_model::schema::action_rules::<MonoVertexPhase>)]
-#[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
-pub struct MonoVertexSpec {
-    /// The replicas asked for; unset reads as 1, which the CRD also defaults.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(extend("default" = 1))]
-    pub replicas: Option<i32>,
-    /// Autoscaling bounds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scale: Option<Scale>,
-    /// The desired phase, which users move.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lifecycle: Option<MonoVertexLifecycle>,
-    /// Where messages come from (and their transformer).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source: Option<Opaque>,
-    /// Where they go.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sink: Option<Opaque>,
-    /// The function between them, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub udf: Option<Opaque>,
-    /// Fields this model does not read, kept as they are ([`Unknown`]).
-    #[serde(flatten, default, skip_serializing_if = "Unknown::is_empty")]
-    #[schemars(skip)]
-    pub extra: Unknown,
+    phase = MonoVertexPhase;
+    /// The spec of a NumaFlow MonoVertex. It reads NumaFlow's own JSON; the fields the
+    /// lifecycle does not use (containers, limits, bypass, the daemon's template, ...) are
+    /// kept as they are, and the CRD preserves them.
+    pub struct MonoVertexSpec {
+        /// The replicas asked for; unset reads as 1, which the CRD also defaults.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schemars(extend("default" = 1))]
+        pub replicas: Option<i32>,
+        /// Autoscaling bounds.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub scale: Option<Scale>,
+        /// The desired phase, which users move.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub lifecycle: Option<MonoVertexLifecycle>,
+        /// Where messages come from (and their transformer).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub source: Option<Opaque>,
+        /// Where they go.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub sink: Option<Opaque>,
+        /// The function between them, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub udf: Option<Opaque>,
+        /// Fields this model does not read, kept as they are ([`Unknown`]).
+        #[serde(flatten, default, skip_serializing_if = "Unknown::is_empty")]
+        #[schemars(skip)]
+        pub extra: Unknown,
+    }
 }
 
 /// The status of a MonoVertex: its phase (`MonoVertex paused` is its message while

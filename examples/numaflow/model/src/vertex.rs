@@ -27,7 +27,6 @@
 
 use std::collections::BTreeMap;
 
-use kube::CustomResource;
 use lifecycle_model::{HasPhase, Lifecycle, RoleMarker, StateMarker, Typed};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -156,65 +155,31 @@ pub struct Udf {
     pub extra: Unknown,
 }
 
-/// The spec of a NumaFlow Vertex. It reads NumaFlow's own JSON and ignores the fields the
-/// lifecycle does not use; the CRD keeps them.
-// kube's `printcolumn(...)` repeats by design; clippy reads the repeats as duplicates.
-#[allow(clippy::duplicated_attributes)]
-#[derive(CustomResource, Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[kube(
-    group = "numaflow.numaproj.io",
-    version = "v1alpha1",
+replica_resource! {
     kind = "Vertex",
     plural = "vertices",
     shortname = "vtx",
-    namespaced,
-    derive = "PartialEq",
     status = "VertexStatus",
-    scale(
-        spec_replicas_path = ".spec.replicas",
-        status_replicas_path = ".status.replicas",
-        label_selector_path = ".status.selector"
-    ),
-    printcolumn(name = "Phase", type_ = "string", json_path = ".status.phase"),
-    printcolumn(
-        name = "Desired Phase",
-        type_ = "string",
-        json_path = ".spec.lifecycle.desiredPhase"
-    ),
-    printcolumn(
-        name = "Desired",
-        type_ = "integer",
-        json_path = ".status.desiredReplicas"
-    ),
-    printcolumn(name = "Current", type_ = "integer", json_path = ".status.replicas"),
-    printcolumn(name = "Ready", type_ = "integer", json_path = ".status.readyReplicas"),
-    printcolumn(
-        name = "Age",
-        type_ = "date",
-        json_path = ".metadata.creationTimestamp"
-    ),
-    printcolumn(name = "Reason", type_ = "string", json_path = ".status.reason"),
-    printcolumn(name = "Message", type_ = "string", json_path = ".status.message")
-)]
-#[serde(rename_all = "camelCase")]
-#[schemars(transform = lifecycle_model::schema::action_rules::<VertexPhase>)]
-#[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
-pub struct VertexSpec {
-    /// The vertex as its pipeline declares it: its name, role, scale bounds, partitions,
-    /// and the fields this model does not read. As Go's embedding of `AbstractVertex`
-    /// does upstream, its fields read as the spec's own (`spec.name`, through `Deref`).
-    #[serde(flatten)]
-    pub vertex: AbstractVertex,
-    /// The pipeline it belongs to.
-    #[serde(default)]
-    pub pipeline_name: String,
-    /// The replicas asked for; unset reads as 1, which the CRD also defaults.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(extend("default" = 1))]
-    pub replicas: Option<i32>,
-    /// The desired phase, written by the Pipeline controller.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lifecycle: Option<VertexLifecycle>,
+    phase = VertexPhase;
+    /// The spec of a NumaFlow Vertex. It reads NumaFlow's own JSON and ignores the fields the
+    /// lifecycle does not use; the CRD keeps them.
+    pub struct VertexSpec {
+        /// The vertex as its pipeline declares it: its name, role, scale bounds, partitions,
+        /// and the fields this model does not read. As Go's embedding of `AbstractVertex`
+        /// does upstream, its fields read as the spec's own (`spec.name`, through `Deref`).
+        #[serde(flatten)]
+        pub vertex: AbstractVertex,
+        /// The pipeline it belongs to.
+        #[serde(default)]
+        pub pipeline_name: String,
+        /// The replicas asked for; unset reads as 1, which the CRD also defaults.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schemars(extend("default" = 1))]
+        pub replicas: Option<i32>,
+        /// The desired phase, written by the Pipeline controller.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub lifecycle: Option<VertexLifecycle>,
+    }
 }
 
 impl std::ops::Deref for VertexSpec {
