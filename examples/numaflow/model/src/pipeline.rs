@@ -16,12 +16,14 @@ use lifecycle_model::{HasPhase, Lifecycle};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::vertex::{Scale, Udf, VertexSpec};
-use crate::{Opaque, Unknown};
+use crate::Unknown;
+use crate::vertex::VertexSpec;
 
+mod graph;
 mod resume;
 mod validate;
 
+pub use graph::{AbstractVertex, Edge};
 pub use resume::{ResumeStrategy, UnknownResumeStrategy};
 pub use validate::InvalidSpec;
 
@@ -121,86 +123,6 @@ pub struct PipelineLifecycle {
 /// The object name of the vertex `vertex` of `pipeline`: `{pipeline}-{vertex}`.
 pub fn vertex_object_name(pipeline: &str, vertex: &str) -> String {
     format!("{pipeline}-{vertex}")
-}
-
-/// A vertex as the pipeline declares it.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-#[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
-#[schemars(transform = name_required)]
-pub struct AbstractVertex {
-    /// The vertex's name within its pipeline.
-    // Required by the CRDs, as upstream's (`name_required`); an object stored without
-    // one reads with an empty name, so that it cannot stop a watch.
-    #[serde(default)]
-    pub name: String,
-    /// Set on source vertices.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source: Option<Opaque>,
-    /// Set on sink vertices.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sink: Option<Opaque>,
-    /// Set on map and reduce vertices.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub udf: Option<Udf>,
-    /// Autoscaling bounds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scale: Option<Scale>,
-    /// The partition count of the vertex's buffers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub partitions: Option<i32>,
-    /// Fields this model does not read, kept as they are ([`Unknown`]).
-    #[serde(flatten, default, skip_serializing_if = "Unknown::is_empty")]
-    #[schemars(skip)]
-    pub extra: Unknown,
-}
-
-/// Makes `name` required in the schema of [`AbstractVertex`], which reads a missing
-/// name as empty.
-fn name_required(schema: &mut schemars::Schema) {
-    schema.remove("default");
-    if let Some(name) = schema
-        .get_mut("properties")
-        .and_then(|p| p.get_mut("name"))
-        .and_then(|n| n.as_object_mut())
-    {
-        name.remove("default");
-    }
-    let required = schema
-        .ensure_object()
-        .entry("required")
-        .or_insert_with(|| serde_json::json!([]));
-    if let Some(required) = required.as_array_mut()
-        && !required.iter().any(|r| r == "name")
-    {
-        required.push("name".into());
-    }
-}
-
-/// An edge between two vertices.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-#[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
-pub struct Edge {
-    /// The upstream vertex.
-    pub from: String,
-    /// The downstream vertex.
-    pub to: String,
-    /// Fields this model does not read, kept as they are ([`Unknown`]).
-    #[serde(flatten, default, skip_serializing_if = "Unknown::is_empty")]
-    #[schemars(skip)]
-    pub extra: Unknown,
-}
-
-impl Edge {
-    /// The edge from `from` to `to`, with nothing else set.
-    pub fn new(from: impl Into<String>, to: impl Into<String>) -> Self {
-        Edge {
-            from: from.into(),
-            to: to.into(),
-            extra: Unknown::default(),
-        }
-    }
 }
 
 /// The spec of a NumaFlow Pipeline; fields the lifecycle does not use are kept by the CRD
