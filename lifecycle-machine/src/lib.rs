@@ -5,7 +5,9 @@
 //! (`lifecycle-model`, which re-exports this crate as `lifecycle_model::machine`) builds
 //! the same value from a derived type with `Lifecycle::machine()`, and anyone can build
 //! one by hand. Mermaid, DOT and CEL text all come from here, so the compile-time
-//! checks, the diagrams and the API server's rules cannot drift apart.
+//! checks, the diagrams and the API server's rules cannot drift apart. With the `json`
+//! feature, [`Machine::to_json`] writes the machine as a versioned document any client can
+//! read back ([`json`]).
 //!
 //! ```
 //! use lifecycle_machine::{EventSpec, Machine};
@@ -23,7 +25,7 @@
 //! ```
 
 // Both the derive and the runtime depend on this crate: keep it std-only, apart from
-// the optional layout crate behind `svg`.
+// the optional layout crate behind `svg` and serde behind `json`.
 
 use std::collections::VecDeque;
 
@@ -32,6 +34,8 @@ pub mod bits;
 mod cel;
 mod condition;
 mod diagram;
+#[cfg(feature = "json")]
+pub mod json;
 mod problem;
 #[cfg(feature = "svg")]
 mod svg;

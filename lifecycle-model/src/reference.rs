@@ -171,11 +171,55 @@
 //! that never run, so the compiler reports the mistakes and nothing that follows from
 //! them.
 //!
+//! # The machine as JSON
+//!
+//! [`Lifecycle::machine`](crate::Lifecycle::machine)`().to_json()` writes the declared
+//! machine as a document of format `lifecycle.machine/v1`
+//! ([`machine::json::FORMAT`](crate::machine::json::FORMAT)), and `Machine::from_json`
+//! reads one back into the same [`Machine`](crate::machine::Machine): a form any client
+//! can read without Rust. Every reference names a state or a role; members a reader
+//! does not know are ignored, so later additions keep the version.
+//!
+//! | member | type | meaning |
+//! |---|---|---|
+//! | `format` | string | `lifecycle.machine/v1`; a reader refuses any other |
+//! | `name` | string | the machine, as the enum is named |
+//! | `states` | list of strings | the states, as they are serialized, in declaration order; unique |
+//! | `initial` | list of states | the states an object may start in (`initial`) |
+//! | `enforceInitial` | bool | whether the server refuses other first phases (`enforce_initial`) |
+//! | `terminal` | list of states | the states nothing leaves (`terminal`) |
+//! | `defaultState` | state or null | the state an absent phase reads as (`#[default]`) |
+//! | `events` | list of {`name`, `from`: list of states, `to`: state, `verb`: string or null} | each `event(...)`, with the RBAC verb that grants it (`verbs`, `verb = "..."`) |
+//! | `roles` | list of {`name`, `cel`: string or null} | each `role(...)`, with its CEL predicate |
+//! | `actions` | list of {`name`, `states`: list of states, `roles`: list of roles, `field`: string or null} | each `action(...)` |
+//! | `phaseField` | string or null | `phase_field` |
+//! | `conditions` | {`ready`, `reconciling`, `stalled`}: list of states | the states marked `ready`, `reconciling`, `stalled` |
+//!
+//! ```
+//! use lifecycle_model::Lifecycle;
+//! use lifecycle_model::machine::Machine;
+//!
+//! #[derive(Lifecycle, Clone, Copy, Debug, PartialEq, Eq)]
+//! #[lifecycle(verbs, event(pause: Running -> Paused), event(resume: Paused -> Running))]
+//! enum Phase {
+//!     #[lifecycle(initial, ready)]
+//!     Running,
+//!     Paused,
+//! }
+//!
+//! let json = Phase::machine().to_json();
+//! let document: serde_json::Value = serde_json::from_str(&json).unwrap();
+//! assert_eq!(document["format"], "lifecycle.machine/v1");
+//! assert_eq!(document["events"][0], serde_json::json!({ "name": "pause", "from": ["Running"], "to": "Paused", "verb": "pause" }));
+//! assert_eq!(document["conditions"]["ready"], serde_json::json!(["Running"]));
+//! assert_eq!(Machine::from_json(&json).unwrap(), Phase::machine());
+//! ```
+//!
 //! # Cargo features
 //!
 //! | feature | brings |
 //! |---|---|
-//! | `schema` (default) | schemars: [`schema`](crate::schema), `#[lifecycle(schema)]` and the conditions list schema |
+//! | `schema` (default) | schemars: [`schema`](crate::schema), `#[lifecycle(schema)]` and the conditions list schema; serde_json: the machine as JSON (above) |
 //! | `kube` | kube-runtime: transitions as Events, phase, conditions and generation in one write, a server-side apply or a merge patch guarded by the `resourceVersion` it was planned from (`lifecycle_model::kube`); a `ValidatingAdmissionPolicy` that lets only the named writers and the holders of an event's verb move the phase, on the resource and its `status` and `scale` subresources, and asks the server whether the caller may fire an event (`lifecycle_model::admission`); the application picks the k8s-openapi version |
 //! | `metrics` | prometheus-client: transition counter and objects-per-state gauge (`lifecycle_model::metrics`) |
 //! | `svg` | layout-rs: `Machine::svg`, the picture rustdoc shows, to draw at run time (the derive draws the docs' pictures without it) |

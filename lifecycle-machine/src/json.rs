@@ -1,0 +1,534 @@
+//! The machine as a versioned JSON document: what travels with a CRD, what tools outside
+//! Rust read, and what `lifecycle diff` compares.
+//!
+//! Every reference names its target (a state, a role) rather than giving its index, so a
+//! document reads on its own. The format is identified by its `format` member,
+//! [`FORMAT`]; members a reader does not know are ignored, so later additions keep the
+//! version. The attribute reference (`lifecycle_model::reference`) documents each member.
+//!
+//! ```
+//! use lifecycle_machine::{EventSpec, Machine};
+//!
+//! let mut door = Machine::new("Door", ["Open", "Closed"]);
+//! door.initial = vec![1];
+//! door.events.push(EventSpec::new("open", [1], 0).with_verb("open"));
+//! let json = door.to_json();
+//! assert!(json.contains(r#""format": "lifecycle.machine/v1""#));
+//! assert!(json.contains(r#""from": ["#));
+//! assert_eq!(Machine::from_json(&json).unwrap(), door);
+//!
+//! let wrong = json.replace(r#""to": "Open""#, r#""to": "Ajar""#);
+//! assert_eq!(
+//!     Machine::from_json(&wrong).unwrap_err().to_string(),
+//!     "event `open` leads to `Ajar`, which is not a state of `Door`; its states are: Open, Closed"
+//! );
+//! ```
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{ActionSpec, EventSpec, Machine, RoleSpec};
+
+/// The `format` member of every document this version writes and reads.
+pub const FORMAT: &str = "lifecycle.machine/v1";
+
+/// Why a document does not read as a machine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum JsonError {
+    /// Not JSON, or not of the document's shape: serde_json's message.
+    Syntax(String),
+    /// A `format` other than [`FORMAT`].
+    Format(String),
+    /// A state listed twice.
+    DuplicateState(String),
+    /// A role listed twice.
+    DuplicateRole(String),
+    /// A reference to a state the document does not list: where it stands, the name.
+    UnknownState {
+        /// Where the name stands, as the message says it (`event \`open\` leads to`).
+        place: String,
+        /// The name.
+        name: String,
+        /// The machine's name.
+        machine: String,
+        /// The states there are.
+        states: Vec<String>,
+    },
+    /// A reference to a role the document does not list.
+    UnknownRole {
+        /// The action that names it.
+        action: String,
+        /// The name.
+        name: String,
+        /// The roles there are.
+        roles: Vec<String>,
+    },
+}
+
+impl fmt::Display for JsonError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            JsonError::Syntax(message) => write!(f, "not a machine document: {message}"),
+            JsonError::Format(format) => write!(
+                f,
+                "format `{format}` is not one this version reads; it reads `{FORMAT}`"
+            ),
+            JsonError::DuplicateState(name) => write!(f, "state `{name}` is listed twice"),
+            JsonError::DuplicateRole(name) => write!(f, "role `{name}` is listed twice"),
+            JsonError::UnknownState {
+                place,
+                name,
+                machine,
+                states,
+            } => write!(
+                f,
+                "{place} `{name}`, which is not a state of `{machine}`; its states are: {}",
+                states.join(", ")
+            ),
+            JsonError::UnknownRole {
+                action,
+                name,
+                roles,
+            } => write!(
+                f,
+                "action `{action}` names role `{name}`, which is not declared; the roles are: {}",
+                if roles.is_empty() {
+                    "(none)".to_owned()
+                } else {
+                    roles.join(", ")
+                }
+            ),
+        }
+    }
+}
+
+impl std::error::Error for JsonError {}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Document {
+    format: String,
+    name: String,
+    states: Vec<String>,
+    #[serde(default)]
+    initial: Vec<String>,
+    #[serde(default)]
+    enforce_initial: bool,
+    #[serde(default)]
+    terminal: Vec<String>,
+    #[serde(default)]
+    default_state: Option<String>,
+    #[serde(default)]
+    events: Vec<EventDocument>,
+    #[serde(default)]
+    roles: Vec<RoleDocument>,
+    #[serde(default)]
+    actions: Vec<ActionDocument>,
+    #[serde(default)]
+    phase_field: Option<String>,
+    #[serde(default)]
+    conditions: ConditionsDocument,
+}
+
+#[derive(Serialize, Deserialize)]
+struct EventDocument {
+    name: String,
+    from: Vec<String>,
+    to: String,
+    #[serde(default)]
+    verb: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct RoleDocument {
+    name: String,
+    #[serde(default)]
+    cel: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ActionDocument {
+    name: String,
+    states: Vec<String>,
+    #[serde(default)]
+    roles: Vec<String>,
+    #[serde(default)]
+    field: Option<String>,
+}
+
+#[derive(Default, Serialize, Deserialize)]
+struct ConditionsDocument {
+    #[serde(default)]
+    ready: Vec<String>,
+    #[serde(default)]
+    reconciling: Vec<String>,
+    #[serde(default)]
+    stalled: Vec<String>,
+}
+
+impl Machine {
+    /// The machine as a [`FORMAT`] document, indented.
+    ///
+    /// Indices out of range (a hand-built machine that [`Machine::problems`] would
+    /// refuse) are written as `#index`, which [`Machine::from_json`] refuses.
+    pub fn to_json(&self) -> String {
+        let state = |i: &usize| {
+            self.states
+                .get(*i)
+                .cloned()
+                .unwrap_or_else(|| format!("#{i}"))
+        };
+        let states = |list: &[usize]| list.iter().map(state).collect::<Vec<_>>();
+        let role = |i: &usize| {
+            self.roles
+                .get(*i)
+                .map(|r| r.name.clone())
+                .unwrap_or_else(|| format!("#{i}"))
+        };
+        let document = Document {
+            format: FORMAT.to_owned(),
+            name: self.name.clone(),
+            states: self.states.clone(),
+            initial: states(&self.initial),
+            enforce_initial: self.enforce_initial,
+            terminal: states(&self.terminal),
+            default_state: self.default_state.as_ref().map(state),
+            events: self
+                .events
+                .iter()
+                .map(|e| EventDocument {
+                    name: e.name.clone(),
+                    from: states(&e.from),
+                    to: state(&e.to),
+                    verb: e.verb.clone(),
+                })
+                .collect(),
+            roles: self
+                .roles
+                .iter()
+                .map(|r| RoleDocument {
+                    name: r.name.clone(),
+                    cel: r.cel.clone(),
+                })
+                .collect(),
+            actions: self
+                .actions
+                .iter()
+                .map(|a| ActionDocument {
+                    name: a.name.clone(),
+                    states: states(&a.states),
+                    roles: a.roles.iter().map(role).collect(),
+                    field: a.field.clone(),
+                })
+                .collect(),
+            phase_field: self.phase_field.clone(),
+            conditions: ConditionsDocument {
+                ready: states(&self.ready),
+                reconciling: states(&self.reconciling),
+                stalled: states(&self.stalled),
+            },
+        };
+        serde_json::to_string_pretty(&document).unwrap_or_default()
+    }
+
+    /// Reads a [`FORMAT`] document back; [`Machine::to_json`] of the result gives the
+    /// same document again. Members this version does not know are ignored.
+    ///
+    /// # Errors
+    ///
+    /// When the text is not a document of this shape, its `format` is another, a state
+    /// or role is listed twice, or a reference names a state or role not listed; the
+    /// message says what is wrong and what is allowed.
+    pub fn from_json(text: &str) -> Result<Machine, JsonError> {
+        let document: Document =
+            serde_json::from_str(text).map_err(|e| JsonError::Syntax(e.to_string()))?;
+        if document.format != FORMAT {
+            return Err(JsonError::Format(document.format));
+        }
+        if let Some(twice) = repeated(&document.states) {
+            return Err(JsonError::DuplicateState(twice));
+        }
+        let role_names: Vec<String> = document.roles.iter().map(|r| r.name.clone()).collect();
+        if let Some(twice) = repeated(&role_names) {
+            return Err(JsonError::DuplicateRole(twice));
+        }
+        let index = |place: &str, name: &String| {
+            document
+                .states
+                .iter()
+                .position(|s| s == name)
+                .ok_or_else(|| JsonError::UnknownState {
+                    place: place.to_owned(),
+                    name: name.clone(),
+                    machine: document.name.clone(),
+                    states: document.states.clone(),
+                })
+        };
+        let indices = |place: &str, names: &[String]| {
+            names
+                .iter()
+                .map(|n| index(place, n))
+                .collect::<Result<Vec<_>, _>>()
+        };
+        let mut events = Vec::with_capacity(document.events.len());
+        for e in &document.events {
+            let from = indices(&format!("event `{}` fires from", e.name), &e.from)?;
+            let to = index(&format!("event `{}` leads to", e.name), &e.to)?;
+            events.push(EventSpec {
+                name: e.name.clone(),
+                from,
+                to,
+                verb: e.verb.clone(),
+            });
+        }
+        let mut actions = Vec::with_capacity(document.actions.len());
+        for a in &document.actions {
+            let states = indices(&format!("action `{}` is allowed in", a.name), &a.states)?;
+            let roles =
+                a.roles
+                    .iter()
+                    .map(|r| {
+                        role_names.iter().position(|n| n == r).ok_or_else(|| {
+                            JsonError::UnknownRole {
+                                action: a.name.clone(),
+                                name: r.clone(),
+                                roles: role_names.clone(),
+                            }
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+            actions.push(ActionSpec {
+                name: a.name.clone(),
+                states,
+                roles,
+                field: a.field.clone(),
+            });
+        }
+        Ok(Machine {
+            name: document.name.clone(),
+            states: document.states.clone(),
+            initial: indices("an initial state is", &document.initial)?,
+            enforce_initial: document.enforce_initial,
+            terminal: indices("a terminal state is", &document.terminal)?,
+            default_state: document
+                .default_state
+                .as_ref()
+                .map(|s| index("the default state is", s))
+                .transpose()?,
+            events,
+            roles: document
+                .roles
+                .iter()
+                .map(|r| RoleSpec {
+                    name: r.name.clone(),
+                    cel: r.cel.clone(),
+                })
+                .collect(),
+            actions,
+            phase_field: document.phase_field.clone(),
+            ready: indices("a ready state is", &document.conditions.ready)?,
+            reconciling: indices("a reconciling state is", &document.conditions.reconciling)?,
+            stalled: indices("a stalled state is", &document.conditions.stalled)?,
+        })
+    }
+}
+
+/// The first name that appears twice in `names`.
+fn repeated(names: &[String]) -> Option<String> {
+    names
+        .iter()
+        .enumerate()
+        .find(|(i, n)| names[..*i].contains(n))
+        .map(|(_, n)| n.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn name() -> impl Strategy<Value = String> {
+        "[A-Za-z][A-Za-z0-9 _\"\\\\-]{0,8}"
+    }
+
+    /// Machines with unique state and role names, every index in range.
+    fn any_machine() -> impl Strategy<Value = Machine> {
+        (
+            prop::collection::btree_set(name(), 1..6),
+            prop::collection::btree_set(name(), 0..3),
+        )
+            .prop_flat_map(|(states, roles)| {
+                let states: Vec<String> = states.into_iter().collect();
+                let roles: Vec<String> = roles.into_iter().collect();
+                let n = states.len();
+                let r = roles.len();
+                let list = move || prop::collection::vec(0..n, 0..4);
+                let event = (
+                    name(),
+                    prop::collection::vec(0..n, 1..3),
+                    0..n,
+                    prop::option::of(name()),
+                );
+                let action = (
+                    name(),
+                    prop::collection::vec(0..n, 0..3),
+                    if r == 0 {
+                        Just(Vec::new()).boxed()
+                    } else {
+                        prop::collection::vec(0..r, 0..3).boxed()
+                    },
+                    prop::option::of(name()),
+                );
+                (
+                    Just((states, roles)),
+                    (list(), any::<bool>(), list(), prop::option::of(0..n)),
+                    prop::collection::vec(event, 0..5),
+                    prop::collection::vec(prop::option::of(name()), r),
+                    prop::collection::vec(action, 0..3),
+                    (prop::option::of(name()), list(), list(), list()),
+                )
+            })
+            .prop_map(
+                |(
+                    (states, roles),
+                    (initial, enforce_initial, terminal, default_state),
+                    events,
+                    cels,
+                    actions,
+                    (phase_field, ready, reconciling, stalled),
+                )| Machine {
+                    name: "Random".to_owned(),
+                    states,
+                    initial,
+                    enforce_initial,
+                    terminal,
+                    default_state,
+                    events: events
+                        .into_iter()
+                        .map(|(name, from, to, verb)| EventSpec {
+                            name,
+                            from,
+                            to,
+                            verb,
+                        })
+                        .collect(),
+                    roles: roles
+                        .into_iter()
+                        .zip(cels)
+                        .map(|(name, cel)| RoleSpec { name, cel })
+                        .collect(),
+                    actions: actions
+                        .into_iter()
+                        .map(|(name, states, roles, field)| ActionSpec {
+                            name,
+                            states,
+                            roles,
+                            field,
+                        })
+                        .collect(),
+                    phase_field,
+                    ready,
+                    reconciling,
+                    stalled,
+                },
+            )
+    }
+
+    proptest! {
+        #[test]
+        fn a_machine_round_trips_through_its_document(machine in any_machine()) {
+            let json = machine.to_json();
+            prop_assert_eq!(Machine::from_json(&json), Ok(machine.clone()), "{}", json);
+            let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+            prop_assert_eq!(&value["format"], FORMAT);
+        }
+    }
+
+    fn door() -> Machine {
+        let mut door = Machine::new("Door", ["Open", "Closed"]);
+        door.initial = vec![1];
+        door.roles.push(RoleSpec::new("Front", None::<String>));
+        door.actions.push(ActionSpec::new("paint", [1], [0]));
+        door
+    }
+
+    fn edited(edit: impl FnOnce(&mut serde_json::Value)) -> String {
+        let mut value: serde_json::Value = serde_json::from_str(&door().to_json()).unwrap();
+        edit(&mut value);
+        value.to_string()
+    }
+
+    #[test]
+    fn unknown_members_are_ignored() {
+        let json = edited(|v| v["addedLater"] = serde_json::json!({ "any": 1 }));
+        assert_eq!(Machine::from_json(&json), Ok(door()));
+    }
+
+    #[test]
+    fn each_bad_document_says_what_is_wrong() {
+        let cases: Vec<(String, &str)> = vec![
+            (
+                r#"{"format": "lifecycle.machine/v1", "name": "Door"}"#.to_owned(),
+                "not a machine document: missing field `states` at line 1 column 50",
+            ),
+            (
+                edited(|v| v["format"] = "lifecycle.machine/v2".into()),
+                "format `lifecycle.machine/v2` is not one this version reads; it reads `lifecycle.machine/v1`",
+            ),
+            (
+                edited(|v| v["states"] = serde_json::json!(["Open", "Open"])),
+                "state `Open` is listed twice",
+            ),
+            (
+                edited(|v| {
+                    v["roles"] = serde_json::json!([{ "name": "Front" }, { "name": "Front" }])
+                }),
+                "role `Front` is listed twice",
+            ),
+            (
+                edited(|v| v["initial"] = serde_json::json!(["Shut"])),
+                "an initial state is `Shut`, which is not a state of `Door`; its states are: Open, Closed",
+            ),
+            (
+                edited(|v| v["conditions"]["stalled"] = serde_json::json!(["Stuck"])),
+                "a stalled state is `Stuck`, which is not a state of `Door`; its states are: Open, Closed",
+            ),
+            (
+                edited(|v| v["actions"][0]["states"] = serde_json::json!(["Ajar"])),
+                "action `paint` is allowed in `Ajar`, which is not a state of `Door`; its states are: Open, Closed",
+            ),
+            (
+                edited(|v| v["actions"][0]["roles"] = serde_json::json!(["Back"])),
+                "action `paint` names role `Back`, which is not declared; the roles are: Front",
+            ),
+            (
+                edited(|v| {
+                    v["events"] =
+                        serde_json::json!([{ "name": "open", "from": ["Shut"], "to": "Open" }])
+                }),
+                "event `open` fires from `Shut`, which is not a state of `Door`; its states are: Open, Closed",
+            ),
+        ];
+        for (json, message) in cases {
+            assert_eq!(
+                Machine::from_json(&json).unwrap_err().to_string(),
+                message,
+                "{json}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_index_out_of_range_is_written_so_that_it_is_refused() {
+        let mut broken = door();
+        broken.terminal = vec![7];
+        let json = broken.to_json();
+        assert!(json.contains("\"#7\""), "{json}");
+        assert_eq!(
+            Machine::from_json(&json).unwrap_err().to_string(),
+            "a terminal state is `#7`, which is not a state of `Door`; its states are: Open, Closed"
+        );
+    }
+}
