@@ -63,6 +63,8 @@
 #[cfg(feature = "admission")]
 pub mod admission;
 pub mod conditions;
+#[cfg(feature = "admission")]
+pub mod crd;
 mod error;
 #[cfg(feature = "kube")]
 pub mod kube;

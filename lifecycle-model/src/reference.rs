@@ -178,7 +178,10 @@
 //! ([`machine::json::FORMAT`](crate::machine::json::FORMAT)), and `Machine::from_json`
 //! reads one back into the same [`Machine`](crate::machine::Machine): a form any client
 //! can read without Rust. Every reference names a state or a role; members a reader
-//! does not know are ignored, so later additions keep the version.
+//! does not know are ignored, so later additions keep the version. With the `admission`
+//! feature, [`crd::annotate`](crate::crd) puts it on a CustomResourceDefinition, keyed by
+//! the phase field's path, in the annotation `lifecycle.rs/machines`, so that any client
+//! reads the lifecycle from the cluster alone.
 //!
 //! | member | type | meaning |
 //! |---|---|---|

@@ -23,6 +23,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::CustomResourceExt;
 use lifecycle_model::Lifecycle;
 use lifecycle_model::admission::WriterPolicy;
+use lifecycle_model::crd::annotate;
 use serde::Serialize;
 
 use crate::monovertex::{MonoVertex, MonoVertexPhase};
@@ -32,9 +33,18 @@ use crate::vertex::{Vertex, VertexPhase};
 /// NumaFlow's API group.
 const GROUP: &str = "numaflow.numaproj.io";
 
-/// The CRDs: Pipeline, Vertex, MonoVertex.
+/// The CRDs: Pipeline, Vertex, MonoVertex, each carrying its lifecycles
+/// ([`lifecycle_model::crd`]): a pipeline's status phase and its users' desired phase, a
+/// vertex's and a MonoVertex's desired phase.
 pub fn crds() -> Vec<CustomResourceDefinition> {
-    vec![Pipeline::crd(), Vertex::crd(), MonoVertex::crd()]
+    let mut pipeline = Pipeline::crd();
+    annotate::<PipelinePhase>(&mut pipeline, "status.phase");
+    annotate::<DesiredPhase>(&mut pipeline, "spec.lifecycle.desiredPhase");
+    let mut vertex = Vertex::crd();
+    annotate::<VertexPhase>(&mut vertex, "spec.lifecycle.desiredPhase");
+    let mut mono_vertex = MonoVertex::crd();
+    annotate::<MonoVertexPhase>(&mut mono_vertex, "spec.lifecycle.desiredPhase");
+    vec![pipeline, vertex, mono_vertex]
 }
 
 /// The CRDs as YAML documents, each starting with `---`.

@@ -10,16 +10,18 @@
 use std::collections::BTreeSet;
 
 use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::Client;
 use kube::api::{Api, Patch as KubePatch, PatchParams};
 use lifecycle_apiserver::{
     self as apiserver, ApiServer, Identity, KillOnDrop, Kubectl, bind_cluster_role, eventually,
     status_of,
 };
+use lifecycle_model::Lifecycle;
 use numaflow_model::crd::{
     EDITOR_ROLE, ServiceAccountRef, VIEWER_ROLE, controller_manifests, manifests_yaml,
 };
-use numaflow_model::monovertex::{MonoVertex, MonoVertexStatusPhase};
+use numaflow_model::monovertex::{MonoVertex, MonoVertexPhase, MonoVertexStatusPhase};
 use numaflow_model::pipeline::{DesiredPhase, Pipeline, PipelinePhase};
 use numaflow_model::vertex::{Vertex, VertexPhase};
 use serde_json::{Value, json};
@@ -217,6 +219,40 @@ async fn crdgen_output_installed_whole_runs_the_controller_with_exactly_its_role
     );
 
     let admin = server.admin().await.unwrap();
+    // The lifecycles travel with the CRDs: read back from the server, each CRD carries
+    // the machines of its phase fields, equal to the declared ones.
+    let crds: Api<CustomResourceDefinition> = Api::all(admin.clone());
+    let carried = |name: &'static str| {
+        let crds = crds.clone();
+        async move {
+            let crd = crds.get(name).await.unwrap();
+            lifecycle_model::crd::machines_of(&crd).unwrap()
+        }
+    };
+    assert_eq!(
+        carried("pipelines.numaflow.numaproj.io").await,
+        [
+            (
+                "spec.lifecycle.desiredPhase".to_owned(),
+                DesiredPhase::machine()
+            ),
+            ("status.phase".to_owned(), PipelinePhase::machine()),
+        ]
+    );
+    assert_eq!(
+        carried("vertices.numaflow.numaproj.io").await,
+        [(
+            "spec.lifecycle.desiredPhase".to_owned(),
+            VertexPhase::machine()
+        )]
+    );
+    assert_eq!(
+        carried("monovertices.numaflow.numaproj.io").await,
+        [(
+            "spec.lifecycle.desiredPhase".to_owned(),
+            MonoVertexPhase::machine()
+        )]
+    );
     let namespace = "installed";
     apiserver::create_namespace(&admin, namespace)
         .await

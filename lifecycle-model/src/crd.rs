@@ -1,0 +1,157 @@
+//! The machine travels with its CRD (feature `admission`): each declared lifecycle of a
+//! kind, keyed by the path of its phase field, in one annotation of the
+//! CustomResourceDefinition, [`MACHINES_ANNOTATION`]. Any client that can read the CRD can
+//! read the lifecycle: its states, events and who may fire them, in the versioned form of
+//! [`Machine::to_json`].
+//!
+//! ```
+//! use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+//! use lifecycle_model::Lifecycle;
+//! use lifecycle_model::crd::{MACHINES_ANNOTATION, annotate, machines_of};
+//!
+//! #[derive(Lifecycle, Clone, Copy, Debug, PartialEq, Eq)]
+//! #[lifecycle(verbs, event(pause: Running -> Paused), event(resume: Paused -> Running))]
+//! enum Desired {
+//!     #[lifecycle(initial)]
+//!     Running,
+//!     Paused,
+//! }
+//!
+//! let mut crd = CustomResourceDefinition::default();
+//! annotate::<Desired>(&mut crd, "spec.lifecycle.desiredPhase");
+//! let carried: serde_json::Value =
+//!     serde_json::from_str(&crd.metadata.annotations.as_ref().unwrap()[MACHINES_ANNOTATION]).unwrap();
+//! assert_eq!(carried["spec.lifecycle.desiredPhase"]["format"], "lifecycle.machine/v1");
+//!
+//! let machines = machines_of(&crd).unwrap();
+//! assert_eq!(machines.len(), 1);
+//! assert_eq!(machines[0].0, "spec.lifecycle.desiredPhase");
+//! assert_eq!(machines[0].1, Desired::machine());
+//! ```
+
+use std::fmt;
+
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use lifecycle_machine::Machine;
+use lifecycle_machine::json::JsonError;
+use serde_json::{Map, Value};
+
+use crate::Lifecycle;
+
+/// The annotation of a CustomResourceDefinition that carries its kind's lifecycles: a
+/// JSON object from the path of each phase field (`status.phase`) to its machine's
+/// document.
+pub const MACHINES_ANNOTATION: &str = "lifecycle.rs/machines";
+
+/// Why the machines a CRD carries cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CarriedError {
+    /// The annotation is not a JSON object: serde_json's message.
+    NotAnObject(String),
+    /// The machine of one phase field does not read.
+    Machine {
+        /// The phase field's path.
+        path: String,
+        /// What is wrong with its document.
+        error: JsonError,
+    },
+}
+
+impl fmt::Display for CarriedError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CarriedError::NotAnObject(message) => write!(
+                f,
+                "annotation {MACHINES_ANNOTATION} is not a JSON object of machines by phase field: {message}"
+            ),
+            CarriedError::Machine { path, error } => {
+                write!(f, "the machine of {path} in {MACHINES_ANNOTATION}: {error}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for CarriedError {}
+
+/// Puts `L`'s machine on `crd` under [`MACHINES_ANNOTATION`], for the phase field at
+/// `phase_path` (from the object's root: `status.phase`, `spec.lifecycle.desiredPhase`).
+/// Machines already there for other fields stay; one for the same field is replaced.
+pub fn annotate<L: Lifecycle>(crd: &mut CustomResourceDefinition, phase_path: &str) {
+    let annotations = crd.metadata.annotations.get_or_insert_default();
+    let mut machines = annotations
+        .get(MACHINES_ANNOTATION)
+        .and_then(|text| serde_json::from_str::<Map<String, Value>>(text).ok())
+        .unwrap_or_default();
+    let document = serde_json::from_str(&L::machine().to_json()).unwrap_or(Value::Null);
+    machines.insert(phase_path.to_owned(), document);
+    annotations.insert(
+        MACHINES_ANNOTATION.to_owned(),
+        Value::Object(machines).to_string(),
+    );
+}
+
+/// The machines `crd` carries, with the path of each one's phase field, in the order of
+/// their paths; empty when it carries none.
+///
+/// # Errors
+///
+/// When the annotation is not a JSON object, or a machine in it does not read
+/// ([`Machine::from_json`]).
+pub fn machines_of(crd: &CustomResourceDefinition) -> Result<Vec<(String, Machine)>, CarriedError> {
+    let Some(text) = crd
+        .metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(MACHINES_ANNOTATION))
+    else {
+        return Ok(Vec::new());
+    };
+    let machines: Map<String, Value> =
+        serde_json::from_str(text).map_err(|e| CarriedError::NotAnObject(e.to_string()))?;
+    machines
+        .into_iter()
+        .map(|(path, document)| {
+            Machine::from_json(&document.to_string())
+                .map(|machine| (path.clone(), machine))
+                .map_err(|error| CarriedError::Machine { path, error })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn carrying(text: &str) -> CustomResourceDefinition {
+        let mut crd = CustomResourceDefinition::default();
+        crd.metadata.annotations = Some([(MACHINES_ANNOTATION.to_owned(), text.to_owned())].into());
+        crd
+    }
+
+    #[test]
+    fn a_crd_without_the_annotation_carries_no_machine() {
+        assert_eq!(
+            machines_of(&CustomResourceDefinition::default()),
+            Ok(Vec::new())
+        );
+    }
+
+    #[test]
+    fn a_bad_annotation_says_what_is_wrong() {
+        assert_eq!(
+            machines_of(&carrying("[1]")).unwrap_err().to_string(),
+            "annotation lifecycle.rs/machines is not a JSON object of machines by phase field: \
+             invalid type: sequence, expected a map at line 1 column 0"
+        );
+        assert_eq!(
+            machines_of(&carrying(
+                r#"{"status.phase": {"format": "lifecycle.machine/v9", "name": "X", "states": []}}"#
+            ))
+            .unwrap_err()
+            .to_string(),
+            "the machine of status.phase in lifecycle.rs/machines: format `lifecycle.machine/v9` \
+             is not one this version reads; it reads `lifecycle.machine/v1`"
+        );
+    }
+}
