@@ -34,6 +34,7 @@ pub mod bits;
 mod cel;
 mod condition;
 mod diagram;
+pub mod diff;
 #[cfg(feature = "json")]
 pub mod json;
 mod problem;
