@@ -33,11 +33,8 @@ use std::io::Write;
 
 use lifecycle_machine::Machine;
 use lifecycle_machine::diff::{Change, Class};
-use lifecycle_machine::json::JsonError;
+use lifecycle_machine::json::{JsonError, MACHINES_ANNOTATION};
 use serde_json::Value;
-
-/// The annotation of a CRD that carries its lifecycles, by phase field.
-pub const MACHINES_ANNOTATION: &str = "lifecycle.rs/machines";
 
 /// Why a file holds no lifecycle this command can read.
 #[derive(Debug)]

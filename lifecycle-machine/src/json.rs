@@ -33,6 +33,11 @@ use crate::{ActionSpec, EventSpec, Machine, RoleSpec};
 /// The `format` member of every document this version writes and reads.
 pub const FORMAT: &str = "lifecycle.machine/v1";
 
+/// The annotation of a CustomResourceDefinition that carries its kind's lifecycles: a
+/// JSON object from the path of each phase field (`status.phase`) to its machine's
+/// document (`lifecycle_model::crd` writes and reads it).
+pub const MACHINES_ANNOTATION: &str = "lifecycle.rs/machines";
+
 /// Why a document does not read as a machine.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

@@ -38,10 +38,7 @@ use serde_json::{Map, Value};
 
 use crate::Lifecycle;
 
-/// The annotation of a CustomResourceDefinition that carries its kind's lifecycles: a
-/// JSON object from the path of each phase field (`status.phase`) to its machine's
-/// document.
-pub const MACHINES_ANNOTATION: &str = "lifecycle.rs/machines";
+pub use lifecycle_machine::json::MACHINES_ANNOTATION;
 
 /// Why the machines a CRD carries cannot be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
