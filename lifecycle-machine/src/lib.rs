@@ -37,6 +37,8 @@ mod diagram;
 pub mod diff;
 #[cfg(feature = "json")]
 pub mod json;
+#[cfg(all(test, feature = "json"))]
+mod json_tests;
 mod problem;
 #[cfg(feature = "svg")]
 mod svg;
