@@ -33,7 +33,7 @@ use std::io::Write;
 
 use lifecycle_machine::Machine;
 use lifecycle_machine::diff::{Change, Class};
-use lifecycle_machine::json::{JsonError, MACHINES_ANNOTATION};
+use lifecycle_machine::json::{CarriedError, JsonError, MACHINES_ANNOTATION, carried};
 use serde_json::Value;
 
 /// Why a file holds no lifecycle this command can read.
@@ -49,6 +49,13 @@ pub enum ReadError {
         /// What is wrong with it.
         error: JsonError,
     },
+    /// A CRD whose annotation does not read.
+    Carried {
+        /// The CRD's name.
+        crd: String,
+        /// What is wrong with its annotation.
+        error: Box<CarriedError>,
+    },
     /// Documents, but no machine document and no CRD that carries one.
     NoLifecycle,
     /// Writing the report failed.
@@ -60,6 +67,7 @@ impl fmt::Display for ReadError {
         match self {
             ReadError::Syntax(message) => write!(f, "neither JSON nor YAML: {message}"),
             ReadError::Machine { place, error } => write!(f, "{place}: {error}"),
+            ReadError::Carried { crd, error } => write!(f, "{crd}: {error}"),
             ReadError::NoLifecycle => write!(
                 f,
                 "no lifecycle here: expected a machine document (format lifecycle.machine/v1) \
@@ -91,35 +99,30 @@ pub fn lifecycles_in(text: &str) -> Result<BTreeMap<String, Machine>, ReadError>
         if document.get("format").is_some() {
             let place = document["name"].as_str().unwrap_or("(unnamed)").to_owned();
             let machine =
-                Machine::from_json(&document.to_string()).map_err(|error| ReadError::Machine {
+                Machine::from_json_value(document).map_err(|error| ReadError::Machine {
                     place: place.clone(),
                     error,
                 })?;
             found.insert(place, machine);
             continue;
         }
-        let carried = document
+        let annotation = document
             .pointer("/metadata/annotations")
             .and_then(|a| a.get(MACHINES_ANNOTATION))
             .and_then(Value::as_str);
-        let Some(carried) = carried else { continue };
+        let Some(annotation) = annotation else {
+            continue;
+        };
         let crd = document
             .pointer("/metadata/name")
             .and_then(Value::as_str)
             .unwrap_or("(unnamed)");
-        let machines: BTreeMap<String, Value> =
-            serde_json::from_str(carried).map_err(|e| ReadError::Machine {
-                place: format!("{crd} {MACHINES_ANNOTATION}"),
-                error: JsonError::Syntax(e.to_string()),
-            })?;
+        let machines = carried(annotation).map_err(|error| ReadError::Carried {
+            crd: crd.to_owned(),
+            error: Box::new(error),
+        })?;
         for (path, machine) in machines {
-            let place = format!("{crd} {path}");
-            let machine =
-                Machine::from_json(&machine.to_string()).map_err(|error| ReadError::Machine {
-                    place: place.clone(),
-                    error,
-                })?;
-            found.insert(place, machine);
+            found.insert(format!("{crd} {path}"), machine);
         }
     }
     if found.is_empty() {

@@ -95,6 +95,19 @@ fn a_file_without_a_lifecycle_is_refused_saying_what_was_expected() {
         ),
         "{err}"
     );
+    let broken = file(
+        "broken.yaml",
+        "kind: CustomResourceDefinition\nmetadata:\n  name: jobs.example.dev\n  annotations:\n    lifecycle.rs/machines: '[1]'\n",
+    );
+    let (code, out, err) = lifecycle_diff(&broken, &new);
+    assert_eq!((code, out.as_str()), (2, ""));
+    assert!(
+        err.ends_with(
+            "broken.yaml: jobs.example.dev: annotation lifecycle.rs/machines is not a JSON object \
+             of machines by phase field: invalid type: sequence, expected a map at line 1 column 0\n"
+        ),
+        "{err}"
+    );
     let missing = PathBuf::from("/nonexistent/old.yaml");
     let (code, _, err) = lifecycle_diff(&missing, &new);
     assert_eq!(code, 2);

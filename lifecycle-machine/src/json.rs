@@ -179,6 +179,12 @@ impl Machine {
     /// Indices out of range (a hand-built machine that [`Machine::problems`] would
     /// refuse) are written as `#index`, which [`Machine::from_json`] refuses.
     pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(&self.to_json_value()).unwrap_or_default()
+    }
+
+    /// The same document as [`Machine::to_json`], as a JSON value, to embed in another
+    /// document.
+    pub fn to_json_value(&self) -> serde_json::Value {
         let state = |i: &usize| {
             self.states
                 .get(*i)
@@ -235,7 +241,7 @@ impl Machine {
                 stalled: states(&self.stalled),
             },
         };
-        serde_json::to_string_pretty(&document).unwrap_or_default()
+        serde_json::to_value(&document).unwrap_or_default()
     }
 
     /// Reads a [`FORMAT`] document back; [`Machine::to_json`] of the result gives the
@@ -247,8 +253,23 @@ impl Machine {
     /// or role is listed twice, or a reference names a state or role not listed; the
     /// message says what is wrong and what is allowed.
     pub fn from_json(text: &str) -> Result<Machine, JsonError> {
-        let document: Document =
-            serde_json::from_str(text).map_err(|e| JsonError::Syntax(e.to_string()))?;
+        let document = serde_json::from_str(text).map_err(|e| JsonError::Syntax(e.to_string()))?;
+        Machine::from_document(document)
+    }
+
+    /// Reads a document already parsed as a JSON value, as [`Machine::from_json`] reads
+    /// its text.
+    ///
+    /// # Errors
+    ///
+    /// As [`Machine::from_json`]'s.
+    pub fn from_json_value(value: serde_json::Value) -> Result<Machine, JsonError> {
+        let document =
+            serde_json::from_value(value).map_err(|e| JsonError::Syntax(e.to_string()))?;
+        Machine::from_document(document)
+    }
+
+    fn from_document(document: Document) -> Result<Machine, JsonError> {
         if document.format != FORMAT {
             return Err(JsonError::Format(document.format));
         }
@@ -347,4 +368,56 @@ fn repeated(names: &[String]) -> Option<String> {
         .enumerate()
         .find(|(i, n)| names[..*i].contains(n))
         .map(|(_, n)| n.clone())
+}
+
+/// Why the machines an annotation [`MACHINES_ANNOTATION`] carries cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CarriedError {
+    /// The annotation is not a JSON object: serde_json's message.
+    NotAnObject(String),
+    /// The machine of one phase field does not read.
+    Machine {
+        /// The phase field's path.
+        path: String,
+        /// What is wrong with its document.
+        error: JsonError,
+    },
+}
+
+impl fmt::Display for CarriedError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CarriedError::NotAnObject(message) => write!(
+                f,
+                "annotation {MACHINES_ANNOTATION} is not a JSON object of machines by phase field: {message}"
+            ),
+            CarriedError::Machine { path, error } => {
+                write!(f, "the machine of {path} in {MACHINES_ANNOTATION}: {error}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for CarriedError {}
+
+/// The machines the text of a [`MACHINES_ANNOTATION`] annotation carries, each with the
+/// path of its phase field, in the order of their paths.
+///
+/// # Errors
+///
+/// When the text is not a JSON object, or a machine in it does not read
+/// ([`Machine::from_json`]).
+pub fn carried(text: &str) -> Result<Vec<(String, Machine)>, CarriedError> {
+    let machines: std::collections::BTreeMap<String, serde_json::Value> =
+        serde_json::from_str(text).map_err(|e| CarriedError::NotAnObject(e.to_string()))?;
+    machines
+        .into_iter()
+        .map(
+            |(path, document)| match Machine::from_json_value(document) {
+                Ok(machine) => Ok((path, machine)),
+                Err(error) => Err(CarriedError::Machine { path, error }),
+            },
+        )
+        .collect()
 }

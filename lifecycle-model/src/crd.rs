@@ -29,47 +29,13 @@
 //! assert_eq!(machines[0].1, Desired::machine());
 //! ```
 
-use std::fmt;
-
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use lifecycle_machine::Machine;
-use lifecycle_machine::json::JsonError;
 use serde_json::{Map, Value};
 
 use crate::Lifecycle;
 
-pub use lifecycle_machine::json::MACHINES_ANNOTATION;
-
-/// Why the machines a CRD carries cannot be read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum CarriedError {
-    /// The annotation is not a JSON object: serde_json's message.
-    NotAnObject(String),
-    /// The machine of one phase field does not read.
-    Machine {
-        /// The phase field's path.
-        path: String,
-        /// What is wrong with its document.
-        error: JsonError,
-    },
-}
-
-impl fmt::Display for CarriedError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            CarriedError::NotAnObject(message) => write!(
-                f,
-                "annotation {MACHINES_ANNOTATION} is not a JSON object of machines by phase field: {message}"
-            ),
-            CarriedError::Machine { path, error } => {
-                write!(f, "the machine of {path} in {MACHINES_ANNOTATION}: {error}")
-            }
-        }
-    }
-}
-
-impl std::error::Error for CarriedError {}
+pub use lifecycle_machine::json::{CarriedError, MACHINES_ANNOTATION};
 
 /// Puts `L`'s machine on `crd` under [`MACHINES_ANNOTATION`], for the phase field at
 /// `phase_path` (from the object's root: `status.phase`, `spec.lifecycle.desiredPhase`).
@@ -80,8 +46,7 @@ pub fn annotate<L: Lifecycle>(crd: &mut CustomResourceDefinition, phase_path: &s
         .get(MACHINES_ANNOTATION)
         .and_then(|text| serde_json::from_str::<Map<String, Value>>(text).ok())
         .unwrap_or_default();
-    let document = serde_json::from_str(&L::machine().to_json()).unwrap_or(Value::Null);
-    machines.insert(phase_path.to_owned(), document);
+    machines.insert(phase_path.to_owned(), L::machine().to_json_value());
     annotations.insert(
         MACHINES_ANNOTATION.to_owned(),
         Value::Object(machines).to_string(),
@@ -104,16 +69,7 @@ pub fn machines_of(crd: &CustomResourceDefinition) -> Result<Vec<(String, Machin
     else {
         return Ok(Vec::new());
     };
-    let machines: Map<String, Value> =
-        serde_json::from_str(text).map_err(|e| CarriedError::NotAnObject(e.to_string()))?;
-    machines
-        .into_iter()
-        .map(|(path, document)| {
-            Machine::from_json(&document.to_string())
-                .map(|machine| (path.clone(), machine))
-                .map_err(|error| CarriedError::Machine { path, error })
-        })
-        .collect()
+    lifecycle_machine::json::carried(text)
 }
 
 #[cfg(test)]
