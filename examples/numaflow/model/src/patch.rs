@@ -125,6 +125,24 @@ impl PatchTarget {
         PatchTarget::status::<K>(object.meta().name.clone().unwrap_or_default())
     }
 
+    /// The object this target writes, as its main resource: the status and the main
+    /// resource of one object share one `resourceVersion`, so this is what a write's
+    /// precondition is kept by.
+    ///
+    /// ```
+    /// use numaflow_model::patch::PatchTarget;
+    /// use numaflow_model::pipeline::Pipeline;
+    ///
+    /// let status = PatchTarget::status::<Pipeline>("simple");
+    /// assert_eq!(status.object_part(), PatchTarget::object::<Pipeline>("simple"));
+    /// ```
+    pub fn object_part(&self) -> PatchTarget {
+        PatchTarget {
+            subresource: Subresource::Main,
+            ..self.clone()
+        }
+    }
+
     /// Whether the target is an object of type `K`.
     pub fn is<K: Resource<DynamicType = ()>>(&self) -> bool {
         self.resource.is::<K>()

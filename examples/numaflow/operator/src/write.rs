@@ -57,20 +57,17 @@ pub(crate) async fn send_planned(
     vertices: &[Vertex],
     writes: &[Write],
 ) -> Result<()> {
-    let mut versions: BTreeMap<PatchKey, Option<String>> = BTreeMap::new();
+    let mut versions: BTreeMap<PatchTarget, Option<String>> = BTreeMap::new();
     versions.insert(
-        PatchKey::of(&PatchTarget::object_of(pipeline)),
+        PatchTarget::object_of(pipeline),
         pipeline.resource_version(),
     );
     for vertex in vertices {
-        versions.insert(
-            PatchKey::of(&PatchTarget::object_of(vertex)),
-            vertex.resource_version(),
-        );
+        versions.insert(PatchTarget::object_of(vertex), vertex.resource_version());
     }
     for write in writes {
         let patch = write.patch();
-        let key = PatchKey::of(&patch.target);
+        let key = patch.target.object_part();
         let mut conditional = patch.clone();
         if let Some(Some(version)) = versions.get(&key) {
             conditional.body["metadata"]["resourceVersion"] = json!(version);
@@ -98,23 +95,6 @@ pub(crate) async fn send_planned(
         }
     }
     Ok(())
-}
-
-/// An object a patch addresses, whichever part of it: main resource and status share one
-/// resource version.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-struct PatchKey {
-    kind: String,
-    name: String,
-}
-
-impl PatchKey {
-    fn of(target: &PatchTarget) -> Self {
-        PatchKey {
-            kind: target.resource.kind.to_string(),
-            name: target.name.clone(),
-        }
-    }
 }
 
 /// Counts `transition` and publishes it as an Event on the pipeline, the vertex it moved

@@ -10,7 +10,7 @@ use numaflow_model::pods::PodsSeen;
 use numaflow_model::vertex::Vertex;
 use std::sync::Arc;
 
-use crate::store::{revision_in, same_object};
+use crate::store::revision_in;
 use crate::{Sim, Store, Violation, Writer};
 
 /// The controllers under test; the default methods are the real ones.
@@ -205,7 +205,7 @@ impl Sim<'_> {
             let expected = match written
                 .iter()
                 .rev()
-                .find(|(t, _)| same_object(t, &patch.target))
+                .find(|(t, _)| t.object_part() == patch.target.object_part())
             {
                 Some((_, revision)) => revision.clone(),
                 None => revision_in(&cache, &patch.target),

@@ -158,11 +158,6 @@ impl Sim<'_> {
     }
 }
 
-/// Whether two patch targets name one object, whichever subresource they write.
-pub(crate) fn same_object(a: &PatchTarget, b: &PatchTarget) -> bool {
-    a.resource == b.resource && a.name == b.name
-}
-
 pub(crate) fn revision_in(store: &Store, target: &PatchTarget) -> Option<String> {
     if target.is::<Pipeline>() {
         store.pipeline.as_ref()?.metadata.resource_version.clone()
