@@ -33,6 +33,7 @@ use lifecycle_model::conditions::{Condition, ConditionStatus, find_condition};
 
 use crate::pipeline::{Pipeline, PipelinePhase, vertex_object_name};
 use crate::pods::PodsSeen;
+use crate::replicas::ReplicaStatus;
 use crate::vertex::{Vertex, VertexStatusPhase};
 
 /// A pipeline's spec is accepted.
@@ -157,22 +158,24 @@ pub fn pipeline_conditions(
 /// only while a pod crash-loops; with no pod it holds (`NoPodsFound`). Without `pods`
 /// seen, the status's `replicas` stands in and no crash loop is known.
 pub fn vertex_conditions(vertex: &Vertex, pods: Option<&PodsSeen>, now: &str) -> Vec<Condition> {
-    let generation = vertex.metadata.generation;
-    let replicas = vertex.status.as_ref().and_then(|s| s.replicas);
-    let standard = vertex.spec.desired_phase().conditions(generation, now);
-    with_pod_conditions(standard, generation, replicas, pods, now)
+    let status = vertex.status.as_ref();
+    let desired = vertex.spec.desired_phase();
+    replica_conditions(desired, vertex.metadata.generation, status, pods, now)
 }
 
-/// `standard` (the conditions of a desired phase), then `Deployed` and `PodsHealthy` of
-/// an object that runs pods, as [`vertex_conditions`] describes them; `replicas` is its
-/// status's count, which stands in when no `pods` were seen.
-pub fn with_pod_conditions(
-    mut conditions: Vec<Condition>,
+/// The conditions of an object that runs a pod per replica (a vertex, a MonoVertex) at
+/// `generation`: the standard ones of its `desired` phase, then `Deployed` and
+/// `PodsHealthy`, as [`vertex_conditions`] describes them. The `status`'s `replicas`
+/// stands in when no `pods` were seen.
+pub fn replica_conditions<L: Lifecycle, P>(
+    desired: L,
     generation: Option<i64>,
-    replicas: Option<i32>,
+    status: Option<&ReplicaStatus<P>>,
     pods: Option<&PodsSeen>,
     now: &str,
 ) -> Vec<Condition> {
+    let mut conditions = desired.conditions(generation, now);
+    let replicas = status.and_then(|s| s.replicas);
     let running = match pods {
         Some(seen) => seen.running,
         None => replicas.unwrap_or(0),

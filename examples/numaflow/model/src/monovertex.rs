@@ -36,7 +36,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use crate::conditions::{condition_time, with_pod_conditions};
+use crate::conditions::{condition_time, replica_conditions};
 use crate::patch::{Patch, PatchTarget};
 use crate::pods::{PodPlan, PodsSeen, owned_replica_pod, plan_replicas};
 use crate::vertex::{ReplicaStatus, Scale, spec_hash};
@@ -257,10 +257,9 @@ pub fn replica_pod(mvtx: &MonoVertex, index: i32) -> Pod {
 /// The conditions of `mvtx`: `Ready` from its desired phase, then `Deployed` and
 /// `PodsHealthy` as a vertex's.
 pub fn conditions(mvtx: &MonoVertex, pods: Option<&PodsSeen>, now: &str) -> Vec<Condition> {
-    let generation = mvtx.metadata.generation;
-    let replicas = mvtx.status.as_ref().and_then(|s| s.replicas);
-    let standard = mvtx.spec.desired_phase().conditions(generation, now);
-    with_pod_conditions(standard, generation, replicas, pods, now)
+    let status = mvtx.status.as_ref();
+    let desired = mvtx.spec.desired_phase();
+    replica_conditions(desired, mvtx.metadata.generation, status, pods, now)
 }
 
 /// One reconcile of the MonoVertex controller at `now`: a status patch with the fields

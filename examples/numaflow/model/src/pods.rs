@@ -197,31 +197,10 @@ impl PodsSeen {
             .iter()
             .filter(|p| p.metadata.deletion_timestamp.is_none())
             .collect();
-        let ready = live
-            .iter()
-            .filter(|p| {
-                p.status
-                    .as_ref()
-                    .and_then(|s| s.conditions.as_ref())
-                    .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
-            })
-            .count();
+        let ready = live.iter().filter(|p| is_ready(p)).count();
         let crash_looping = live
             .iter()
-            .filter(|p| {
-                p.status
-                    .as_ref()
-                    .and_then(|s| s.container_statuses.as_ref())
-                    .is_some_and(|cs| {
-                        cs.iter().any(|c| {
-                            c.state
-                                .as_ref()
-                                .and_then(|s| s.waiting.as_ref())
-                                .and_then(|w| w.reason.as_deref())
-                                == Some("CrashLoopBackOff")
-                        })
-                    })
-            })
+            .filter(|p| is_crash_looping(p))
             .filter_map(|p| p.metadata.name.clone())
             .collect();
         PodsSeen {
@@ -230,6 +209,27 @@ impl PodsSeen {
             crash_looping,
         }
     }
+}
+
+/// Whether the pod's `Ready` condition holds.
+fn is_ready(pod: &Pod) -> bool {
+    let conditions = pod.status.as_ref().and_then(|s| s.conditions.as_deref());
+    conditions
+        .unwrap_or_default()
+        .iter()
+        .any(|c| c.type_ == "Ready" && c.status == "True")
+}
+
+/// Whether a container of the pod waits in `CrashLoopBackOff`.
+fn is_crash_looping(pod: &Pod) -> bool {
+    let containers = pod
+        .status
+        .as_ref()
+        .and_then(|s| s.container_statuses.as_deref());
+    containers.unwrap_or_default().iter().any(|c| {
+        let waiting = c.state.as_ref().and_then(|s| s.waiting.as_ref());
+        waiting.and_then(|w| w.reason.as_deref()) == Some("CrashLoopBackOff")
+    })
 }
 
 #[cfg(test)]

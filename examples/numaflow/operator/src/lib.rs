@@ -14,11 +14,11 @@ use std::time::Duration;
 use cache::{Caches, SharedWatch};
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::Pod;
-use kube::Client;
 use kube::api::Api;
 use kube::runtime::controller::Controller;
 use kube::runtime::events::{Recorder, Reporter};
 use kube::runtime::watcher;
+use kube::{Client, ResourceExt};
 use tracing::info;
 
 pub use daemon::Daemon;
@@ -57,6 +57,16 @@ pub const FIELD_MANAGER: &str = "numaflow-controller";
 pub(crate) struct Runtime {
     pub(crate) ctx: Context,
     pub(crate) caches: Caches,
+}
+
+impl Runtime {
+    /// Waits until the caches hold their first listing, then names `object`: its
+    /// namespace (`default` when unset) and its name.
+    pub(crate) async fn ready_for(&self, object: &impl kube::Resource) -> (String, String) {
+        self.caches.ready().await;
+        let namespace = object.namespace().unwrap_or_else(|| "default".to_owned());
+        (namespace, object.name_any())
+    }
 }
 
 /// What the controllers share: the client, the field manager, Events, telemetry and the

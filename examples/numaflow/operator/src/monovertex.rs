@@ -26,9 +26,7 @@ pub(crate) async fn reconcile_mono_vertex_object(
     rt: Arc<Runtime>,
 ) -> Result<Action> {
     let ctx = &rt.ctx;
-    rt.caches.ready().await;
-    let namespace = mvtx.namespace().unwrap_or_else(|| "default".to_owned());
-    let name = mvtx.name_any();
+    let (namespace, name) = rt.ready_for(&*mvtx).await;
     let owner = PodOwner::new("MonoVertex", &namespace, &name);
     let selector = MonoVertexStatus::selector_for(&name);
     let existing = rt.caches.pods_of(&owner.key, &namespace, &selector);

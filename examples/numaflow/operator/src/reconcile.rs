@@ -27,9 +27,7 @@ pub(crate) async fn reconcile_pipeline_object(
     rt: Arc<Runtime>,
 ) -> Result<Action> {
     let ctx = &rt.ctx;
-    rt.caches.ready().await;
-    let namespace = pipeline.namespace().unwrap_or_else(|| "default".to_owned());
-    let name = pipeline.name_any();
+    let (namespace, name) = rt.ready_for(&*pipeline).await;
     let pipelines: Api<Pipeline> = Api::namespaced(ctx.client.clone(), &namespace);
     let vertices: Api<Vertex> = Api::namespaced(ctx.client.clone(), &namespace);
     if pipeline.metadata.deletion_timestamp.is_none()
@@ -142,9 +140,7 @@ pub(crate) async fn reconcile_vertex_object(
     rt: Arc<Runtime>,
 ) -> Result<Action> {
     let ctx = &rt.ctx;
-    rt.caches.ready().await;
-    let namespace = vertex.namespace().unwrap_or_else(|| "default".to_owned());
-    let name = vertex.name_any();
+    let (namespace, name) = rt.ready_for(&*vertex).await;
     let owner = PodOwner::new("Vertex", &namespace, &name);
     let selector = pod_selector(&vertex.spec.pipeline_name, &vertex.spec.name);
     let existing = rt.caches.pods_of(&owner.key, &namespace, &selector);

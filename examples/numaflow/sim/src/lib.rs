@@ -213,14 +213,7 @@ impl<'a> Sim<'a> {
     /// One tick: the user's operations, the controllers, the world, then the checks.
     pub fn step(&mut self) -> Result<(), Violation> {
         self.tick += 1;
-        let ops: Vec<Op> = self
-            .config
-            .ops
-            .iter()
-            .filter(|(t, _)| *t == self.tick)
-            .map(|(_, op)| *op)
-            .collect();
-        for op in ops {
+        for op in due(&self.config.ops, self.tick) {
             self.user(op)?;
         }
         self.autoscale()?;
@@ -240,4 +233,13 @@ impl<'a> Sim<'a> {
     pub fn pipeline_phase(&self) -> Option<PipelinePhase> {
         self.store.pipeline.as_ref().and_then(Pipeline::phase)
     }
+}
+
+/// The operations of `schedule` due at `tick`, in order.
+pub(crate) fn due<Op: Copy>(schedule: &[(u64, Op)], tick: u64) -> Vec<Op> {
+    schedule
+        .iter()
+        .filter(|(at, _)| *at == tick)
+        .map(|(_, op)| *op)
+        .collect()
 }

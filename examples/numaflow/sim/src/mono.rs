@@ -158,14 +158,7 @@ impl MonoWorld {
 impl Sim<'_> {
     /// One tick of the MonoVertex: the user's operations, the autoscaler, the controller.
     pub(crate) fn mono_step(&mut self) -> Result<(), Violation> {
-        let ops: Vec<MonoVertexOp> = self
-            .config
-            .mono_ops
-            .iter()
-            .filter(|(t, _)| *t == self.tick)
-            .map(|(_, op)| *op)
-            .collect();
-        for op in ops {
+        for op in crate::due(&self.config.mono_ops, self.tick) {
             self.mono_user(op)?;
         }
         self.mono_autoscale();
