@@ -13,7 +13,7 @@ use crate::ctxt::Ctxt;
 /// The keys `#[lifecycle(...)]` takes on the enum.
 const CONTAINER_KEYS: &str = "`crate`, `module`, `roles`, `role_module`, `role`, `event`, `action`, `schema`, `phase_field`, `enforce_initial`, `verbs`";
 /// The keys `#[lifecycle(...)]` takes on a variant.
-const VARIANT_KEYS: &str = "`initial`, `terminal`, `ready`, `reconciling`, `stalled`";
+const VARIANT_KEYS: &str = "`initial`, `terminal`, `ready`, `reconciling`, `stalled`, `suspended`";
 /// The keys inside `action(...)`.
 const ACTION_KEYS: &str = "`states`, `roles`, `field`";
 
@@ -66,7 +66,8 @@ pub(crate) struct ActionDecl {
 pub(crate) struct VariantAttrs {
     pub(crate) initial: bool,
     pub(crate) terminal: bool,
-    /// `ready`, `reconciling` or `stalled`: the standard condition the state stands for.
+    /// `ready`, `reconciling`, `stalled` or `suspended`: the standard condition the state
+    /// stands for.
     pub(crate) condition: Option<(ConditionType, Ident)>,
     /// `#[serde(rename = "...")]`, so CEL and `name()` use the wire name.
     pub(crate) rename: Option<String>,
@@ -112,6 +113,7 @@ pub(crate) fn variant(attrs: &[Attribute], cx: &mut Ctxt) -> VariantAttrs {
                     "ready" => Some(ConditionType::Ready),
                     "reconciling" => Some(ConditionType::Reconciling),
                     "stalled" => Some(ConditionType::Stalled),
+                    "suspended" => Some(ConditionType::Suspended),
                     _ => None,
                 };
                 if let Some(condition) = condition {
@@ -120,7 +122,7 @@ pub(crate) fn variant(attrs: &[Attribute], cx: &mut Ctxt) -> VariantAttrs {
                             format!("duplicate `{key}`")
                         } else {
                             format!(
-                                "`{key}` conflicts with `{first}`: a state stands for at most one of `ready`, `reconciling`, `stalled`"
+                                "`{key}` conflicts with `{first}`: a state stands for at most one of `ready`, `reconciling`, `stalled`, `suspended`"
                             )
                         };
                         return Err(syn::Error::new(key.span(), message));

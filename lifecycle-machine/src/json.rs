@@ -171,6 +171,8 @@ struct ConditionsDocument {
     reconciling: Vec<String>,
     #[serde(default)]
     stalled: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    suspended: Vec<String>,
 }
 
 impl Machine {
@@ -239,6 +241,7 @@ impl Machine {
                 ready: states(&self.ready),
                 reconciling: states(&self.reconciling),
                 stalled: states(&self.stalled),
+                suspended: states(&self.suspended),
             },
         };
         serde_json::to_value(&document).unwrap_or_default()
@@ -357,6 +360,7 @@ impl Machine {
             ready: indices("a ready state is", &document.conditions.ready)?,
             reconciling: indices("a reconciling state is", &document.conditions.reconciling)?,
             stalled: indices("a stalled state is", &document.conditions.stalled)?,
+            suspended: indices("a suspended state is", &document.conditions.suspended)?,
         })
     }
 }

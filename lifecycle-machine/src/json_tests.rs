@@ -42,7 +42,7 @@ fn any_machine() -> impl Strategy<Value = Machine> {
                 prop::collection::vec(event, 0..5),
                 prop::collection::vec(prop::option::of(name()), r),
                 prop::collection::vec(action, 0..3),
-                (prop::option::of(name()), list(), list(), list()),
+                (prop::option::of(name()), list(), list(), list(), list()),
             )
         })
         .prop_map(
@@ -52,7 +52,7 @@ fn any_machine() -> impl Strategy<Value = Machine> {
                 events,
                 cels,
                 actions,
-                (phase_field, ready, reconciling, stalled),
+                (phase_field, ready, reconciling, stalled, suspended),
             )| Machine {
                 name: "Random".to_owned(),
                 states,
@@ -87,6 +87,7 @@ fn any_machine() -> impl Strategy<Value = Machine> {
                 ready,
                 reconciling,
                 stalled,
+                suspended,
             },
         )
 }
@@ -147,6 +148,10 @@ fn each_bad_document_says_what_is_wrong() {
         (
             edited(|v| v["conditions"]["stalled"] = serde_json::json!(["Stuck"])),
             "a stalled state is `Stuck`, which is not a state of `Door`; its states are: Open, Closed",
+        ),
+        (
+            edited(|v| v["conditions"]["suspended"] = serde_json::json!(["Held"])),
+            "a suspended state is `Held`, which is not a state of `Door`; its states are: Open, Closed",
         ),
         (
             edited(|v| v["actions"][0]["states"] = serde_json::json!(["Ajar"])),

@@ -89,6 +89,10 @@ pub struct Machine {
     /// Indices of the states the object cannot leave without help
     /// ([`ConditionType::Stalled`]).
     pub stalled: Vec<usize>,
+    /// Indices of the states an object rests in because it was asked to, such as
+    /// `Paused` ([`ConditionType::Suspended`]). Reached, they are settled: `Ready` holds
+    /// there as well, so that kstatus reads the object as current.
+    pub suspended: Vec<usize>,
 }
 
 /// A named event: it moves an object from any of `from` to `to`.

@@ -24,7 +24,8 @@ impl Machine {
     /// arrow into each initial state, a double circle for each terminal state, one arrow
     /// per move labelled with its event (events that share a move share the arrow), and,
     /// when the machine has actions, a table of each action's states, roles and field.
-    /// States marked `ready` are green and `stalled` ones red, as their conditions read.
+    /// States marked `ready` are green, `stalled` ones red and `suspended` ones lavender,
+    /// as their conditions read.
     ///
     /// The picture is laid out by [`layout-rs`](https://crates.io/crates/layout-rs) and
     /// needs no network, script or font download to show. The same machine always gives
@@ -150,6 +151,8 @@ impl Machine {
             "honeydew"
         } else if self.stalled.contains(&i) {
             "mistyrose"
+        } else if self.suspended.contains(&i) {
+            "lavender"
         } else {
             "white"
         }

@@ -192,6 +192,8 @@ pub struct MachineTable {
     pub reconciling: &'static [usize],
     /// Indices of the states that stand for `Stalled`.
     pub stalled: &'static [usize],
+    /// Indices of the states that stand for `Suspended`.
+    pub suspended: &'static [usize],
     /// The Mermaid diagram.
     pub mermaid: &'static str,
     /// The DOT diagram.
@@ -299,6 +301,7 @@ impl MachineTable {
         machine.ready = self.ready.to_vec();
         machine.reconciling = self.reconciling.to_vec();
         machine.stalled = self.stalled.to_vec();
+        machine.suspended = self.suspended.to_vec();
         machine
     }
 }

@@ -6,6 +6,9 @@
 //! `#[lifecycle(ready)]`, `#[lifecycle(reconciling)]` or `#[lifecycle(stalled)]`; a
 //! phase's [`Lifecycle::conditions`] are then one [`Condition`] per type the declaration
 //! uses, `True` for the type the phase stands for and `False` for the others.
+//! `#[lifecycle(suspended)]` marks a state the object rests in because it was asked to
+//! (`Paused`): `Suspended` is `True` there, and so is `Ready`, since the object is
+//! settled where its spec wants it and kstatus must read it as current.
 //! [`set_condition`] and [`merge_conditions`] fold them into an object's list the way Go's
 //! `meta.SetStatusCondition` does: `lastTransitionTime` moves only when `status` changes,
 //! and conditions the lifecycle does not own are kept.
@@ -117,12 +120,11 @@ pub fn conditions_of<L: Lifecycle>(
 ) -> Vec<Condition> {
     let machine = L::machine();
     let state = phase.index();
-    let stands_for = machine.condition_of(state);
     machine
         .condition_types()
         .into_iter()
         .map(|type_| {
-            let holds = stands_for == Some(type_);
+            let holds = machine.condition_holds(state, type_);
             Condition {
                 type_: type_.as_str().to_owned(),
                 status: if holds {

@@ -103,6 +103,7 @@
 //! | `#[lifecycle(ready)]` | the object is steady and healthy here: the `Ready` condition is `True` |
 //! | `#[lifecycle(reconciling)]` | the object is moving toward its desired state: `Reconciling` is `True` |
 //! | `#[lifecycle(stalled)]` | the object cannot get on without help: `Stalled` is `True` |
+//! | `#[lifecycle(suspended)]` | the object rests here because it was asked to (`Paused`): settled, so `Ready` is `True`, and `Suspended` is `True` |
 //! | `#[default]` | what an absent phase field reads as, in CEL rules and writer policies; with `enforce_initial` it must be initial |
 //! | `#[serde(rename = "...")]`, `#[serde(rename_all = "...")]` on the enum | the wire names the runtime and CEL use |
 //!
@@ -147,8 +148,14 @@
 //!   pages to look at. `cargo check` and `cargo build` never lay it out.
 //! - With roles: `mod role_module` of role markers, and `impl Role for RoleEnum`.
 //!
-//! A state stands for at most one of `ready`, `reconciling` and `stalled`; states that
-//! stand for none make all three `False`. [`Lifecycle::conditions`](crate::Lifecycle::conditions)
+//! A state stands for at most one of `ready`, `reconciling`, `stalled` and `suspended`;
+//! states that stand for none make all of them `False`. A `suspended` state is one the
+//! object rests in on purpose: kstatus (Flux, kpt, `cli-utils`) reads an object as
+//! current when `Ready` is `True` and neither `Reconciling` nor `Stalled` is, so `Ready`
+//! holds there, and `Suspended` says why nothing runs. To wait for such an object to run
+//! again, wait for `Suspended` to turn `False`
+//! (`kubectl wait --for=condition=Suspended=False`) or for the phase
+//! (`kubectl wait --for=jsonpath='{.status.phase}'=Running`). [`Lifecycle::conditions`](crate::Lifecycle::conditions)
 //! gives a phase's conditions, one per type some state stands for, and
 //! [`conditions`](crate::conditions) merges them into an object's `status.conditions`.
 //!
@@ -157,7 +164,7 @@
 //! Unknown states, roles and keys (the message lists the valid ones); duplicates (on the
 //! second occurrence); a value given to a flag such as `schema` or `enforce_initial`;
 //! `enforce_initial` on a variant; a state marked with two of `ready`, `reconciling`,
-//! `stalled`; states unreachable from an initial state; non-terminal dead ends;
+//! `stalled`, `suspended`; states unreachable from an initial state; non-terminal dead ends;
 //! terminal states with outgoing events; events that only loop; roles no action gates
 //! by; actions allowed everywhere; actions with a `field` but no `phase_field` or no
 //! role predicates; with `enforce_initial`, a `#[default]` that is not initial; malformed
@@ -196,7 +203,7 @@
 //! | `roles` | list of {`name`, `cel`: string or null} | each `role(...)`, with its CEL predicate |
 //! | `actions` | list of {`name`, `states`: list of states, `roles`: list of roles, `field`: string or null} | each `action(...)` |
 //! | `phaseField` | string or null | `phase_field` |
-//! | `conditions` | {`ready`, `reconciling`, `stalled`}: list of states | the states marked `ready`, `reconciling`, `stalled` |
+//! | `conditions` | {`ready`, `reconciling`, `stalled`, `suspended`}: list of states (`suspended` left out when empty) | the states marked `ready`, `reconciling`, `stalled`, `suspended` |
 //!
 //! ```
 //! use lifecycle_model::Lifecycle;

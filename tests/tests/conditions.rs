@@ -60,7 +60,62 @@ fn the_machine_knows_which_states_stand_for_which_condition() {
     assert_eq!(m.reconciling, [0, 2]);
     assert_eq!(m.stalled, [4]);
     assert_eq!(m.condition_of(2), Some(ConditionType::Reconciling));
-    assert_eq!(m.condition_types(), ConditionType::ALL);
+    assert_eq!(
+        m.condition_types(),
+        [
+            ConditionType::Ready,
+            ConditionType::Reconciling,
+            ConditionType::Stalled
+        ]
+    );
+}
+
+/// A pause that is asked for: `Paused` is where the object rests on purpose.
+#[derive(Lifecycle, Clone, Copy, Debug, PartialEq, Eq)]
+#[lifecycle(event(pause: Running -> Pausing), event(settle: Pausing -> Paused))]
+#[lifecycle(event(resume: Paused -> Running))]
+enum Held {
+    #[lifecycle(initial, ready)]
+    Running,
+    #[lifecycle(reconciling)]
+    Pausing,
+    #[lifecycle(suspended)]
+    Paused,
+}
+
+#[test]
+fn a_suspended_state_is_ready_and_suspended_and_the_others_are_not_suspended() {
+    let m = Held::machine();
+    assert_eq!(m.suspended, [2]);
+    assert_eq!(m.condition_of(2), Some(ConditionType::Suspended));
+    assert_eq!(
+        m.condition_types(),
+        [
+            ConditionType::Ready,
+            ConditionType::Reconciling,
+            ConditionType::Suspended
+        ]
+    );
+    let holds = |phase: Held| -> Vec<(String, ConditionStatus)> {
+        let conditions = phase.conditions(Some(1), "2026-01-01T00:00:00Z");
+        conditions
+            .into_iter()
+            .map(|c| (c.type_, c.status))
+            .collect()
+    };
+    use ConditionStatus::{False, True};
+    let row = |r, c, s| {
+        vec![
+            ("Ready".to_owned(), r),
+            ("Reconciling".to_owned(), c),
+            ("Suspended".to_owned(), s),
+        ]
+    };
+    assert_eq!(holds(Held::Running), row(True, False, False));
+    assert_eq!(holds(Held::Pausing), row(False, True, False));
+    assert_eq!(holds(Held::Paused), row(True, False, True));
+    let paused = Held::Paused.conditions(Some(1), "2026-01-01T00:00:00Z");
+    assert!(paused.iter().all(|c| c.reason == "Paused"));
 }
 
 #[test]

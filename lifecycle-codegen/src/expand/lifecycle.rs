@@ -145,7 +145,8 @@ fn machine_table(model: &Model) -> TokenStream {
     let states = &m.states;
     let (initial, terminal) = (ints(&m.initial), ints(&m.terminal));
     let enforce_initial = m.enforce_initial;
-    let (ready, reconciling, stalled) = (ints(&m.ready), ints(&m.reconciling), ints(&m.stalled));
+    let (ready, reconciling) = (ints(&m.ready), ints(&m.reconciling));
+    let (stalled, suspended) = (ints(&m.stalled), ints(&m.suspended));
     let option = |value: Option<TokenStream>| match value {
         Some(v) => quote!(__Some(#v)),
         None => quote!(__None),
@@ -201,6 +202,7 @@ fn machine_table(model: &Model) -> TokenStream {
             ready: &[#(#ready),*],
             reconciling: &[#(#reconciling),*],
             stalled: &[#(#stalled),*],
+            suspended: &[#(#suspended),*],
             mermaid: #ident::MERMAID,
             dot: #ident::DOT,
             moves: &[#(#moves),*],

@@ -141,6 +141,9 @@ fn picture_doc(model: &Model) -> String {
     if !machine.stalled.is_empty() {
         legend.push_str(", red states are `Stalled`");
     }
+    if !machine.suspended.is_empty() {
+        legend.push_str(", lavender states are `Suspended` (and `Ready`)");
+    }
     if !machine.actions.is_empty() {
         legend.push_str("; the table lists where each action is allowed");
     }

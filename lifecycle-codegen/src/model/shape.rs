@@ -100,6 +100,7 @@ fn states(
             Some(ConditionType::Ready) => machine.ready.push(index),
             Some(ConditionType::Reconciling) => machine.reconciling.push(index),
             Some(ConditionType::Stalled) => machine.stalled.push(index),
+            Some(ConditionType::Suspended) => machine.suspended.push(index),
             None => {}
         }
         if variant.attrs.iter().any(|a| a.path().is_ident("default")) {
