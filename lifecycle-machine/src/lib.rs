@@ -30,6 +30,7 @@
 use std::collections::VecDeque;
 
 mod admission;
+mod argocd;
 pub mod bits;
 mod cel;
 mod condition;

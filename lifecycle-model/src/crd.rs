@@ -72,6 +72,88 @@ pub fn machines_of(crd: &CustomResourceDefinition) -> Result<Vec<(String, Machin
     lifecycle_machine::json::carried(text)
 }
 
+/// The Argo CD health check of `crd`'s objects, as the Lua of
+/// [`Machine::argocd_health_lua`], from the first machine it carries whose states stand
+/// for conditions (a pipeline's `status.phase`, a vertex's desired phase); `None` when it
+/// carries none. Its key in Argo CD's `argocd-cm` is [`argocd_health_key`].
+///
+/// # Errors
+///
+/// When the machines annotation does not read ([`machines_of`]).
+pub fn argocd_health(crd: &CustomResourceDefinition) -> Result<Option<String>, CarriedError> {
+    let machines = machines_of(crd)?;
+    Ok(machines
+        .iter()
+        .find(|(_, m)| !m.condition_types().is_empty())
+        .map(|(path, m)| m.argocd_health_lua(path)))
+}
+
+/// The key of `crd`'s health check in Argo CD's `argocd-cm` ConfigMap:
+/// `resource.customizations.health.<group>_<Kind>`.
+pub fn argocd_health_key(crd: &CustomResourceDefinition) -> String {
+    format!(
+        "resource.customizations.health.{}_{}",
+        crd.spec.group, crd.spec.names.kind
+    )
+}
+
+/// Gives `status` a default of `{"observedGeneration": 0}` in every version's schema
+/// that has `status.observedGeneration`, so that an object no controller has written a
+/// status for yet reads as a generation not yet observed. kstatus (Flux, kpt,
+/// cli-utils' apply with wait) reads an object with neither conditions nor
+/// `observedGeneration` as current; with the default it reads as in progress until the
+/// controller's first status. The API server applies the default whenever it reads the
+/// object, so it is never stored and a controller's status write replaces it.
+///
+/// ```
+/// use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
+///     CustomResourceDefinition, CustomResourceValidation, JSONSchemaProps,
+/// };
+/// use lifecycle_model::crd::default_unobserved_status;
+///
+/// let schema: JSONSchemaProps = serde_json::from_value(serde_json::json!({
+///     "type": "object",
+///     "properties": { "status": {
+///         "type": "object",
+///         "properties": { "observedGeneration": { "type": "integer" } },
+///     } },
+/// }))
+/// .unwrap();
+/// let mut crd: CustomResourceDefinition = serde_json::from_value(serde_json::json!({
+///     "metadata": { "name": "widgets.example.com" },
+///     "spec": { "group": "example.com", "scope": "Namespaced",
+///               "names": { "kind": "Widget", "plural": "widgets" },
+///               "versions": [{ "name": "v1", "served": true, "storage": true }] },
+/// }))
+/// .unwrap();
+/// crd.spec.versions[0].schema = Some(CustomResourceValidation {
+///     open_api_v3_schema: Some(schema),
+/// });
+/// default_unobserved_status(&mut crd);
+/// let schema = crd.spec.versions[0].schema.as_ref().unwrap();
+/// let status = &schema.open_api_v3_schema.as_ref().unwrap().properties.as_ref().unwrap()["status"];
+/// assert_eq!(status.default.as_ref().unwrap().0, serde_json::json!({ "observedGeneration": 0 }));
+/// ```
+pub fn default_unobserved_status(crd: &mut CustomResourceDefinition) {
+    use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::JSON;
+    for version in &mut crd.spec.versions {
+        let status = version
+            .schema
+            .as_mut()
+            .and_then(|s| s.open_api_v3_schema.as_mut())
+            .and_then(|root| root.properties.as_mut())
+            .and_then(|properties| properties.get_mut("status"));
+        let Some(status) = status else { continue };
+        let observes = status
+            .properties
+            .as_ref()
+            .is_some_and(|p| p.contains_key("observedGeneration"));
+        if observes {
+            status.default = Some(JSON(serde_json::json!({ "observedGeneration": 0 })));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

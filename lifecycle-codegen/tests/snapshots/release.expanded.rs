@@ -491,6 +491,7 @@ impl ::lifecycle_model::__private::Lifecycle for ReleasePhase {
             ready: &[],
             reconciling: &[],
             stalled: &[],
+            suspended: &[],
             mermaid: ReleasePhase::MERMAID,
             dot: ReleasePhase::DOT,
             moves: &[2, 12, 24, 17, 0],

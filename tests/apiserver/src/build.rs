@@ -7,13 +7,13 @@ use std::time::{Duration, Instant};
 use super::{Error, Result};
 
 /// This package's directory: the Go program, `go.mod` and `build.sh`.
-fn package_dir() -> &'static Path {
+pub(crate) fn package_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// The workspace's target directory: `CARGO_TARGET_DIR`, or `target` at its root, two
 /// levels above this package (`tests/apiserver`).
-fn target_dir() -> PathBuf {
+pub(crate) fn target_dir() -> PathBuf {
     match std::env::var_os("CARGO_TARGET_DIR") {
         Some(dir) => PathBuf::from(dir),
         None => package_dir()

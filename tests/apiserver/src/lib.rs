@@ -25,6 +25,7 @@ mod kubectl;
 mod process;
 mod rbac;
 mod setup;
+mod tools;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -45,6 +46,7 @@ pub use rbac::{
     aggregate_cluster_role, bind_cluster_role, create_cluster_role, editor_role, grant_edit,
 };
 pub use setup::{bind_policy_in_namespace, create_namespace, install_crd};
+pub use tools::{ArgoHealth, Computed, Kstatus};
 
 /// How long the server may take to print READY.
 const START_TIMEOUT: Duration = Duration::from_secs(120);
@@ -124,6 +126,15 @@ pub enum Error {
     NotEstablished {
         /// The CRD's name.
         name: String,
+    },
+    /// A tool (kstatus, the Argo CD health runner) refused its input or answered
+    /// something else.
+    #[error("{tool}: {why}")]
+    Tool {
+        /// The tool.
+        tool: String,
+        /// What it said, or what was wrong with its answer.
+        why: String,
     },
     /// The shared server's setup thread panicked.
     #[error("the setup thread panicked")]

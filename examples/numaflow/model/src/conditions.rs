@@ -1,5 +1,5 @@
 //! The status conditions of pipelines and vertices: the standard ones from the lifecycle
-//! declaration (`Ready`, `Reconciling`, `Stalled`) beside NumaFlow's own.
+//! declaration (`Ready`, `Reconciling`, `Stalled`, `Suspended`) beside NumaFlow's own.
 //!
 //! - A pipeline is `Configured` once its spec is accepted, `Deployed` once every vertex
 //!   it declares exists, and `VerticesHealthy` once every one of them is healthy
@@ -20,7 +20,7 @@
 //! let types: Vec<&str> = conditions.iter().map(|c| c.type_.as_str()).collect();
 //! assert_eq!(
 //!     types,
-//!     ["Ready", "Reconciling", "Stalled", "Configured", "Deployed", "VerticesHealthy"]
+//!     ["Ready", "Reconciling", "Stalled", "Suspended", "Configured", "Deployed", "VerticesHealthy"]
 //! );
 //! // No vertex declared: vacuously deployed and healthy.
 //! let healthy = find_condition(&conditions, VERTICES_HEALTHY).unwrap();

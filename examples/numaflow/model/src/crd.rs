@@ -23,7 +23,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::CustomResourceExt;
 use lifecycle_model::Lifecycle;
 use lifecycle_model::admission::WriterPolicy;
-use lifecycle_model::crd::annotate;
+use lifecycle_model::crd::{annotate, default_unobserved_status};
 use serde::Serialize;
 
 use crate::monovertex::{MonoVertex, MonoVertexPhase};
@@ -44,7 +44,9 @@ pub fn crds() -> Vec<CustomResourceDefinition> {
     annotate::<VertexPhase>(&mut vertex, "spec.lifecycle.desiredPhase");
     let mut mono_vertex = MonoVertex::crd();
     annotate::<MonoVertexPhase>(&mut mono_vertex, "spec.lifecycle.desiredPhase");
-    vec![pipeline, vertex, mono_vertex]
+    let mut crds = vec![pipeline, vertex, mono_vertex];
+    crds.iter_mut().for_each(default_unobserved_status);
+    crds
 }
 
 /// The CRDs as YAML documents, each starting with `---`.
@@ -53,6 +55,47 @@ pub fn yaml() -> Result<String, serde_saphyr::ser::Error> {
     for crd in crds() {
         push_document(&mut out, &crd)?;
     }
+    Ok(out)
+}
+
+/// Argo CD's health checks of pipelines, vertices and MonoVertices, generated from their
+/// lifecycles, as the `argocd-cm` ConfigMap of namespace `argocd` that carries them
+/// (`resource.customizations.health.numaflow.numaproj.io_Pipeline`, ...): a settled
+/// `Paused` reads `Suspended`, `Running` `Healthy`, `Pausing` and a generation not yet
+/// observed `Progressing`, `Failed` `Degraded`. Merge its `data` into your own
+/// `argocd-cm`.
+///
+/// ```
+/// let map = numaflow_model::crd::argocd_health_config_map();
+/// let data = map.data.unwrap();
+/// let pipeline = &data["resource.customizations.health.numaflow.numaproj.io_Pipeline"];
+/// assert!(pipeline.contains(r#"["Paused"] = "Suspended""#));
+/// assert_eq!(data.len(), 3);
+/// ```
+pub fn argocd_health_config_map() -> k8s_openapi::api::core::v1::ConfigMap {
+    let data = crds()
+        .iter()
+        .filter_map(|crd| {
+            // The machines were put on just above, so they read.
+            let lua = lifecycle_model::crd::argocd_health(crd).ok().flatten()?;
+            Some((lifecycle_model::crd::argocd_health_key(crd), lua))
+        })
+        .collect();
+    k8s_openapi::api::core::v1::ConfigMap {
+        metadata: kube::core::ObjectMeta {
+            name: Some("argocd-cm".to_owned()),
+            namespace: Some("argocd".to_owned()),
+            ..Default::default()
+        },
+        data: Some(data),
+        ..Default::default()
+    }
+}
+
+/// [`argocd_health_config_map`] as one YAML document starting with `---`.
+pub fn argocd_health_yaml() -> Result<String, serde_saphyr::ser::Error> {
+    let mut out = String::new();
+    push_document(&mut out, &argocd_health_config_map())?;
     Ok(out)
 }
 

@@ -64,8 +64,9 @@ pub enum MonoVertexPhase {
     #[default]
     #[lifecycle(initial, ready)]
     Running,
-    /// No pods. A MonoVertex may be created paused.
-    #[lifecycle(initial)]
+    /// No pods, as its users asked: `Ready` and `Suspended`. A MonoVertex may be created
+    /// paused.
+    #[lifecycle(initial, suspended)]
     Paused,
 }
 

@@ -65,8 +65,9 @@ pub enum PipelinePhase {
     /// Sources are paused; the rest drains. `Reconciling`.
     #[lifecycle(initial, reconciling)]
     Pausing,
-    /// Every vertex is paused: steady, but not `Ready`, so that waiting for `Ready`
-    /// waits for the pipeline to run again.
+    /// Every vertex is paused, as asked: settled, so `Ready`, and `Suspended`. Waiting
+    /// for the pipeline to run again is waiting for `Suspended` to turn `False`.
+    #[lifecycle(suspended)]
     Paused,
     /// Going away; final. `Reconciling`.
     #[lifecycle(initial, terminal, reconciling)]

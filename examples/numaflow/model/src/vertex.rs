@@ -85,9 +85,9 @@ pub enum VertexPhase {
     #[default]
     #[lifecycle(initial, ready)]
     Running,
-    /// Scaled to zero by the pipeline's pause. Initial too: a pipeline created paused
-    /// creates its vertices paused.
-    #[lifecycle(initial)]
+    /// Scaled to zero by the pipeline's pause: `Ready` and `Suspended`. Initial too: a
+    /// pipeline created paused creates its vertices paused.
+    #[lifecycle(initial, suspended)]
     Paused,
 }
 

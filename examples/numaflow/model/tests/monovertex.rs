@@ -154,7 +154,7 @@ fn the_status_copies_the_desired_phase_once_and_then_rests() {
         .iter()
         .map(|c| c["type"].as_str().unwrap())
         .collect();
-    assert_eq!(types, ["Ready", "Deployed", "PodsHealthy"]);
+    assert_eq!(types, ["Ready", "Suspended", "Deployed", "PodsHealthy"]);
     assert_eq!(first.change, None, "a first phase is no change");
     let settled = applied(&running, &first.patch);
     assert_eq!(reconcile(&settled, Some(&pods), now()), None, "idempotent");

@@ -29,6 +29,12 @@ pub struct Args {
     /// edit and admin) and numaflow-pipeline-viewer (aggregated to view).
     #[arg(long, value_name = "NAMESPACE:NAME")]
     pub controller_service_account: Option<ServiceAccountRef>,
+    /// Print instead Argo CD's health checks of the three kinds, generated from their
+    /// lifecycles: the argocd-cm ConfigMap whose resource.customizations.health.* keys
+    /// hold the Lua (Paused reads Suspended, Running Healthy, Pausing Progressing,
+    /// Failed Degraded).
+    #[arg(long, conflicts_with = "controller_service_account")]
+    pub argocd_health: bool,
 }
 
 /// Parses the command line and prints the manifests: the whole of the binary, which
@@ -44,7 +50,11 @@ pub fn main() -> ExitCode {
         Ok(args) => args,
         Err(e) => e.exit(),
     };
-    let yaml = match crd::manifests_yaml(args.controller_service_account.as_ref()) {
+    let rendered = match args.argocd_health {
+        true => crd::argocd_health_yaml(),
+        false => crd::manifests_yaml(args.controller_service_account.as_ref()),
+    };
+    let yaml = match rendered {
         Ok(yaml) => yaml,
         Err(e) => {
             eprintln!("crdgen: cannot render the manifests: {e}");

@@ -75,6 +75,40 @@ fn crdgen_prints_every_crd() {
 }
 
 #[test]
+fn crdgen_prints_argo_cd_health_checks_and_refuses_them_beside_the_policies() {
+    let output = run(CRDGEN, &["--argocd-health"]);
+    assert!(output.status.success(), "{output:?}");
+    let out = stdout(&output);
+    let map: serde_json::Value = serde_saphyr::from_str(&out).expect("one YAML document");
+    assert_eq!(map["kind"], "ConfigMap");
+    assert_eq!(map["metadata"]["name"], "argocd-cm");
+    let keys: Vec<&str> = map["data"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "resource.customizations.health.numaflow.numaproj.io_MonoVertex",
+            "resource.customizations.health.numaflow.numaproj.io_Pipeline",
+            "resource.customizations.health.numaflow.numaproj.io_Vertex",
+        ]
+    );
+    let both = run(
+        CRDGEN,
+        &["--argocd-health", "--controller-service-account", "a:b"],
+    );
+    assert_eq!(both.status.code(), Some(2), "{both:?}");
+    assert!(
+        stderr(&both).contains("cannot be used with"),
+        "{}",
+        stderr(&both)
+    );
+}
+
+#[test]
 fn crdgen_adds_the_writer_policy_and_rbac_for_the_controller_service_account() {
     let output = run(
         CRDGEN,

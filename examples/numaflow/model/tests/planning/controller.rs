@@ -121,7 +121,9 @@ fn conditions_the_lifecycle_does_not_own_are_kept() {
     assert_eq!(foreign["message"], "daemon up");
     assert_eq!(condition(status, "Ready")["status"], "True");
     plan::apply(&mut p, &mut vertices, &actions.patches());
-    assert_eq!(p.status.as_ref().unwrap().conditions.len(), 7);
+    // Ready, Reconciling, Stalled, Suspended, Configured, Deployed, VerticesHealthy, and
+    // the one kept.
+    assert_eq!(p.status.as_ref().unwrap().conditions.len(), 8);
 }
 
 #[test]
@@ -216,6 +218,10 @@ fn the_vertex_controller_writes_only_the_status_fields_that_differ() {
         json!({ "type": type_, "status": "True", "reason": reason, "message": message,
                 "lastTransitionTime": NOW })
     };
+    let not = |type_: &str| {
+        json!({ "type": type_, "status": "False", "reason": "Running",
+                "message": "VertexPhase is Running", "lastTransitionTime": NOW })
+    };
     assert_eq!(
         patch.body,
         json!({ "status": {
@@ -224,6 +230,7 @@ fn the_vertex_controller_writes_only_the_status_fields_that_differ() {
             "selector": "numaflow.numaproj.io/pipeline-name=simple,numaflow.numaproj.io/vertex-name=cat",
             "conditions": [
                 condition("Ready", "Running", "VertexPhase is Running"),
+                not("Suspended"),
                 condition("Deployed", "Successful", "Successful"),
                 condition("PodsHealthy", "NoPodsFound", "No Pods found"),
             ],

@@ -17,7 +17,7 @@ const CROSSED: &str = "spec.vertices[1].scale: min 3 is greater than max 2";
 
 /// Sets or clears the crossed scale bounds of the map, with a merge patch of the vertex
 /// list (a list is replaced whole).
-async fn cross_bounds(pipelines: &Api<Pipeline>, name: &str, crossed: bool) {
+pub(super) async fn cross_bounds(pipelines: &Api<Pipeline>, name: &str, crossed: bool) {
     let mut vertices = pipelines.get(name).await.unwrap().spec.vertices;
     vertices[1].scale = crossed.then(|| Scale {
         min: Some(3),

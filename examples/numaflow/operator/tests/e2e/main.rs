@@ -12,6 +12,7 @@ mod daemon;
 mod drain;
 mod failed;
 mod install;
+mod kstatus;
 mod monovertex;
 mod operator;
 mod propagation;

@@ -1,7 +1,7 @@
 //! `numaflow-controller` as an operator: each step of pause, resume and delete shows in
 //! the pipeline's and vertices' conditions, in `events.k8s.io/v1` Events with NumaFlow's
 //! reasons, and in the transition counter of `/metrics`; `kubectl wait
-//! --for=condition=Ready` waits for a resume; of two replicas only the Lease holder
+//! --for=condition=Suspended=False` waits for a resume; of two replicas only the Lease holder
 //! writes, and when it dies the other takes over and finishes its pause.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -120,10 +120,11 @@ fn pipeline_reads(pipeline: &Pipeline, expected: &[(&str, &str, &str)]) -> bool 
 }
 
 /// The conditions of a pipeline that runs with every vertex healthy.
-const RUNNING: [(&str, &str, &str); 6] = [
+const RUNNING: [(&str, &str, &str); 7] = [
     ("Ready", "True", "Running"),
     ("Reconciling", "False", "Running"),
     ("Stalled", "False", "Running"),
+    ("Suspended", "False", "Running"),
     ("Configured", "True", "Successful"),
     ("Deployed", "True", "Successful"),
     ("VerticesHealthy", "True", "Successful"),
@@ -248,19 +249,21 @@ async fn each_step_shows_in_conditions_events_and_metrics() {
         Some(vec![HOLD.to_owned(), FINALIZER.to_owned()])
     );
 
-    // Paused: not Ready, not Reconciling; the vertices likewise.
+    // Paused, as asked: settled (Ready, not Reconciling) and Suspended; the vertices
+    // likewise.
     set_desired_in(&client, namespace, name, DesiredPhase::Paused).await;
     eventually("the pipeline pauses", || async {
         reads(vec![
-            ("Ready", "False", "Paused"),
+            ("Ready", "True", "Paused"),
             ("Reconciling", "False", "Paused"),
             ("Stalled", "False", "Paused"),
+            ("Suspended", "True", "Paused"),
             ("Configured", "True", "Successful"),
             ("Deployed", "True", "Successful"),
             ("VerticesHealthy", "True", "Successful"),
         ])
         .await
-            && vertices_read(VertexPhase::Paused, ("False", "Paused")).await
+            && vertices_read(VertexPhase::Paused, ("True", "Paused")).await
             && pod_count().await == 0
     })
     .await;
@@ -283,13 +286,14 @@ async fn each_step_shows_in_conditions_events_and_metrics() {
     })
     .await;
 
-    // Resumed: `kubectl wait --for=condition=Ready` waits for it.
+    // Resumed: `kubectl wait --for=condition=Suspended=False` waits for it.
     let waiting = find_kubectl().map(|kubectl| {
-        let ready = format!("pipelines.numaflow.numaproj.io/{name}");
+        let running = format!("pipelines.numaflow.numaproj.io/{name}");
         let child = Command::new(kubectl)
             .arg("--kubeconfig")
             .arg(server.kubeconfig())
-            .args(["-n", namespace, "wait", "--for=condition=Ready", &ready])
+            .args(["-n", namespace, "wait", "--for=condition=Suspended=False"])
+            .arg(&running)
             .args(["--timeout=60s"])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -370,6 +374,7 @@ async fn each_step_shows_in_conditions_events_and_metrics() {
                     ("Ready", "False", "Deleting"),
                     ("Reconciling", "True", "Deleting"),
                     ("Stalled", "False", "Deleting"),
+                    ("Suspended", "False", "Deleting"),
                     ("Configured", "True", "Successful"),
                     ("Deployed", "True", "Successful"),
                     ("VerticesHealthy", "True", "Successful"),
