@@ -27,6 +27,9 @@
 //! );
 //! ```
 
+#[cfg(feature = "plugin")]
+pub mod plugin;
+
 use std::collections::BTreeMap;
 use std::fmt;
 use std::io::Write;
