@@ -154,6 +154,119 @@ pub fn default_unobserved_status(crd: &mut CustomResourceDefinition) {
     }
 }
 
+/// kube-state-metrics' `CustomResourceStateMetrics` configuration for the kinds of `crds`
+/// that carry machines: for each machine a state-set series of its phase field (label
+/// `state`, one series per state, the current one 1), the object's conditions (label
+/// `type`, 1 for `True`, 0 for `False`), and `metadata.generation` beside
+/// `status.observedGeneration`. Metric names are `lifecycle_<kind>_<phase field>`
+/// (`lifecycle_pipeline_status_phase`), `lifecycle_<kind>_condition`,
+/// `lifecycle_<kind>_generation` and `lifecycle_<kind>_observed_generation`, each
+/// labelled with the object's `name` and `namespace`. A phase field left unset gives no
+/// state-set series: kube-state-metrics reads only what is written.
+///
+/// ```
+/// use lifecycle_model::Lifecycle;
+/// use lifecycle_model::crd::{annotate, kube_state_metrics};
+///
+/// #[derive(Lifecycle, Clone, Copy, Debug, PartialEq, Eq)]
+/// #[lifecycle(event(start: Off -> On), event(stop: On -> Off))]
+/// enum Power {
+///     #[lifecycle(initial, suspended)]
+///     Off,
+///     #[lifecycle(ready)]
+///     On,
+/// }
+///
+/// let mut crd: k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition =
+///     serde_json::from_value(serde_json::json!({
+///         "metadata": { "name": "gadgets.example.com" },
+///         "spec": { "group": "example.com", "scope": "Namespaced",
+///                   "names": { "kind": "Gadget", "plural": "gadgets" },
+///                   "versions": [{ "name": "v1", "served": true, "storage": true }] },
+///     }))
+///     .unwrap();
+/// annotate::<Power>(&mut crd, "status.power");
+/// let config = kube_state_metrics(&[crd]).unwrap();
+/// let gadget = &config["spec"]["resources"][0];
+/// assert_eq!(gadget["metricNamePrefix"], "lifecycle_gadget");
+/// let states = &gadget["metrics"][0]["each"]["stateSet"];
+/// assert_eq!(states["path"], serde_json::json!(["status", "power"]));
+/// assert_eq!(states["list"], serde_json::json!(["Off", "On"]));
+/// ```
+///
+/// # Errors
+///
+/// When a CRD's machines annotation does not read ([`machines_of`]).
+pub fn kube_state_metrics(crds: &[CustomResourceDefinition]) -> Result<Value, CarriedError> {
+    use serde_json::json;
+    let path = |p: &str| Value::from(p.split('.').collect::<Vec<_>>());
+    let mut resources = Vec::new();
+    for crd in crds {
+        let machines = machines_of(crd)?;
+        if machines.is_empty() {
+            continue;
+        }
+        let kind = &crd.spec.names.kind;
+        let version = crd
+            .spec
+            .versions
+            .iter()
+            .find(|v| v.storage)
+            .or(crd.spec.versions.first())
+            .map(|v| v.name.clone())
+            .unwrap_or_default();
+        let mut metrics: Vec<Value> = machines
+            .iter()
+            .map(|(field, machine)| {
+                json!({
+                    "name": field.replace('.', "_").to_ascii_lowercase(),
+                    "help": format!("The state of {field} ({}): 1 for the state the object is in, 0 for the others.", machine.name),
+                    "each": { "type": "StateSet", "stateSet": {
+                        "labelName": "state", "path": path(field), "list": machine.states,
+                    } },
+                })
+            })
+            .collect();
+        if machines
+            .iter()
+            .any(|(_, m)| !m.condition_types().is_empty())
+        {
+            metrics.push(json!({
+                "name": "condition",
+                "help": "The object's conditions by type: 1 for True, 0 for False.",
+                "each": { "type": "Gauge", "gauge": {
+                    "path": ["status", "conditions"], "labelsFromPath": { "type": ["type"] },
+                    "valueFrom": ["status"],
+                } },
+            }));
+        }
+        for (name, field, help) in [
+            (
+                "generation",
+                "metadata.generation",
+                "The object's metadata.generation.",
+            ),
+            (
+                "observed_generation",
+                "status.observedGeneration",
+                "The generation its controller last observed.",
+            ),
+        ] {
+            metrics.push(json!({
+                "name": name, "help": help,
+                "each": { "type": "Gauge", "gauge": { "path": path(field) } },
+            }));
+        }
+        resources.push(json!({
+            "groupVersionKind": { "group": crd.spec.group, "version": version, "kind": kind },
+            "metricNamePrefix": format!("lifecycle_{}", kind.to_ascii_lowercase()),
+            "labelsFromPath": { "name": ["metadata", "name"], "namespace": ["metadata", "namespace"] },
+            "metrics": metrics,
+        }));
+    }
+    Ok(json!({ "kind": "CustomResourceStateMetrics", "spec": { "resources": resources } }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

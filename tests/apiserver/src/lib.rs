@@ -46,7 +46,7 @@ pub use rbac::{
     aggregate_cluster_role, bind_cluster_role, create_cluster_role, editor_role, grant_edit,
 };
 pub use setup::{bind_policy_in_namespace, create_namespace, install_crd};
-pub use tools::{ArgoHealth, Computed, Kstatus};
+pub use tools::{ArgoHealth, Computed, Kstatus, KubeStateMetrics, RunningKubeStateMetrics};
 
 /// How long the server may take to print READY.
 const START_TIMEOUT: Duration = Duration::from_secs(120);

@@ -5,7 +5,9 @@
 //!   Flux's health checks, kpt, Config Sync and cli-utils' apply with wait) computes of
 //!   an object;
 //! - [`ArgoHealth`]: what an Argo CD health check in Lua says of an object, run as Argo CD
-//!   runs it, with gopher-lua (Lua 5.1) and the object as `obj`.
+//!   runs it, with gopher-lua (Lua 5.1) and the object as `obj`;
+//! - [`KubeStateMetrics`]: kube-state-metrics itself, from its own module in `tools/ksm`,
+//!   run against a server with a `CustomResourceStateMetrics` configuration.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -81,18 +83,105 @@ impl ArgoHealth {
     }
 }
 
-/// Numbers the script files of one process.
-static SCRIPTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+/// The built kube-state-metrics.
+#[derive(Debug, Clone)]
+pub struct KubeStateMetrics {
+    binary: PathBuf,
+}
 
-/// Builds both tools into `lifecycle-apiserver/` under the target directory and returns
-/// that directory.
-fn build_tools() -> Result<PathBuf> {
-    let dir = super::build::target_dir().join("lifecycle-apiserver");
+/// A running kube-state-metrics, stopped when dropped.
+pub struct RunningKubeStateMetrics {
+    _process: crate::KillOnDrop,
+    /// Where its `/metrics` is served: `127.0.0.1:PORT`.
+    pub addr: std::net::SocketAddr,
+    config: PathBuf,
+}
+
+impl Drop for RunningKubeStateMetrics {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.config);
+    }
+}
+
+impl KubeStateMetrics {
+    /// Builds `k8s.io/kube-state-metrics/v2` with Go from the module in `tools/ksm` into
+    /// `lifecycle-apiserver/kube-state-metrics` under the target directory (a minute or
+    /// two with a cold Go cache).
+    pub fn build() -> Result<KubeStateMetrics> {
+        let dir = super::build::target_dir().join("lifecycle-apiserver");
+        go_build(
+            &super::build::package_dir().join("tools").join("ksm"),
+            &[
+                "-o".to_owned(),
+                dir.join("kube-state-metrics").display().to_string(),
+                "k8s.io/kube-state-metrics/v2".to_owned(),
+            ],
+        )?;
+        Ok(KubeStateMetrics {
+            binary: dir.join("kube-state-metrics"),
+        })
+    }
+
+    /// Starts it against `server` as the admin, watching only the custom resources that
+    /// `config` (a `CustomResourceStateMetrics` document, YAML or JSON) names, serving on
+    /// a free port of 127.0.0.1.
+    pub fn start(
+        &self,
+        server: &crate::ApiServer,
+        config: &str,
+    ) -> Result<RunningKubeStateMetrics> {
+        let free = || -> Result<std::net::SocketAddr> {
+            let listener =
+                std::net::TcpListener::bind("127.0.0.1:0").map_err(|source| Error::Spawn {
+                    binary: self.binary.clone(),
+                    source,
+                })?;
+            listener.local_addr().map_err(|source| Error::Spawn {
+                binary: self.binary.clone(),
+                source,
+            })
+        };
+        let (addr, telemetry) = (free()?, free()?);
+        let file = std::env::temp_dir().join(format!(
+            "lifecycle-ksm-{}-{}.yaml",
+            std::process::id(),
+            SCRIPTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
+        std::fs::write(&file, config).map_err(|source| Error::Spawn {
+            binary: file.clone(),
+            source,
+        })?;
+        let child = Command::new(&self.binary)
+            .arg(format!("--kubeconfig={}", server.kubeconfig().display()))
+            .args(["--host=127.0.0.1", "--telemetry-host=127.0.0.1"])
+            .arg(format!("--port={}", addr.port()))
+            .arg(format!("--telemetry-port={}", telemetry.port()))
+            .arg("--custom-resource-state-only")
+            .arg(format!(
+                "--custom-resource-state-config-file={}",
+                file.display()
+            ))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|source| Error::Spawn {
+                binary: self.binary.clone(),
+                source,
+            })?;
+        Ok(RunningKubeStateMetrics {
+            _process: crate::KillOnDrop(child),
+            addr,
+            config: file,
+        })
+    }
+}
+
+/// Runs `go build ARGS` in `dir` with the local toolchain and no cgo.
+fn go_build(dir: &std::path::Path, args: &[String]) -> Result<()> {
     let output = Command::new("go")
-        .args(["build", "-o"])
-        .arg(format!("{}/", dir.display()))
-        .args(["./kstatus", "./health"])
-        .current_dir(super::build::package_dir().join("tools"))
+        .arg("build")
+        .args(args)
+        .current_dir(dir)
         .env("GOTOOLCHAIN", "local")
         .env("CGO_ENABLED", "0")
         .output()
@@ -100,11 +189,28 @@ fn build_tools() -> Result<PathBuf> {
             binary: "go".into(),
             source,
         })?;
-    if !output.status.success() {
-        return Err(Error::GoBuild {
+    match output.status.success() {
+        true => Ok(()),
+        false => Err(Error::GoBuild {
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        });
+        }),
     }
+}
+
+/// Numbers the script files of one process.
+static SCRIPTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Builds both tools into `lifecycle-apiserver/` under the target directory and returns
+/// that directory.
+fn build_tools() -> Result<PathBuf> {
+    let dir = super::build::target_dir().join("lifecycle-apiserver");
+    let args = [
+        "-o".to_owned(),
+        format!("{}/", dir.display()),
+        "./kstatus".to_owned(),
+        "./health".to_owned(),
+    ];
+    go_build(&super::build::package_dir().join("tools"), &args)?;
     Ok(dir)
 }
 

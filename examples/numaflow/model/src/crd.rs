@@ -99,6 +99,30 @@ pub fn argocd_health_yaml() -> Result<String, serde_saphyr::ser::Error> {
     Ok(out)
 }
 
+/// kube-state-metrics' `CustomResourceStateMetrics` configuration for pipelines,
+/// vertices and MonoVertices, generated from their lifecycles
+/// ([`lifecycle_model::crd::kube_state_metrics`]): `lifecycle_pipeline_status_phase`
+/// with one series per state, the conditions, and the generations. Give it to
+/// kube-state-metrics with `--custom-resource-state-config-file`.
+///
+/// ```
+/// let config = numaflow_model::crd::kube_state_metrics_config();
+/// let resources = config["spec"]["resources"].as_array().unwrap();
+/// assert_eq!(resources.len(), 3);
+/// assert_eq!(resources[0]["metrics"][1]["name"], "status_phase");
+/// ```
+pub fn kube_state_metrics_config() -> serde_json::Value {
+    // The machines were put on by `crds`, so they read.
+    lifecycle_model::crd::kube_state_metrics(&crds()).unwrap_or_default()
+}
+
+/// [`kube_state_metrics_config`] as one YAML document starting with `---`.
+pub fn kube_state_metrics_yaml() -> Result<String, serde_saphyr::ser::Error> {
+    let mut out = String::new();
+    push_document(&mut out, &kube_state_metrics_config())?;
+    Ok(out)
+}
+
 fn push_document<T: Serialize>(
     out: &mut String,
     object: &T,

@@ -35,6 +35,11 @@ pub struct Args {
     /// Failed Degraded).
     #[arg(long, conflicts_with = "controller_service_account")]
     pub argocd_health: bool,
+    /// Print instead kube-state-metrics' CustomResourceStateMetrics configuration of the
+    /// three kinds, generated from their lifecycles: a state-set series per phase field,
+    /// the conditions, and the generations (--custom-resource-state-config-file).
+    #[arg(long, conflicts_with_all = ["controller_service_account", "argocd_health"])]
+    pub kube_state_metrics: bool,
 }
 
 /// Parses the command line and prints the manifests: the whole of the binary, which
@@ -50,9 +55,12 @@ pub fn main() -> ExitCode {
         Ok(args) => args,
         Err(e) => e.exit(),
     };
-    let rendered = match args.argocd_health {
-        true => crd::argocd_health_yaml(),
-        false => crd::manifests_yaml(args.controller_service_account.as_ref()),
+    let rendered = if args.argocd_health {
+        crd::argocd_health_yaml()
+    } else if args.kube_state_metrics {
+        crd::kube_state_metrics_yaml()
+    } else {
+        crd::manifests_yaml(args.controller_service_account.as_ref())
     };
     let yaml = match rendered {
         Ok(yaml) => yaml,

@@ -109,6 +109,28 @@ fn crdgen_prints_argo_cd_health_checks_and_refuses_them_beside_the_policies() {
 }
 
 #[test]
+fn crdgen_prints_the_kube_state_metrics_configuration_alone() {
+    let output = run(CRDGEN, &["--kube-state-metrics"]);
+    assert!(output.status.success(), "{output:?}");
+    let config: serde_json::Value = serde_saphyr::from_str(&stdout(&output)).expect("YAML");
+    assert_eq!(config["kind"], "CustomResourceStateMetrics");
+    let kinds: Vec<&str> = config["spec"]["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["groupVersionKind"]["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["Pipeline", "Vertex", "MonoVertex"]);
+    let both = run(CRDGEN, &["--kube-state-metrics", "--argocd-health"]);
+    assert_eq!(both.status.code(), Some(2), "{both:?}");
+    assert!(
+        stderr(&both).contains("cannot be used with"),
+        "{}",
+        stderr(&both)
+    );
+}
+
+#[test]
 fn crdgen_adds_the_writer_policy_and_rbac_for_the_controller_service_account() {
     let output = run(
         CRDGEN,

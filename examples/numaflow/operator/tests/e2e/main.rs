@@ -12,6 +12,7 @@ mod daemon;
 mod drain;
 mod failed;
 mod install;
+mod ksm;
 mod kstatus;
 mod monovertex;
 mod operator;
