@@ -13,7 +13,8 @@ use crate::ctxt::Ctxt;
 /// The keys `#[lifecycle(...)]` takes on the enum.
 const CONTAINER_KEYS: &str = "`crate`, `module`, `roles`, `role_module`, `role`, `event`, `action`, `schema`, `phase_field`, `enforce_initial`, `verbs`";
 /// The keys `#[lifecycle(...)]` takes on a variant.
-const VARIANT_KEYS: &str = "`initial`, `terminal`, `ready`, `reconciling`, `stalled`, `suspended`";
+const VARIANT_KEYS: &str =
+    "`initial`, `terminal`, `ready`, `reconciling`, `stalled`, `suspended`, `alias = \"...\"`";
 /// The keys inside `action(...)`.
 const ACTION_KEYS: &str = "`states`, `roles`, `field`";
 
@@ -71,6 +72,9 @@ pub(crate) struct VariantAttrs {
     pub(crate) condition: Option<(ConditionType, Ident)>,
     /// `#[serde(rename = "...")]`, so CEL and `name()` use the wire name.
     pub(crate) rename: Option<String>,
+    /// Former names: `#[lifecycle(alias = "...")]` and `#[serde(alias = "...")]`, each
+    /// once, in the order written.
+    pub(crate) aliases: Vec<LitStr>,
 }
 
 /// Parses every `#[lifecycle(...)]` and `#[serde(rename_all)]` on the enum.
@@ -104,11 +108,29 @@ pub(crate) fn variant(attrs: &[Attribute], cx: &mut Ctxt) -> VariantAttrs {
             if let Some(lit) = serde_string(attr, "rename") {
                 out.rename = Some(lit.value());
             }
+            for lit in serde_strings(attr, "alias") {
+                if !out.aliases.iter().any(|a| a.value() == lit.value()) {
+                    out.aliases.push(lit);
+                }
+            }
             continue;
         }
         for item in lifecycle_items(attr, cx) {
             let parsed = (|input: ParseStream<'_>| {
                 let key = Ident::parse_any(input)?;
+                if key == "alias" {
+                    input.parse::<Token![=]>().map_err(|_| {
+                        syn::Error::new(key.span(), "expected `alias = \"FormerName\"`")
+                    })?;
+                    let lit: LitStr = input.parse()?;
+                    if lit.value().is_empty() {
+                        return Err(syn::Error::new(lit.span(), "a former name cannot be empty"));
+                    }
+                    if !out.aliases.iter().any(|a| a.value() == lit.value()) {
+                        out.aliases.push(lit);
+                    }
+                    return expect_end(input, "`alias` takes one name; repeat it for another");
+                }
                 let condition = match key.to_string().as_str() {
                     "ready" => Some(ConditionType::Ready),
                     "reconciling" => Some(ConditionType::Reconciling),
@@ -457,10 +479,16 @@ fn name_set(input: ParseStream<'_>) -> syn::Result<Vec<Ident>> {
 /// The string value of `key = "..."` inside a `#[serde(...)]`, ignoring everything else
 /// there: serde reports its own mistakes.
 fn serde_string(attr: &Attribute, key: &str) -> Option<LitStr> {
-    let mut found = None;
+    serde_strings(attr, key).into_iter().next()
+}
+
+/// Every `key = "..."` of a `#[serde(...)]` attribute, in order (serde takes `alias` more
+/// than once).
+fn serde_strings(attr: &Attribute, key: &str) -> Vec<LitStr> {
+    let mut found = Vec::new();
     let _ = attr.parse_nested_meta(|meta| {
         if meta.path.is_ident(key) && meta.input.peek(Token![=]) {
-            found = Some(meta.value()?.parse::<LitStr>()?);
+            found.push(meta.value()?.parse::<LitStr>()?);
         } else if meta.input.peek(Token![=]) {
             meta.value()?.parse::<syn::Expr>()?;
         } else if meta.input.peek(syn::token::Paren) {

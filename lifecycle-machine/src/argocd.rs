@@ -67,9 +67,12 @@ impl Machine {
     /// ```
     pub fn argocd_health_lua(&self, phase_path: &str) -> String {
         let mut health = String::new();
-        for (i, state) in self.states.iter().enumerate() {
+        for (i, _) in self.states.iter().enumerate() {
             let verdict = health_of(self.condition_of(i));
-            let _ = writeln!(health, "  [{}] = \"{verdict}\",", lua_string(state));
+            // A former name reads as its state.
+            for name in self.names_of(i) {
+                let _ = writeln!(health, "  [{}] = \"{verdict}\",", lua_string(name));
+            }
         }
         let default = match self.default_state.and_then(|d| self.states.get(d)) {
             Some(state) => lua_string(state),

@@ -19,12 +19,15 @@ impl Machine {
             if targets.is_empty() {
                 continue;
             }
-            let _ = write!(
-                rule,
-                " || (oldSelf == {} && self in [{}])",
-                cel_string(&self.states[from]),
-                self.cel_list(&targets)
-            );
+            let _ = match self.names_of(from).as_slice() {
+                [one] => write!(rule, " || (oldSelf == {}", cel_string(one)),
+                names => write!(rule, " || (oldSelf in [{}]", cel_strings(names)),
+            };
+            let _ = write!(rule, " && self in [{}])", self.cel_list(&targets));
+        }
+        for (old, state) in &self.aliases {
+            let (old, new) = (cel_string(old), cel_string(&self.states[*state]));
+            let _ = write!(rule, " || (oldSelf == {old} && self == {new})");
         }
         (!all_legal).then_some(rule)
     }
@@ -56,13 +59,17 @@ impl Machine {
     pub fn transition_message_expression(&self) -> String {
         let field = self.phase_field_name();
         let entries: Vec<String> = (0..self.states.len())
-            .map(|from| {
+            .flat_map(|from| {
                 let targets = self.targets(from);
                 let text = match targets.is_empty() {
                     true => "it may not move".to_owned(),
                     false => format!("it may go to {}", self.or_list(&targets)),
                 };
-                format!("{}: {}", cel_string(&self.states[from]), cel_string(&text))
+                let names = self.names_of(from);
+                names
+                    .into_iter()
+                    .map(move |name| format!("{}: {}", cel_string(name), cel_string(&text)))
+                    .collect::<Vec<_>>()
             })
             .collect();
         format!(
@@ -208,7 +215,7 @@ impl Machine {
                 let everywhere = states.len() == self.states.len() && self.default_state.is_some();
                 let in_states = match everywhere {
                     true => "true".to_owned(),
-                    false => format!("{new_phase} in [{}]", self.cel_list(states)),
+                    false => format!("{new_phase} in [{}]", self.cel_list_stored(states)),
                 };
                 if self.roles.is_empty() {
                     return in_states;
@@ -332,6 +339,13 @@ impl Machine {
             .collect();
         items.join(", ")
     }
+
+    /// [`Machine::cel_list`] with each state's former names beside it: every value a
+    /// stored phase in those states may hold.
+    pub(crate) fn cel_list_stored(&self, states: &[usize]) -> String {
+        let names: Vec<&str> = states.iter().flat_map(|&s| self.names_of(s)).collect();
+        cel_strings(&names)
+    }
 }
 
 /// A CEL rule for an object schema's `x-kubernetes-validations`.
@@ -389,6 +403,12 @@ pub(crate) fn or_words(words: &[&str]) -> String {
         Some((last, [])) => (*last).to_owned(),
         Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
     }
+}
+
+/// CEL string literals of `names`, comma-separated.
+fn cel_strings(names: &[&str]) -> String {
+    let items: Vec<String> = names.iter().map(|n| cel_string(n)).collect();
+    items.join(", ")
 }
 
 /// A CEL single-quoted string literal.

@@ -96,7 +96,25 @@ impl Machine {
     /// objects stored under `self`. States, roles and events are matched by name.
     pub fn diff(&self, new: &Machine) -> Vec<Change> {
         let mut changes = Vec::new();
-        let old = self;
+        // A state the new version keeps under a new name, its old one a former name
+        // (`alias`), is compared under the new name.
+        let mut renamed = self.clone();
+        for state in renamed.states.iter_mut() {
+            if new.state_index(state).is_some() {
+                continue;
+            }
+            if let Some(now) = new.resolve(state) {
+                let now = &new.states[now];
+                changes.push(change(
+                    Class::Migration,
+                    format!(
+                        "`{state}` is now called `{now}`: stored objects in `{state}` read as `{now}` and are renamed on their next write; clients that compare the stored name see both until then"
+                    ),
+                ));
+                *state = now.clone();
+            }
+        }
+        let old = &renamed;
         if old.phase_field != new.phase_field {
             changes.push(change(
                 Class::Breaking,
@@ -328,6 +346,16 @@ mod tests {
                 vec![
                     "breaking: `Retrying` is no longer a state: objects in `Retrying` can no longer be read or written",
                     "safe: `Backoff` is a new state",
+                ],
+            ),
+            (
+                "a state renamed, its old name kept as an alias",
+                Box::new(|m| {
+                    m.states[2] = "Backoff".into();
+                    m.aliases.push(("Retrying".into(), 2));
+                }),
+                vec![
+                    "needs migration: `Retrying` is now called `Backoff`: stored objects in `Retrying` read as `Backoff` and are renamed on their next write; clients that compare the stored name see both until then",
                 ],
             ),
             (

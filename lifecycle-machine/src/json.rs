@@ -135,6 +135,14 @@ struct Document {
     phase_field: Option<String>,
     #[serde(default)]
     conditions: ConditionsDocument,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    aliases: Vec<AliasDocument>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct AliasDocument {
+    name: String,
+    state: String,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -243,6 +251,14 @@ impl Machine {
                 stalled: states(&self.stalled),
                 suspended: states(&self.suspended),
             },
+            aliases: self
+                .aliases
+                .iter()
+                .map(|(name, s)| AliasDocument {
+                    name: name.clone(),
+                    state: state(s),
+                })
+                .collect(),
         };
         serde_json::to_value(&document).unwrap_or_default()
     }
@@ -335,7 +351,16 @@ impl Machine {
                 field: a.field.clone(),
             });
         }
+        let aliases = document
+            .aliases
+            .iter()
+            .map(|a| {
+                let state = index(&format!("former name `{}` names", a.name), &a.state)?;
+                Ok((a.name.clone(), state))
+            })
+            .collect::<Result<Vec<_>, JsonError>>()?;
         Ok(Machine {
+            aliases,
             name: document.name.clone(),
             states: document.states.clone(),
             initial: indices("an initial state is", &document.initial)?,

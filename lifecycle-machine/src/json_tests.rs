@@ -42,7 +42,14 @@ fn any_machine() -> impl Strategy<Value = Machine> {
                 prop::collection::vec(event, 0..5),
                 prop::collection::vec(prop::option::of(name()), r),
                 prop::collection::vec(action, 0..3),
-                (prop::option::of(name()), list(), list(), list(), list()),
+                (
+                    prop::option::of(name()),
+                    list(),
+                    list(),
+                    list(),
+                    list(),
+                    prop::collection::vec((name(), 0..n), 0..3),
+                ),
             )
         })
         .prop_map(
@@ -52,7 +59,7 @@ fn any_machine() -> impl Strategy<Value = Machine> {
                 events,
                 cels,
                 actions,
-                (phase_field, ready, reconciling, stalled, suspended),
+                (phase_field, ready, reconciling, stalled, suspended, aliases),
             )| Machine {
                 name: "Random".to_owned(),
                 states,
@@ -88,6 +95,7 @@ fn any_machine() -> impl Strategy<Value = Machine> {
                 reconciling,
                 stalled,
                 suspended,
+                aliases,
             },
         )
 }

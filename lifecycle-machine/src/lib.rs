@@ -94,6 +94,12 @@ pub struct Machine {
     /// `Paused` ([`ConditionType::Suspended`]). Reached, they are settled: `Ready` holds
     /// there as well, so that kstatus reads the object as current.
     pub suspended: Vec<usize>,
+    /// Former names of states, each with the index of the state it now names
+    /// (`#[lifecycle(alias = "Retrying")]`): a stored phase that holds an old name reads
+    /// as that state ([`Machine::resolve`]), the API server's rules admit it as that
+    /// state, and a move from it to its new name is always allowed, so that a
+    /// controller's next write renames it.
+    pub aliases: Vec<(String, usize)>,
 }
 
 /// A named event: it moves an object from any of `from` to `to`.
@@ -221,6 +227,37 @@ impl Machine {
     /// The index of the state serialized as `name`.
     pub fn state_index(&self, name: &str) -> Option<usize> {
         self.states.iter().position(|s| s == name)
+    }
+
+    /// The state `name` stands for: the state of that name, or the state it is a former
+    /// name of ([`Machine::aliases`]).
+    ///
+    /// ```
+    /// let mut job = lifecycle_machine::Machine::new("Job", ["Running", "Backoff"]);
+    /// job.aliases.push(("Retrying".to_owned(), 1));
+    /// assert_eq!(job.resolve("Backoff"), Some(1));
+    /// assert_eq!(job.resolve("Retrying"), Some(1));
+    /// assert_eq!(job.state_index("Retrying"), None);
+    /// assert_eq!(job.resolve("Waiting"), None);
+    /// ```
+    pub fn resolve(&self, name: &str) -> Option<usize> {
+        self.state_index(name).or_else(|| {
+            let alias = self.aliases.iter().find(|(old, _)| old == name);
+            alias.map(|(_, state)| *state)
+        })
+    }
+
+    /// The names `state` is stored under: its name, then its former names.
+    pub fn names_of(&self, state: usize) -> Vec<&str> {
+        let former = self.aliases.iter().filter(|(_, s)| *s == state);
+        let mut names: Vec<&str> = self
+            .states
+            .get(state)
+            .map(String::as_str)
+            .into_iter()
+            .collect();
+        names.extend(former.map(|(old, _)| old.as_str()));
+        names
     }
 
     /// Whether an object may move from `from` to `to`. Staying put is always allowed.

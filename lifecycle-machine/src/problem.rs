@@ -55,6 +55,12 @@ pub enum Problem {
         /// The default state's index.
         state: usize,
     },
+    /// A former name ([`Machine::aliases`]) that is a state's name or another state's
+    /// former name too, so that a stored phase could not tell which it is.
+    AliasTaken {
+        /// The alias's index in [`Machine::aliases`].
+        alias: usize,
+    },
 }
 
 impl Problem {
@@ -102,6 +108,17 @@ impl Problem {
                 machine.list_states(&machine.initial),
                 state(s)
             ),
+            Problem::AliasTaken { alias } => {
+                let (old, state) = &machine.aliases[alias];
+                format!(
+                    "`{old}` cannot be a former name of `{}`: it already names {}",
+                    machine.states[*state],
+                    match machine.state_index(old) {
+                        Some(s) => format!("the state `{}`", machine.states[s]),
+                        None => "another state".to_owned(),
+                    }
+                )
+            }
             Problem::MissingRolePredicate { action, role } => format!(
                 "action `{}` names a field, so role `{}` needs a CEL predicate: `role({}, cel = \"...\")`",
                 machine.actions[action].name, machine.roles[role].name, machine.roles[role].name
@@ -147,6 +164,14 @@ impl Machine {
             && !self.initial.contains(&d)
         {
             out.push(Problem::DefaultNotInitial { state: d });
+        }
+        for (i, (old, state)) in self.aliases.iter().enumerate() {
+            let earlier = self.aliases[..i]
+                .iter()
+                .any(|(o, s)| o == old && s != state);
+            if self.state_index(old).is_some() || earlier {
+                out.push(Problem::AliasTaken { alias: i });
+            }
         }
         if !self.roles.is_empty()
             && self

@@ -194,6 +194,8 @@ pub struct MachineTable {
     pub stalled: &'static [usize],
     /// Indices of the states that stand for `Suspended`.
     pub suspended: &'static [usize],
+    /// Former names, each with the index of the state it now names.
+    pub aliases: &'static [(&'static str, usize)],
     /// The Mermaid diagram.
     pub mermaid: &'static str,
     /// The DOT diagram.
@@ -302,6 +304,11 @@ impl MachineTable {
         machine.reconciling = self.reconciling.to_vec();
         machine.stalled = self.stalled.to_vec();
         machine.suspended = self.suspended.to_vec();
+        machine.aliases = self
+            .aliases
+            .iter()
+            .map(|(old, state)| ((*old).to_owned(), *state))
+            .collect();
         machine
     }
 }

@@ -103,6 +103,7 @@
 //! | `#[lifecycle(ready)]` | the object is steady and healthy here: the `Ready` condition is `True` |
 //! | `#[lifecycle(reconciling)]` | the object is moving toward its desired state: `Reconciling` is `True` |
 //! | `#[lifecycle(stalled)]` | the object cannot get on without help: `Stalled` is `True` |
+//! | `#[lifecycle(alias = "Old")]`, `#[serde(alias = "Old")]` | a former name of the state, repeatable: stored objects whose phase still holds it read as this state ([`Machine::resolve`](crate::machine::Machine::resolve)), the schema's enum admits it, the transition rule lets them move as this state and be renamed to it on their next write; with serde, write `#[serde(alias = "Old")]` (the derive reads it too) so that serde reads the old name. A former name that is a state's name, or another state's former name, is an error |
 //! | `#[lifecycle(suspended)]` | the object rests here because it was asked to (`Paused`): settled, so `Ready` is `True`, and `Suspended` is `True` |
 //! | `#[default]` | what an absent phase field reads as, in CEL rules and writer policies; with `enforce_initial` it must be initial |
 //! | `#[serde(rename = "...")]`, `#[serde(rename_all = "...")]` on the enum | the wire names the runtime and CEL use |
@@ -204,6 +205,7 @@
 //! | `actions` | list of {`name`, `states`: list of states, `roles`: list of roles, `field`: string or null} | each `action(...)` |
 //! | `phaseField` | string or null | `phase_field` |
 //! | `conditions` | {`ready`, `reconciling`, `stalled`, `suspended`}: list of states (`suspended` left out when empty) | the states marked `ready`, `reconciling`, `stalled`, `suspended` |
+//! | `aliases` | list of {`name`, `state`} (left out when empty) | each former name and the state it now names (`alias`) |
 //!
 //! ```
 //! use lifecycle_model::Lifecycle;

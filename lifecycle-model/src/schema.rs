@@ -37,7 +37,9 @@ pub const TRANSITION_REASON: &str = "FieldValueInvalid";
 /// The `reason` of a failed action rule.
 pub const ACTION_REASON: &str = "FieldValueForbidden";
 
-/// The schema of the phase field: a string enum of the states, with the transition rule
+/// The schema of the phase field: a string enum of the states (and their former names,
+/// `#[lifecycle(alias = "...")]`, which stored objects may still hold), with the
+/// transition rule
 /// in `x-kubernetes-validations` unless every move is legal. Its `messageExpression`
 /// tells the requester their move and where the old phase may go; `message` is the
 /// fallback the server requires. A machine that enforces its initial states
@@ -47,9 +49,11 @@ pub const ACTION_REASON: &str = "FieldValueForbidden";
 /// [`Machine::initial_rule`]: crate::machine::Machine::initial_rule
 pub fn phase_schema<P: Lifecycle>() -> Schema {
     let machine = P::machine();
+    let mut names = machine.states.clone();
+    names.extend(machine.aliases.iter().map(|(old, _)| old.clone()));
     let mut schema = json!({
         "type": "string",
-        "enum": machine.states,
+        "enum": names,
     });
     let mut rules = Vec::new();
     if let Some(rule) = machine.transition_rule() {

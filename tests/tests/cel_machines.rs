@@ -11,9 +11,12 @@ use lifecycle_tests::strategies;
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
-/// A schema with the machine's phase as its only field, as `phase_schema` builds it.
+/// A schema with the machine's phase as its only field, as `phase_schema` builds it: the
+/// enum holds the states and their former names.
 fn schema(machine: &Machine) -> Value {
-    let mut phase = json!({ "type": "string", "enum": machine.states });
+    let mut names = machine.states.clone();
+    names.extend(machine.aliases.iter().map(|(old, _)| old.clone()));
+    let mut phase = json!({ "type": "string", "enum": names });
     if let Some(rule) = machine.transition_rule() {
         phase["x-kubernetes-validations"] = json!([{
             "rule": rule,
@@ -57,6 +60,55 @@ proptest! {
                     legal.contains(&(from, to)),
                     "{} -> {}: {:?}", old, new, verdict
                 );
+            }
+        }
+    }
+}
+
+/// A machine with former names for some of its states: `Old0` for the state at
+/// `renamed[0]`, and so on.
+fn with_aliases() -> impl Strategy<Value = Machine> {
+    strategies::machine().prop_flat_map(|machine| {
+        let n = machine.states.len();
+        (Just(machine), prop::collection::vec(0..n, 0..3)).prop_map(|(mut machine, renamed)| {
+            machine.aliases = renamed
+                .into_iter()
+                .enumerate()
+                .map(|(i, state)| (format!("Old{i}"), state))
+                .collect();
+            machine
+        })
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// A stored phase under a former name moves as its state does, and may always be
+    /// rewritten to its new name; writing a former name anew is refused, except by
+    /// leaving the field as it is (or where every move is legal and there is no rule).
+    #[test]
+    fn former_names_move_as_their_states_and_are_rewritten_to_the_new_name(machine in with_aliases()) {
+        let compiled = compile_schema(&schema(&machine));
+        prop_assert!(!compiled.has_errors(), "{:?}", compiled.compilation_errors());
+        let validator = Validator::new();
+        let legal = declared_moves(&machine);
+        let stored: Vec<(String, usize)> = (0..machine.states.len())
+            .map(|s| (machine.states[s].clone(), s))
+            .chain(machine.aliases.iter().cloned())
+            .collect();
+        for (old, from) in &stored {
+            for (new, to) in &stored {
+                let verdict = validator.validate_compiled(
+                    &compiled,
+                    &json!({ "phase": new }),
+                    Some(&json!({ "phase": old })),
+                );
+                let canonical = machine.states[*to] == *new;
+                let expected = machine.transition_rule().is_none()
+                    || old == new
+                    || (canonical && (legal.contains(&(*from, *to)) || from == to));
+                prop_assert_eq!(verdict.is_ok(), expected, "{} -> {}: {:?}", old, new, verdict);
             }
         }
     }

@@ -332,6 +332,33 @@ fn enforcing_initial_states_needs_a_default_that_is_one() {
     assert!(m.problems().is_empty());
 }
 
+#[test]
+fn a_former_name_must_name_one_state_only() {
+    let mut m = release();
+    m.aliases = vec![
+        ("Drafted".into(), 0),
+        ("Built".into(), 0),
+        ("Drafted".into(), 1),
+    ];
+    assert_eq!(
+        m.problems(),
+        [
+            Problem::AliasTaken { alias: 1 },
+            Problem::AliasTaken { alias: 2 }
+        ]
+    );
+    assert_eq!(
+        Problem::AliasTaken { alias: 1 }.message(&m),
+        "`Built` cannot be a former name of `Draft`: it already names the state `Built`"
+    );
+    assert_eq!(
+        Problem::AliasTaken { alias: 2 }.message(&m),
+        "`Drafted` cannot be a former name of `Built`: it already names another state"
+    );
+    m.aliases.truncate(1);
+    assert!(m.problems().is_empty());
+}
+
 #[derive(lifecycle_model::Lifecycle, Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[lifecycle(event(start: Queued -> Running), event(stop: Running -> Queued))]
 #[lifecycle(event(hold: Queued | Running -> Held), event(release: Held -> Queued))]

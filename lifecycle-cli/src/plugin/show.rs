@@ -14,15 +14,13 @@ pub fn field<'a>(object: &'a Value, path: &str) -> Option<&'a Value> {
 }
 
 /// The state `object` is in by `machine`, whose phase is at `path`: the state named
-/// there, or the machine's default state where the field is absent. `Err` with the name
-/// when the field holds something that is not a state.
+/// there (or a former name of it), or the machine's default state where the field is
+/// absent. `Err` with what the field holds when that is not a state.
 pub fn state_of(machine: &Machine, object: &Value, path: &str) -> Result<Option<usize>, String> {
-    match field(object, path).and_then(Value::as_str) {
-        Some(name) => machine
-            .state_index(name)
-            .map(Some)
-            .ok_or_else(|| name.to_owned()),
-        None => Ok(machine.default_state),
+    match field(object, path) {
+        None | Some(Value::Null) => Ok(machine.default_state),
+        Some(Value::String(name)) => machine.resolve(name).map(Some).ok_or_else(|| name.clone()),
+        Some(other) => Err(other.to_string()),
     }
 }
 
@@ -239,6 +237,12 @@ mod tests {
         assert_eq!(state_of(&m, &json!({}), "spec.door"), Ok(Some(1)));
         let ajar = json!({ "spec": { "door": "Ajar" } });
         assert_eq!(state_of(&m, &ajar, "spec.door"), Err("Ajar".to_owned()));
+        let number = json!({ "spec": { "door": 3 } });
+        assert_eq!(state_of(&m, &number, "spec.door"), Err("3".to_owned()));
+        let mut renamed = m.clone();
+        renamed.aliases.push(("Shut".to_owned(), 1));
+        let shut = json!({ "spec": { "door": "Shut" } });
+        assert_eq!(state_of(&renamed, &shut, "spec.door"), Ok(Some(1)));
     }
 
     #[test]

@@ -147,6 +147,10 @@ fn machine_table(model: &Model) -> TokenStream {
     let enforce_initial = m.enforce_initial;
     let (ready, reconciling) = (ints(&m.ready), ints(&m.reconciling));
     let (stalled, suspended) = (ints(&m.stalled), ints(&m.suspended));
+    let aliases = m.aliases.iter().map(|(old, state)| {
+        let state = Literal::usize_unsuffixed(*state);
+        quote!((#old, #state))
+    });
     let option = |value: Option<TokenStream>| match value {
         Some(v) => quote!(__Some(#v)),
         None => quote!(__None),
@@ -203,6 +207,7 @@ fn machine_table(model: &Model) -> TokenStream {
             reconciling: &[#(#reconciling),*],
             stalled: &[#(#stalled),*],
             suspended: &[#(#suspended),*],
+            aliases: &[#(#aliases),*],
             mermaid: #ident::MERMAID,
             dot: #ident::DOT,
             moves: &[#(#moves),*],

@@ -71,6 +71,7 @@ fn states(
     let mut machine = Machine::new(input.ident.unraw().to_string(), [] as [String; 0]);
     machine.enforce_initial = container.enforce_initial;
     let mut variants = Vec::new();
+    let mut aliases: Vec<(syn::LitStr, usize)> = Vec::new();
     for (index, variant) in data.variants.iter().enumerate() {
         if !matches!(variant.fields, Fields::Unit) {
             cx.error_spanned(
@@ -106,10 +107,36 @@ fn states(
         if variant.attrs.iter().any(|a| a.path().is_ident("default")) {
             machine.default_state = Some(index);
         }
+        aliases.extend(attrs.aliases.into_iter().map(|lit| (lit, index)));
         variants.push(variant.ident.clone());
     }
     if variants.is_empty() {
         cx.error_spanned(&input.ident, "a lifecycle needs at least one state");
+    }
+    // A former name must name one state only: no state's name, no other state's former
+    // name.
+    for (i, (lit, state)) in aliases.iter().enumerate() {
+        let name = lit.value();
+        let taken = match machine.state_index(&name) {
+            Some(s) => Some(format!("the state `{}`", machine.states[s])),
+            None => aliases[..i]
+                .iter()
+                .find(|(l, s)| l.value() == name && s != state)
+                .map(|(_, s)| format!("a former name of `{}`", machine.states[*s])),
+        };
+        match taken {
+            Some(taken) => cx.error_spanned(
+                lit,
+                format!(
+                    "`{name}` cannot be a former name of `{}`: it is already {taken}",
+                    machine.states[*state]
+                ),
+            ),
+            None if !machine.aliases.iter().any(|(n, _)| *n == name) => {
+                machine.aliases.push((name, *state));
+            }
+            None => {}
+        }
     }
     (machine, variants)
 }

@@ -492,6 +492,7 @@ impl ::lifecycle_model::__private::Lifecycle for ReleasePhase {
             reconciling: &[],
             stalled: &[],
             suspended: &[],
+            aliases: &[],
             mermaid: ReleasePhase::MERMAID,
             dot: ReleasePhase::DOT,
             moves: &[2, 12, 24, 17, 0],

@@ -1,0 +1,81 @@
+//! Former names of states (`#[lifecycle(alias = "...")]`, or serde's own
+//! `#[serde(alias = "...")]`): serde reads them, the machine knows them, the schema's enum
+//! admits them, and the transition rule lets a stored object in a former name move as its
+//! state does and be renamed on its next write.
+
+use kube_core::cel::{Validator, compile_schema};
+use lifecycle_model::Lifecycle;
+use lifecycle_model::schema::phase_schema;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+/// A job whose `Retrying` state is now `Backoff` (it was `Waiting` before that), and
+/// whose `Halted` is now `Stopped`.
+#[derive(Lifecycle, Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[lifecycle(phase_field = "status.phase")]
+#[lifecycle(event(fail: Running -> Backoff), event(retry: Backoff -> Running))]
+#[lifecycle(event(stop: Running | Backoff -> Stopped))]
+enum Job {
+    #[lifecycle(initial, ready)]
+    Running,
+    #[serde(alias = "Retrying", alias = "Waiting")]
+    #[lifecycle(reconciling)]
+    Backoff,
+    #[serde(alias = "Halted")]
+    #[lifecycle(alias = "Halted", terminal)]
+    Stopped,
+}
+
+#[test]
+fn former_names_are_read_by_serde_and_known_to_the_machine() {
+    let machine = Job::machine();
+    assert_eq!(
+        machine.aliases,
+        [
+            ("Retrying".to_owned(), 1),
+            ("Waiting".to_owned(), 1),
+            ("Halted".to_owned(), 2)
+        ]
+    );
+    assert_eq!(machine.resolve("Waiting"), Some(1));
+    let read: Job = serde_json::from_value(json!("Retrying")).unwrap();
+    assert_eq!(read, Job::Backoff);
+    assert_eq!(serde_json::to_value(read).unwrap(), json!("Backoff"));
+}
+
+#[test]
+fn the_server_admits_a_former_name_as_its_state_and_renames_it() {
+    let phase = serde_json::to_value(phase_schema::<Job>()).unwrap();
+    assert_eq!(
+        phase["enum"],
+        json!([
+            "Running", "Backoff", "Stopped", "Retrying", "Waiting", "Halted"
+        ])
+    );
+    let schema = json!({ "type": "object", "properties": { "phase": phase } });
+    let compiled = compile_schema(&schema);
+    assert!(
+        !compiled.has_errors(),
+        "{:?}",
+        compiled.compilation_errors()
+    );
+    let validator = Validator::new();
+    let verdict = |old: &str, new: &str| -> Result<(), Value> {
+        validator
+            .validate_compiled(
+                &compiled,
+                &json!({ "phase": new }),
+                Some(&json!({ "phase": old })),
+            )
+            .map_err(|e| json!(format!("{e:?}")))
+    };
+    // Renamed on the next write; moving as the state it names.
+    assert_eq!(verdict("Retrying", "Backoff"), Ok(()));
+    assert_eq!(verdict("Retrying", "Running"), Ok(()));
+    assert_eq!(verdict("Halted", "Stopped"), Ok(()));
+    assert_eq!(verdict("Retrying", "Retrying"), Ok(()), "left as it is");
+    // Not where its state may not go, and a former name is not written anew.
+    assert!(verdict("Halted", "Running").is_err());
+    assert!(verdict("Running", "Retrying").is_err());
+    assert!(verdict("Backoff", "Waiting").is_err());
+}
