@@ -277,7 +277,7 @@ impl Machine {
             request.verbs.iter().any(|v| v == verb)
                 && moves
                     .iter()
-                    .any(|&(f, t)| self.states[f] == from && self.states[t] == to)
+                    .any(|&(f, t)| self.names_of(f).contains(&from) && self.states[t] == to)
         });
         if granted {
             return Ok(());
@@ -336,7 +336,7 @@ impl Machine {
                 format!(
                     "(variables.newPhase == {} && variables.oldPhase in [{}])",
                     cel_string(&self.states[t]),
-                    self.cel_list(&sources)
+                    self.cel_list_stored(&sources)
                 )
             })
             .collect();
@@ -349,11 +349,14 @@ impl Machine {
         let mut needs: Vec<(String, Vec<&str>)> = Vec::new();
         for (verb, moves) in self.verb_moves() {
             for (f, t) in moves {
-                let key = format!("{} -> {}", self.states[f], self.states[t]);
-                match needs.iter_mut().find(|(k, _)| *k == key) {
-                    Some((_, verbs)) if !verbs.contains(&verb) => verbs.push(verb),
-                    Some(_) => {}
-                    None => needs.push((key, vec![verb])),
+                // A stored former name moves as its state.
+                for from in self.names_of(f) {
+                    let key = format!("{from} -> {}", self.states[t]);
+                    match needs.iter_mut().find(|(k, _)| *k == key) {
+                        Some((_, verbs)) if !verbs.contains(&verb) => verbs.push(verb),
+                        Some(_) => {}
+                        None => needs.push((key, vec![verb])),
+                    }
                 }
             }
         }

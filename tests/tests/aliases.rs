@@ -79,3 +79,38 @@ fn the_server_admits_a_former_name_as_its_state_and_renames_it() {
     assert!(verdict("Running", "Retrying").is_err());
     assert!(verdict("Backoff", "Waiting").is_err());
 }
+
+/// The writer policy's twin: a verb moves a stored former name as its state, and says
+/// what is missing in the same words.
+#[test]
+fn a_verb_moves_a_former_name_as_its_state() {
+    use lifecycle_model::machine::{EventSpec, Machine, Operation, WriteRequest, Writers};
+    let mut desired = Machine::new("Desired", ["Running", "Paused"]);
+    desired.default_state = Some(0);
+    desired.aliases.push(("Halted".to_owned(), 1));
+    desired
+        .events
+        .push(EventSpec::new("pause", [0], 1).with_verb("pause"));
+    desired
+        .events
+        .push(EventSpec::new("resume", [1], 0).with_verb("resume"));
+    let writers = Writers::new("example.com", "jobs", "spec.desiredPhase");
+    let resume = WriteRequest {
+        operation: Operation::Update,
+        username: "bob",
+        groups: &[],
+        verbs: &["resume".to_owned()],
+        old: Some("Halted"),
+        new: Some("Running"),
+    };
+    assert_eq!(desired.writer_verdict(&writers, &resume), Ok(()));
+    let without = WriteRequest {
+        verbs: &[],
+        ..resume
+    };
+    assert_eq!(
+        desired.writer_verdict(&writers, &without).unwrap_err(),
+        "spec.desiredPhase may be changed only by holders of verb pause or resume on jobs.example.com: \
+         bob may not move it from Halted to Running without verb resume"
+    );
+}
