@@ -24,7 +24,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-/// A kind of this test's own: the plugin has never seen its code, only its CRD.
+/// A kind of this test's own: the plugin has never seen its code, only its CRD. A
+/// locked gadget stays off, by a rule only the server knows.
 #[derive(CustomResource, Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
 #[kube(
     group = "gadgets.example.com",
@@ -32,10 +33,17 @@ use serde_json::{Value, json};
     kind = "Gadget",
     namespaced
 )]
+#[schemars(extend("x-kubernetes-validations" = [{
+    "rule": "!(has(self.locked) && self.locked && has(self.power) && self.power == 'On')",
+    "message": "a locked gadget stays off",
+}]))]
 pub struct GadgetSpec {
     /// The gadget's power, moved by holders of the verbs `start` and `stop`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     power: Option<String>,
+    /// Whether it is locked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    locked: Option<bool>,
 }
 
 /// The gadget's lifecycle, at `spec.power`.
@@ -216,7 +224,7 @@ async fn get_graph_fire_and_why_on_pipelines_and_on_a_kind_known_only_by_its_crd
     };
     assert!(
         row(&shown, "spec.lifecycle.desiredPhase", "pause")
-            .ends_with("Running → Paused you may (verb pause)")
+            .ends_with("Running → Paused you may (pause, patch)")
     );
     assert!(row(&shown, "status.phase", "pause").ends_with("Running → Pausing its controller"));
 
@@ -240,13 +248,13 @@ async fn get_graph_fire_and_why_on_pipelines_and_on_a_kind_known_only_by_its_crd
     ));
     assert!(
         row(&shown, "spec.lifecycle.desiredPhase", "pause")
-            .ends_with("not you: needs the verb `pause` on pipelines.numaflow.numaproj.io"),
+            .ends_with("not you: needs `pause` on pipelines.numaflow.numaproj.io and `patch` on pipelines.numaflow.numaproj.io"),
         "{shown}"
     );
     let said = refused(&run(Identity::Alice, &["fire", "pl/simple", "pause"]), 1);
     assert!(
         said.contains(&format!(
-            "you may not pause pipelines.numaflow.numaproj.io/simple: it needs the RBAC verb `pause` on pipelines.numaflow.numaproj.io in namespace {namespace}"
+            "you may not pause pipelines.numaflow.numaproj.io/simple in namespace {namespace}: it needs `pause` on pipelines.numaflow.numaproj.io and `patch` on pipelines.numaflow.numaproj.io, which you do not hold"
         )),
         "{said}"
     );
@@ -330,6 +338,7 @@ async fn get_graph_fire_and_why_on_pipelines_and_on_a_kind_known_only_by_its_crd
             kind: Some("Pipeline".to_owned()),
             name: Some("simple".to_owned()),
             namespace: Some(namespace.clone()),
+            uid: pipelines.get("simple").await.unwrap().metadata.uid,
             ..ObjectReference::default()
         },
         type_: Some("Warning".to_owned()),
@@ -354,17 +363,17 @@ async fn get_graph_fire_and_why_on_pipelines_and_on_a_kind_known_only_by_its_crd
         );
     }
 
-    // A kind the plugin knows only from its CRD: bob holds `start` (and `patch`), alice
-    // does not, carol holds `start` but not `patch`, which the server then refuses.
+    // A kind the plugin knows only from its CRD: bob holds `start` and `patch`, alice
+    // neither, carol `start` alone; g2 is locked, which only the server's rule knows.
     let gadgets: Api<DynamicObject> = Api::namespaced_with(
         admin.clone(),
         namespace,
         &kube::api::ApiResource::erase::<Gadget>(&()),
     );
-    for name in ["g1", "g2"] {
+    for (name, spec) in [("g1", json!({})), ("g2", json!({ "locked": true }))] {
         let gadget: DynamicObject = serde_json::from_value(json!({
             "apiVersion": "gadgets.example.com/v1", "kind": "Gadget",
-            "metadata": { "name": name }, "spec": {},
+            "metadata": { "name": name }, "spec": spec,
         }))
         .unwrap();
         gadgets
@@ -395,22 +404,27 @@ async fn get_graph_fire_and_why_on_pipelines_and_on_a_kind_known_only_by_its_crd
         "{shown}"
     );
     assert!(
-        row(&shown, "spec.power", "start").ends_with("Off → On you may (verb start)"),
+        row(&shown, "spec.power", "start").ends_with("Off → On you may (start, patch)"),
         "{shown}"
     );
     let said = refused(&run(Identity::Alice, &["fire", "gadget/g1", "start"]), 1);
     assert!(
-        said.contains("it needs the RBAC verb `start` on gadgets.gadgets.example.com"),
+        said.contains("it needs `start` on gadgets.gadgets.example.com and `patch` on gadgets.gadgets.example.com, which you do not hold"),
+        "{said}"
+    );
+    let said = refused(&run(Identity::Carol, &["fire", "gadget/g1", "start"]), 1);
+    assert!(
+        said.contains("it needs `patch` on gadgets.gadgets.example.com, which you do not hold"),
         "{said}"
     );
     let fired = stdout(&run(Identity::Bob, &["fire", "gadget/g1", "start"]));
     assert_eq!(fired, "gadget/g1: start: Off → On (spec.power)\n");
     let g1: Value = serde_json::to_value(gadgets.get("g1").await.unwrap()).unwrap();
     assert_eq!(g1["spec"]["power"], "On");
-    let server_said = refused(&run(Identity::Carol, &["fire", "gadget/g2", "start"]), 1);
+    let server_said = refused(&run(Identity::Bob, &["fire", "gadget/g2", "start"]), 1);
     assert!(
         server_said.contains("the server refused the move: ")
-            && server_said.contains("cannot patch resource \"gadgets\""),
+            && server_said.contains("a locked gadget stays off"),
         "{server_said}"
     );
     let drawn = stdout(&run(Identity::Bob, &["graph", "gadgets"]));

@@ -10,9 +10,10 @@
 //! | `suspended` | `Suspended` |
 //!
 //! An object whose status is missing, or whose `status.observedGeneration` is behind
-//! `metadata.generation`, is `Progressing`; a phase that is not a state is `Unknown`,
-//! with a message that lists the states. The message is the object's `status.message`
-//! where it has one, else `<machine> is <phase>`.
+//! `metadata.generation`, is `Progressing`; one whose `Stalled` condition is `True` is
+//! `Degraded`, with that condition's message, whatever its phase; a phase that is not a
+//! state is `Unknown`, with a message that lists the states. The message is the
+//! object's `status.message` where it has one, else `<machine> is <phase>`.
 
 use std::fmt::Write as _;
 
@@ -80,6 +81,8 @@ impl Machine {
         };
         let name = lua_string(&self.name);
         let states = lua_string(&self.states.join(", "));
+        // Names go into a comment: a line break there would end it.
+        let flat = |text: &str| text.replace(['\n', '\r'], " ");
         format!(
             r#"-- Argo CD health of an object by its lifecycle {machine} (phase at {path}), from its
 -- declaration: ready is Healthy, reconciling Progressing, stalled Degraded, suspended
@@ -109,6 +112,16 @@ if type(observed) == "number" and type(generation) == "number" and observed < ge
   hs.message = "Generation " .. generation .. " is not observed yet (the status is of " .. observed .. ")"
   return hs
 end
+local conditions = field(obj, {{"status", "conditions"}})
+if type(conditions) == "table" then
+  for _, condition in ipairs(conditions) do
+    if type(condition) == "table" and condition.type == "Stalled" and condition.status == "True" then
+      hs.status = "Degraded"
+      hs.message = condition.message or "Stalled"
+      return hs
+    end
+  end
+end
 local phase = field(obj, {path_list})
 if phase == nil then
   phase = {default}
@@ -133,8 +146,8 @@ else
 end
 return hs
 "#,
-            machine = self.name,
-            path = phase_path,
+            machine = flat(&self.name),
+            path = flat(phase_path),
             path_list = lua_path(phase_path),
         )
     }

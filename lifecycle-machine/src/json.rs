@@ -61,6 +61,13 @@ pub enum JsonError {
         /// The states there are.
         states: Vec<String>,
     },
+    /// A state listed under two conditions: a state stands for one at most.
+    TwoConditions {
+        /// The state.
+        state: String,
+        /// The conditions it is listed under.
+        conditions: [&'static str; 2],
+    },
     /// A reference to a role the document does not list.
     UnknownRole {
         /// The action that names it.
@@ -82,6 +89,11 @@ impl fmt::Display for JsonError {
             ),
             JsonError::DuplicateState(name) => write!(f, "state `{name}` is listed twice"),
             JsonError::DuplicateRole(name) => write!(f, "role `{name}` is listed twice"),
+            JsonError::TwoConditions { state, conditions } => write!(
+                f,
+                "state `{state}` is listed under both `{}` and `{}`; a state stands for one condition at most",
+                conditions[0], conditions[1]
+            ),
             JsonError::UnknownState {
                 place,
                 name,
@@ -359,6 +371,22 @@ impl Machine {
                 Ok((a.name.clone(), state))
             })
             .collect::<Result<Vec<_>, JsonError>>()?;
+        let listed = [
+            ("ready", &document.conditions.ready),
+            ("reconciling", &document.conditions.reconciling),
+            ("stalled", &document.conditions.stalled),
+            ("suspended", &document.conditions.suspended),
+        ];
+        for (i, (first, states)) in listed.iter().enumerate() {
+            for (second, others) in &listed[i + 1..] {
+                if let Some(state) = states.iter().find(|s| others.contains(s)) {
+                    return Err(JsonError::TwoConditions {
+                        state: state.clone(),
+                        conditions: [first, second],
+                    });
+                }
+            }
+        }
         Ok(Machine {
             aliases,
             name: document.name.clone(),

@@ -44,10 +44,7 @@ fn any_machine() -> impl Strategy<Value = Machine> {
                 prop::collection::vec(action, 0..3),
                 (
                     prop::option::of(name()),
-                    list(),
-                    list(),
-                    list(),
-                    list(),
+                    prop::collection::vec(prop::option::of(0..4usize), n),
                     prop::collection::vec((name(), 0..n), 0..3),
                 ),
             )
@@ -59,7 +56,7 @@ fn any_machine() -> impl Strategy<Value = Machine> {
                 events,
                 cels,
                 actions,
-                (phase_field, ready, reconciling, stalled, suspended, aliases),
+                (phase_field, marks, aliases),
             )| Machine {
                 name: "Random".to_owned(),
                 states,
@@ -91,13 +88,21 @@ fn any_machine() -> impl Strategy<Value = Machine> {
                     })
                     .collect(),
                 phase_field,
-                ready,
-                reconciling,
-                stalled,
-                suspended,
+                // Each state stands for one condition at most.
+                ready: marked(&marks, 0),
+                reconciling: marked(&marks, 1),
+                stalled: marked(&marks, 2),
+                suspended: marked(&marks, 3),
                 aliases,
             },
         )
+}
+
+/// The states whose mark is `condition`.
+fn marked(marks: &[Option<usize>], condition: usize) -> Vec<usize> {
+    (0..marks.len())
+        .filter(|&s| marks[s] == Some(condition))
+        .collect()
 }
 
 proptest! {
@@ -156,6 +161,13 @@ fn each_bad_document_says_what_is_wrong() {
         (
             edited(|v| v["conditions"]["stalled"] = serde_json::json!(["Stuck"])),
             "a stalled state is `Stuck`, which is not a state of `Door`; its states are: Open, Closed",
+        ),
+        (
+            edited(|v| {
+                v["conditions"]["ready"] = serde_json::json!(["Open"]);
+                v["conditions"]["suspended"] = serde_json::json!(["Open"]);
+            }),
+            "state `Open` is listed under both `ready` and `suspended`; a state stands for one condition at most",
         ),
         (
             edited(|v| v["conditions"]["suspended"] = serde_json::json!(["Held"])),

@@ -73,18 +73,25 @@ pub fn machines_of(crd: &CustomResourceDefinition) -> Result<Vec<(String, Machin
 }
 
 /// The Argo CD health check of `crd`'s objects, as the Lua of
-/// [`Machine::argocd_health_lua`], from the first machine it carries whose states stand
-/// for conditions (a pipeline's `status.phase`, a vertex's desired phase); `None` when it
-/// carries none. Its key in Argo CD's `argocd-cm` is [`argocd_health_key`].
+/// [`Machine::argocd_health_lua`], from a machine it carries whose states stand for
+/// conditions: one of the status (a pipeline's `status.phase`) before one of the spec (a
+/// vertex's desired phase, whose health is then the desired phase's as its controller
+/// has observed it, unless its `Stalled` condition holds); `None` when it carries none.
+/// Its key in Argo CD's `argocd-cm` is [`argocd_health_key`].
 ///
 /// # Errors
 ///
 /// When the machines annotation does not read ([`machines_of`]).
 pub fn argocd_health(crd: &CustomResourceDefinition) -> Result<Option<String>, CarriedError> {
     let machines = machines_of(crd)?;
-    Ok(machines
-        .iter()
-        .find(|(_, m)| !m.condition_types().is_empty())
+    let with_conditions = || {
+        machines
+            .iter()
+            .filter(|(_, m)| !m.condition_types().is_empty())
+    };
+    Ok(with_conditions()
+        .find(|(path, _)| path.starts_with("status."))
+        .or_else(|| with_conditions().next())
         .map(|(path, m)| m.argocd_health_lua(path)))
 }
 
@@ -102,8 +109,11 @@ pub fn argocd_health_key(crd: &CustomResourceDefinition) -> String {
 /// status for yet reads as a generation not yet observed. kstatus (Flux, kpt,
 /// cli-utils' apply with wait) reads an object with neither conditions nor
 /// `observedGeneration` as current; with the default it reads as in progress until the
-/// controller's first status. The API server applies the default whenever it reads the
-/// object, so it is never stored and a controller's status write replaces it.
+/// controller's first status. The API server applies the default when it decodes the
+/// object, from a request or from storage; the defaulted status may be stored with a
+/// later write, and the controller's first status write replaces it. A `status` schema
+/// that requires fields gets no default, since `{"observedGeneration": 0}` would not be
+/// valid there and the server would refuse the CRD.
 ///
 /// ```
 /// use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
@@ -148,7 +158,8 @@ pub fn default_unobserved_status(crd: &mut CustomResourceDefinition) {
             .properties
             .as_ref()
             .is_some_and(|p| p.contains_key("observedGeneration"));
-        if observes {
+        let requires = status.required.as_ref().is_some_and(|r| !r.is_empty());
+        if observes && !requires {
             status.default = Some(JSON(serde_json::json!({ "observedGeneration": 0 })));
         }
     }
@@ -156,8 +167,9 @@ pub fn default_unobserved_status(crd: &mut CustomResourceDefinition) {
 
 /// kube-state-metrics' `CustomResourceStateMetrics` configuration for the kinds of `crds`
 /// that carry machines: for each machine a state-set series of its phase field (label
-/// `state`, one series per state, the current one 1), the object's conditions (label
-/// `type`, 1 for `True`, 0 for `False`), and `metadata.generation` beside
+/// `state`, one series per state, the current one 1), every condition in the object's
+/// `status.conditions` (label `type`, 1 for `True`, 0 for `False` and `Unknown`), and
+/// `metadata.generation` beside
 /// `status.observedGeneration`. Metric names are `lifecycle_<kind>_<phase field>`
 /// (`lifecycle_pipeline_status_phase`), `lifecycle_<kind>_condition`,
 /// `lifecycle_<kind>_generation` and `lifecycle_<kind>_observed_generation`, each
@@ -207,12 +219,11 @@ pub fn kube_state_metrics(crds: &[CustomResourceDefinition]) -> Result<Value, Ca
             continue;
         }
         let kind = &crd.spec.names.kind;
-        let version = crd
-            .spec
-            .versions
-            .iter()
+        // The storage version if it is served, else the first served one.
+        let served = || crd.spec.versions.iter().filter(|v| v.served);
+        let version = served()
             .find(|v| v.storage)
-            .or(crd.spec.versions.first())
+            .or(served().next())
             .map(|v| v.name.clone())
             .unwrap_or_default();
         let mut metrics: Vec<Value> = machines

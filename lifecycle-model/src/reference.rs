@@ -154,9 +154,12 @@
 //! object rests in on purpose: kstatus (Flux, kpt, `cli-utils`) reads an object as
 //! current when `Ready` is `True` and neither `Reconciling` nor `Stalled` is, so `Ready`
 //! holds there, and `Suspended` says why nothing runs. To wait for such an object to run
-//! again, wait for `Suspended` to turn `False`
-//! (`kubectl wait --for=condition=Suspended=False`) or for the phase
-//! (`kubectl wait --for=jsonpath='{.status.phase}'=Running`). [`Lifecycle::conditions`](crate::Lifecycle::conditions)
+//! again, wait for its phase (`kubectl wait --for=jsonpath='{.status.phase}'=Running`);
+//! `Suspended` turning `False` (`kubectl wait --for=condition=Suspended=False`) says only
+//! that it is no longer where it rested, which a move to a failed state also ends. A
+//! machine with `suspended` states and no `ready` one still has a `Ready` condition,
+//! `False` in every state that stands for none, so kstatus reads objects there as in
+//! progress: mark the steady state `ready`. [`Lifecycle::conditions`](crate::Lifecycle::conditions)
 //! gives a phase's conditions, one per type some state stands for, and
 //! [`conditions`](crate::conditions) merges them into an object's `status.conditions`.
 //!

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use lifecycle_cli::plugin::{Cli, run};
+use lifecycle_cli::plugin::{Cli, PluginError, run};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -21,6 +21,8 @@ fn main() -> ExitCode {
     let mut out = std::io::stdout().lock();
     match runtime.block_on(run(cli, &mut out)) {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader went away (`| head`): nothing more to say.
+        Err(PluginError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("kubectl lifecycle: {error}");
             ExitCode::from(error.exit_code())

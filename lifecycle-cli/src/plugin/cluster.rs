@@ -27,11 +27,12 @@ pub struct Cluster {
 pub struct Kind {
     /// The kind, `Pipeline`.
     pub kind: String,
-    /// Its resource, `pipelines`, and group.
+    /// Its resource's plural name, `pipelines`.
     pub plural: String,
     /// The API group.
     pub group: String,
-    /// The version objects are read in: the storage version.
+    /// The version objects are read in: the storage version if it is served, else the
+    /// first served one.
     pub version: String,
     /// Whether objects live in namespaces.
     pub namespaced: bool,
@@ -134,12 +135,11 @@ impl Cluster {
         };
         let text = &crd.metadata.annotations.as_ref().expect("filtered above")[MACHINES_ANNOTATION];
         let machines = carried(text).map_err(|e| PluginError::Carried(e.to_string()))?;
-        let version = crd
-            .spec
-            .versions
-            .iter()
+        let served = crd.spec.versions.iter().filter(|v| v.served);
+        let version = served
+            .clone()
             .find(|v| v.storage)
-            .or(crd.spec.versions.first())
+            .or(served.clone().next())
             .map(|v| v.name.clone())
             .unwrap_or_default();
         Ok(Kind {
@@ -172,14 +172,21 @@ impl Cluster {
         serde_json::to_value(object).map_err(|e| PluginError::Server(e.to_string()))
     }
 
-    /// Whether the user may `verb` the object `name` of `kind`, by a
-    /// SelfSubjectAccessReview.
-    pub async fn may(&self, kind: &Kind, name: &str, verb: &str) -> Result<bool, PluginError> {
+    /// Whether the user may `verb` the object `name` of `kind` (its `subresource`, if
+    /// any), by a SelfSubjectAccessReview.
+    pub async fn may(
+        &self,
+        kind: &Kind,
+        name: &str,
+        verb: &str,
+        subresource: Option<&str>,
+    ) -> Result<bool, PluginError> {
         let review = SelfSubjectAccessReview {
             spec: SelfSubjectAccessReviewSpec {
                 resource_attributes: Some(ResourceAttributes {
                     group: Some(kind.group.clone()),
                     resource: Some(kind.plural.clone()),
+                    subresource: subresource.map(str::to_owned),
                     verb: Some(verb.to_owned()),
                     name: Some(name.to_owned()),
                     namespace: kind.namespaced.then(|| self.namespace.clone()),
@@ -199,45 +206,69 @@ impl Cluster {
         Ok(answer.status.is_some_and(|s| s.allowed))
     }
 
-    /// The Events about the object `name` of `kind`, oldest first.
-    pub async fn events(&self, kind: &Kind, name: &str) -> Result<Vec<Event>, PluginError> {
-        let events: Api<Event> = Api::namespaced(self.client.clone(), &self.namespace);
-        let selector = format!(
-            "involvedObject.name={name},involvedObject.kind={}",
-            kind.kind
-        );
+    /// The Events about `object` (by its uid), oldest first by when each was last seen.
+    /// Events about a cluster-scoped object are recorded in `default`.
+    pub async fn events(&self, kind: &Kind, object: &Value) -> Result<Vec<Event>, PluginError> {
+        let namespace = match kind.namespaced {
+            true => self.namespace.as_str(),
+            false => "default",
+        };
+        let events: Api<Event> = Api::namespaced(self.client.clone(), namespace);
+        let uid = object["metadata"]["uid"].as_str().unwrap_or_default();
+        let selector = format!("involvedObject.uid={uid}");
         let mut list = events
             .list(&ListParams::default().fields(&selector))
             .await
             .map_err(|e| PluginError::Server(format!("listing Events: {}", server_message(&e))))?
             .items;
         list.sort_by_key(|e| {
-            let time = e.event_time.as_ref().map(|t| t.0.to_string());
-            time.or_else(|| e.last_timestamp.as_ref().map(|t| t.0.to_string()))
+            let series = e
+                .series
+                .as_ref()
+                .and_then(|s| s.last_observed_time.as_ref());
+            let times = [
+                series.map(|t| t.0),
+                e.last_timestamp.as_ref().map(|t| t.0),
+                e.event_time.as_ref().map(|t| t.0),
+                e.metadata.creation_timestamp.as_ref().map(|t| t.0),
+            ];
+            times.into_iter().flatten().max()
         });
         Ok(list)
     }
 
-    /// Writes `state` at `path` of the object `name` with a merge patch, of the status
-    /// subresource for a path in `status`. A refusal is the server's message.
+    /// Writes `state` at `path` of the object `name`, as read at `resource_version`, with
+    /// a merge patch (of the status subresource for a path in `status`) that the server
+    /// applies only if the object has not changed since. A refusal is the server's
+    /// message.
     pub async fn write(
         &self,
         kind: &Kind,
         name: &str,
+        resource_version: &str,
         path: &str,
         state: &str,
     ) -> Result<(), PluginError> {
-        let body = path.rsplit('.').fold(
+        let mut body = path.rsplit('.').fold(
             Value::String(state.to_owned()),
             |inner, key| serde_json::json!({ key: inner }),
         );
+        body["metadata"] = serde_json::json!({ "resourceVersion": resource_version });
         let api = self.api(kind);
-        let params = PatchParams::default();
+        let params = PatchParams {
+            field_manager: Some("kubectl-lifecycle".to_owned()),
+            ..PatchParams::default()
+        };
         let sent = match path.starts_with("status.") {
             true => api.patch_status(name, &params, &Patch::Merge(body)).await,
             false => api.patch(name, &params, &Patch::Merge(body)).await,
         };
-        sent.map(drop)
-            .map_err(|e| PluginError::Refused(server_message(&e)))
+        sent.map(drop).map_err(|e| match &e {
+            kube::Error::Api(status) if status.code == 409 => PluginError::Refused(format!(
+                "{name} changed since it was read; run the command again ({})",
+                server_message(&e)
+            )),
+            _ => PluginError::Refused(server_message(&e)),
+        })
     }
 }

@@ -3,13 +3,19 @@
 //! carries them.
 //!
 //! - `get KIND/NAME`: the phase of each machine, the conditions, and the moves possible
-//!   from here, each with whether *you* may make it (a SelfSubjectAccessReview of the
-//!   event's RBAC verb, or of `patch` for a spec move no verb grants; a status move no
-//!   verb grants is its controller's).
+//!   from here, each with whether *you* may make it: SelfSubjectAccessReviews of what the
+//!   move needs, the event's RBAC verb where one grants it and `patch` of the field's
+//!   resource (`status` for a status field), which the write is; a status move no verb
+//!   grants is its controller's.
 //! - `graph KIND`: each machine as text, or `--svg FILE` as a picture.
 //! - `fire KIND/NAME EVENT`: checks the move client-side (the event exists, fires from
-//!   the current state, and you hold what it needs), then writes the state it leads to;
-//!   a refusal is the server's message.
+//!   the current state, and you hold what it needs), then writes the state it leads to
+//!   with a merge patch that holds only if the object has not changed since it was read;
+//!   a refusal is the server's message (its admission policies may refuse what RBAC
+//!   allows).
+//!
+//! It reads CRDs (`list` on `customresourcedefinitions`) to find a kind's lifecycles, and
+//! `why` lists Events.
 //! - `why KIND/NAME`: what holds the object: the conditions that are not as they should
 //!   be, with their reasons, and the recent Events about it, warnings included.
 
@@ -35,6 +41,9 @@ pub enum PluginError {
     /// A read the plugin needs failed.
     #[error("{0}")]
     Server(String),
+    /// The command asks for something its arguments do not allow.
+    #[error("{0}")]
+    Usage(String),
     /// No CRD that carries lifecycles is called that.
     #[error(
         "no kind `{kind}` carries a lifecycle here; the kinds that do: {}",
@@ -103,10 +112,8 @@ pub enum PluginError {
         /// The phase field.
         path: String,
     },
-    /// The user lacks the right the move needs.
-    #[error(
-        "you may not {event} {resource}/{name}: it needs the RBAC verb `{verb}` on {resource}{where_}, which you do not hold"
-    )]
+    /// The user lacks a right the move needs.
+    #[error("you may not {event} {resource}/{name}{where_}: it {missing}, which you do not hold")]
     NotAllowed {
         /// The event.
         event: String,
@@ -114,8 +121,8 @@ pub enum PluginError {
         resource: String,
         /// The object.
         name: String,
-        /// The verb that is missing.
-        verb: String,
+        /// What is missing: ``needs `pause` on pipelines.numaflow.numaproj.io``.
+        missing: String,
         /// ` in namespace NS`, or nothing.
         where_: String,
     },
@@ -206,6 +213,13 @@ pub enum Command {
     },
 }
 
+/// A machine that has the event asked for, the state it reads, and the event's index.
+type Candidate<'a> = (
+    &'a (String, Machine),
+    &'a Result<Option<usize>, PluginError>,
+    usize,
+);
+
 /// Splits `KIND/NAME`.
 fn kind_name(target: &str) -> Result<(&str, &str), PluginError> {
     match target.split_once('/') {
@@ -214,8 +228,8 @@ fn kind_name(target: &str) -> Result<(&str, &str), PluginError> {
     }
 }
 
-/// Each machine's current state on `object`.
-fn states(kind: &Kind, object: &Value) -> Result<Vec<Option<usize>>, PluginError> {
+/// Each machine's current state on `object`, or why it has none.
+fn states(kind: &Kind, object: &Value) -> Vec<Result<Option<usize>, PluginError>> {
     kind.machines
         .iter()
         .map(|(path, machine)| {
@@ -227,6 +241,44 @@ fn states(kind: &Kind, object: &Value) -> Result<Vec<Option<usize>>, PluginError
             })
         })
         .collect()
+}
+
+/// `NAME in NAMESPACE`, or `NAME` for a cluster-scoped kind.
+fn located(cluster: &Cluster, kind: &Kind, name: &str) -> String {
+    match kind.namespaced {
+        true => format!("{name} in {}", cluster.namespace),
+        false => name.to_owned(),
+    }
+}
+
+/// Who may make a move of `event` at `path`, by SelfSubjectAccessReviews of what it
+/// needs ([`show::rights_for`]).
+async fn who_may(
+    cluster: &Cluster,
+    kind: &Kind,
+    name: &str,
+    machine: &Machine,
+    event: usize,
+    path: &str,
+) -> Result<Who, PluginError> {
+    let Some(rights) = show::rights_for(machine, event, path) else {
+        return Ok(Who::Controller);
+    };
+    let mut missing = Vec::new();
+    for (verb, subresource) in &rights {
+        if !cluster.may(kind, name, verb, *subresource).await? {
+            let on = match subresource {
+                Some(sub) => format!("{}/{sub}", kind.resource()),
+                None => kind.resource(),
+            };
+            missing.push(format!("`{verb}` on {on}"));
+        }
+    }
+    let verbs: Vec<&str> = rights.iter().map(|(v, _)| v.as_str()).collect();
+    Ok(match missing.is_empty() {
+        true => Who::You(verbs.join(", ")),
+        false => Who::NotYou(format!("needs {}", missing.join(" and "))),
+    })
 }
 
 /// Runs `cli`, printing to `out`.
@@ -244,14 +296,21 @@ async fn get(cluster: &Cluster, target: &str, out: &mut impl Write) -> Result<()
     let (kind_name_, name) = kind_name(target)?;
     let kind = cluster.kind(kind_name_).await?;
     let object = cluster.object(&kind, name).await?;
-    let states = states(&kind, &object)?;
-    writeln!(out, "{} {name} in {}", kind.kind, cluster.namespace)?;
+    let states = states(&kind, &object);
+    writeln!(out, "{} {}", kind.kind, located(cluster, &kind, name))?;
     let mut current = Vec::new();
     let mut moves = Vec::new();
-    for ((path, machine), state) in kind.machines.iter().zip(&states) {
-        let Some(state) = *state else {
-            writeln!(out, "{path}: not set ({})", machine.name)?;
-            continue;
+    for ((path, machine), state) in kind.machines.iter().zip(states) {
+        let state = match state {
+            Ok(Some(state)) => state,
+            Ok(None) => {
+                writeln!(out, "{path}: not set ({})", machine.name)?;
+                continue;
+            }
+            Err(unknown) => {
+                writeln!(out, "{unknown}")?;
+                continue;
+            }
         };
         let name_of = |s: usize| machine.states[s].clone();
         let stands = machine
@@ -261,13 +320,7 @@ async fn get(cluster: &Cluster, target: &str, out: &mut impl Write) -> Result<()
         writeln!(out, "{path}: {} ({}{stands})", name_of(state), machine.name)?;
         current.push((path.clone(), name_of(state)));
         for (event, to) in show::moves_from(machine, state) {
-            let who = match show::check_for(machine, event, path) {
-                None => Who::Controller,
-                Some(verb) => match cluster.may(&kind, name, &verb).await? {
-                    true => Who::You(format!("verb {verb}")),
-                    false => Who::NotYou(format!("needs the verb `{verb}` on {}", kind.resource())),
-                },
-            };
+            let who = who_may(cluster, &kind, name, machine, event, path).await?;
             moves.push(Move {
                 path: path.clone(),
                 event: machine.events[event].name.clone(),
@@ -296,7 +349,7 @@ async fn graph(
         .collect();
     if chosen.is_empty() {
         let paths: Vec<String> = kind.machines.iter().map(|(p, _)| p.clone()).collect();
-        return Err(PluginError::Server(format!(
+        return Err(PluginError::Usage(format!(
             "{} has no lifecycle on {}; its phase fields: {}",
             kind.kind,
             field.unwrap_or_default(),
@@ -307,7 +360,7 @@ async fn graph(
         Some(file) => {
             let [(path, machine)] = chosen.as_slice() else {
                 let paths: Vec<String> = chosen.iter().map(|(p, _)| p.clone()).collect();
-                return Err(PluginError::Server(format!(
+                return Err(PluginError::Usage(format!(
                     "{} has {} lifecycles; name one with --field: {}",
                     kind.kind,
                     paths.len(),
@@ -338,14 +391,14 @@ async fn fire(
     let (kind_name_, name) = kind_name(target)?;
     let kind = cluster.kind(kind_name_).await?;
     let object = cluster.object(&kind, name).await?;
-    let states = states(&kind, &object)?;
-    let having: Vec<(&(String, Machine), Option<usize>, usize)> = kind
+    let states = states(&kind, &object);
+    let having: Vec<Candidate<'_>> = kind
         .machines
         .iter()
         .zip(&states)
         .filter_map(|(m, s)| {
             let index = m.1.events.iter().position(|e| e.name == event)?;
-            Some((m, *s, index))
+            Some((m, s, index))
         })
         .collect();
     if having.is_empty() {
@@ -368,8 +421,16 @@ async fn fire(
         .find(|(m, _, e)| m.1.events[*e].verb.is_some())
         .unwrap_or(&having[0]);
     let ((path, machine), state, index) = (pick.0, pick.1, pick.2);
+    // Only the phase the event moves must read; another machine's may be newer.
+    let state = match state {
+        Ok(state) => *state,
+        Err(unknown) => return Err(PluginError::Server(unknown.to_string())),
+    };
     let spec = &machine.events[index];
-    let here = state.map(|s| machine.states[s].clone()).unwrap_or_default();
+    let here = match state {
+        Some(s) => machine.states[s].clone(),
+        None => "(not set)".to_owned(),
+    };
     if !state.is_some_and(|s| spec.from.contains(&s)) {
         let possible = state
             .map(|s| {
@@ -386,26 +447,32 @@ async fn fire(
             possible,
         });
     }
-    let Some(verb) = show::check_for(machine, index, path) else {
-        return Err(PluginError::ControllersMove {
-            event: event.to_owned(),
-            path: path.clone(),
-        });
-    };
-    if !cluster.may(&kind, name, &verb).await? {
-        return Err(PluginError::NotAllowed {
-            event: event.to_owned(),
-            resource: kind.resource(),
-            name: name.to_owned(),
-            verb,
-            where_: match kind.namespaced {
-                true => format!(" in namespace {}", cluster.namespace),
-                false => String::new(),
-            },
-        });
+    match who_may(cluster, &kind, name, machine, index, path).await? {
+        Who::You(_) => {}
+        Who::Controller => {
+            return Err(PluginError::ControllersMove {
+                event: event.to_owned(),
+                path: path.clone(),
+            });
+        }
+        Who::NotYou(missing) => {
+            return Err(PluginError::NotAllowed {
+                event: event.to_owned(),
+                resource: kind.resource(),
+                name: name.to_owned(),
+                missing,
+                where_: match kind.namespaced {
+                    true => format!(" in namespace {}", cluster.namespace),
+                    false => String::new(),
+                },
+            });
+        }
     }
     let to = &machine.states[spec.to];
-    cluster.write(&kind, name, path, to).await?;
+    let read_at = object["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap_or_default();
+    cluster.write(&kind, name, read_at, path, to).await?;
     writeln!(
         out,
         "{}/{name}: {event}: {here} → {to} ({path})",
@@ -418,10 +485,17 @@ async fn why(cluster: &Cluster, target: &str, out: &mut impl Write) -> Result<()
     let (kind_name_, name) = kind_name(target)?;
     let kind = cluster.kind(kind_name_).await?;
     let object = cluster.object(&kind, name).await?;
-    let states = states(&kind, &object)?;
-    writeln!(out, "{} {name} in {}", kind.kind, cluster.namespace)?;
-    for ((path, machine), state) in kind.machines.iter().zip(&states) {
-        let Some(state) = *state else { continue };
+    let states = states(&kind, &object);
+    writeln!(out, "{} {}", kind.kind, located(cluster, &kind, name))?;
+    for ((path, machine), state) in kind.machines.iter().zip(states) {
+        let state = match state {
+            Ok(Some(state)) => state,
+            Ok(None) => continue,
+            Err(unknown) => {
+                writeln!(out, "{unknown}")?;
+                continue;
+            }
+        };
         let said = match machine.condition_of(state) {
             Some(ConditionType::Ready) => "steady and healthy",
             Some(ConditionType::Reconciling) => "on its way to what its spec asks",
@@ -445,9 +519,11 @@ async fn why(cluster: &Cluster, target: &str, out: &mut impl Write) -> Result<()
     }
     for c in conditions.into_iter().flatten() {
         let (type_, status) = (c["type"].as_str().unwrap_or(""), c["status"].as_str());
+        // Reconciling, Stalled and Suspended hold the object when True; every other
+        // condition when it is anything but True.
         let holds = match type_ {
-            "Reconciling" | "Stalled" => status == Some("True"),
-            _ => status == Some("False"),
+            "Reconciling" | "Stalled" | "Suspended" => status == Some("True"),
+            _ => status != Some("True"),
         };
         if holds {
             let text = |k: &str| c[k].as_str().unwrap_or("").to_owned();
@@ -460,7 +536,7 @@ async fn why(cluster: &Cluster, target: &str, out: &mut impl Write) -> Result<()
             )?;
         }
     }
-    let events = cluster.events(&kind, name).await?;
+    let events = cluster.events(&kind, &object).await?;
     match events.len() {
         0 => writeln!(out, "no Events about it")?,
         n => {

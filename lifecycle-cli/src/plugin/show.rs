@@ -59,14 +59,25 @@ impl std::fmt::Display for Who {
     }
 }
 
-/// The RBAC verb on the object's resource a move needs: its event's verb, or `patch`
-/// for a move of the spec that no verb grants. `None` for a move of the status that no
-/// verb grants: its controller's.
-pub fn check_for(machine: &Machine, event: usize, path: &str) -> Option<String> {
+/// The RBAC rights a move needs, each a verb and the subresource it is on: `patch` of
+/// the field's resource (`status` for a path in `status`), which the write is, and the
+/// event's verb where one grants it. `None` for a move of the status that no verb
+/// grants: its controller's.
+///
+/// # Panics
+///
+/// When `event` is not an index of `machine`'s events.
+pub fn rights_for(
+    machine: &Machine,
+    event: usize,
+    path: &str,
+) -> Option<Vec<(String, Option<&'static str>)>> {
+    let status = path.starts_with("status.");
+    let patch = ("patch".to_owned(), status.then_some("status"));
     match &machine.events[event].verb {
-        Some(verb) => Some(verb.clone()),
-        None if path.starts_with("status.") => None,
-        None => Some("patch".to_owned()),
+        Some(verb) => Some(vec![(verb.clone(), None), patch]),
+        None if status => None,
+        None => Some(vec![patch]),
     }
 }
 
@@ -157,6 +168,10 @@ pub fn moves(from: &[(String, String)], moves: &[Move]) -> String {
 }
 
 /// The machine as text: its states with their marks, then each event's moves.
+///
+/// # Panics
+///
+/// When an index in `machine` is out of range: a machine read from JSON never is.
 ///
 /// ```
 /// use lifecycle_machine::{EventSpec, Machine};
@@ -249,9 +264,20 @@ mod tests {
     fn moves_need_their_verb_patch_or_the_controller() {
         let m = door();
         assert_eq!(moves_from(&m, 1), [(0, 0)]);
-        assert_eq!(check_for(&m, 0, "spec.door"), Some("open".into()));
-        assert_eq!(check_for(&m, 1, "spec.door"), Some("patch".into()));
-        assert_eq!(check_for(&m, 1, "status.door"), None);
+        let patch = ("patch".to_owned(), None);
+        assert_eq!(
+            rights_for(&m, 0, "spec.door"),
+            Some(vec![("open".into(), None), patch.clone()])
+        );
+        assert_eq!(rights_for(&m, 1, "spec.door"), Some(vec![patch]));
+        assert_eq!(rights_for(&m, 1, "status.door"), None);
+        assert_eq!(
+            rights_for(&m, 0, "status.door"),
+            Some(vec![
+                ("open".into(), None),
+                ("patch".into(), Some("status"))
+            ])
+        );
     }
 
     #[test]
@@ -267,12 +293,12 @@ mod tests {
             path: "spec.door".into(),
             event: "open".into(),
             to: "Open".into(),
-            who: Who::NotYou("the RBAC verb `open` on doors.example.com".into()),
+            who: Who::NotYou("needs `open` on doors.example.com".into()),
         };
         assert_eq!(
             moves(&[("spec.door".into(), "Closed".into())], &[one]),
             "FIELD      EVENT  MOVE           WHO\n\
-             spec.door  open   Closed → Open  not you: the RBAC verb `open` on doors.example.com\n"
+             spec.door  open   Closed → Open  not you: needs `open` on doors.example.com\n"
         );
     }
 }

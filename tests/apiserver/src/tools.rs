@@ -95,11 +95,20 @@ pub struct RunningKubeStateMetrics {
     /// Where its `/metrics` is served: `127.0.0.1:PORT`.
     pub addr: std::net::SocketAddr,
     config: PathBuf,
+    log: PathBuf,
+}
+
+impl RunningKubeStateMetrics {
+    /// What it has written to standard error so far, for a failing test to show.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
 }
 
 impl Drop for RunningKubeStateMetrics {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.config);
+        let _ = std::fs::remove_file(&self.log);
     }
 }
 
@@ -130,18 +139,22 @@ impl KubeStateMetrics {
         server: &crate::ApiServer,
         config: &str,
     ) -> Result<RunningKubeStateMetrics> {
-        let free = || -> Result<std::net::SocketAddr> {
-            let listener =
-                std::net::TcpListener::bind("127.0.0.1:0").map_err(|source| Error::Spawn {
-                    binary: self.binary.clone(),
-                    source,
-                })?;
-            listener.local_addr().map_err(|source| Error::Spawn {
+        // Both ports are held until just before the start, so that they differ.
+        let bind = || {
+            std::net::TcpListener::bind("127.0.0.1:0").map_err(|source| Error::Spawn {
                 binary: self.binary.clone(),
                 source,
             })
         };
-        let (addr, telemetry) = (free()?, free()?);
+        let (main, telemetry) = (bind()?, bind()?);
+        let port = |l: &std::net::TcpListener| {
+            l.local_addr().map_err(|source| Error::Spawn {
+                binary: self.binary.clone(),
+                source,
+            })
+        };
+        let (addr, telemetry_addr) = (port(&main)?, port(&telemetry)?);
+        drop((main, telemetry));
         let file = std::env::temp_dir().join(format!(
             "lifecycle-ksm-{}-{}.yaml",
             std::process::id(),
@@ -151,18 +164,23 @@ impl KubeStateMetrics {
             binary: file.clone(),
             source,
         })?;
+        let log_path = file.with_extension("log");
+        let log = std::fs::File::create(&log_path).map_err(|source| Error::Spawn {
+            binary: log_path.clone(),
+            source,
+        })?;
         let child = Command::new(&self.binary)
             .arg(format!("--kubeconfig={}", server.kubeconfig().display()))
             .args(["--host=127.0.0.1", "--telemetry-host=127.0.0.1"])
             .arg(format!("--port={}", addr.port()))
-            .arg(format!("--telemetry-port={}", telemetry.port()))
+            .arg(format!("--telemetry-port={}", telemetry_addr.port()))
             .arg("--custom-resource-state-only")
             .arg(format!(
                 "--custom-resource-state-config-file={}",
                 file.display()
             ))
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(log)
             .spawn()
             .map_err(|source| Error::Spawn {
                 binary: self.binary.clone(),
@@ -172,6 +190,7 @@ impl KubeStateMetrics {
             _process: crate::KillOnDrop(child),
             addr,
             config: file,
+            log: log_path,
         })
     }
 }
@@ -203,6 +222,14 @@ static SCRIPTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize:
 /// Builds both tools into `lifecycle-apiserver/` under the target directory and returns
 /// that directory.
 fn build_tools() -> Result<PathBuf> {
+    // One build a process: tests that run at once must not rewrite a binary another runs.
+    static BUILT: std::sync::Mutex<Option<PathBuf>> = std::sync::Mutex::new(None);
+    let mut built = BUILT
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(dir) = built.as_ref() {
+        return Ok(dir.clone());
+    }
     let dir = super::build::target_dir().join("lifecycle-apiserver");
     let args = [
         "-o".to_owned(),
@@ -211,6 +238,7 @@ fn build_tools() -> Result<PathBuf> {
         "./health".to_owned(),
     ];
     go_build(&super::build::package_dir().join("tools"), &args)?;
+    *built = Some(dir.clone());
     Ok(dir)
 }
 

@@ -66,7 +66,7 @@ pub enum PipelinePhase {
     #[lifecycle(initial, reconciling)]
     Pausing,
     /// Every vertex is paused, as asked: settled, so `Ready`, and `Suspended`. Waiting
-    /// for the pipeline to run again is waiting for `Suspended` to turn `False`.
+    /// for the pipeline to run again is waiting for `status.phase` to read `Running`.
     #[lifecycle(suspended)]
     Paused,
     /// Going away; final. `Reconciling`.

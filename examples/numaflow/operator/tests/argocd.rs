@@ -58,6 +58,13 @@ fn each_state_reads_the_health_it_is_declared_with() {
             "spec.vertices[1].scale: min 3 is greater than max 2",
         ),
         (
+            pipeline(observed(json!({ "phase": "Running", "conditions": [
+                { "type": "Stalled", "status": "True", "message": "the daemon answers garbage" },
+            ] }))),
+            "Degraded",
+            "the daemon answers garbage",
+        ),
+        (
             pipeline(observed(json!({ "phase": "Deleting" }))),
             "Progressing",
             "PipelinePhase is Deleting",

@@ -9,7 +9,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
 use kube::api::{Api, Patch as KubePatch, PatchParams, PostParams};
-use lifecycle_apiserver::{KubeStateMetrics, eventually};
+use lifecycle_apiserver::KubeStateMetrics;
 use lifecycle_model::Lifecycle;
 use numaflow_model::crd::kube_state_metrics_yaml;
 use numaflow_model::pipeline::{Pipeline, PipelinePhase};
@@ -97,12 +97,20 @@ async fn kube_state_metrics_shows_each_pipelines_phase_as_a_state_set() {
     let ours = |labels: &BTreeMap<String, String>| {
         labels.get("namespace").map(String::as_str) == Some(namespace.as_str())
     };
-    eventually("kube-state-metrics shows the three pipelines", || async {
+    let shown = || async {
         let text = scrape().await;
         let series = samples(&text, "lifecycle_pipeline_status_phase");
         series.iter().filter(|(l, _)| ours(l)).count() == 3 * 5
-    })
-    .await;
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !shown().await {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "kube-state-metrics did not show the three pipelines within 60 s; its log:\n{}",
+            running.log()
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
     let text = scrape().await;
     let series = samples(&text, "lifecycle_pipeline_status_phase");
     for (name, walk) in walks {

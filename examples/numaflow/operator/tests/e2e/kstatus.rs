@@ -32,9 +32,12 @@ fn record(api: Api<DynamicObject>, into: Arc<Mutex<Vec<Value>>>) -> tokio::task:
         let mut objects = watcher(api, watcher::Config::default())
             .applied_objects()
             .boxed();
-        while let Some(Ok(object)) = objects.next().await {
-            let value = serde_json::to_value(&object).expect("an object is JSON");
-            into.lock().unwrap().push(value);
+        // The watcher recovers from its own errors; an error is not the end.
+        while let Some(event) = objects.next().await {
+            if let Ok(object) = event {
+                let value = serde_json::to_value(&object).expect("an object is JSON");
+                into.lock().unwrap().push(value);
+            }
         }
     })
 }

@@ -1,7 +1,7 @@
 //! `numaflow-controller` as an operator: each step of pause, resume and delete shows in
 //! the pipeline's and vertices' conditions, in `events.k8s.io/v1` Events with NumaFlow's
 //! reasons, and in the transition counter of `/metrics`; `kubectl wait
-//! --for=condition=Suspended=False` waits for a resume; of two replicas only the Lease holder
+//! --for=jsonpath={.status.phase}=Running` waits for a resume; of two replicas only the Lease holder
 //! writes, and when it dies the other takes over and finishes its pause.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -286,13 +286,18 @@ async fn each_step_shows_in_conditions_events_and_metrics() {
     })
     .await;
 
-    // Resumed: `kubectl wait --for=condition=Suspended=False` waits for it.
+    // Resumed: `kubectl wait --for=jsonpath={.status.phase}=Running` waits for it.
     let waiting = find_kubectl().map(|kubectl| {
         let running = format!("pipelines.numaflow.numaproj.io/{name}");
         let child = Command::new(kubectl)
             .arg("--kubeconfig")
             .arg(server.kubeconfig())
-            .args(["-n", namespace, "wait", "--for=condition=Suspended=False"])
+            .args([
+                "-n",
+                namespace,
+                "wait",
+                "--for=jsonpath={.status.phase}=Running",
+            ])
             .arg(&running)
             .args(["--timeout=60s"])
             .stdout(Stdio::piped())
