@@ -57,6 +57,46 @@ enum Power {
     On,
 }
 
+/// The gadget's next lifecycle, where `Off` is called `Down`: without the old name kept,
+/// and with it. Only their machines are read, so their typestates go unused.
+#[allow(dead_code)]
+mod next {
+    use lifecycle_model::Lifecycle;
+
+    #[derive(Lifecycle, Clone, Copy, Debug, Default, PartialEq, Eq)]
+    #[lifecycle(verbs, event(start: Down -> On), event(stop: On -> Down))]
+    pub(crate) enum Power {
+        #[default]
+        #[lifecycle(initial, suspended)]
+        Down,
+        #[lifecycle(ready)]
+        On,
+    }
+
+    pub(crate) mod kept {
+        use lifecycle_model::Lifecycle;
+
+        #[derive(Lifecycle, Clone, Copy, Debug, Default, PartialEq, Eq)]
+        #[lifecycle(verbs, event(start: Down -> On), event(stop: On -> Down))]
+        pub(crate) enum Power {
+            #[default]
+            #[lifecycle(initial, suspended, alias = "Off")]
+            Down,
+            #[lifecycle(ready)]
+            On,
+        }
+    }
+}
+
+/// The Gadget CRD carrying `P` at `spec.power`, written to a file for `audit`.
+fn next_crd<P: Lifecycle>(file: &str) -> std::path::PathBuf {
+    let mut gadget = Gadget::crd();
+    lifecycle_model::crd::annotate::<P>(&mut gadget, "spec.power");
+    let path = std::env::temp_dir().join(format!("{}-{file}", std::process::id()));
+    std::fs::write(&path, serde_json::to_string(&gadget).unwrap()).unwrap();
+    path
+}
+
 fn crds() -> Vec<CustomResourceDefinition> {
     let mut gadget = Gadget::crd();
     lifecycle_model::crd::annotate::<Power>(&mut gadget, "spec.power");
@@ -387,7 +427,7 @@ async fn get_graph_fire_and_why_on_pipelines_and_on_a_kind_known_only_by_its_crd
         namespace,
         Identity::Bob,
         "gadget-starter",
-        gadget_rule(&["get", "patch", "start"]),
+        gadget_rule(&["get", "list", "patch", "start"]),
     )
     .await;
     grant(
@@ -427,6 +467,42 @@ async fn get_graph_fire_and_why_on_pipelines_and_on_a_kind_known_only_by_its_crd
             && server_said.contains("a locked gadget stays off"),
         "{server_said}"
     );
+    // Before an upgrade that renames `Off`: without the old name kept, the gadget stored
+    // in `Off` would be stranded (g1 is `On`; g2's unset phase reads as the default);
+    // with it, none would.
+    let g3: DynamicObject = serde_json::from_value(json!({
+        "apiVersion": "gadgets.example.com/v1", "kind": "Gadget",
+        "metadata": { "name": "g3" }, "spec": { "power": "Off" },
+    }))
+    .unwrap();
+    gadgets.create(&PostParams::default(), &g3).await.unwrap();
+    let renamed = next_crd::<next::Power>("renamed.json");
+    let audited = run(
+        Identity::Bob,
+        &["audit", "gadget", "--against", renamed.to_str().unwrap()],
+    );
+    let report = String::from_utf8_lossy(&audited.stdout).into_owned();
+    let said = refused(&audited, 1);
+    assert!(
+        said.contains("1 of 3 objects would be stranded by the new version"),
+        "{said}"
+    );
+    assert_eq!(
+        squeezed(&report),
+        format!(
+            "NAMESPACE NAME FIELD PHASE WHY\n{namespace} g3 spec.power Off `Off` is not a state of Power, nor a former name of one: the new version cannot read it, and the server refuses the object's next write; its states are: Down, On"
+        )
+    );
+    let kept = next_crd::<next::kept::Power>("kept.json");
+    let audited = stdout(&run(
+        Identity::Bob,
+        &["audit", "gadget", "--against", kept.to_str().unwrap()],
+    ));
+    assert_eq!(
+        audited,
+        "none of 3 objects of gadgets.gadgets.example.com would be stranded\n"
+    );
+    let _ = (std::fs::remove_file(renamed), std::fs::remove_file(kept));
     let drawn = stdout(&run(Identity::Bob, &["graph", "gadgets"]));
     assert!(drawn.starts_with("Power (spec.power)\n"), "{drawn}");
     let unknown = refused(&run(Identity::Bob, &["get", "widget/w"]), 2);

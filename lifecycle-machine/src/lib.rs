@@ -31,6 +31,7 @@ use std::collections::VecDeque;
 
 mod admission;
 mod argocd;
+mod audit;
 pub mod bits;
 mod cel;
 mod condition;

@@ -160,6 +160,25 @@ impl Cluster {
         }
     }
 
+    /// The objects of `kind` in the namespace, or in every namespace, as JSON.
+    pub async fn list(&self, kind: &Kind, all_namespaces: bool) -> Result<Vec<Value>, PluginError> {
+        let api = match all_namespaces {
+            true => Api::all_with(self.client.clone(), &kind.api_resource()),
+            false => self.api(kind),
+        };
+        let list = api.list(&ListParams::default()).await.map_err(|e| {
+            PluginError::Server(format!(
+                "listing {}: {}",
+                kind.resource(),
+                server_message(&e)
+            ))
+        })?;
+        list.items
+            .into_iter()
+            .map(|o| serde_json::to_value(o).map_err(|e| PluginError::Server(e.to_string())))
+            .collect()
+    }
+
     /// The object `name` of `kind`, as JSON.
     pub async fn object(&self, kind: &Kind, name: &str) -> Result<Value, PluginError> {
         let object = self.api(kind).get(name).await.map_err(|e| {

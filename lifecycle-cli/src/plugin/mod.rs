@@ -18,6 +18,9 @@
 //! `why` lists Events.
 //! - `why KIND/NAME`: what holds the object: the conditions that are not as they should
 //!   be, with their reasons, and the recent Events about it, warnings included.
+//! - `audit KIND --against FILE`: before an upgrade, the stored objects of KIND that the
+//!   lifecycles in FILE (the new CRDs, or machine documents) would strand
+//!   ([`Machine::strands`]); exits 1 when there is one.
 
 pub mod cluster;
 pub mod show;
@@ -126,6 +129,14 @@ pub enum PluginError {
         /// ` in namespace NS`, or nothing.
         where_: String,
     },
+    /// The audit found objects the new version would strand.
+    #[error("{stranded} of {objects} objects would be stranded by the new version")]
+    Stranded {
+        /// How many.
+        stranded: usize,
+        /// Of how many.
+        objects: usize,
+    },
     /// The server refused the write.
     #[error("the server refused the move: {0}")]
     Refused(String),
@@ -147,6 +158,7 @@ impl PluginError {
     pub fn exit_code(&self) -> u8 {
         match self {
             PluginError::NotFromHere { .. }
+            | PluginError::Stranded { .. }
             | PluginError::ControllersMove { .. }
             | PluginError::NotAllowed { .. }
             | PluginError::Refused(_) => 1,
@@ -210,6 +222,19 @@ pub enum Command {
     Why {
         /// KIND/NAME, for example pipeline/simple.
         target: String,
+    },
+    /// Lists the stored objects of KIND that the lifecycles in FILE would strand. Exits 1
+    /// when there is one.
+    Audit {
+        /// The kind, for example pipeline.
+        kind: String,
+        /// The new version: CRDs carrying lifecycle.rs/machines (YAML or JSON), as the
+        /// upgrade would apply them.
+        #[arg(long, value_name = "FILE")]
+        against: PathBuf,
+        /// Every namespace, not only one.
+        #[arg(short = 'A', long)]
+        all_namespaces: bool,
     },
 }
 
@@ -289,6 +314,11 @@ pub async fn run(cli: Cli, out: &mut impl Write) -> Result<(), PluginError> {
         Command::Graph { kind, svg, field } => graph(&cluster, &kind, svg, field, out).await,
         Command::Fire { target, event } => fire(&cluster, &target, &event, out).await,
         Command::Why { target } => why(&cluster, &target, out).await,
+        Command::Audit {
+            kind,
+            against,
+            all_namespaces,
+        } => audit(&cluster, &kind, &against, all_namespaces, out).await,
     }
 }
 
@@ -553,4 +583,72 @@ async fn why(cluster: &Cluster, target: &str, out: &mut impl Write) -> Result<()
         }
     }
     Ok(())
+}
+
+async fn audit(
+    cluster: &Cluster,
+    kind: &str,
+    against: &std::path::Path,
+    all_namespaces: bool,
+    out: &mut impl Write,
+) -> Result<(), PluginError> {
+    let kind = cluster.kind(kind).await?;
+    let text = std::fs::read_to_string(against)
+        .map_err(|e| PluginError::Usage(format!("cannot read {}: {e}", against.display())))?;
+    let lifecycles = crate::lifecycles_in(&text)
+        .map_err(|e| PluginError::Usage(format!("{}: {e}", against.display())))?;
+    let prefix = format!("{} ", kind.resource());
+    let new: Vec<(&str, &Machine)> = lifecycles
+        .iter()
+        .filter_map(|(place, m)| Some((place.strip_prefix(&prefix)?, m)))
+        .collect();
+    if new.is_empty() {
+        return Err(PluginError::Usage(format!(
+            "{} carries no lifecycle of {}",
+            against.display(),
+            kind.resource()
+        )));
+    }
+    let objects = cluster.list(&kind, all_namespaces).await?;
+    let mut rows = vec![vec![
+        "NAMESPACE".to_owned(),
+        "NAME".to_owned(),
+        "FIELD".to_owned(),
+        "PHASE".to_owned(),
+        "WHY".to_owned(),
+    ]];
+    let mut stranded = 0;
+    for object in &objects {
+        let mut held = false;
+        for (path, machine) in &new {
+            let stored = show::field(object, path).filter(|v| !v.is_null());
+            let text = stored.map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned));
+            if let Some(why) = machine.strands(text.as_deref()) {
+                held = true;
+                let meta = |key: &str| object["metadata"][key].as_str().unwrap_or("").to_owned();
+                rows.push(vec![
+                    meta("namespace"),
+                    meta("name"),
+                    (*path).to_owned(),
+                    text.unwrap_or_else(|| "(not set)".to_owned()),
+                    why,
+                ]);
+            }
+        }
+        stranded += usize::from(held);
+    }
+    if stranded == 0 {
+        writeln!(
+            out,
+            "none of {} objects of {} would be stranded",
+            objects.len(),
+            kind.resource()
+        )?;
+        return Ok(());
+    }
+    write!(out, "{}", show::table(&rows))?;
+    Err(PluginError::Stranded {
+        stranded,
+        objects: objects.len(),
+    })
 }
