@@ -16,6 +16,7 @@ mod lifetime;
 mod planning;
 mod shapes;
 mod status;
+mod upgrade;
 mod widgets;
 mod writers;
 
