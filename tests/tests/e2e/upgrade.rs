@@ -135,8 +135,10 @@ async fn move_to(
     phase: &str,
     dry: bool,
 ) -> Result<(), String> {
-    let mut params = PatchParams::default();
-    params.dry_run = dry;
+    let params = PatchParams {
+        dry_run: dry,
+        ..PatchParams::default()
+    };
     let body = Patch::Merge(json!({ "spec": { "phase": phase } }));
     match tasks.patch(name, &params, &body).await {
         Ok(_) => Ok(()),
