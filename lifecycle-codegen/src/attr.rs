@@ -13,8 +13,7 @@ use crate::ctxt::Ctxt;
 /// The keys `#[lifecycle(...)]` takes on the enum.
 const CONTAINER_KEYS: &str = "`crate`, `module`, `roles`, `role_module`, `role`, `event`, `action`, `schema`, `phase_field`, `enforce_initial`, `verbs`";
 /// The keys `#[lifecycle(...)]` takes on a variant.
-const VARIANT_KEYS: &str =
-    "`initial`, `terminal`, `ready`, `reconciling`, `stalled`, `suspended`, `alias = \"...\"`";
+const VARIANT_KEYS: &str = "`initial`, `terminal`, `retired`, `ready`, `reconciling`, `stalled`, `suspended`, `alias = \"...\"`";
 /// The keys inside `action(...)`.
 const ACTION_KEYS: &str = "`states`, `roles`, `field`";
 
@@ -67,6 +66,8 @@ pub(crate) struct ActionDecl {
 pub(crate) struct VariantAttrs {
     pub(crate) initial: bool,
     pub(crate) terminal: bool,
+    /// Kept only for the objects stored in it: they may only leave.
+    pub(crate) retired: bool,
     /// `ready`, `reconciling`, `stalled` or `suspended`: the standard condition the state
     /// stands for.
     pub(crate) condition: Option<(ConditionType, Ident)>,
@@ -155,6 +156,7 @@ pub(crate) fn variant(attrs: &[Attribute], cx: &mut Ctxt) -> VariantAttrs {
                 let flag = match key.to_string().as_str() {
                     "initial" => &mut out.initial,
                     "terminal" => &mut out.terminal,
+                    "retired" => &mut out.retired,
                     "enforce_initial" => {
                         return Err(syn::Error::new(
                             key.span(),

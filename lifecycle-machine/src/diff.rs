@@ -139,6 +139,24 @@ impl Machine {
                 changes.push(change(Class::Safe, format!("`{state}` is a new state")));
             }
         }
+        for &retired in &new.retired {
+            let state = &new.states[retired];
+            let was = old.state_index(state);
+            if was.is_some_and(|s| !old.retired.contains(&s)) {
+                let exits: Vec<&str> = new
+                    .targets(retired)
+                    .iter()
+                    .map(|&t| new.states[t].as_str())
+                    .collect();
+                changes.push(change(
+                    Class::Migration,
+                    format!(
+                        "`{state}` is retired: objects stored in it stay and may only leave, to {}; none starts in it or moves into it any more",
+                        crate::cel::or_words(&exits)
+                    ),
+                ));
+            }
+        }
         // Moves, from the states both versions have.
         let (old_moves, new_moves) = (moves(old), moves(new));
         for state in old.states.iter().filter(|s| new.state_index(s).is_some()) {
@@ -156,10 +174,20 @@ impl Machine {
                 ));
             } else {
                 for to in lost {
-                    changes.push(change(
-                        Class::Breaking,
-                        format!("objects in `{state}` can no longer move to `{to}`"),
-                    ));
+                    // A move into a state now retired goes with the retirement.
+                    let retired = new
+                        .state_index(to)
+                        .is_some_and(|t| new.retired.contains(&t));
+                    changes.push(match retired {
+                        true => change(
+                            Class::Migration,
+                            format!("objects in `{state}` can no longer move to `{to}`, which is retired"),
+                        ),
+                        false => change(
+                            Class::Breaking,
+                            format!("objects in `{state}` can no longer move to `{to}`"),
+                        ),
+                    });
                 }
             }
         }
@@ -346,6 +374,18 @@ mod tests {
                 vec![
                     "breaking: `Retrying` is no longer a state: objects in `Retrying` can no longer be read or written",
                     "safe: `Backoff` is a new state",
+                ],
+            ),
+            (
+                "a state retired: no way in, its exit kept",
+                Box::new(|m| {
+                    m.retired = vec![2];
+                    m.events.retain(|e| e.name != "retry");
+                }),
+                vec![
+                    "needs migration: `Retrying` is retired: objects stored in it stay and may only leave, to Running; none starts in it or moves into it any more",
+                    "needs migration: objects in `Running` can no longer move to `Retrying`, which is retired",
+                    "needs migration: event `retry` is gone: Events, metrics and callers that name it change",
                 ],
             ),
             (

@@ -149,6 +149,8 @@ struct Document {
     conditions: ConditionsDocument,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     aliases: Vec<AliasDocument>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    retired: Vec<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -263,6 +265,7 @@ impl Machine {
                 stalled: states(&self.stalled),
                 suspended: states(&self.suspended),
             },
+            retired: states(&self.retired),
             aliases: self
                 .aliases
                 .iter()
@@ -389,6 +392,7 @@ impl Machine {
         }
         Ok(Machine {
             aliases,
+            retired: indices("a retired state is", &document.retired)?,
             name: document.name.clone(),
             states: document.states.clone(),
             initial: indices("an initial state is", &document.initial)?,

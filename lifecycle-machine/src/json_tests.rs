@@ -46,6 +46,7 @@ fn any_machine() -> impl Strategy<Value = Machine> {
                     prop::option::of(name()),
                     prop::collection::vec(prop::option::of(0..4usize), n),
                     prop::collection::vec((name(), 0..n), 0..3),
+                    list(),
                 ),
             )
         })
@@ -56,7 +57,7 @@ fn any_machine() -> impl Strategy<Value = Machine> {
                 events,
                 cels,
                 actions,
-                (phase_field, marks, aliases),
+                (phase_field, marks, aliases, retired),
             )| Machine {
                 name: "Random".to_owned(),
                 states,
@@ -94,6 +95,7 @@ fn any_machine() -> impl Strategy<Value = Machine> {
                 stalled: marked(&marks, 2),
                 suspended: marked(&marks, 3),
                 aliases,
+                retired,
             },
         )
 }

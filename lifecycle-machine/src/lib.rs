@@ -101,6 +101,11 @@ pub struct Machine {
     /// state, and a move from it to its new name is always allowed, so that a
     /// controller's next write renames it.
     pub aliases: Vec<(String, usize)>,
+    /// Indices of retired states (`#[lifecycle(retired)]`): states a version keeps only
+    /// for the objects stored in them. No object starts in one and no event leads into
+    /// one; the events that leave one are its exits, so a stored object can only move
+    /// out.
+    pub retired: Vec<usize>,
 }
 
 /// A named event: it moves an object from any of `from` to `to`.

@@ -55,6 +55,23 @@ pub enum Problem {
         /// The default state's index.
         state: usize,
     },
+    /// An event leads into a retired state, which objects may only leave.
+    RetiredEntered {
+        /// The event's index.
+        event: usize,
+        /// The retired state's index.
+        state: usize,
+    },
+    /// A retired state is initial: no object may start in one.
+    RetiredInitial {
+        /// The state's index.
+        state: usize,
+    },
+    /// A retired state is terminal: objects leave one by its exits.
+    RetiredTerminal {
+        /// The state's index.
+        state: usize,
+    },
     /// A former name ([`Machine::aliases`]) that is a state's name or another state's
     /// former name too, so that a stored phase could not tell which it is.
     AliasTaken {
@@ -108,6 +125,19 @@ impl Problem {
                 machine.list_states(&machine.initial),
                 state(s)
             ),
+            Problem::RetiredEntered { event, state: s } => format!(
+                "event `{}` leads into `{}`, which is retired: objects stored in a retired state may only leave it; drop the move or the retirement",
+                machine.events[event].name,
+                state(s)
+            ),
+            Problem::RetiredInitial { state: s } => format!(
+                "`{}` is retired, so no object may start in it; drop `initial` or the retirement",
+                state(s)
+            ),
+            Problem::RetiredTerminal { state: s } => format!(
+                "`{}` is retired, so objects stored in it leave it by its exits; drop `terminal` and declare the events that leave it",
+                state(s)
+            ),
             Problem::AliasTaken { alias } => {
                 let (old, state) = &machine.aliases[alias];
                 format!(
@@ -136,9 +166,10 @@ impl Machine {
             out.push(Problem::NoInitialState);
         } else {
             let reachable = self.reachable();
+            // A retired state is out of reach by design: objects are only stored there.
             out.extend(
                 (0..self.states.len())
-                    .filter(|&s| !reachable[s])
+                    .filter(|&s| !reachable[s] && !self.retired.contains(&s))
                     .map(|state| Problem::Unreachable { state }),
             );
         }
@@ -164,6 +195,19 @@ impl Machine {
             && !self.initial.contains(&d)
         {
             out.push(Problem::DefaultNotInitial { state: d });
+        }
+        for &state in &self.retired {
+            if self.initial.contains(&state) {
+                out.push(Problem::RetiredInitial { state });
+            }
+            if self.terminal.contains(&state) {
+                out.push(Problem::RetiredTerminal { state });
+            }
+        }
+        for (event, e) in self.events.iter().enumerate() {
+            if self.retired.contains(&e.to) && e.from.iter().any(|&f| f != e.to) {
+                out.push(Problem::RetiredEntered { event, state: e.to });
+            }
         }
         for (i, (old, state)) in self.aliases.iter().enumerate() {
             let earlier = self.aliases[..i]

@@ -196,6 +196,8 @@ pub struct MachineTable {
     pub suspended: &'static [usize],
     /// Former names, each with the index of the state it now names.
     pub aliases: &'static [(&'static str, usize)],
+    /// Indices of the retired states.
+    pub retired: &'static [usize],
     /// The Mermaid diagram.
     pub mermaid: &'static str,
     /// The DOT diagram.
@@ -304,6 +306,7 @@ impl MachineTable {
         machine.reconciling = self.reconciling.to_vec();
         machine.stalled = self.stalled.to_vec();
         machine.suspended = self.suspended.to_vec();
+        machine.retired = self.retired.to_vec();
         machine.aliases = self
             .aliases
             .iter()

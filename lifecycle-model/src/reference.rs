@@ -103,6 +103,7 @@
 //! | `#[lifecycle(ready)]` | the object is steady and healthy here: the `Ready` condition is `True` |
 //! | `#[lifecycle(reconciling)]` | the object is moving toward its desired state: `Reconciling` is `True` |
 //! | `#[lifecycle(stalled)]` | the object cannot get on without help: `Stalled` is `True` |
+//! | `#[lifecycle(retired)]` | the state is kept only for the objects stored in it: no object starts in it and no event may lead into it (an error at the event's target); the events that leave it are its exits, the only methods of its typed handle, and the transition rule admits only those moves out of it. Not with `initial` or `terminal` |
 //! | `#[lifecycle(alias = "Old")]`, `#[serde(alias = "Old")]` | a former name of the state, repeatable: stored objects whose phase still holds it read as this state ([`Machine::resolve`](crate::machine::Machine::resolve)), the schema's enum admits it, the transition rule lets them move as this state and be renamed to it on their next write; with serde, write `#[serde(alias = "Old")]` (the derive reads it too) so that serde reads the old name. A former name that is a state's name, or another state's former name, is an error |
 //! | `#[lifecycle(suspended)]` | the object rests here because it was asked to (`Paused`): settled, so `Ready` is `True`, and `Suspended` is `True` |
 //! | `#[default]` | what an absent phase field reads as, in CEL rules and writer policies; with `enforce_initial` it must be initial |
@@ -168,7 +169,8 @@
 //! Unknown states, roles and keys (the message lists the valid ones); duplicates (on the
 //! second occurrence); a value given to a flag such as `schema` or `enforce_initial`;
 //! `enforce_initial` on a variant; a state marked with two of `ready`, `reconciling`,
-//! `stalled`, `suspended`; states unreachable from an initial state; non-terminal dead ends;
+//! `stalled`, `suspended`; retired states that are initial or terminal, or that an event
+//! leads into; a former name that is a state's name or another state's former name; states unreachable from an initial state; non-terminal dead ends;
 //! terminal states with outgoing events; events that only loop; roles no action gates
 //! by; actions allowed everywhere; actions with a `field` but no `phase_field` or no
 //! role predicates; with `enforce_initial`, a `#[default]` that is not initial; malformed
@@ -209,6 +211,7 @@
 //! | `phaseField` | string or null | `phase_field` |
 //! | `conditions` | {`ready`, `reconciling`, `stalled`, `suspended`}: list of states (`suspended` left out when empty) | the states marked `ready`, `reconciling`, `stalled`, `suspended` |
 //! | `aliases` | list of {`name`, `state`} (left out when empty) | each former name and the state it now names (`alias`) |
+//! | `retired` | list of states (left out when empty) | the states marked `retired` |
 //!
 //! ```
 //! use lifecycle_model::Lifecycle;

@@ -147,6 +147,7 @@ fn machine_table(model: &Model) -> TokenStream {
     let enforce_initial = m.enforce_initial;
     let (ready, reconciling) = (ints(&m.ready), ints(&m.reconciling));
     let (stalled, suspended) = (ints(&m.stalled), ints(&m.suspended));
+    let retired = ints(&m.retired);
     let aliases = m.aliases.iter().map(|(old, state)| {
         let state = Literal::usize_unsuffixed(*state);
         quote!((#old, #state))
@@ -208,6 +209,7 @@ fn machine_table(model: &Model) -> TokenStream {
             stalled: &[#(#stalled),*],
             suspended: &[#(#suspended),*],
             aliases: &[#(#aliases),*],
+            retired: &[#(#retired),*],
             mermaid: #ident::MERMAID,
             dot: #ident::DOT,
             moves: &[#(#moves),*],

@@ -43,6 +43,7 @@ pub(super) struct Sources {
 pub(super) struct EventSource {
     pub(super) name: Span,
     pub(super) from: Vec<StateToken>,
+    pub(super) to: Span,
 }
 
 /// A state named in a set, and where.
@@ -282,6 +283,7 @@ impl Resolver<'_> {
                     self.sources.events.push(EventSource {
                         name: event.name.span(),
                         from,
+                        to: event.to.span(),
                     });
                     Some(self.machine.events.len() - 1)
                 }

@@ -97,6 +97,9 @@ fn states(
         if attrs.terminal {
             machine.terminal.push(index);
         }
+        if attrs.retired {
+            machine.retired.push(index);
+        }
         match attrs.condition.as_ref().map(|(c, _)| *c) {
             Some(ConditionType::Ready) => machine.ready.push(index),
             Some(ConditionType::Reconciling) => machine.reconciling.push(index),

@@ -30,7 +30,10 @@ pub(super) fn validate(resolved: &Resolved, variants: &[Ident], cx: &mut Ctxt) {
             Problem::NoInitialState => sources.enum_ident,
             Problem::Unreachable { state }
             | Problem::DeadEnd { state }
-            | Problem::DefaultNotInitial { state } => variants[state].span(),
+            | Problem::DefaultNotInitial { state }
+            | Problem::RetiredInitial { state }
+            | Problem::RetiredTerminal { state } => variants[state].span(),
+            Problem::RetiredEntered { event, .. } => sources.events[event].to,
             Problem::TerminalExit { event, state } => {
                 let source = &sources.events[event];
                 source

@@ -493,6 +493,7 @@ impl ::lifecycle_model::__private::Lifecycle for ReleasePhase {
             stalled: &[],
             suspended: &[],
             aliases: &[],
+            retired: &[],
             mermaid: ReleasePhase::MERMAID,
             dot: ReleasePhase::DOT,
             moves: &[2, 12, 24, 17, 0],

@@ -1,9 +1,10 @@
 //! A lifecycle that evolves on the real API server: a CRD at version A with a task stored
-//! in each state, upgraded to a version B that renames `Retrying` to `Backoff`. The
-//! audit names the one task B would strand without the old name kept. Without it, the
-//! new controller cannot read that task and the server refuses both its rename and its
-//! way out; with `Retrying` kept as a former name, the task reads as `Backoff`, is
-//! renamed on its next write, moves out as `Backoff` does, and nothing is stuck.
+//! in each state, upgraded to a version B that renames `Retrying` to `Backoff` and drops
+//! `Legacy`. The audit names the two tasks B would strand without the old name kept and
+//! `Legacy` retired. Without them, the new controller cannot read those tasks and the
+//! server refuses their ways out; with them, the task in `Retrying` reads as `Backoff`,
+//! is renamed on its next write and moves out as `Backoff` does, the task in `Legacy`
+//! leaves by its declared exit and nothing moves in, and nothing is stuck.
 
 use std::time::{Duration, Instant};
 
@@ -29,12 +30,14 @@ mod a {
     #[lifecycle(schema, phase_field = "spec.phase")]
     #[lifecycle(event(fail: Running -> Retrying), event(retry: Retrying -> Running))]
     #[lifecycle(event(finish: Running -> Done))]
+    #[lifecycle(event(park: Running -> Legacy), event(resume: Legacy -> Running))]
     pub(crate) enum TaskPhase {
         #[lifecycle(initial)]
         Running,
         Retrying,
         #[lifecycle(terminal)]
         Done,
+        Legacy,
     }
 
     #[derive(CustomResource, Clone, Debug, Serialize, Deserialize, JsonSchema)]
@@ -49,7 +52,7 @@ mod a {
     }
 }
 
-/// Version B, `Retrying` renamed `Backoff` and its old name dropped.
+/// Version B, `Retrying` renamed `Backoff` and its old name dropped, `Legacy` dropped.
 // Only the machines, schemas and serde of these versions are used, not their typestates.
 #[allow(dead_code)]
 mod renamed {
@@ -82,7 +85,8 @@ mod renamed {
     }
 }
 
-/// Version B, `Retrying` renamed `Backoff` and kept as its former name.
+/// Version B, `Retrying` renamed `Backoff` and kept as its former name, `Legacy`
+/// retired with its exit to `Running`.
 // Only the machines, schemas and serde of these versions are used, not their typestates.
 #[allow(dead_code)]
 mod kept {
@@ -94,7 +98,7 @@ mod kept {
     #[derive(Lifecycle, Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
     #[lifecycle(schema, phase_field = "spec.phase")]
     #[lifecycle(event(fail: Running -> Backoff), event(retry: Backoff -> Running))]
-    #[lifecycle(event(finish: Running -> Done))]
+    #[lifecycle(event(finish: Running -> Done), event(resume: Legacy -> Running))]
     pub(crate) enum TaskPhase {
         #[lifecycle(initial)]
         Running,
@@ -102,6 +106,8 @@ mod kept {
         Backoff,
         #[lifecycle(terminal)]
         Done,
+        #[lifecycle(retired)]
+        Legacy,
     }
 
     #[derive(CustomResource, Clone, Debug, Serialize, Deserialize, JsonSchema)]
@@ -177,6 +183,7 @@ async fn a_renamed_state_keeps_stored_objects_only_with_its_old_name_kept() {
         ("t-running", "Running"),
         ("t-retrying", "Retrying"),
         ("t-done", "Done"),
+        ("t-legacy", "Legacy"),
     ];
     for (name, phase) in stored {
         let task: DynamicObject = serde_json::from_value(json!({
@@ -198,7 +205,10 @@ async fn a_renamed_state_keeps_stored_objects_only_with_its_old_name_kept() {
             .map(|o| o.metadata.name.clone().unwrap())
             .collect()
     };
-    assert_eq!(stranded_by(&renamed::TaskPhase::machine()), ["t-retrying"]);
+    assert_eq!(
+        stranded_by(&renamed::TaskPhase::machine()),
+        ["t-legacy", "t-retrying"]
+    );
     assert!(stranded_by(&kept::TaskPhase::machine()).is_empty());
 
     // Upgraded without the old name: the new controller cannot read the task, and the
@@ -214,6 +224,15 @@ async fn a_renamed_state_keeps_stored_objects_only_with_its_old_name_kept() {
     )
     .await;
     let typed: Api<renamed::Task> = Api::namespaced(client.clone(), &ns);
+    let unread_legacy = typed.get("t-legacy").await.unwrap_err().to_string();
+    assert!(
+        unread_legacy.contains("unknown variant `Legacy`"),
+        "{unread_legacy}"
+    );
+    let legacy_out = move_to(&tasks, "t-legacy", "Running", false)
+        .await
+        .unwrap_err();
+    assert!(legacy_out.ends_with("phase may only follow the TaskPhase lifecycle: Running -> Backoff | Done; Backoff -> Running"), "{legacy_out}");
     let unread = typed.get("t-retrying").await.unwrap_err().to_string();
     assert!(
         unread.contains("unknown variant `Retrying`, expected one of `Running`, `Backoff`, `Done`"),
@@ -254,6 +273,7 @@ async fn a_renamed_state_keeps_stored_objects_only_with_its_old_name_kept() {
         ("t-running", kept::TaskPhase::Running),
         ("t-retrying", kept::TaskPhase::Backoff),
         ("t-done", kept::TaskPhase::Done),
+        ("t-legacy", kept::TaskPhase::Legacy),
     ] {
         assert_eq!(typed.get(name).await.unwrap().spec.phase, phase, "{name}");
     }
@@ -265,6 +285,14 @@ async fn a_renamed_state_keeps_stored_objects_only_with_its_old_name_kept() {
     move_to(&tasks, "t-retrying", "Running", false)
         .await
         .expect("Backoff moves to Running");
+    // The legacy task leaves by its exit; nothing moves into `Legacy` any more.
+    let into = move_to(&tasks, "t-running", "Legacy", true)
+        .await
+        .unwrap_err();
+    assert!(into.contains("Invalid value: \"Legacy\""), "{into}");
+    move_to(&tasks, "t-legacy", "Running", false)
+        .await
+        .expect("the retired state's exit");
     // Nothing is stuck: every task can still move, or has finished.
     for (name, _) in stored {
         let object = tasks.get(name).await.unwrap();

@@ -1,11 +1,13 @@
-//! Former names of states (`#[lifecycle(alias = "...")]`, or serde's own
-//! `#[serde(alias = "...")]`): serde reads them, the machine knows them, the schema's enum
-//! admits them, and the transition rule lets a stored object in a former name move as its
-//! state does and be renamed on its next write.
+//! Lifecycles that evolve. Former names of states (`#[lifecycle(alias = "...")]`, or
+//! serde's own `#[serde(alias = "...")]`): serde reads them, the machine knows them, the
+//! schema's enum admits them, and the transition rule lets a stored object in a former
+//! name move as its state does and be renamed on its next write. Retired states
+//! (`#[lifecycle(retired)]`): kept for the objects stored in them, which may only leave
+//! by their exits; the typed handle of one has only those exits as methods.
 
 use kube_core::cel::{Validator, compile_schema};
-use lifecycle_model::Lifecycle;
 use lifecycle_model::schema::phase_schema;
+use lifecycle_model::{HasPhase, Lifecycle, Typed};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -113,4 +115,65 @@ fn a_verb_moves_a_former_name_as_its_state() {
         "spec.desiredPhase may be changed only by holders of verb pause or resume on jobs.example.com: \
          bob may not move it from Halted to Running without verb resume"
     );
+}
+
+/// An order whose `Legacy` state is kept only for the orders stored in it: they resume.
+#[derive(Lifecycle, Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[lifecycle(module = order_phase, phase_field = "status.phase")]
+#[lifecycle(event(finish: Running -> Done), event(resume: Legacy -> Running))]
+enum OrderPhase {
+    #[lifecycle(initial)]
+    Running,
+    #[lifecycle(retired)]
+    Legacy,
+    #[lifecycle(terminal)]
+    Done,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct Order {
+    phase: OrderPhase,
+}
+
+impl HasPhase<OrderPhase> for Order {
+    fn phase(&self) -> Option<OrderPhase> {
+        Some(self.phase)
+    }
+    fn set_phase(&mut self, phase: OrderPhase) {
+        self.phase = phase;
+    }
+}
+
+#[test]
+fn a_retired_state_is_only_left_by_its_exits() {
+    let machine = OrderPhase::machine();
+    assert_eq!(machine.retired, [1]);
+    assert!(machine.problems().is_empty(), "{:?}", machine.problems());
+    assert_eq!(machine.strands(Some("Legacy")), None, "it has a way out");
+
+    let phase = serde_json::to_value(phase_schema::<OrderPhase>()).unwrap();
+    let schema = json!({ "type": "object", "properties": { "phase": phase } });
+    let compiled = compile_schema(&schema);
+    let validator = Validator::new();
+    let admitted = |old: &str, new: &str| {
+        let verdict = validator.validate_compiled(
+            &compiled,
+            &json!({ "phase": new }),
+            Some(&json!({ "phase": old })),
+        );
+        verdict.is_ok()
+    };
+    assert!(admitted("Legacy", "Legacy"), "stored, left as it is");
+    assert!(admitted("Legacy", "Running"), "by its exit");
+    assert!(!admitted("Legacy", "Done"));
+    assert!(!admitted("Running", "Legacy"), "nothing moves in");
+
+    // The typed handle of a stored legacy order: its one method is its exit.
+    let stored: Typed<Order, order_phase::Legacy> = Typed::try_new(Order {
+        phase: OrderPhase::Legacy,
+    })
+    .unwrap();
+    let resumed = stored.resume();
+    assert_eq!(resumed.state(), OrderPhase::Running);
+    assert_eq!(resumed.finish().state(), OrderPhase::Done);
 }
