@@ -1,6 +1,8 @@
 //! Parses `#[lifecycle(...)]` (and the serde renames the phase's wire names follow) into
 //! plain syntax with spans. No names are resolved and no code is generated here.
 
+mod serde_attr;
+
 use lifecycle_machine::ConditionType;
 use proc_macro2::{Span, TokenStream, TokenTree};
 use syn::ext::IdentExt;
@@ -9,6 +11,7 @@ use syn::{Attribute, Ident, LitStr, Path, Token};
 
 use crate::case::RenameRule;
 use crate::ctxt::Ctxt;
+use serde_attr::{serde_string, serde_strings};
 
 /// The keys `#[lifecycle(...)]` takes on the enum.
 const CONTAINER_KEYS: &str = "`crate`, `module`, `roles`, `role_module`, `role`, `event`, `action`, `schema`, `phase_field`, `enforce_initial`, `verbs`";
@@ -476,34 +479,6 @@ fn name_set(input: ParseStream<'_>) -> syn::Result<Vec<Ident>> {
         names.push(input.parse()?);
     }
     Ok(names)
-}
-
-/// The string value of `key = "..."` inside a `#[serde(...)]`, ignoring everything else
-/// there: serde reports its own mistakes.
-fn serde_string(attr: &Attribute, key: &str) -> Option<LitStr> {
-    serde_strings(attr, key).into_iter().next()
-}
-
-/// Every `key = "..."` of a `#[serde(...)]` attribute, in order (serde takes `alias` more
-/// than once).
-fn serde_strings(attr: &Attribute, key: &str) -> Vec<LitStr> {
-    let mut found = Vec::new();
-    let _ = attr.parse_nested_meta(|meta| {
-        if meta.path.is_ident(key) && meta.input.peek(Token![=]) {
-            found.push(meta.value()?.parse::<LitStr>()?);
-        } else if meta.input.peek(Token![=]) {
-            meta.value()?.parse::<syn::Expr>()?;
-        } else if meta.input.peek(syn::token::Paren) {
-            meta.parse_nested_meta(|inner| {
-                if inner.input.peek(Token![=]) {
-                    inner.value()?.parse::<syn::Expr>()?;
-                }
-                Ok(())
-            })?;
-        }
-        Ok(())
-    });
-    found
 }
 
 /// The span of the first token of `path`, for errors about it.

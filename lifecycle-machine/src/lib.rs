@@ -37,6 +37,8 @@ mod cel;
 mod condition;
 mod diagram;
 pub mod diff;
+#[cfg(test)]
+mod diff_tests;
 #[cfg(feature = "json")]
 pub mod json;
 #[cfg(all(test, feature = "json"))]
