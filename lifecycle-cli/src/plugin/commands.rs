@@ -41,11 +41,47 @@ fn states(kind: &Kind, object: &Value) -> Vec<Result<Option<usize>, PluginError>
         .collect()
 }
 
-/// `NAME in NAMESPACE`, or `NAME` for a cluster-scoped kind.
-fn located(cluster: &Cluster, kind: &Kind, name: &str) -> String {
+/// The kind and the object `KIND/NAME` names, with the name.
+async fn read<'a>(
+    cluster: &Cluster,
+    target: &'a str,
+) -> Result<(Kind, &'a str, Value), PluginError> {
+    let (kind_name, name) = kind_name(target)?;
+    let kind = cluster.kind(kind_name).await?;
+    let object = cluster.object(&kind, name).await?;
+    Ok((kind, name, object))
+}
+
+/// [`read`], and each machine's state on the object, after printing the heading.
+async fn shown<'a>(
+    cluster: &Cluster,
+    target: &'a str,
+    out: &mut impl Write,
+) -> Result<
+    (
+        Kind,
+        &'a str,
+        Value,
+        Vec<Result<Option<usize>, PluginError>>,
+    ),
+    PluginError,
+> {
+    let (kind, name, object) = read(cluster, target).await?;
+    heading(out, cluster, &kind, name)?;
+    let states = states(&kind, &object);
+    Ok((kind, name, object, states))
+}
+
+/// `KIND NAME in NAMESPACE`, or without the namespace for a cluster-scoped kind.
+fn heading(
+    out: &mut impl Write,
+    cluster: &Cluster,
+    kind: &Kind,
+    name: &str,
+) -> std::io::Result<()> {
     match kind.namespaced {
-        true => format!("{name} in {}", cluster.namespace),
-        false => name.to_owned(),
+        true => writeln!(out, "{} {name} in {}", kind.kind, cluster.namespace),
+        false => writeln!(out, "{} {name}", kind.kind),
     }
 }
 
@@ -79,16 +115,13 @@ async fn who_may(
     })
 }
 
+/// `get KIND/NAME`: phases, conditions, and the moves from here with who may make each.
 pub(super) async fn get(
     cluster: &Cluster,
     target: &str,
     out: &mut impl Write,
 ) -> Result<(), PluginError> {
-    let (kind_name_, name) = kind_name(target)?;
-    let kind = cluster.kind(kind_name_).await?;
-    let object = cluster.object(&kind, name).await?;
-    let states = states(&kind, &object);
-    writeln!(out, "{} {}", kind.kind, located(cluster, &kind, name))?;
+    let (kind, name, object, states) = shown(cluster, target, out).await?;
     let mut current = Vec::new();
     let mut moves = Vec::new();
     for ((path, machine), state) in kind.machines.iter().zip(states) {
@@ -125,6 +158,7 @@ pub(super) async fn get(
     Ok(())
 }
 
+/// `graph KIND`: each machine as text, or one as an SVG picture.
 pub(super) async fn graph(
     cluster: &Cluster,
     kind: &str,
@@ -173,15 +207,14 @@ pub(super) async fn graph(
     Ok(())
 }
 
+/// `fire KIND/NAME EVENT`: the move, checked, then written at the version read.
 pub(super) async fn fire(
     cluster: &Cluster,
     target: &str,
     event: &str,
     out: &mut impl Write,
 ) -> Result<(), PluginError> {
-    let (kind_name_, name) = kind_name(target)?;
-    let kind = cluster.kind(kind_name_).await?;
-    let object = cluster.object(&kind, name).await?;
+    let (kind, name, object) = read(cluster, target).await?;
     let states = states(&kind, &object);
     let having: Vec<Candidate<'_>> = kind
         .machines
@@ -272,16 +305,14 @@ pub(super) async fn fire(
     Ok(())
 }
 
+/// `why KIND/NAME`: the state of each machine, what the conditions hold against it, and
+/// the recent Events about it.
 pub(super) async fn why(
     cluster: &Cluster,
     target: &str,
     out: &mut impl Write,
 ) -> Result<(), PluginError> {
-    let (kind_name_, name) = kind_name(target)?;
-    let kind = cluster.kind(kind_name_).await?;
-    let object = cluster.object(&kind, name).await?;
-    let states = states(&kind, &object);
-    writeln!(out, "{} {}", kind.kind, located(cluster, &kind, name))?;
+    let (kind, _, object, states) = shown(cluster, target, out).await?;
     for ((path, machine), state) in kind.machines.iter().zip(states) {
         let state = match state {
             Ok(Some(state)) => state,
@@ -350,6 +381,7 @@ pub(super) async fn why(
     Ok(())
 }
 
+/// `audit KIND --against FILE`: the stored objects the lifecycles in FILE would strand.
 pub(super) async fn audit(
     cluster: &Cluster,
     kind: &str,
