@@ -503,6 +503,13 @@ async fn get_graph_fire_and_why_on_pipelines_and_on_a_kind_known_only_by_its_crd
         "none of 3 objects of gadgets.gadgets.example.com would be stranded\n"
     );
     let _ = (std::fs::remove_file(renamed), std::fs::remove_file(kept));
+    let explained = stdout(&run(Identity::Bob, &["why", "gadget/g1"]));
+    assert_eq!(
+        explained,
+        format!(
+            "Gadget g1 in {namespace}\nspec.power is On: steady and healthy\nno Events about it\n"
+        )
+    );
     let drawn = stdout(&run(Identity::Bob, &["graph", "gadgets"]));
     assert!(drawn.starts_with("Power (spec.power)\n"), "{drawn}");
     let unknown = refused(&run(Identity::Bob, &["get", "widget/w"]), 2);

@@ -335,12 +335,13 @@ pub(super) async fn why(
     let conditions = show::field(&object, "status.conditions").and_then(Value::as_array);
     let generation = show::field(&object, "metadata.generation").and_then(Value::as_i64);
     let observed = show::field(&object, "status.observedGeneration").and_then(Value::as_i64);
-    if generation.is_some() && observed != generation {
+    // A kind whose status records no observed generation says nothing of it.
+    if let (Some(generation), Some(observed)) = (generation, observed)
+        && observed != generation
+    {
         writeln!(
             out,
-            "its controller has not yet observed generation {} (the status is of {})",
-            generation.unwrap_or_default(),
-            observed.map_or("none".to_owned(), |o| o.to_string())
+            "its controller has not yet observed generation {generation} (the status is of {observed})"
         )?;
     }
     for c in conditions.into_iter().flatten() {
