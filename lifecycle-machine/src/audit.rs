@@ -57,3 +57,68 @@ impl Machine {
         })
     }
 }
+
+/// A stored object a new version would strand ([`stranded`]).
+#[cfg(feature = "json")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StrandedObject {
+    /// Its namespace; empty for a cluster-scoped object.
+    pub namespace: String,
+    /// Its name.
+    pub name: String,
+    /// The phase field whose value strands it.
+    pub field: String,
+    /// What the field holds; `None` when unset.
+    pub phase: Option<String>,
+    /// Why, in [`Machine::strands`]' words.
+    pub why: String,
+}
+
+/// The objects among `objects` (as the API server returns them) that `machines` (each
+/// with the path of its phase field, as a CRD carries them) would strand, in order,
+/// once per object and field.
+///
+/// ```
+/// use lifecycle_machine::{EventSpec, Machine, stranded};
+///
+/// let mut job = Machine::new("Job", ["Running", "Done"]);
+/// job.initial = vec![0];
+/// job.terminal = vec![1];
+/// job.events.push(EventSpec::new("finish", [0], 1));
+/// let machines = [("status.phase".to_owned(), job)];
+/// let objects = [
+///     serde_json::json!({ "metadata": { "name": "a", "namespace": "ns" }, "status": { "phase": "Running" } }),
+///     serde_json::json!({ "metadata": { "name": "b", "namespace": "ns" }, "status": { "phase": "Retrying" } }),
+/// ];
+/// let found = stranded(&objects, &machines);
+/// assert_eq!(found.len(), 1);
+/// assert_eq!(found[0].name, "b");
+/// assert_eq!(found[0].phase.as_deref(), Some("Retrying"));
+/// ```
+#[cfg(feature = "json")]
+pub fn stranded(
+    objects: &[serde_json::Value],
+    machines: &[(String, Machine)],
+) -> Vec<StrandedObject> {
+    let mut out = Vec::new();
+    for object in objects {
+        for (field, machine) in machines {
+            let stored = field
+                .split('.')
+                .try_fold(object, |value, key| value.get(key))
+                .filter(|v| !v.is_null());
+            let phase = stored.map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned));
+            if let Some(why) = machine.strands(phase.as_deref()) {
+                let meta = |key: &str| object["metadata"][key].as_str().unwrap_or("").to_owned();
+                out.push(StrandedObject {
+                    namespace: meta("namespace"),
+                    name: meta("name"),
+                    field: field.clone(),
+                    phase,
+                    why,
+                });
+            }
+        }
+    }
+    out
+}

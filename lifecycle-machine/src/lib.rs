@@ -53,6 +53,8 @@ pub use crate::svg::PICTURE_ARROWS;
 pub use crate::admission::{
     Operation, WriteRequest, WriterRule, WriterValidation, Writers, verb_problem,
 };
+#[cfg(feature = "json")]
+pub use crate::audit::{StrandedObject, stranded};
 pub use crate::cel::{ActionRule, is_field_path};
 pub use crate::condition::ConditionType;
 pub use crate::problem::Problem;

@@ -396,9 +396,9 @@ pub(super) async fn audit(
     let lifecycles = crate::lifecycles_in(&text)
         .map_err(|e| PluginError::Usage(format!("{}: {e}", against.display())))?;
     let prefix = format!("{} ", kind.resource());
-    let new: Vec<(&str, &Machine)> = lifecycles
-        .iter()
-        .filter_map(|(place, m)| Some((place.strip_prefix(&prefix)?, m)))
+    let new: Vec<(String, Machine)> = lifecycles
+        .into_iter()
+        .filter_map(|(place, m)| Some((place.strip_prefix(&prefix)?.to_owned(), m)))
         .collect();
     if new.is_empty() {
         return Err(PluginError::Usage(format!(
@@ -408,6 +408,7 @@ pub(super) async fn audit(
         )));
     }
     let objects = cluster.list(&kind, all_namespaces).await?;
+    let found = lifecycle_machine::stranded(&objects, &new);
     let mut rows = vec![vec![
         "NAMESPACE".to_owned(),
         "NAME".to_owned(),
@@ -415,26 +416,21 @@ pub(super) async fn audit(
         "PHASE".to_owned(),
         "WHY".to_owned(),
     ]];
-    let mut stranded = 0;
-    for object in &objects {
-        let mut held = false;
-        for (path, machine) in &new {
-            let stored = show::field(object, path).filter(|v| !v.is_null());
-            let text = stored.map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned));
-            if let Some(why) = machine.strands(text.as_deref()) {
-                held = true;
-                let meta = |key: &str| object["metadata"][key].as_str().unwrap_or("").to_owned();
-                rows.push(vec![
-                    meta("namespace"),
-                    meta("name"),
-                    (*path).to_owned(),
-                    text.unwrap_or_else(|| "(not set)".to_owned()),
-                    why,
-                ]);
-            }
-        }
-        stranded += usize::from(held);
+    for s in &found {
+        rows.push(vec![
+            s.namespace.clone(),
+            s.name.clone(),
+            s.field.clone(),
+            s.phase.clone().unwrap_or_else(|| "(not set)".to_owned()),
+            s.why.clone(),
+        ]);
     }
+    let mut names: Vec<(&str, &str)> = found
+        .iter()
+        .map(|s| (s.namespace.as_str(), s.name.as_str()))
+        .collect();
+    names.dedup();
+    let stranded = names.len();
     if stranded == 0 {
         writeln!(
             out,
