@@ -31,6 +31,7 @@ pub use reconcile::next_look;
 use reconcile::{reconcile_pipeline_object, reconcile_vertex_object, retry};
 pub use write::send_patch;
 
+pub mod audit;
 pub mod cache;
 pub mod cli;
 pub mod crdgen;

@@ -2,6 +2,8 @@
 //!
 //! `numaflow-controller [--kubeconfig PATH] [--namespace NS] [--metrics-addr ADDR]
 //! [--leader-elect ...] [--daemon-url URL]`; logs go to stderr, filtered by `RUST_LOG` (default `info`).
+//! With `--audit-against CRDS`, it only lists the stored objects the new version's CRDs
+//! would strand, and exits 1 when there is one.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -58,6 +60,11 @@ struct Args {
     /// are filled in.
     #[arg(long, value_name = "URL", default_value = DEFAULT_DAEMON_URL)]
     daemon_url: String,
+    /// Run no controller: list the stored pipelines, vertices and MonoVertices that the
+    /// lifecycles of the CRDs in FILE (the version about to be installed, as
+    /// numaflow-crdgen prints it) would strand, and exit 1 when there is one.
+    #[arg(long, value_name = "FILE")]
+    audit_against: Option<PathBuf>,
 }
 
 impl Args {
@@ -104,11 +111,35 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Some(file) = &args.audit_against {
+        return audit(client, args.namespace.as_deref(), file).await;
+    }
     match operator.run(client, shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!(error = %error_chain(&e), "stopped");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// `--audit-against FILE`: the report on stdout; 1 when an object would be stranded, 2
+/// when the audit could not be made.
+async fn audit(client: kube::Client, namespace: Option<&str>, file: &std::path::Path) -> ExitCode {
+    let crds = match std::fs::read_to_string(file) {
+        Ok(text) => text,
+        Err(e) => {
+            eprintln!("numaflow-controller: cannot read {}: {e}", file.display());
+            return ExitCode::from(2);
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    match numaflow_operator::audit::audit(client, namespace, &crds, &mut out).await {
+        Ok(0) => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("numaflow-controller: {}", error_chain(&e));
+            ExitCode::from(2)
         }
     }
 }

@@ -7,6 +7,7 @@
 //! `cargo test -p numaflow-operator --features e2e --test e2e`; the binary comes from
 //! Cargo (`CARGO_BIN_EXE_numaflow-controller`), and no test builds anything.
 
+mod audit;
 mod controller;
 mod daemon;
 mod drain;
