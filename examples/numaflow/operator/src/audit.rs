@@ -34,13 +34,16 @@ pub enum AuditError {
     Write(#[from] std::io::Error),
 }
 
+/// The machines a CRD carries, each with the path of its phase field.
+pub type Carried = Vec<(String, Machine)>;
+
 /// The lifecycles of each CRD in `text` (YAML documents, as `numaflow-crdgen` prints
 /// them), by CRD name.
 ///
 /// # Errors
 ///
 /// When a document is not YAML, not a CRD, or carries machines that do not read.
-pub fn lifecycles(text: &str) -> Result<Vec<(String, Vec<(String, Machine)>)>, AuditError> {
+pub fn lifecycles(text: &str) -> Result<Vec<(String, Carried)>, AuditError> {
     let documents: Vec<Value> =
         serde_saphyr::from_multiple(text).map_err(|e| AuditError::Crds(e.to_string()))?;
     let mut out = Vec::new();
