@@ -285,6 +285,14 @@ async fn a_renamed_state_keeps_stored_objects_only_with_its_old_name_kept() {
     move_to(&tasks, "t-retrying", "Running", false)
         .await
         .expect("Backoff moves to Running");
+    // Every stored task is still admitted on a write that leaves its phase as it is.
+    for (name, _) in stored {
+        let labelled = Patch::Merge(json!({ "metadata": { "labels": { "upgraded": "yes" } } }));
+        tasks
+            .patch(name, &PatchParams::default(), &labelled)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
     // The legacy task leaves by its exit; nothing moves into `Legacy` any more.
     let into = move_to(&tasks, "t-running", "Legacy", true)
         .await
