@@ -45,6 +45,15 @@ fn former_names_are_read_by_serde_and_known_to_the_machine() {
     assert_eq!(serde_json::to_value(read).unwrap(), json!("Backoff"));
 }
 
+/// A controller on the runtime layer writes the phase by its name with every status
+/// write, so its next write renames a stored former name.
+#[test]
+fn a_status_write_carries_the_phase_by_its_new_name() {
+    let stored: Job = serde_json::from_value(json!("Retrying")).unwrap();
+    let body = lifecycle_model::kube::StatusPatch::new(stored, "2026-12-05T00:00:00Z").body(&[]);
+    assert_eq!(body["status"]["phase"], "Backoff");
+}
+
 #[test]
 fn the_server_admits_a_former_name_as_its_state_and_renames_it() {
     let phase = serde_json::to_value(phase_schema::<Job>()).unwrap();
