@@ -5,13 +5,13 @@
 
 use std::process::Command;
 
-use kube::api::{Api, Patch as KubePatch, PatchParams, PostParams};
+use kube::api::Api;
 use lifecycle_model::crd::{MACHINES_ANNOTATION, machines_of};
 use numaflow_model::crd::crds;
 use numaflow_model::pipeline::{Pipeline, PipelinePhase};
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::{CONTROLLER, SERVER, client, namespace, three_vertex_pipeline};
+use super::{CONTROLLER, PAUSED, SERVER, client, created_in_phases, namespace};
 
 /// The CRDs as YAML, with the pipeline's `Paused` renamed `Halted` when `rename`.
 fn crds_yaml(rename: bool) -> String {
@@ -63,30 +63,9 @@ async fn the_audit_names_exactly_the_pipelines_a_new_version_would_strand() {
     let namespace = &namespace("audit-test").await;
     let pipelines: Api<Pipeline> = Api::namespaced(client().await, namespace);
     // No controller runs: the admin writes each status, through the phase's own rule.
-    let walks: [(&str, &[PipelinePhase]); 2] = [
-        ("running", &[PipelinePhase::Running]),
-        (
-            "paused",
-            &[
-                PipelinePhase::Running,
-                PipelinePhase::Pausing,
-                PipelinePhase::Paused,
-            ],
-        ),
-    ];
-    for (name, walk) in walks {
-        pipelines
-            .create(&PostParams::default(), &three_vertex_pipeline(name))
-            .await
-            .unwrap();
-        for phase in walk {
-            let body = json!({ "status": { "phase": phase } });
-            pipelines
-                .patch_status(name, &PatchParams::default(), &KubePatch::Merge(body))
-                .await
-                .unwrap();
-        }
-    }
+    let walks: [(&str, &[PipelinePhase]); 2] =
+        [("running", &[PipelinePhase::Running]), ("paused", PAUSED)];
+    created_in_phases(&pipelines, &walks).await;
 
     let (code, report) = audit(namespace, &crds_yaml(true));
     assert_eq!(code, Some(1), "{report}");

@@ -8,14 +8,13 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
-use kube::api::{Api, Patch as KubePatch, PatchParams, PostParams};
+use kube::api::Api;
 use lifecycle_apiserver::KubeStateMetrics;
 use lifecycle_model::Lifecycle;
 use numaflow_model::crd::kube_state_metrics_yaml;
 use numaflow_model::pipeline::{Pipeline, PipelinePhase};
-use serde_json::json;
 
-use super::{SERVER, client, namespace, three_vertex_pipeline};
+use super::{PAUSED, SERVER, client, created_in_phases, namespace};
 
 /// The body of `GET /metrics` over HTTP/1.0 (so never chunked), if the answer is 200.
 fn scrape(addr: SocketAddr) -> Option<String> {
@@ -65,29 +64,10 @@ async fn kube_state_metrics_shows_each_pipelines_phase_as_a_state_set() {
     // No controller runs: the admin writes each status, through the phase's own rule.
     let walks: [(&str, &[PipelinePhase]); 3] = [
         ("running", &[PipelinePhase::Running]),
-        (
-            "paused",
-            &[
-                PipelinePhase::Running,
-                PipelinePhase::Pausing,
-                PipelinePhase::Paused,
-            ],
-        ),
+        ("paused", PAUSED),
         ("failed", &[PipelinePhase::Failed]),
     ];
-    for (name, walk) in walks {
-        pipelines
-            .create(&PostParams::default(), &three_vertex_pipeline(name))
-            .await
-            .unwrap();
-        for phase in walk {
-            let body = json!({ "status": { "phase": phase, "observedGeneration": 1 } });
-            pipelines
-                .patch_status(name, &PatchParams::default(), &KubePatch::Merge(body))
-                .await
-                .unwrap();
-        }
-    }
+    created_in_phases(&pipelines, &walks).await;
     let config = kube_state_metrics_yaml().unwrap();
     let running = ksm
         .start(SERVER.get(), &config)

@@ -22,12 +22,13 @@ mod writers;
 
 use k8s_openapi::api::rbac::v1::ClusterRole;
 use kube::Client;
+use kube::api::{Api, Patch as KubePatch, PatchParams, PostParams};
 use lifecycle_apiserver::{
     ApiServer, CONTROLLER_NAMESPACE, CONTROLLER_SERVICE_ACCOUNT, Identity, KillOnDrop,
     SharedApiServer, editor_role, error_chain,
 };
 use numaflow_model::crd::{ServiceAccountRef, crds};
-use numaflow_model::pipeline::{AbstractVertex, Pipeline};
+use numaflow_model::pipeline::{AbstractVertex, Pipeline, PipelinePhase};
 use numaflow_model::vertex::Udf;
 use serde_json::{Value, json};
 
@@ -100,6 +101,32 @@ fn three_vertex_pipeline(name: &str) -> Pipeline {
         abstract_vertex("out", "sink"),
     ];
     pipeline
+}
+
+/// The status phases a pipeline walks through to be paused.
+const PAUSED: &[PipelinePhase] = &[
+    PipelinePhase::Running,
+    PipelinePhase::Pausing,
+    PipelinePhase::Paused,
+];
+
+/// Creates each pipeline of `walks` (a three-vertex one) and writes its status phases in
+/// order, as its controller would, each move through the phase's own rule: for tests
+/// that need pipelines in given phases and run no controller.
+async fn created_in_phases(pipelines: &Api<Pipeline>, walks: &[(&str, &[PipelinePhase])]) {
+    for (name, walk) in walks {
+        pipelines
+            .create(&PostParams::default(), &three_vertex_pipeline(name))
+            .await
+            .unwrap();
+        for phase in *walk {
+            let body = json!({ "status": { "phase": phase, "observedGeneration": 1 } });
+            pipelines
+                .patch_status(name, &PatchParams::default(), &KubePatch::Merge(body))
+                .await
+                .unwrap();
+        }
+    }
 }
 
 /// A source vertex `name` of the pipeline `demo`, running with one replica, as a client
