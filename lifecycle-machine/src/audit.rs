@@ -103,10 +103,7 @@ pub fn stranded(
     let mut out = Vec::new();
     for object in objects {
         for (field, machine) in machines {
-            let stored = field
-                .split('.')
-                .try_fold(object, |value, key| value.get(key))
-                .filter(|v| !v.is_null());
+            let stored = crate::json::value_at(object, field).filter(|v| !v.is_null());
             let phase = stored.map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned));
             if let Some(why) = machine.strands(phase.as_deref()) {
                 let meta = |key: &str| object["metadata"][key].as_str().unwrap_or("").to_owned();

@@ -422,6 +422,20 @@ impl Machine {
     }
 }
 
+/// The value at the dotted `path` of `object` (`status.phase`), as a phase field is
+/// read from an object.
+///
+/// ```
+/// let pipeline = serde_json::json!({ "status": { "phase": "Running" } });
+/// let phase = lifecycle_machine::json::value_at(&pipeline, "status.phase");
+/// assert_eq!(phase, Some(&serde_json::json!("Running")));
+/// assert_eq!(lifecycle_machine::json::value_at(&pipeline, "spec.phase"), None);
+/// ```
+pub fn value_at<'a>(object: &'a serde_json::Value, path: &str) -> Option<&'a serde_json::Value> {
+    path.split('.')
+        .try_fold(object, |value, key| value.get(key))
+}
+
 /// The first name that appears twice in `names`.
 fn repeated(names: &[String]) -> Option<String> {
     names

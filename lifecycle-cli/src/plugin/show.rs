@@ -8,10 +8,7 @@ use lifecycle_machine::Machine;
 use serde_json::Value;
 
 /// The value at the dotted `path` of `object` (`status.phase`).
-pub fn field<'a>(object: &'a Value, path: &str) -> Option<&'a Value> {
-    path.split('.')
-        .try_fold(object, |value, key| value.get(key))
-}
+pub use lifecycle_machine::json::value_at as field;
 
 /// The state `object` is in by `machine`, whose phase is at `path`: the state named
 /// there (or a former name of it), or the machine's default state where the field is

@@ -96,10 +96,12 @@ fn crdgen_prints_argo_cd_health_checks_and_refuses_them_beside_the_policies() {
             "resource.customizations.health.numaflow.numaproj.io_Vertex",
         ]
     );
-    let both = run(
-        CRDGEN,
-        &["--argocd-health", "--controller-service-account", "a:b"],
-    );
+    refused_together(&["--argocd-health", "--controller-service-account", "a:b"]);
+}
+
+/// crdgen given `flags`, which exclude one another, fails with usage and says so.
+fn refused_together(flags: &[&str]) {
+    let both = run(CRDGEN, flags);
     assert_eq!(both.status.code(), Some(2), "{both:?}");
     assert!(
         stderr(&both).contains("cannot be used with"),
@@ -121,13 +123,7 @@ fn crdgen_prints_the_kube_state_metrics_configuration_alone() {
         .map(|r| r["groupVersionKind"]["kind"].as_str().unwrap())
         .collect();
     assert_eq!(kinds, ["Pipeline", "Vertex", "MonoVertex"]);
-    let both = run(CRDGEN, &["--kube-state-metrics", "--argocd-health"]);
-    assert_eq!(both.status.code(), Some(2), "{both:?}");
-    assert!(
-        stderr(&both).contains("cannot be used with"),
-        "{}",
-        stderr(&both)
-    );
+    refused_together(&["--kube-state-metrics", "--argocd-health"]);
 }
 
 #[test]
