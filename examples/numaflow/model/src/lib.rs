@@ -42,6 +42,7 @@ macro_rules! replica_resource {
         // kube's `printcolumn(...)` repeats by design; clippy reads the repeats as
         // duplicates.
         #[allow(clippy::duplicated_attributes)]
+        #[::serde_with::skip_serializing_none]
         #[derive(
             ::kube::CustomResource,
             Clone,
@@ -89,7 +90,6 @@ macro_rules! replica_resource {
         )]
         #[serde(rename_all = "camelCase")]
         #[schemars(transform = ::lifecycle_model::schema::action_rules::<$phase>)]
-        #[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
         pub struct $spec $body
     };
 }
@@ -108,33 +108,31 @@ pub mod write;
 
 /// A part of NumaFlow's spec the lifecycle needs only the presence of (a source, a
 /// sink). Its content is kept as it is, and the CRD preserves it.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(transparent)]
+#[schemars(inline, transform = preserve_unknown_fields)]
 pub struct Opaque(pub serde_json::Map<String, serde_json::Value>);
 
-impl JsonSchema for Opaque {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "Opaque".into()
-    }
-    fn inline_schema() -> bool {
-        true
-    }
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({
-            "type": "object",
-            "x-kubernetes-preserve-unknown-fields": true,
-        })
-    }
-}
-
 /// Fields of NumaFlow's objects this model does not read, kept as they are so that a
-/// read, change and write loses none of them: every modelled struct flattens one in.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// read, change and write loses none of them: every modelled struct flattens one in
+/// (`#[serde(flatten)] pub extra: Unknown`). An empty one writes nothing. Its schema,
+/// flattened into the struct's, marks the struct `x-kubernetes-preserve-unknown-fields`,
+/// so the API server keeps them too.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(transparent)]
+#[schemars(inline, transform = preserve_unknown_fields)]
 pub struct Unknown(pub serde_json::Map<String, serde_json::Value>);
 
+/// The schema of an object whose fields the API server keeps as they are.
+fn preserve_unknown_fields(schema: &mut schemars::Schema) {
+    *schema = schemars::json_schema!({
+        "type": "object",
+        "x-kubernetes-preserve-unknown-fields": true,
+    });
+}
+
 impl Unknown {
-    /// Whether there are none, so that none are written.
+    /// Whether there are none.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

@@ -35,6 +35,7 @@ use lifecycle_model::{HasPhase, Lifecycle, NoRole, StateMarker, Typed};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
+use serde_with::skip_serializing_none;
 
 use crate::conditions::{condition_time, replica_conditions};
 use crate::patch::{Patch, PatchTarget};
@@ -100,11 +101,12 @@ impl From<MonoVertexPhase> for MonoVertexStatusPhase {
 }
 
 /// `spec.lifecycle` of a MonoVertex.
+#[skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MonoVertexLifecycle {
     /// The desired phase; missing means `Running`, which the CRD also defaults.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     #[schemars(with = "MonoVertexPhase", extend("default" = "Running"))]
     pub desired_phase: Option<MonoVertexPhase>,
 }
@@ -120,27 +122,20 @@ replica_resource! {
     /// kept as they are, and the CRD preserves them.
     pub struct MonoVertexSpec {
         /// The replicas asked for; unset reads as 1, which the CRD also defaults.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         #[schemars(extend("default" = 1))]
         pub replicas: Option<i32>,
         /// Autoscaling bounds.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub scale: Option<Scale>,
         /// The desired phase, which users move.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub lifecycle: Option<MonoVertexLifecycle>,
         /// Where messages come from (and their transformer).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub source: Option<Opaque>,
         /// Where they go.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub sink: Option<Opaque>,
         /// The function between them, if any.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub udf: Option<Opaque>,
         /// Fields this model does not read, kept as they are ([`Unknown`]).
-        #[serde(flatten, default, skip_serializing_if = "Unknown::is_empty")]
-        #[schemars(skip)]
+        #[serde(flatten)]
         pub extra: Unknown,
     }
 }

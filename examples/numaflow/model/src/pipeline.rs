@@ -15,6 +15,7 @@ use lifecycle_model::conditions::Condition;
 use lifecycle_model::{HasPhase, Lifecycle};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use serde_with::skip_serializing_none;
 
 use crate::Unknown;
 use crate::vertex::VertexSpec;
@@ -97,26 +98,24 @@ pub enum DesiredPhase {
 }
 
 /// `spec.lifecycle` of a pipeline.
+#[skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PipelineLifecycle {
     /// The desired phase; missing means `Running`, which the CRD also defaults.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     #[schemars(with = "DesiredPhase", extend("default" = "Running"))]
     // optional, never null: the enum is closed
     pub desired_phase: Option<DesiredPhase>,
     /// How long a pause waits for the buffers to drain; default 30, in the CRD too.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("default" = 30))]
     pub pause_grace_period_seconds: Option<i64>,
     /// How long a delete waits for the buffers to drain; default 30, in the CRD too.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("default" = 30))]
     pub deletion_grace_period_seconds: Option<i64>,
     /// Deprecated spelling of `deletionGracePeriodSeconds`, read as its fallback. The CRD
     /// defaults both to 30, as NumaFlow's does, so on a server the fallback counts only
     /// for objects written before the default.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("default" = 30))]
     pub delete_grace_period_seconds: Option<i64>,
 }
@@ -130,6 +129,7 @@ pub fn vertex_object_name(pipeline: &str, vertex: &str) -> String {
 /// and ignored here.
 // kube's `printcolumn(...)` repeats by design; clippy reads the repeats as duplicates.
 #[allow(clippy::duplicated_attributes)]
+#[skip_serializing_none]
 #[derive(CustomResource, Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[kube(
     group = "numaflow.numaproj.io",
@@ -184,7 +184,6 @@ pub fn vertex_object_name(pipeline: &str, vertex: &str) -> String {
     printcolumn(name = "Message", type_ = "string", json_path = ".status.message")
 )]
 #[serde(rename_all = "camelCase")]
-#[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
 pub struct PipelineSpec {
     /// The vertices.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -193,37 +192,31 @@ pub struct PipelineSpec {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub edges: Vec<Edge>,
     /// The lifecycle settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lifecycle: Option<PipelineLifecycle>,
     /// Fields this model does not read, kept as they are ([`Unknown`]).
-    #[serde(flatten, default, skip_serializing_if = "Unknown::is_empty")]
-    #[schemars(skip)]
+    #[serde(flatten)]
     pub extra: Unknown,
 }
 
 /// The status of a pipeline. Fields NumaFlow writes and this model does not read are kept
 /// by the CRD (`x-kubernetes-preserve-unknown-fields`).
+#[skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-#[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
 pub struct PipelineStatus {
     /// The phase; unset means unknown.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     #[schemars(with = "PipelinePhase")]
     pub phase: Option<PipelinePhase>,
     /// True only when the last pause really drained the buffers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drained_on_pause: Option<bool>,
     /// What the phase means, in NumaFlow's words (`Pausing in progress`, `Pipeline
     /// paused`, `Deleting in progress`), or what failed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// When the Pipeline controller last wrote the status (RFC 3339).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("format" = "date-time"))]
     pub last_updated: Option<String>,
     /// The `metadata.generation` of the spec this status reflects.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub observed_generation: Option<i64>,
     /// The standard conditions (`Ready`, `Reconciling`, `Stalled`) and NumaFlow's own
     /// (`Configured`, `Deployed`, `VerticesHealthy`).
@@ -231,34 +224,21 @@ pub struct PipelineStatus {
     #[schemars(schema_with = "lifecycle_model::schema::conditions_schema")]
     pub conditions: Vec<Condition>,
     /// How many vertices the spec declares.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vertex_count: Option<u32>,
     /// How many of them are sources.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_count: Option<u32>,
     /// How many are sinks.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sink_count: Option<u32>,
     /// How many are user-defined functions, maps and reduces.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub udf_count: Option<u32>,
     /// How many are maps.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        rename = "mapUDFCount"
-    )]
+    #[serde(rename = "mapUDFCount")]
     pub map_udf_count: Option<u32>,
     /// How many are reduces.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        rename = "reduceUDFCount"
-    )]
+    #[serde(rename = "reduceUDFCount")]
     pub reduce_udf_count: Option<u32>,
     /// Fields this model does not read, kept as they are ([`Unknown`]).
-    #[serde(flatten, default, skip_serializing_if = "Unknown::is_empty")]
-    #[schemars(skip)]
+    #[serde(flatten)]
     pub extra: Unknown,
 }
 

@@ -266,38 +266,36 @@ fn pause_sources(vertices: Vec<VertexPhaseTyped<Vertex>>) -> Vec<Write> {
         .collect()
 }
 
-/// Pauses every running vertex, sources included, on the strength of `proof`.
-fn pause_all(vertices: Vec<VertexPhaseTyped<Vertex>>, proof: DrainProof) -> Vec<Write> {
-    vertices
-        .into_iter()
-        .filter_map(|v| match v {
-            VertexPhaseTyped::RunningSource(v) => Some(pause_after_drain(v, proof)),
-            VertexPhaseTyped::RunningSink(v) => Some(pause_after_drain(v, proof)),
-            VertexPhaseTyped::RunningMapUdf(v) => Some(pause_after_drain(v, proof)),
-            VertexPhaseTyped::RunningReduceUdf(v) => Some(pause_after_drain(v, proof)),
-            VertexPhaseTyped::PausedSource(_)
-            | VertexPhaseTyped::PausedSink(_)
-            | VertexPhaseTyped::PausedMapUdf(_)
-            | VertexPhaseTyped::PausedReduceUdf(_) => None,
-        })
-        .collect()
+/// Where a pause or a resume takes a pipeline's vertices, with what the move needs.
+#[derive(Clone, Copy)]
+enum Toward {
+    /// Paused, sources included, on the strength of the proof that the buffers drained
+    /// or the grace period ended.
+    Paused(DrainProof),
+    /// Running, restarting as the resume strategy says.
+    Running(ResumeStrategy),
 }
 
-/// Resumes every paused vertex.
-fn resume_all(vertices: Vec<VertexPhaseTyped<Vertex>>, strategy: ResumeStrategy) -> Vec<Write> {
-    vertices
-        .into_iter()
-        .filter_map(|v| match v {
-            VertexPhaseTyped::PausedSource(v) => Some(resume_vertex(v, strategy)),
-            VertexPhaseTyped::PausedSink(v) => Some(resume_vertex(v, strategy)),
-            VertexPhaseTyped::PausedMapUdf(v) => Some(resume_vertex(v, strategy)),
-            VertexPhaseTyped::PausedReduceUdf(v) => Some(resume_vertex(v, strategy)),
-            VertexPhaseTyped::RunningSource(_)
-            | VertexPhaseTyped::RunningSink(_)
-            | VertexPhaseTyped::RunningMapUdf(_)
-            | VertexPhaseTyped::RunningReduceUdf(_) => None,
-        })
-        .collect()
+/// Moves every vertex that is not yet where `toward` leads.
+fn move_all(vertices: Vec<VertexPhaseTyped<Vertex>>, toward: Toward) -> Vec<Write> {
+    use Toward::{Paused, Running};
+    use VertexPhaseTyped as V;
+    let each = |vertex| match (vertex, toward) {
+        (V::RunningSource(v), Paused(proof)) => Some(pause_after_drain(v, proof)),
+        (V::RunningSink(v), Paused(proof)) => Some(pause_after_drain(v, proof)),
+        (V::RunningMapUdf(v), Paused(proof)) => Some(pause_after_drain(v, proof)),
+        (V::RunningReduceUdf(v), Paused(proof)) => Some(pause_after_drain(v, proof)),
+        (V::PausedSource(v), Running(strategy)) => Some(resume_vertex(v, strategy)),
+        (V::PausedSink(v), Running(strategy)) => Some(resume_vertex(v, strategy)),
+        (V::PausedMapUdf(v), Running(strategy)) => Some(resume_vertex(v, strategy)),
+        (V::PausedReduceUdf(v), Running(strategy)) => Some(resume_vertex(v, strategy)),
+        // Already there.
+        (V::RunningSource(_) | V::RunningSink(_), Running(_))
+        | (V::RunningMapUdf(_) | V::RunningReduceUdf(_), Running(_))
+        | (V::PausedSource(_) | V::PausedSink(_), Paused(_))
+        | (V::PausedMapUdf(_) | V::PausedReduceUdf(_), Paused(_)) => None,
+    };
+    vertices.into_iter().filter_map(each).collect()
 }
 
 fn stamp(pipeline: &Pipeline, at: Option<String>) -> Write {
@@ -324,9 +322,10 @@ fn plan_pause(pipeline: &Pipeline, vertices: &[Vertex], observed: &Observations)
         }
         PipelinePhaseTyped::Failed(p) => status(status_moved(pipeline, p.record().pause(), None)),
         PipelinePhaseTyped::Pausing(p) => continue_pause(p, vertices, observed),
-        PipelinePhaseTyped::Paused(p) => {
-            pause_all(typed_vertices(vertices), DrainProof::paused(&p))
-        }
+        PipelinePhaseTyped::Paused(p) => move_all(
+            typed_vertices(vertices),
+            Toward::Paused(DrainProof::paused(&p)),
+        ),
         PipelinePhaseTyped::Deleting(_) => Vec::new(),
     }
 }
@@ -357,7 +356,7 @@ fn continue_pause(
     else {
         return Vec::new();
     };
-    let mut writes = pause_all(typed_vertices(vertices), proof);
+    let mut writes = move_all(typed_vertices(vertices), Toward::Paused(proof));
     let before = Pipeline::clone(&pipeline);
     let paused = status_moved(
         &before,
@@ -394,10 +393,8 @@ fn plan_run(pipeline: &Pipeline, vertices: &[Vertex]) -> Vec<Write> {
         Err(_) => Some(status_write(pipeline, PipelinePhase::Running, None)),
     };
     writes.extend(status.map(Write::PipelineStatus));
-    writes.extend(resume_all(
-        typed_vertices(vertices),
-        pipeline.resume_strategy(),
-    ));
+    let toward = Toward::Running(pipeline.resume_strategy());
+    writes.extend(move_all(typed_vertices(vertices), toward));
     writes
 }
 
@@ -428,7 +425,7 @@ fn plan_delete(pipeline: &Pipeline, vertices: &[Vertex], observed: &Observations
     let Some(proof) = observed.drain_proof(since, deleting.deletion_grace_period_seconds()) else {
         return Vec::new();
     };
-    let mut writes = pause_all(typed_vertices(vertices), proof);
+    let mut writes = move_all(typed_vertices(vertices), Toward::Paused(proof));
     // Only the controller's own finalizers go; other controllers' stay.
     let finalizers = deleting.metadata.finalizers.clone().unwrap_or_default();
     let kept: Vec<String> = finalizers

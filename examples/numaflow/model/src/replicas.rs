@@ -5,6 +5,7 @@
 use lifecycle_model::conditions::Condition;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use serde_with::skip_serializing_none;
 use sha2::{Digest, Sha256};
 
 use crate::Unknown;
@@ -13,22 +14,18 @@ use crate::Unknown;
 pub const DEFAULT_MAX_REPLICAS: i32 = 50;
 
 /// `spec.scale`: the autoscaling bounds.
+#[skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-#[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
 pub struct Scale {
     /// Turns the clamp and the autoscaler off.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disabled: Option<bool>,
     /// The floor; unset or negative reads as 0.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min: Option<i32>,
     /// The ceiling; unset reads as 50. `0` is legal.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max: Option<i32>,
     /// Fields this model does not read, kept as they are ([`Unknown`]).
-    #[serde(flatten, default, skip_serializing_if = "Unknown::is_empty")]
-    #[schemars(skip)]
+    #[serde(flatten)]
     pub extra: Unknown,
 }
 
@@ -65,42 +62,34 @@ impl Scale {
 /// The status of an object that runs one pod per replica, as NumaFlow reports it for a
 /// vertex and a MonoVertex, with the phase type of each. Fields NumaFlow writes and this
 /// model does not read (`lastScaledAt`, hashes, update counts) are kept.
+#[skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-#[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
 pub struct ReplicaStatus<P> {
     /// The phase the object is in: its desired phase once its controller has seen it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     #[schemars(with = "P")]
     pub phase: Option<P>,
     /// Pods running.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replicas: Option<i32>,
     /// Pods the controller wants, from the spec alone.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub desired_replicas: Option<i32>,
     /// Pods ready.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ready_replicas: Option<i32>,
     /// The pods' label selector, for the scale subresource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selector: Option<String>,
     /// Why the object is in its phase.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// A human-readable message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// The generation the status reflects.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub observed_generation: Option<i64>,
     /// The standard conditions (`Ready`) and NumaFlow's own (`Deployed`, `PodsHealthy`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(schema_with = "lifecycle_model::schema::conditions_schema")]
     pub conditions: Vec<Condition>,
     /// Fields this model does not read, kept as they are ([`Unknown`]).
-    #[serde(flatten, default, skip_serializing_if = "Unknown::is_empty")]
-    #[schemars(skip)]
+    #[serde(flatten)]
     pub extra: Unknown,
 }
 

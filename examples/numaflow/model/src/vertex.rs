@@ -30,6 +30,7 @@ use std::collections::BTreeMap;
 use lifecycle_model::{HasPhase, Lifecycle, RoleMarker, StateMarker, Typed};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use serde_with::skip_serializing_none;
 
 use crate::Unknown;
 use crate::pipeline::AbstractVertex;
@@ -118,40 +119,37 @@ impl From<VertexPhase> for VertexStatusPhase {
 }
 
 /// `spec.lifecycle` of a vertex; written only by the Pipeline controller.
+#[skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct VertexLifecycle {
     /// The desired phase; missing means `Running`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     #[schemars(with = "VertexPhase")] // optional, never null: the enum is closed
     pub desired_phase: Option<VertexPhase>,
 }
 
 /// `udf.groupBy`: present on reduce vertices.
+#[skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-#[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
 pub struct GroupBy {
     /// Whether the reduce is keyed, and so partitioned.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keyed: Option<bool>,
     /// Fields this model does not read, kept as they are ([`Unknown`]).
-    #[serde(flatten, default, skip_serializing_if = "Unknown::is_empty")]
-    #[schemars(skip)]
+    #[serde(flatten)]
     pub extra: Unknown,
 }
 
 /// `spec.udf`: a user-defined function.
+#[skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-#[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
 pub struct Udf {
     /// Set for a reduce; absent for a map.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_by: Option<GroupBy>,
     /// Fields this model does not read, kept as they are ([`Unknown`]).
-    #[serde(flatten, default, skip_serializing_if = "Unknown::is_empty")]
-    #[schemars(skip)]
+    #[serde(flatten)]
     pub extra: Unknown,
 }
 
@@ -173,11 +171,9 @@ replica_resource! {
         #[serde(default)]
         pub pipeline_name: String,
         /// The replicas asked for; unset reads as 1, which the CRD also defaults.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         #[schemars(extend("default" = 1))]
         pub replicas: Option<i32>,
         /// The desired phase, written by the Pipeline controller.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub lifecycle: Option<VertexLifecycle>,
     }
 }

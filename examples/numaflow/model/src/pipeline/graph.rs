@@ -3,14 +3,15 @@
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use serde_with::skip_serializing_none;
 
 use crate::vertex::{Scale, Udf};
 use crate::{Opaque, Unknown};
 
 /// A vertex as the pipeline declares it.
+#[skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-#[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
 #[schemars(transform = name_required)]
 pub struct AbstractVertex {
     /// The vertex's name within its pipeline.
@@ -19,23 +20,17 @@ pub struct AbstractVertex {
     #[serde(default)]
     pub name: String,
     /// Set on source vertices.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<Opaque>,
     /// Set on sink vertices.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sink: Option<Opaque>,
     /// Set on map and reduce vertices.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub udf: Option<Udf>,
     /// Autoscaling bounds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scale: Option<Scale>,
     /// The partition count of the vertex's buffers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partitions: Option<i32>,
     /// Fields this model does not read, kept as they are ([`Unknown`]).
-    #[serde(flatten, default, skip_serializing_if = "Unknown::is_empty")]
-    #[schemars(skip)]
+    #[serde(flatten)]
     pub extra: Unknown,
 }
 
@@ -64,15 +59,13 @@ fn name_required(schema: &mut schemars::Schema) {
 /// An edge between two vertices.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-#[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
 pub struct Edge {
     /// The upstream vertex.
     pub from: String,
     /// The downstream vertex.
     pub to: String,
     /// Fields this model does not read, kept as they are ([`Unknown`]).
-    #[serde(flatten, default, skip_serializing_if = "Unknown::is_empty")]
-    #[schemars(skip)]
+    #[serde(flatten)]
     pub extra: Unknown,
 }
 
