@@ -51,7 +51,7 @@ impl Faults {
 }
 
 /// What the user does to the pipeline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Op {
     /// Set the desired phase to Paused.
     Pause,

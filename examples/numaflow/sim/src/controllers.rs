@@ -14,7 +14,7 @@ use crate::store::revision_in;
 use crate::{Sim, Store, Violation, Writer};
 
 /// The controllers under test; the default methods are the real ones.
-pub trait Controllers {
+pub trait Controllers: Sync {
     /// One reconcile of the Pipeline controller: its writes as they are sent.
     fn pipeline(
         &self,
@@ -59,11 +59,28 @@ pub struct Correct;
 
 impl Controllers for Correct {}
 
-/// A work-queue item.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Key {
+/// A work-queue item: what a controller reconciles next.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Key {
+    /// The pipeline, for the Pipeline controller.
     Pipeline,
+    /// A vertex, by object name, for the Vertex controller.
     Vertex(String),
+}
+
+/// What chance decides in one reconcile. The simulation draws it from its seed; the
+/// model check ([`crate::check`]) sets it, to try every outcome.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Luck {
+    /// Read the stale cache this many writes back (an index into the kept history)
+    /// instead of the store now.
+    pub stale: Option<usize>,
+    /// Why the daemon is of no use to this reconcile, if it is not.
+    pub daemon: Option<String>,
+    /// Crash after this many of the reconcile's writes (all of them, if fewer).
+    pub crash_after: Option<usize>,
+    /// The patch, by its index in the reconcile's patches, refused with an injected 409.
+    pub conflict_at: Option<usize>,
 }
 
 impl Sim<'_> {
@@ -95,10 +112,7 @@ impl Sim<'_> {
             if self.tick < until {
                 return Ok(());
             }
-            // A restarted controller lists everything again.
-            self.down_until = None;
-            self.seen = self.store.revision;
-            self.resync();
+            self.restart();
         }
         let mut ready: Vec<Key> = Vec::new();
         self.queue.retain(|(at, key)| {
@@ -126,18 +140,22 @@ impl Sim<'_> {
     /// The cache a reconcile reads: the store now, or a few writes behind. Like an
     /// informer's cache it lags but never goes back: no read is older than the last one.
     pub(crate) fn read(&mut self) -> Store {
-        let faults = &self.config.faults;
-        if faults.stale > 0.0 && self.rng.f64() < faults.stale {
-            let seen = self.seen;
-            let behind: Vec<usize> = (0..self.history.len())
-                .filter(|&i| self.history[i].revision >= seen)
-                .collect();
-            if !behind.is_empty() {
-                self.report.stale_reads += 1;
-                let back = behind[self.rng.usize(..behind.len())];
-                self.seen = self.history[back].revision;
-                return self.history[back].clone();
+        let seen = self.seen;
+        let behind: Vec<usize> = (0..self.history.len())
+            .filter(|&i| self.history[i].revision >= seen)
+            .collect();
+        let back = match &self.luck {
+            Some(luck) => luck.stale.filter(|i| behind.contains(i)),
+            None => {
+                let faults = &self.config.faults;
+                let stale = faults.stale > 0.0 && self.rng.f64() < faults.stale;
+                (stale && !behind.is_empty()).then(|| behind[self.rng.usize(..behind.len())])
             }
+        };
+        if let Some(back) = back {
+            self.report.stale_reads += 1;
+            self.seen = self.history[back].revision;
+            return self.history[back].clone();
         }
         self.seen = self.store.revision;
         self.store.clone()
@@ -178,7 +196,10 @@ impl Sim<'_> {
         };
         let total = creates.len() + patches.len() + deletes.len();
         // A crash strikes after some of the writes, perhaps none, perhaps all.
-        let crash_after = crash.then(|| self.rng.usize(0..=total));
+        let crash_after = match &self.luck {
+            Some(luck) => luck.crash_after.map(|after| after.min(total)),
+            None => crash.then(|| self.rng.usize(0..=total)),
+        };
         for (done, vertex) in creates.into_iter().enumerate() {
             if crash_after == Some(done) {
                 self.crash();
@@ -211,8 +232,13 @@ impl Sim<'_> {
                 None => revision_in(&cache, &patch.target),
             };
             let current = revision_in(&self.store, &patch.target);
-            let injected =
-                self.config.faults.conflict > 0.0 && self.rng.f64() < self.config.faults.conflict;
+            let injected = match &self.luck {
+                Some(luck) => luck.conflict_at == Some(i),
+                None => {
+                    let chance = self.config.faults.conflict;
+                    chance > 0.0 && self.rng.f64() < chance
+                }
+            };
             let guarded = self.controllers.sends_resource_version();
             if injected || (guarded && expected.is_some() && expected != current) {
                 self.report.conflicts += 1;
@@ -246,9 +272,20 @@ impl Sim<'_> {
         Ok(())
     }
 
+    /// The controller back up: it lists everything again.
+    pub(crate) fn restart(&mut self) {
+        self.down_until = None;
+        self.seen = self.store.revision;
+        self.resync();
+    }
+
     pub(crate) fn crash(&mut self) {
         self.report.crashes += 1;
         self.queue.clear();
-        self.down_until = Some(self.tick + self.rng.u64(1..=3));
+        // Under given luck, down until restarted ([`Sim::restart`]).
+        self.down_until = Some(match self.luck {
+            Some(_) => u64::MAX,
+            None => self.tick + self.rng.u64(1..=3),
+        });
     }
 }

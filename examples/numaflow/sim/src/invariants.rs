@@ -107,7 +107,7 @@ fn fail(invariant: Invariant, message: String) -> Check {
 }
 
 /// What the checker remembers between steps.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Checker {
     /// `spec.replicas` of each vertex when it was last paused.
     paused_with: BTreeMap<String, Option<i32>>,

@@ -30,6 +30,7 @@ use jiff::{SignedDuration, Timestamp};
 use numaflow_model::pipeline::{FINALIZER, Pipeline, PipelineLifecycle, PipelinePhase};
 
 mod actors;
+pub mod check;
 mod config;
 mod controllers;
 pub mod demo;
@@ -40,8 +41,7 @@ mod store;
 mod world;
 
 pub use config::{Autoscaler, Faults, Op, SCALE_COOLDOWN_TICKS, SimConfig};
-use controllers::Key;
-pub use controllers::{Controllers, Correct};
+pub use controllers::{Controllers, Correct, Key, Luck};
 pub use invariants::{Invariant, Violation};
 pub use mono::{MONO_VERTEX, MonoVertexOp, MonoWorld};
 pub use store::{Store, Writer};
@@ -72,6 +72,7 @@ pub struct Report {
 }
 
 /// A running simulation.
+#[derive(Clone)]
 pub struct Sim<'a> {
     /// The setup.
     pub config: SimConfig,
@@ -99,6 +100,8 @@ pub struct Sim<'a> {
     pub trace: Option<Vec<(u64, Writer, String, String)>>,
     /// The MonoVertex beside the pipeline.
     pub mono: MonoWorld,
+    /// Set, the chance of the next reconcile is this, not drawn from the seed.
+    pub(crate) luck: Option<Luck>,
 }
 
 /// Messages one source pod produces per tick.
@@ -134,6 +137,7 @@ impl<'a> Sim<'a> {
             report: Report::default(),
             trace: None,
             mono: MonoWorld::new(config_seed),
+            luck: None,
         };
         let mut pipeline = Pipeline::new(PIPELINE, Default::default());
         pipeline.spec.vertices = sim.config.shape.vertices.clone();

@@ -42,7 +42,7 @@ impl MonoVertexOp {
 }
 
 /// The MonoVertex's part of the simulated world.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct MonoWorld {
     rng: fastrand::Rng,
     /// The MonoVertex as the API server stores it.

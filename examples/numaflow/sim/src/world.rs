@@ -142,6 +142,9 @@ impl Sim<'_> {
         {
             return Some(GONE.to_owned());
         }
+        if let Some(luck) = &self.luck {
+            return luck.daemon.clone();
+        }
         let chance = self.config.faults.daemon;
         if chance <= 0.0 || self.rng.f64() >= chance {
             return None;

@@ -5,6 +5,7 @@
 //! A failing seed prints the command that replays it:
 //! `LIFECYCLE_SIM_SEED=<seed> cargo test -p numaflow-sim --test simulation replay -- --nocapture`.
 
+mod model_check;
 mod mono;
 
 use std::collections::BTreeSet;

@@ -1,0 +1,565 @@
+//! Every interleaving, not a sample: the simulated system as a [stateright] model.
+//!
+//! The simulation draws one schedule from a seed; this module explores all of them, for
+//! a small pipeline and a few steps. A state is a whole [`Sim`]: the API server's store
+//! with its resourceVersions, the stale caches it keeps, the controllers' work queue,
+//! pods, buffers, the clock, and the checker's view. An action is one thing that may
+//! happen next ([`Action`]): the user's next operation, one reconcile of one queued key
+//! with its luck (a stale read, a daemon that answers garbage, a crash after some of
+//! its writes, a 409), a restart, a second of time. Every action runs the simulation's
+//! own code, which calls the controllers' real reconcile and planning functions
+//! ([`Controllers`]); no step is written twice.
+//!
+//! The simulation's invariants are `always` properties, one per invariant, and
+//! [`SETTLES`] is an `eventually` property: every path ends with the pipeline where the
+//! user's last operation asked. It holds under the fairness the model builds in:
+//! - faults are finite ([`Bounds`]);
+//! - a crashed controller restarts before the clock moves;
+//! - the clock moves only once the work queue is empty (reconciles are faster than a
+//!   second);
+//! - the user's operations all happen by [`Bounds::ops_by`].
+//!
+//! ```
+//! use numaflow_sim::check::{Bounds, check};
+//! use numaflow_sim::Correct;
+//!
+//! let outcome = check(&Bounds::smallest(), &Correct);
+//! assert!(outcome.failures.is_empty(), "{outcome}");
+//! assert!(outcome.unique_states > 100);
+//! ```
+
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::time::{Duration, Instant};
+
+use stateright::{Checker, Expectation, HasDiscoveries, Model, Property};
+
+use crate::config::{Autoscaler, Faults, Op, SimConfig};
+use crate::controllers::{Key, Luck};
+use crate::invariants::{self, Violation};
+use crate::shapes::{self, Shape};
+use crate::{Controllers, Sim};
+
+/// What the exploration is bounded by.
+#[derive(Debug, Clone)]
+pub struct Bounds {
+    /// The pipeline.
+    pub shape: Shape,
+    /// The user's operations, in order; each may happen at any point up to
+    /// [`ops_by`](Self::ops_by).
+    pub ops: Vec<Op>,
+    /// The clock's last second.
+    pub ticks: u64,
+    /// The second by which the user has done every operation.
+    pub ops_by: u64,
+    /// `pauseGracePeriodSeconds` and `deletionGracePeriodSeconds`.
+    pub grace_seconds: i64,
+    /// Controller crashes, at most.
+    pub crashes: u8,
+    /// Injected 409 conflicts, at most.
+    pub conflicts: u8,
+    /// Reconciles that read a stale cache, at most.
+    pub stale_reads: u8,
+    /// How many writes behind a stale cache may be.
+    pub max_staleness: usize,
+    /// Reconciles that find the daemon of no use, at most.
+    pub daemon_failures: u8,
+    /// Writes, at most: a path that writes more is cut, so that a controller that
+    /// writes forever cannot make the space infinite.
+    pub max_writes: u64,
+}
+
+impl Bounds {
+    /// The smallest bound: a source and a sink, pause then fast resume by the third
+    /// second, ten seconds, one of each fault. CI checks it one fault at a time.
+    pub fn smallest() -> Self {
+        Bounds {
+            shape: shapes::shapes()[1].clone(),
+            ops: vec![Op::Pause, Op::ResumeFast],
+            ticks: 10,
+            ops_by: 3,
+            grace_seconds: 2,
+            crashes: 1,
+            conflicts: 1,
+            stale_reads: 1,
+            max_staleness: 2,
+            daemon_failures: 1,
+            max_writes: 40,
+        }
+    }
+
+    /// A larger bound for release checks: source, map and sink, pause, slow resume,
+    /// pause again and delete, more faults.
+    pub fn release() -> Self {
+        Bounds {
+            shape: shapes::shapes()[3].clone(),
+            ops: vec![Op::Pause, Op::ResumeSlow, Op::Pause, Op::Delete],
+            ticks: 10,
+            ops_by: 5,
+            grace_seconds: 3,
+            crashes: 1,
+            conflicts: 1,
+            stale_reads: 2,
+            max_staleness: 3,
+            daemon_failures: 1,
+            max_writes: 80,
+        }
+    }
+}
+
+impl fmt::Display for Bounds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "shape {} ({} vertices), ops {:?} by second {}, {} seconds, grace {} s; at most {} crash, {} conflict, {} stale read ({} writes behind), {} daemon failure, {} writes",
+            self.shape.name,
+            self.shape.vertices.len(),
+            self.ops,
+            self.ops_by,
+            self.ticks,
+            self.grace_seconds,
+            self.crashes,
+            self.conflicts,
+            self.stale_reads,
+            self.max_staleness,
+            self.daemon_failures,
+            self.max_writes
+        )
+    }
+}
+
+/// One thing that may happen next.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// The user's next operation.
+    User(Op),
+    /// One reconcile of a queued key, with what chance decides in it.
+    Reconcile(Key, Luck),
+    /// The crashed controller starts again and lists everything.
+    Restart,
+    /// A second passes: pods follow their vertices, messages flow.
+    Tick,
+}
+
+/// The faults a path has used so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+struct Used {
+    crashes: u8,
+    conflicts: u8,
+    stale_reads: u8,
+    daemon_failures: u8,
+}
+
+/// A state of the system: the whole simulation, and what the path has used and seen.
+#[derive(Clone)]
+pub struct State {
+    sim: Sim<'static>,
+    ops_done: usize,
+    used: Used,
+    violation: Option<Violation>,
+    /// Whether [`SETTLES`] held somewhere on the path (kept in the state, so that two
+    /// paths that meet are told apart by it).
+    settled: bool,
+}
+
+impl State {
+    /// The fields that decide what may happen next; not the report, the trace or the
+    /// random source, which no action reads.
+    fn key(&self) -> String {
+        let sim = &self.sim;
+        let mut queue: Vec<&Key> = sim.queue.iter().map(|(_, k)| k).collect();
+        queue.sort();
+        queue.dedup();
+        format!(
+            "{:?}|{:?}|{}|{:?}|{:?}|{:?}|{}|{}|{}|{:?}|{}|{:?}|{:?}|{}",
+            sim.store.pipeline,
+            sim.store.vertices,
+            sim.store.revision,
+            sim.history,
+            sim.world,
+            queue,
+            sim.tick,
+            sim.down_until.is_some(),
+            sim.seen,
+            sim.checker,
+            self.ops_done,
+            self.used,
+            self.violation.as_ref().map(|v| v.invariant),
+            self.settled,
+        )
+    }
+
+}
+
+impl PartialEq for State {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl Hash for State {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.key().hash(state);
+    }
+}
+
+impl fmt::Debug for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "second {}: pipeline {:?}, {} queued{}",
+            self.sim.tick,
+            self.sim.pipeline_phase(),
+            self.sim.queue.len(),
+            if self.sim.down_until.is_some() {
+                ", controller down"
+            } else {
+                ""
+            }
+        )
+    }
+}
+
+/// The name of the liveness property.
+pub const SETTLES: &str = "eventually: every operation settles where it asked";
+
+/// The names of the safety properties, by invariant number (1 to 9).
+const ALWAYS: [&str; 9] = [
+    "always 1: paused vertices run nothing",
+    "always 2: no vertex but a source pauses before the drain",
+    "always 3: no message is lost",
+    "always 4: resume restores the replicas",
+    "always 5: Deleting is final",
+    "always 6: only declared moves",
+    "always 7: writes stay minimal",
+    "always 8: the finalizer goes after the drain",
+    "always 9: reconciled vertices follow their spec",
+];
+
+fn holds<const N: u8>(_: &SystemModel, state: &State) -> bool {
+    state
+        .violation
+        .as_ref()
+        .is_none_or(|v| v.invariant.number() != N)
+}
+
+fn settles(_: &SystemModel, state: &State) -> bool {
+    state.settled
+}
+
+/// The system under the model check: the simulation with the given controllers.
+pub struct SystemModel {
+    bounds: Bounds,
+    controllers: &'static dyn Controllers,
+}
+
+impl SystemModel {
+    fn config(&self) -> SimConfig {
+        SimConfig {
+            seed: 0,
+            shape: self.bounds.shape.clone(),
+            faults: Faults {
+                max_staleness: self.bounds.max_staleness,
+                ..Faults::none()
+            },
+            ops: Vec::new(),
+            mono_ops: Vec::new(),
+            grace_seconds: self.bounds.grace_seconds,
+            settle_ticks: 0,
+            scaling: 0.0,
+            autoscaler: Autoscaler::FollowsSkipRules,
+            crd_rules: true,
+        }
+    }
+
+    /// The state `actions` lead to from the start, with the trace of its writes kept
+    /// (exploration keeps none).
+    fn replay(&self, actions: &[Action]) -> State {
+        let mut state = self.init_states().remove(0);
+        state.sim.trace = Some(Vec::new());
+        for action in actions {
+            match self.next_state(&state, action.clone()) {
+                Some(next) => state = next,
+                None => break,
+            }
+        }
+        state
+    }
+
+    fn last_op(&self, state: &State) -> Option<Op> {
+        state.ops_done.checked_sub(1).map(|i| self.bounds.ops[i])
+    }
+
+    /// The luck a reconcile of `key` may have in `state`: none, or one fault the
+    /// budget still allows.
+    fn lucks(&self, state: &State, key: &Key) -> Vec<Luck> {
+        let (sim, used, b) = (&state.sim, state.used, &self.bounds);
+        let mut out = vec![Luck::default()];
+        if used.stale_reads < b.stale_reads {
+            for (i, old) in sim.history.iter().enumerate() {
+                if old.revision >= sim.seen && old.revision != sim.store.revision {
+                    out.push(Luck {
+                        stale: Some(i),
+                        ..Luck::default()
+                    });
+                }
+            }
+        }
+        if *key == Key::Pipeline && used.daemon_failures < b.daemon_failures {
+            out.push(Luck {
+                daemon: Some("the daemon answered something that is not a buffer list".into()),
+                ..Luck::default()
+            });
+        }
+        if used.crashes < b.crashes {
+            out.extend((0..=3).map(|after| Luck {
+                crash_after: Some(after),
+                ..Luck::default()
+            }));
+        }
+        if used.conflicts < b.conflicts {
+            out.extend((0..=2).map(|at| Luck {
+                conflict_at: Some(at),
+                ..Luck::default()
+            }));
+        }
+        out
+    }
+}
+
+impl Model for SystemModel {
+    type State = State;
+    type Action = Action;
+
+    fn init_states(&self) -> Vec<State> {
+        let mut sim = Sim::new(self.config(), self.controllers);
+        sim.luck = Some(Luck::default());
+        vec![State {
+            sim,
+            ops_done: 0,
+            used: Used::default(),
+            violation: None,
+            settled: false,
+        }]
+    }
+
+    fn actions(&self, state: &State, actions: &mut Vec<Action>) {
+        if state.violation.is_some() {
+            return;
+        }
+        let sim = &state.sim;
+        if state.ops_done < self.bounds.ops.len() && sim.tick <= self.bounds.ops_by {
+            actions.push(Action::User(self.bounds.ops[state.ops_done]));
+        }
+        if sim.down_until.is_some() {
+            actions.push(Action::Restart);
+            return;
+        }
+        let mut keys: Vec<&Key> = sim.queue.iter().map(|(_, k)| k).collect();
+        keys.sort();
+        keys.dedup();
+        for key in &keys {
+            for luck in self.lucks(state, key) {
+                actions.push(Action::Reconcile(Key::clone(key), luck));
+            }
+        }
+        let ops_waiting = state.ops_done < self.bounds.ops.len();
+        if keys.is_empty()
+            && sim.tick < self.bounds.ticks
+            && !(ops_waiting && sim.tick == self.bounds.ops_by)
+        {
+            actions.push(Action::Tick);
+        }
+    }
+
+    fn next_state(&self, last: &State, action: Action) -> Option<State> {
+        let mut next = last.clone();
+        let sim = &mut next.sim;
+        let result = match &action {
+            Action::User(op) => {
+                next.ops_done += 1;
+                sim.user(*op)
+            }
+            Action::Reconcile(key, luck) => {
+                sim.queue.retain(|(_, k)| k != key);
+                sim.luck = Some(luck.clone());
+                let used = &mut next.used;
+                used.stale_reads += u8::from(luck.stale.is_some());
+                used.daemon_failures += u8::from(luck.daemon.is_some());
+                used.crashes += u8::from(luck.crash_after.is_some());
+                used.conflicts += u8::from(luck.conflict_at.is_some());
+                let result = sim.reconcile(key.clone(), false);
+                sim.luck = Some(Luck::default());
+                result
+            }
+            Action::Restart => {
+                sim.restart();
+                Ok(())
+            }
+            Action::Tick => {
+                sim.tick += 1;
+                if sim.tick.is_multiple_of(5) {
+                    sim.resync();
+                }
+                sim.world_step();
+                sim.checker
+                    .after_step(&sim.store, &sim.world)
+                    .map_err(|v| sim.violation(v))
+            }
+        };
+        if let Err(violation) = result {
+            next.violation = Some(violation);
+            return Some(next);
+        }
+        let done = next.ops_done == self.bounds.ops.len();
+        let quiet = next.sim.queue.is_empty() && next.sim.down_until.is_none();
+        if done
+            && quiet
+            && !next.settled
+            && invariants::settled(&next.sim.store, self.last_op(&next))
+        {
+            next.settled = true;
+        }
+        // The end of time: the world must be where the last operation asked.
+        if quiet && next.sim.tick == self.bounds.ticks && done {
+            let (store, world) = (&next.sim.store, &next.sim.world);
+            let last_op = self.last_op(&next);
+            if let Err(v) = next.sim.checker.clone().at_end(store, world, last_op) {
+                next.violation = Some(next.sim.violation(v));
+            }
+        }
+        Some(next)
+    }
+
+    fn properties(&self) -> Vec<Property<Self>> {
+        let always: [fn(&SystemModel, &State) -> bool; 9] = [
+            holds::<1>, holds::<2>, holds::<3>, holds::<4>, holds::<5>, holds::<6>, holds::<7>,
+            holds::<8>, holds::<9>,
+        ];
+        let mut properties: Vec<Property<Self>> = ALWAYS
+            .iter()
+            .zip(always)
+            .map(|(name, condition)| Property::always(name, condition))
+            .collect();
+        properties.push(Property::always(
+            "always: settled at the end of time",
+            holds::<0>,
+        ));
+        properties.push(Property::eventually(SETTLES, settles));
+        properties
+    }
+
+    fn within_boundary(&self, state: &State) -> bool {
+        state.sim.report.writes <= self.bounds.max_writes
+    }
+}
+
+/// A property that failed, with the shortest path the breadth-first search found.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    /// The property.
+    pub property: &'static str,
+    /// The actions of the path, in order.
+    pub actions: Vec<Action>,
+    /// The violation the path ends in, for a safety property.
+    pub violation: Option<Violation>,
+    /// The path's writes, in the simulation's trace format.
+    pub trace: Vec<(u64, crate::Writer, String, String)>,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{} fails in {} steps:",
+            self.property,
+            self.actions.len()
+        )?;
+        for (i, action) in self.actions.iter().enumerate() {
+            writeln!(f, "  {:>2}. {action:?}", i + 1)?;
+        }
+        for (tick, writer, target, body) in &self.trace {
+            writeln!(f, "  [t={tick:>3}] {writer:?} -> {target}: {body}")?;
+        }
+        if let Some(v) = &self.violation {
+            writeln!(f, "  {}: {}", v.invariant.number(), v.message)?;
+        }
+        Ok(())
+    }
+}
+
+/// What a check found.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The bounds.
+    pub bounds: Bounds,
+    /// States explored, each counted once.
+    pub unique_states: usize,
+    /// States generated, repeats included.
+    pub states: usize,
+    /// The longest path explored.
+    pub max_depth: usize,
+    /// How long it took.
+    pub elapsed: Duration,
+    /// The properties that failed; empty when every one holds over the whole space.
+    pub failures: Vec<Failure>,
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{} unique states ({} generated), depth {}, {:.1} s; {}",
+            self.unique_states,
+            self.states,
+            self.max_depth,
+            self.elapsed.as_secs_f64(),
+            self.bounds
+        )?;
+        for failure in &self.failures {
+            write!(f, "{failure}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Explores every interleaving within `bounds` breadth first, so that a counterexample is
+/// a shortest one, and stops at the first failure.
+pub fn check(bounds: &Bounds, controllers: &'static dyn Controllers) -> Outcome {
+    let started = Instant::now();
+    let model = SystemModel {
+        bounds: bounds.clone(),
+        controllers,
+    };
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let checker = model
+        .checker()
+        .threads(threads)
+        .finish_when(HasDiscoveries::AnyFailures)
+        .spawn_bfs()
+        .join();
+    let model = checker.model();
+    let failures = model
+        .properties()
+        .iter()
+        .filter(|p| p.expectation != Expectation::Sometimes)
+        .filter_map(|p| {
+            let actions = checker.discovery(p.name)?.into_actions();
+            let last = model.replay(&actions);
+            Some(Failure {
+                property: p.name,
+                violation: last.violation.clone(),
+                trace: last.sim.trace.clone().unwrap_or_default(),
+                actions,
+            })
+        })
+        .collect();
+    Outcome {
+        bounds: bounds.clone(),
+        unique_states: checker.unique_state_count(),
+        states: checker.state_count(),
+        max_depth: checker.max_depth(),
+        elapsed: started.elapsed(),
+        failures,
+    }
+}

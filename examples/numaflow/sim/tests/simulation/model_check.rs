@@ -1,0 +1,266 @@
+//! The model check ([`numaflow_sim::check`]): every interleaving within small bounds, on
+//! the real controllers and on every broken one the sweep's tests use.
+
+use numaflow_sim::check::{Bounds, Outcome, check};
+use numaflow_sim::shapes::Shape;
+use numaflow_sim::{Controllers, Correct, Invariant, Op, Sim, SimConfig};
+
+use super::*;
+
+/// The bounds CI checks, each over its whole space: a source and a sink; pause and fast
+/// resume without faults, then a pause or a delete with one fault.
+fn ci_bounds() -> Vec<Bounds> {
+    let none = Bounds {
+        crashes: 0,
+        conflicts: 0,
+        stale_reads: 0,
+        daemon_failures: 0,
+        ..Bounds::smallest()
+    };
+    let with = |ops: Vec<Op>, f: fn(&mut Bounds)| {
+        let mut b = Bounds {
+            ops,
+            ..none.clone()
+        };
+        f(&mut b);
+        b
+    };
+    vec![
+        with(vec![Op::Pause, Op::ResumeFast], |_| {}),
+        with(vec![Op::Pause], |b| b.crashes = 1),
+        with(vec![Op::Pause], |b| b.stale_reads = 1),
+        with(vec![Op::Pause], |b| b.conflicts = 1),
+        with(vec![Op::Pause], |b| b.daemon_failures = 1),
+        with(vec![Op::Delete], |b| b.crashes = 1),
+    ]
+}
+
+/// The whole space of each CI bound, every property holding on the real controllers.
+#[test]
+fn the_real_controllers_pass_every_interleaving() {
+    for bounds in ci_bounds() {
+        let outcome = check(&bounds, &Correct);
+        eprintln!("{outcome}");
+        assert!(outcome.failures.is_empty(), "{outcome}");
+        assert!(outcome.unique_states > 1_000, "{outcome}");
+    }
+}
+
+/// The release bound: three vertices, four operations, every fault. Not in CI:
+/// `cargo test --release -p numaflow-sim --test simulation release_bound -- --ignored --nocapture`.
+#[test]
+#[ignore = "a release check; minutes, not seconds"]
+fn release_bound() {
+    let outcome = check(&Bounds::release(), &Correct);
+    eprintln!("{outcome}");
+    assert!(outcome.failures.is_empty(), "{outcome}");
+}
+
+/// A broken controller, the schedule and faults that show its bug, and the invariant it
+/// breaks.
+struct Case {
+    name: &'static str,
+    broken: &'static dyn Controllers,
+    ops: &'static [(u64, Op)],
+    shows: fn(&Shape) -> bool,
+    invariant: Invariant,
+    /// The sweep's world for it, and the model's bound.
+    world: fn(&mut SimConfig),
+    bound: fn(&mut Bounds),
+}
+
+fn no_change<T>(_: &mut T) {}
+
+fn cases() -> Vec<Case> {
+    let case = |name, broken, ops, shows, invariant| Case {
+        name,
+        broken,
+        ops,
+        shows,
+        invariant,
+        world: no_change,
+        bound: no_change,
+    };
+    vec![
+        case(
+            "ClampAfterPause",
+            &ClampAfterPause,
+            PAUSE,
+            has_min_replicas,
+            Invariant::PausedVerticesRunNothing,
+        ),
+        case(
+            "ClampWithoutStatusPhase",
+            &ClampWithoutStatusPhase,
+            PAUSE,
+            has_min_replicas,
+            Invariant::VerticesFollowTheirSpec,
+        ),
+        case(
+            "NoPods",
+            &NoPods,
+            PAUSE,
+            any_shape,
+            Invariant::VerticesFollowTheirSpec,
+        ),
+        case(
+            "PauseEverythingAtOnce",
+            &PauseEverythingAtOnce,
+            PAUSE,
+            has_downstream,
+            Invariant::NoEarlyPause,
+        ),
+        case(
+            "HonestPauseAtOnce",
+            &HonestPauseAtOnce,
+            PAUSE,
+            has_downstream,
+            Invariant::NoEarlyPause,
+        ),
+        case(
+            "ClaimDrainedAtOnce",
+            &ClaimDrainedAtOnce,
+            PAUSE,
+            has_downstream,
+            Invariant::NoMessageLost,
+        ),
+        case(
+            "AlwaysSlowResume",
+            &AlwaysSlowResume,
+            PAUSE_THEN_FAST_RESUME,
+            has_min_replicas,
+            Invariant::ResumeRestoresReplicas,
+        ),
+        case(
+            "ResumeAtOneReplica",
+            &ResumeAtOneReplica,
+            PAUSE_THEN_FAST_RESUME,
+            any_shape,
+            Invariant::ResumeRestoresReplicas,
+        ),
+        case(
+            "UndoDeleting",
+            &UndoDeleting,
+            DELETE,
+            any_shape,
+            Invariant::DeletingIsFinal,
+        ),
+        case(
+            "SkipPausing",
+            &SkipPausing,
+            PAUSE,
+            any_shape,
+            Invariant::DeclaredMovesOnly,
+        ),
+        case(
+            "ResendEverything",
+            &ResendEverything,
+            PAUSE,
+            any_shape,
+            Invariant::MinimalWrites,
+        ),
+        case(
+            "ResendStatus",
+            &ResendStatus,
+            PAUSE,
+            any_shape,
+            Invariant::MinimalWrites,
+        ),
+        case(
+            "ReleaseFinalizerFirst",
+            &ReleaseFinalizerFirst,
+            DELETE,
+            any_shape,
+            Invariant::FinalizerAfterDrain,
+        ),
+        Case {
+            world: |c| c.faults.daemon = 1.0,
+            bound: |b| b.daemon_failures = 1,
+            ..case(
+                "TrustsASilentDaemon",
+                &TrustsASilentDaemon,
+                PAUSE,
+                has_downstream,
+                Invariant::NoEarlyPause,
+            )
+        },
+        Case {
+            world: |c| {
+                c.ops = PAUSE_THEN_FAST_RESUME.to_vec();
+                c.faults.stale = 0.5;
+            },
+            bound: |b| b.stale_reads = 1,
+            ..case(
+                "LastWriterWins",
+                &LastWriterWins,
+                PAUSE_THEN_FAST_RESUME,
+                any_shape,
+                Invariant::MinimalWrites,
+            )
+        },
+    ]
+}
+
+/// How many of the sweep's schedules (its seeds, in order, each with its shape and
+/// faults) run before the first that catches `case`, as its tests set them up.
+fn schedules_to_catch(case: &Case) -> Option<u64> {
+    let mut tried = 0;
+    for seed in 0..1_000 {
+        let mut config = SimConfig::from_seed(seed);
+        if !(case.shows)(&config.shape) {
+            continue;
+        }
+        config.ops = case.ops.to_vec();
+        config.grace_seconds = 30;
+        (case.world)(&mut config);
+        tried += 1;
+        if Sim::new(config, case.broken).run().is_err() {
+            return Some(tried);
+        }
+    }
+    None
+}
+
+fn outcome_of(case: &Case) -> Outcome {
+    let mut bounds = Bounds {
+        ops: case.ops.iter().map(|(_, op)| *op).collect(),
+        crashes: 0,
+        conflicts: 0,
+        stale_reads: 0,
+        daemon_failures: 0,
+        ..Bounds::smallest()
+    };
+    (case.bound)(&mut bounds);
+    check(&bounds, case.broken)
+}
+
+/// Every broken controller fails the model check with the invariant its sweep test
+/// names, and a shortest counterexample; the table TESTING.md shows is printed.
+#[test]
+fn every_broken_controller_fails_the_model_check() {
+    let mut rows = Vec::new();
+    for case in cases() {
+        let outcome = outcome_of(&case);
+        let Some(failure) = outcome.failures.first() else {
+            panic!("{} passes the model check: {outcome}", case.name);
+        };
+        let found = failure.violation.as_ref().map(|v| v.invariant);
+        assert_eq!(found, Some(case.invariant), "{}: {outcome}", case.name);
+        let sweep = schedules_to_catch(&case).expect("the sweep catches it");
+        rows.push(format!(
+            "| `{}` | {} | {} steps | {} | {} |",
+            case.name,
+            case.invariant.number(),
+            failure.actions.len(),
+            outcome.unique_states,
+            sweep
+        ));
+    }
+    eprintln!(
+        "| broken controller | invariant | counterexample | states explored | sweep schedules to the first catch |"
+    );
+    eprintln!("|---|---:|---:|---:|---:|");
+    for row in rows {
+        eprintln!("{row}");
+    }
+}
