@@ -188,7 +188,6 @@ impl State {
             self.settled,
         )
     }
-
 }
 
 impl PartialEq for State {
@@ -243,8 +242,9 @@ fn holds<const N: u8>(_: &SystemModel, state: &State) -> bool {
         .is_none_or(|v| v.invariant.number() != N)
 }
 
+/// A path that ends in a broken invariant is reported by that invariant's property.
 fn settles(_: &SystemModel, state: &State) -> bool {
-    state.settled
+    state.settled || state.violation.is_some()
 }
 
 /// The system under the model check: the simulation with the given controllers.
@@ -501,7 +501,8 @@ pub struct Outcome {
     pub max_depth: usize,
     /// How long it took.
     pub elapsed: Duration,
-    /// The properties that failed; empty when every one holds over the whole space.
+    /// The properties that failed, shortest counterexample first; empty when every one
+    /// holds over the whole space.
     pub failures: Vec<Failure>,
 }
 
@@ -553,7 +554,9 @@ pub fn check(bounds: &Bounds, controllers: &'static dyn Controllers) -> Outcome 
                 actions,
             })
         })
-        .collect();
+        .collect::<Vec<Failure>>();
+    let mut failures = failures;
+    failures.sort_by_key(|f| f.actions.len());
     Outcome {
         bounds: bounds.clone(),
         unique_states: checker.unique_state_count(),
