@@ -16,8 +16,19 @@ impl Sim<'_> {
         if self.config.scaling <= 0.0 || self.rng.f64() >= self.config.scaling {
             return Ok(());
         }
-        let candidates: Vec<String> = self
-            .store
+        let candidates = self.scale_candidates();
+        if candidates.is_empty() {
+            return Ok(());
+        }
+        let name = candidates[self.rng.usize(..candidates.len())].clone();
+        let (min, max) = self.scale_range(&name);
+        let replicas = self.rng.i32(min..=max);
+        self.scale(name, replicas)
+    }
+
+    /// The names of the vertices the autoscaler may scale now.
+    pub(crate) fn scale_candidates(&self) -> Vec<String> {
+        self.store
             .vertices
             .iter()
             .filter(|(name, vertex)| match self.config.autoscaler {
@@ -25,16 +36,25 @@ impl Sim<'_> {
                 Autoscaler::IgnoresSkipRules => true,
             })
             .map(|(name, _)| name.clone())
-            .collect();
-        if candidates.is_empty() {
-            return Ok(());
-        }
-        let name = candidates[self.rng.usize(..candidates.len())].clone();
-        let mut after = Vertex::clone(&self.store.vertices[&name]);
-        let scale = after.spec.scale.clone().unwrap_or_default();
+            .collect()
+    }
+
+    /// The replicas the autoscaler picks from for the vertex `name`: its scale bounds,
+    /// at least 2 where they allow.
+    pub(crate) fn scale_range(&self, name: &str) -> (i32, i32) {
+        let scale = self.store.vertices[name]
+            .spec
+            .scale
+            .clone()
+            .unwrap_or_default();
         let max = scale.max.unwrap_or(5).max(1);
-        let min = scale.min.unwrap_or(0).clamp(2.min(max), max);
-        let replicas = self.rng.i32(min..=max);
+        (scale.min.unwrap_or(0).clamp(2.min(max), max), max)
+    }
+
+    /// Sets `spec.replicas` of the vertex `name` to `replicas`, as the autoscaler or a
+    /// user's `kubectl scale` would, unless the Vertex CRD's rule refuses it.
+    pub(crate) fn scale(&mut self, name: String, replicas: i32) -> Result<(), Violation> {
+        let mut after = Vertex::clone(&self.store.vertices[&name]);
         if after.spec.replicas == Some(replicas) {
             return Ok(());
         }

@@ -6,7 +6,8 @@
 //! pods, buffers, the clock, and the checker's view. An action is one thing that may
 //! happen next ([`Action`]): the user's next operation, one reconcile of one queued key
 //! with its luck (a stale read, a daemon that answers garbage, a crash after some of
-//! its writes, a 409), a restart, a second of time. Every action runs the simulation's
+//! its writes, a 409), a restart, the autoscaler's scaling, the daemon going away for a
+//! few seconds, a second of time. Every action runs the simulation's
 //! own code, which calls the controllers' real reconcile and planning functions
 //! ([`Controllers`]); no step is written twice.
 //!
@@ -24,13 +25,7 @@
 //! use numaflow_sim::Correct;
 //!
 //! // A pause and a fast resume, no faults: every interleaving of the reconciles.
-//! let bounds = Bounds {
-//!     crashes: 0,
-//!     conflicts: 0,
-//!     stale_reads: 0,
-//!     daemon_failures: 0,
-//!     ..Bounds::smallest()
-//! };
+//! let bounds = Bounds::smallest().without_faults();
 //! let outcome = check(&bounds, &Correct);
 //! assert!(outcome.failures.is_empty(), "{outcome}");
 //! assert!(outcome.unique_states > 10_000);
@@ -72,6 +67,12 @@ pub struct Bounds {
     pub max_staleness: usize,
     /// Reconciles that find the daemon of no use, at most.
     pub daemon_failures: u8,
+    /// Times the daemon goes away for [`DAEMON_OUTAGE`] seconds, at most.
+    pub daemon_outages: u8,
+    /// Changes of a vertex's `spec.replicas` by NumaFlow's autoscaler (under its skip
+    /// rules and the Vertex CRD's rule), at most; each to one end of the vertex's
+    /// bounds.
+    pub scalings: u8,
     /// Writes, at most: a path that writes more is cut, so that a controller that
     /// writes forever cannot make the space infinite.
     pub max_writes: u64,
@@ -93,12 +94,14 @@ impl Bounds {
             stale_reads: 1,
             max_staleness: 2,
             daemon_failures: 1,
+            daemon_outages: 1,
+            scalings: 1,
             max_writes: 40,
         }
     }
 
     /// A larger bound for release checks: source, map and sink, pause, slow resume,
-    /// pause again and delete, with one crash. Its size is not yet measured.
+    /// pause again and delete, with one crash and one scaling.
     pub fn release() -> Self {
         Bounds {
             shape: shapes::shapes()[3].clone(),
@@ -111,7 +114,24 @@ impl Bounds {
             stale_reads: 0,
             max_staleness: 2,
             daemon_failures: 0,
+            daemon_outages: 0,
+            scalings: 1,
             max_writes: 80,
+        }
+    }
+}
+
+impl Bounds {
+    /// The same bounds with no fault, no scaling and no outage.
+    pub fn without_faults(self) -> Self {
+        Bounds {
+            crashes: 0,
+            conflicts: 0,
+            stale_reads: 0,
+            daemon_failures: 0,
+            daemon_outages: 0,
+            scalings: 0,
+            ..self
         }
     }
 }
@@ -120,7 +140,7 @@ impl fmt::Display for Bounds {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "shape {} ({} vertices), ops {:?} by second {}, {} seconds, grace {} s; at most {} crash, {} conflict, {} stale read ({} writes behind), {} daemon failure, {} writes",
+            "shape {} ({} vertices), ops {:?} by second {}, {} seconds, grace {} s; at most {} crash, {} conflict, {} stale read ({} writes behind), {} daemon failure, {} daemon outage, {} scaling, {} writes",
             self.shape.name,
             self.shape.vertices.len(),
             self.ops,
@@ -132,6 +152,8 @@ impl fmt::Display for Bounds {
             self.stale_reads,
             self.max_staleness,
             self.daemon_failures,
+            self.daemon_outages,
+            self.scalings,
             self.max_writes
         )
     }
@@ -146,6 +168,10 @@ pub enum Action {
     Reconcile(Key, Luck),
     /// The crashed controller starts again and lists everything.
     Restart,
+    /// The autoscaler sets a vertex's `spec.replicas`.
+    Scale(String, i32),
+    /// The daemon goes away for [`DAEMON_OUTAGE`] seconds.
+    DaemonGone,
     /// A second passes: pods follow their vertices, messages flow.
     Tick,
 }
@@ -153,6 +179,8 @@ pub enum Action {
 /// The faults a path has used so far.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 struct Used {
+    scalings: u8,
+    daemon_outages: u8,
     crashes: u8,
     conflicts: u8,
     stale_reads: u8,
@@ -180,7 +208,7 @@ impl State {
         queue.sort();
         queue.dedup();
         format!(
-            "{:?}|{:?}|{}|{:?}|{:?}|{:?}|{}|{}|{}|{:?}|{}|{:?}|{:?}|{}",
+            "{:?}|{:?}|{}|{:?}|{:?}|{:?}|{}|{}|{}|{:?}|{}|{:?}|{:?}|{}|{:?}|{:?}",
             sim.store.pipeline,
             sim.store.vertices,
             sim.store.revision,
@@ -195,6 +223,8 @@ impl State {
             self.used,
             self.violation.as_ref().map(|v| v.invariant),
             self.settled,
+            sim.daemon_down_until,
+            sim.last_scaled,
         )
     }
 }
@@ -227,6 +257,9 @@ impl fmt::Debug for State {
         )
     }
 }
+
+/// How long the daemon stays away when it goes ([`Action::DaemonGone`]), in seconds.
+pub const DAEMON_OUTAGE: u64 = 3;
 
 /// The name of the liveness property.
 pub const SETTLES: &str = "eventually: every operation settles where it asked";
@@ -364,6 +397,20 @@ impl Model for SystemModel {
             actions.push(Action::Restart);
             return;
         }
+        if state.used.scalings < self.bounds.scalings {
+            for name in sim.scale_candidates() {
+                let (min, max) = sim.scale_range(&name);
+                let now = sim.store.vertices[&name].spec.replicas;
+                // Its bounds' two ends: every value between acts alike.
+                for replicas in [min, max].into_iter().filter(|r| Some(*r) != now) {
+                    actions.push(Action::Scale(name.clone(), replicas));
+                }
+            }
+        }
+        let daemon_here = sim.daemon_down_until.is_none_or(|until| sim.tick >= until);
+        if state.used.daemon_outages < self.bounds.daemon_outages && daemon_here {
+            actions.push(Action::DaemonGone);
+        }
         let mut keys: Vec<&Key> = sim.queue.iter().map(|(_, k)| k).collect();
         keys.sort();
         keys.dedup();
@@ -403,6 +450,15 @@ impl Model for SystemModel {
             }
             Action::Restart => {
                 sim.restart();
+                Ok(())
+            }
+            Action::Scale(name, replicas) => {
+                next.used.scalings += 1;
+                sim.scale(name.clone(), *replicas)
+            }
+            Action::DaemonGone => {
+                next.used.daemon_outages += 1;
+                sim.daemon_down_until = Some(sim.tick + DAEMON_OUTAGE);
                 Ok(())
             }
             Action::Tick => {
@@ -533,15 +589,25 @@ impl fmt::Display for Outcome {
     }
 }
 
-/// Explores every interleaving within `bounds` breadth first, so that a counterexample is
-/// a shortest one, and stops at the first failure.
+/// Explores every interleaving within `bounds` breadth first on every core, and stops at
+/// the first failure. Threads racing may make a counterexample a few steps longer than
+/// the shortest; [`check_shortest`] finds that one.
 pub fn check(bounds: &Bounds, controllers: &'static dyn Controllers) -> Outcome {
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    explore(bounds, controllers, threads)
+}
+
+/// [`check`] on one thread, so that each counterexample is a shortest one.
+pub fn check_shortest(bounds: &Bounds, controllers: &'static dyn Controllers) -> Outcome {
+    explore(bounds, controllers, 1)
+}
+
+fn explore(bounds: &Bounds, controllers: &'static dyn Controllers, threads: usize) -> Outcome {
     let started = Instant::now();
     let model = SystemModel {
         bounds: bounds.clone(),
         controllers,
     };
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
     let checker = model
         .checker()
         .threads(threads)

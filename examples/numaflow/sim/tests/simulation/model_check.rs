@@ -1,8 +1,8 @@
 //! The model check ([`numaflow_sim::check`]): every interleaving within small bounds, on
 //! the real controllers and on every broken one the sweep's tests use.
 
-use numaflow_sim::check::{Bounds, Outcome, check};
-use numaflow_sim::shapes::Shape;
+use numaflow_sim::check::{Bounds, Outcome, check, check_shortest};
+use numaflow_sim::shapes::{self, Shape};
 use numaflow_sim::{Controllers, Correct, Invariant, Op, Sim, SimConfig};
 
 use super::*;
@@ -10,13 +10,7 @@ use super::*;
 /// The bounds CI checks, each over its whole space: a source and a sink; pause and fast
 /// resume without faults, then a pause or a delete with one fault.
 fn ci_bounds() -> Vec<Bounds> {
-    let none = Bounds {
-        crashes: 0,
-        conflicts: 0,
-        stale_reads: 0,
-        daemon_failures: 0,
-        ..Bounds::smallest()
-    };
+    let none = Bounds::smallest().without_faults();
     let with = |ops: Vec<Op>, f: fn(&mut Bounds)| {
         let mut b = Bounds {
             ops,
@@ -25,13 +19,27 @@ fn ci_bounds() -> Vec<Bounds> {
         f(&mut b);
         b
     };
+    let lone = shapes::shapes()[0].clone();
+    let three = shapes::shapes()[3].clone();
     vec![
         with(vec![Op::Pause, Op::ResumeFast], |_| {}),
         with(vec![Op::Pause], |b| b.crashes = 1),
         with(vec![Op::Pause], |b| b.stale_reads = 1),
         with(vec![Op::Pause], |b| b.conflicts = 1),
         with(vec![Op::Pause], |b| b.daemon_failures = 1),
+        with(vec![Op::Pause], |b| b.daemon_outages = 1),
+        with(vec![Op::Pause], |b| b.scalings = 1),
         with(vec![Op::Delete], |b| b.crashes = 1),
+        Bounds {
+            shape: lone,
+            ..with(vec![Op::Pause, Op::ResumeSlow, Op::Delete], |b| {
+                b.crashes = 1
+            })
+        },
+        Bounds {
+            shape: three,
+            ..with(vec![Op::Pause], |_| {})
+        },
     ]
 }
 
@@ -226,14 +234,10 @@ fn schedules_to_catch(case: &Case) -> Option<u64> {
 fn outcome_of(case: &Case) -> Outcome {
     let mut bounds = Bounds {
         ops: case.ops.iter().map(|(_, op)| *op).collect(),
-        crashes: 0,
-        conflicts: 0,
-        stale_reads: 0,
-        daemon_failures: 0,
-        ..Bounds::smallest()
+        ..Bounds::smallest().without_faults()
     };
     (case.bound)(&mut bounds);
-    check(&bounds, case.broken)
+    check_shortest(&bounds, case.broken)
 }
 
 /// Every broken controller fails the model check with the invariant its sweep test
