@@ -54,10 +54,10 @@ fn the_real_controllers_pass_every_interleaving() {
     }
 }
 
-/// The release bound: three vertices, four operations, every fault. Not in CI:
+/// The release bound: three vertices, pause and fast resume. Not in CI:
 /// `cargo test --release -p numaflow-sim --test simulation release_bound -- --ignored --nocapture`.
 #[test]
-#[ignore = "a release check; minutes, not seconds"]
+#[ignore = "a release check: 738,094 states"]
 fn release_bound() {
     let outcome = check(&Bounds::release(), &Correct);
     eprintln!("{outcome}");
