@@ -7,7 +7,8 @@
 //! happen next ([`Action`]): the user's next operation, one reconcile of one queued key
 //! with its luck (a stale read, a daemon that answers garbage, a crash after some of
 //! its writes, a 409), a restart, the autoscaler's scaling, the daemon going away for a
-//! few seconds, a second of time. Every action runs the simulation's
+//! few seconds, the user's next operation on the MonoVertex and one reconcile of its
+//! controller, a second of time. Every action runs the simulation's
 //! own code, which calls the controllers' real reconcile and planning functions
 //! ([`Controllers`]); no step is written twice.
 //!
@@ -41,7 +42,7 @@ use crate::config::{Autoscaler, Faults, Op, SimConfig};
 use crate::controllers::{Key, Luck};
 use crate::invariants::{self, Violation};
 use crate::shapes::{self, Shape};
-use crate::{Controllers, Sim};
+use crate::{Controllers, MonoVertexOp, Sim};
 
 /// What the exploration is bounded by.
 #[derive(Debug, Clone)]
@@ -51,6 +52,9 @@ pub struct Bounds {
     /// The user's operations, in order; each may happen at any point up to
     /// [`ops_by`](Self::ops_by).
     pub ops: Vec<Op>,
+    /// The user's operations on the MonoVertex, in order, by the same second; its
+    /// controller may reconcile at any point.
+    pub mono_ops: Vec<MonoVertexOp>,
     /// The clock's last second.
     pub ticks: u64,
     /// The second by which the user has done every operation.
@@ -86,6 +90,7 @@ impl Bounds {
         Bounds {
             shape: shapes::shapes()[1].clone(),
             ops: vec![Op::Pause, Op::ResumeFast],
+            mono_ops: Vec::new(),
             ticks: 10,
             ops_by: 3,
             grace_seconds: 2,
@@ -129,10 +134,11 @@ impl fmt::Display for Bounds {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "shape {} ({} vertices), ops {:?} by second {}, {} seconds, grace {} s; at most {} crash, {} conflict, {} stale read ({} writes behind), {} daemon failure, {} daemon outage, {} scaling, {} writes",
+            "shape {} ({} vertices), ops {:?} and MonoVertex ops {:?} by second {}, {} seconds, grace {} s; at most {} crash, {} conflict, {} stale read ({} writes behind), {} daemon failure, {} daemon outage, {} scaling, {} writes",
             self.shape.name,
             self.shape.vertices.len(),
             self.ops,
+            self.mono_ops,
             self.ops_by,
             self.ticks,
             self.grace_seconds,
@@ -153,6 +159,10 @@ impl fmt::Display for Bounds {
 pub enum Action {
     /// The user's next operation.
     User(Op),
+    /// The user's next operation on the MonoVertex.
+    MonoUser(MonoVertexOp),
+    /// One reconcile of the MonoVertex controller.
+    MonoReconcile,
     /// One reconcile of a queued key, with what chance decides in it.
     Reconcile(Key, Luck),
     /// The crashed controller starts again and lists everything.
@@ -181,6 +191,7 @@ struct Used {
 pub struct State {
     sim: Sim<'static>,
     ops_done: usize,
+    mono_ops_done: usize,
     used: Used,
     violation: Option<Violation>,
     /// Whether [`SETTLES`] held somewhere on the path (kept in the state, so that two
@@ -197,7 +208,7 @@ impl State {
         queue.sort();
         queue.dedup();
         format!(
-            "{:?}|{:?}|{}|{:?}|{:?}|{:?}|{}|{}|{}|{:?}|{}|{:?}|{:?}|{}|{:?}|{:?}",
+            "{:?}|{:?}|{}|{:?}|{:?}|{:?}|{}|{}|{}|{:?}|{}|{:?}|{:?}|{}|{:?}|{:?}|{}|{:?}",
             sim.store.pipeline,
             sim.store.vertices,
             sim.store.revision,
@@ -214,6 +225,8 @@ impl State {
             self.settled,
             sim.daemon_down_until,
             sim.last_scaled,
+            self.mono_ops_done,
+            sim.mono.key(),
         )
     }
 }
@@ -368,6 +381,7 @@ impl Model for SystemModel {
         vec![State {
             sim,
             ops_done: 0,
+            mono_ops_done: 0,
             used: Used::default(),
             violation: None,
             settled: false,
@@ -381,6 +395,12 @@ impl Model for SystemModel {
         let sim = &state.sim;
         if state.ops_done < self.bounds.ops.len() && sim.tick <= self.bounds.ops_by {
             actions.push(Action::User(self.bounds.ops[state.ops_done]));
+        }
+        if state.mono_ops_done < self.bounds.mono_ops.len() && sim.tick <= self.bounds.ops_by {
+            actions.push(Action::MonoUser(self.bounds.mono_ops[state.mono_ops_done]));
+        }
+        if !self.bounds.mono_ops.is_empty() {
+            actions.push(Action::MonoReconcile);
         }
         if sim.down_until.is_some() {
             actions.push(Action::Restart);
@@ -437,6 +457,11 @@ impl Model for SystemModel {
                 sim.luck = Some(Luck::default());
                 result
             }
+            Action::MonoUser(op) => {
+                next.mono_ops_done += 1;
+                sim.mono_user(*op)
+            }
+            Action::MonoReconcile => sim.mono_reconcile(),
             Action::Restart => {
                 sim.restart();
                 Ok(())
@@ -456,8 +481,9 @@ impl Model for SystemModel {
                     sim.resync();
                 }
                 sim.world_step();
-                sim.checker
-                    .after_step(&sim.store, &sim.world)
+                let checked = sim.checker.after_step(&sim.store, &sim.world);
+                checked
+                    .and_then(|()| sim.mono.check())
                     .map_err(|v| sim.violation(v))
             }
         };

@@ -23,7 +23,7 @@ use crate::{Autoscaler, SCALE_COOLDOWN_TICKS, Sim, Violation, Writer};
 pub const MONO_VERTEX: &str = "sim-mvtx";
 
 /// What the user does to the MonoVertex.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MonoVertexOp {
     /// Set the desired phase to Paused.
     Pause,
@@ -120,6 +120,21 @@ impl MonoWorld {
 
     /// The checks after a step: a MonoVertex reconciled from an up-to-date read runs no
     /// pod while paused, runs pods while running, and its status says its spec.
+    /// What decides the MonoVertex's next steps, for the model check: not its random
+    /// source.
+    pub(crate) fn key(&self) -> String {
+        format!(
+            "{:?}|{}|{:?}|{}|{}|{:?}|{:?}",
+            self.object,
+            self.revision,
+            self.history,
+            self.seen,
+            self.pods,
+            self.reconciled,
+            self.paused_with
+        )
+    }
+
     pub(crate) fn check(&self) -> Result<(), (Invariant, String)> {
         let Some((phase, replicas)) = self.reconciled else {
             return Ok(());
@@ -166,7 +181,7 @@ impl Sim<'_> {
         self.mono.check().map_err(|v| self.violation(v))
     }
 
-    fn mono_user(&mut self, op: MonoVertexOp) -> Result<(), Violation> {
+    pub(crate) fn mono_user(&mut self, op: MonoVertexOp) -> Result<(), Violation> {
         let before = self.mono.object.clone();
         let mut after = before.clone();
         after.spec.set_desired_phase(op.phase());
@@ -255,18 +270,20 @@ impl Sim<'_> {
     /// One reconcile of the MonoVertex controller, unless it crashed: from a stale read
     /// now and then, its pods made to follow what it read, then its status written,
     /// guarded by the resourceVersion read.
-    fn mono_reconcile(&mut self) -> Result<(), Violation> {
+    pub(crate) fn mono_reconcile(&mut self) -> Result<(), Violation> {
         let faults = self.config.faults.clone();
         let now = self.now();
         let mono = &mut self.mono;
-        if mono.rng.f64() < faults.crash {
+        // Under given luck ([`crate::check`]), no fault: the model's reconcile is whole.
+        let luck = self.luck.is_some();
+        if !luck && mono.rng.f64() < faults.crash {
             self.report.crashes += 1;
             return Ok(());
         }
         let behind: Vec<usize> = (0..mono.history.len())
             .filter(|&i| mono.history[i].0 >= mono.seen)
             .collect();
-        let stale = !behind.is_empty() && mono.rng.f64() < faults.stale;
+        let stale = !behind.is_empty() && !luck && mono.rng.f64() < faults.stale;
         let (revision, read) = match stale {
             true => mono.history[behind[mono.rng.usize(..behind.len())]].clone(),
             false => (mono.revision, mono.object.clone()),
@@ -288,7 +305,7 @@ impl Sim<'_> {
             }
             return Ok(());
         };
-        let conflict = mono.rng.f64() < faults.conflict;
+        let conflict = !luck && mono.rng.f64() < faults.conflict;
         if conflict || (!up_to_date && self.controllers.sends_resource_version()) {
             self.report.conflicts += 1;
             return Ok(());

@@ -3,7 +3,7 @@
 
 use numaflow_sim::check::{Bounds, Outcome, check, check_shortest};
 use numaflow_sim::shapes::{self, Shape};
-use numaflow_sim::{Controllers, Correct, Invariant, Op, Sim, SimConfig};
+use numaflow_sim::{Controllers, Correct, Invariant, MonoVertexOp, Op, Sim, SimConfig};
 
 use super::*;
 
@@ -40,6 +40,10 @@ fn ci_bounds() -> Vec<Bounds> {
             shape: three,
             ..with(vec![Op::Pause], |_| {})
         },
+        Bounds {
+            mono_ops: vec![MonoVertexOp::Pause, MonoVertexOp::Resume],
+            ..with(Vec::new(), |_| {})
+        },
     ]
 }
 
@@ -70,6 +74,7 @@ struct Case {
     name: &'static str,
     broken: &'static dyn Controllers,
     ops: &'static [(u64, Op)],
+    mono_ops: &'static [(u64, MonoVertexOp)],
     shows: fn(&Shape) -> bool,
     invariant: Invariant,
     /// The sweep's world for it, and the model's bound.
@@ -84,6 +89,7 @@ fn cases() -> Vec<Case> {
         name,
         broken,
         ops,
+        mono_ops: &[],
         shows,
         invariant,
         world: no_change,
@@ -208,6 +214,26 @@ fn cases() -> Vec<Case> {
                 Invariant::MinimalWrites,
             )
         },
+        Case {
+            mono_ops: mono::MONO_PAUSE_THEN_RESUME,
+            ..case(
+                "MonoPodsWhilePaused",
+                &mono::MonoPodsWhilePaused,
+                &[],
+                any_shape,
+                Invariant::PausedVerticesRunNothing,
+            )
+        },
+        Case {
+            mono_ops: mono::MONO_PAUSE_THEN_RESUME,
+            ..case(
+                "MonoStatusIgnoresPause",
+                &mono::MonoStatusIgnoresPause,
+                &[],
+                any_shape,
+                Invariant::VerticesFollowTheirSpec,
+            )
+        },
     ]
 }
 
@@ -221,6 +247,7 @@ fn schedules_to_catch(case: &Case) -> Option<u64> {
             continue;
         }
         config.ops = case.ops.to_vec();
+        config.mono_ops = case.mono_ops.to_vec();
         config.grace_seconds = 30;
         (case.world)(&mut config);
         tried += 1;
@@ -234,6 +261,7 @@ fn schedules_to_catch(case: &Case) -> Option<u64> {
 fn outcome_of(case: &Case) -> Outcome {
     let mut bounds = Bounds {
         ops: case.ops.iter().map(|(_, op)| *op).collect(),
+        mono_ops: case.mono_ops.iter().map(|(_, op)| *op).collect(),
         ..Bounds::smallest().without_faults()
     };
     (case.bound)(&mut bounds);

@@ -6,7 +6,7 @@ use numaflow_model::monovertex::{self, MonoVertex, MonoVertexPhase, StatusWrite}
 use numaflow_model::pods::PodsSeen;
 use numaflow_sim::MonoVertexOp;
 
-const MONO_PAUSE_THEN_RESUME: &[(u64, MonoVertexOp)] =
+pub(super) const MONO_PAUSE_THEN_RESUME: &[(u64, MonoVertexOp)] =
     &[(15, MonoVertexOp::Pause), (60, MonoVertexOp::Resume)];
 
 /// Runs `broken` over [`BROKEN_SEEDS`] with the MonoVertex paused and resumed, the
@@ -37,7 +37,7 @@ fn assert_mono_caught(broken: &dyn Controllers, invariant: Invariant) {
 
 /// A MonoVertex controller that keeps its pods while paused, as if the replica decision
 /// ignored the desired phase.
-struct MonoPodsWhilePaused;
+pub(super) struct MonoPodsWhilePaused;
 impl Controllers for MonoPodsWhilePaused {
     fn mono_vertex_pods(&self, mvtx: &MonoVertex) -> i32 {
         mvtx.spec.replicas.unwrap_or(1)
@@ -50,7 +50,7 @@ fn invariant_1_catches_a_mono_vertex_that_runs_pods_while_paused() {
 }
 
 /// A MonoVertex controller whose status never says Paused.
-struct MonoStatusIgnoresPause;
+pub(super) struct MonoStatusIgnoresPause;
 impl Controllers for MonoStatusIgnoresPause {
     fn mono_vertex(
         &self,
