@@ -77,6 +77,10 @@ pub struct Bounds {
     /// rules and the Vertex CRD's rule), at most; each to one end of the vertex's
     /// bounds.
     pub scalings: u8,
+    /// Which vertices the autoscaler may scale: NumaFlow's skip rules, or any.
+    pub autoscaler: Autoscaler,
+    /// Whether the server enforces the Vertex CRD's rule on `spec.replicas`.
+    pub crd_rules: bool,
     /// Writes, at most: a path that writes more is cut, so that a controller that
     /// writes forever cannot make the space infinite.
     pub max_writes: u64,
@@ -101,6 +105,8 @@ impl Bounds {
             daemon_failures: 1,
             daemon_outages: 1,
             scalings: 1,
+            autoscaler: Autoscaler::FollowsSkipRules,
+            crd_rules: true,
             max_writes: 40,
         }
     }
@@ -311,8 +317,8 @@ impl SystemModel {
             grace_seconds: self.bounds.grace_seconds,
             settle_ticks: 0,
             scaling: 0.0,
-            autoscaler: Autoscaler::FollowsSkipRules,
-            crd_rules: true,
+            autoscaler: self.bounds.autoscaler,
+            crd_rules: self.bounds.crd_rules,
         }
     }
 

@@ -215,6 +215,25 @@ fn cases() -> Vec<Case> {
             )
         },
         Case {
+            world: |c| {
+                c.scaling = 1.0;
+                c.autoscaler = Autoscaler::IgnoresSkipRules;
+                c.crd_rules = false;
+            },
+            bound: |b| {
+                b.scalings = 1;
+                b.autoscaler = Autoscaler::IgnoresSkipRules;
+                b.crd_rules = false;
+            },
+            ..case(
+                "Correct, beside an autoscaler without skip rules and no CRD rule",
+                &Correct,
+                PAUSE_THEN_FAST_RESUME,
+                any_shape,
+                Invariant::ResumeRestoresReplicas,
+            )
+        },
+        Case {
             mono_ops: mono::MONO_PAUSE_THEN_RESUME,
             ..case(
                 "MonoPodsWhilePaused",
