@@ -169,6 +169,8 @@ pub enum Action {
     MonoUser(MonoVertexOp),
     /// One reconcile of the MonoVertex controller.
     MonoReconcile,
+    /// The autoscaler sets the MonoVertex's `spec.replicas`.
+    MonoScale(i32),
     /// One reconcile of a queued key, with what chance decides in it.
     Reconcile(Key, Luck),
     /// The crashed controller starts again and lists everything.
@@ -407,6 +409,13 @@ impl Model for SystemModel {
         }
         if !self.bounds.mono_ops.is_empty() {
             actions.push(Action::MonoReconcile);
+            if state.used.scalings < self.bounds.scalings && sim.mono_may_scale() {
+                let (min, max) = sim.mono_scale_range();
+                let now = sim.mono.object.spec.replicas;
+                for replicas in [min, max].into_iter().filter(|r| Some(*r) != now) {
+                    actions.push(Action::MonoScale(replicas));
+                }
+            }
         }
         if sim.down_until.is_some() {
             actions.push(Action::Restart);
@@ -468,6 +477,11 @@ impl Model for SystemModel {
                 sim.mono_user(*op)
             }
             Action::MonoReconcile => sim.mono_reconcile(),
+            Action::MonoScale(replicas) => {
+                next.used.scalings += 1;
+                sim.mono_scale(*replicas);
+                Ok(())
+            }
             Action::Restart => {
                 sim.restart();
                 Ok(())

@@ -124,14 +124,15 @@ impl MonoWorld {
     /// source.
     pub(crate) fn key(&self) -> String {
         format!(
-            "{:?}|{}|{:?}|{}|{}|{:?}|{:?}",
+            "{:?}|{}|{:?}|{}|{}|{:?}|{:?}|{:?}",
             self.object,
             self.revision,
             self.history,
             self.seen,
             self.pods,
             self.reconciled,
-            self.paused_with
+            self.paused_with,
+            self.last_scaled
         )
     }
 
@@ -218,17 +219,27 @@ impl Sim<'_> {
     /// room and it is not cooling down; or at any time, for a broken autoscaler. The
     /// CRD's rule refuses a change while the desired phase is Paused.
     fn mono_autoscale(&mut self) {
-        let mono = &mut self.mono;
-        if self.config.scaling <= 0.0 || mono.rng.f64() >= self.config.scaling {
+        if self.config.scaling <= 0.0 || self.mono.rng.f64() >= self.config.scaling {
             return;
         }
-        let spec = &mono.object.spec;
-        let scale = spec.scale.clone().unwrap_or_default();
+        let (may, (min, max)) = (self.mono_may_scale(), self.mono_scale_range());
+        let replicas = self.mono.rng.i32(min..=max);
+        if may {
+            self.mono_scale(replicas);
+        }
+    }
+
+    /// Whether the autoscaler would scale the MonoVertex now: under NumaFlow's rules,
+    /// only while the status says Running, its pods match its desired replicas, its
+    /// bounds leave room and it is not cooling down; a broken one, at any time.
+    pub(crate) fn mono_may_scale(&self) -> bool {
+        let mono = &self.mono;
+        let scale = mono.object.spec.scale.clone().unwrap_or_default();
         let status = mono.object.status.clone().unwrap_or_default();
         let cooled = mono
             .last_scaled
             .is_none_or(|at| self.tick >= at + SCALE_COOLDOWN_TICKS);
-        let may = match self.config.autoscaler {
+        match self.config.autoscaler {
             Autoscaler::FollowsSkipRules => {
                 status.phase == Some(MonoVertexStatusPhase::Running)
                     && status.desired_replicas == Some(mono.pods)
@@ -237,10 +248,21 @@ impl Sim<'_> {
                     && cooled
             }
             Autoscaler::IgnoresSkipRules => true,
-        };
+        }
+    }
+
+    /// The replicas the autoscaler picks from for the MonoVertex: its scale bounds.
+    pub(crate) fn mono_scale_range(&self) -> (i32, i32) {
+        let scale = self.mono.object.spec.scale.clone().unwrap_or_default();
         let (min, max) = (scale.min_replicas(), scale.max_replicas().max(1));
-        let replicas = mono.rng.i32(min.min(max)..=max);
-        if !may || spec.replicas == Some(replicas) {
+        (min.min(max), max)
+    }
+
+    /// Sets the MonoVertex's `spec.replicas`, unless it already is that or the CRD's
+    /// rule refuses a change while the desired phase is Paused.
+    pub(crate) fn mono_scale(&mut self, replicas: i32) {
+        let spec = &self.mono.object.spec;
+        if spec.replicas == Some(replicas) {
             return;
         }
         let admitted = spec

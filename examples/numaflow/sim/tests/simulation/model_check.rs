@@ -253,6 +253,26 @@ fn cases() -> Vec<Case> {
                 Invariant::VerticesFollowTheirSpec,
             )
         },
+        Case {
+            mono_ops: mono::MONO_PAUSE_THEN_RESUME,
+            world: |c| {
+                c.scaling = 1.0;
+                c.autoscaler = Autoscaler::IgnoresSkipRules;
+                c.crd_rules = false;
+            },
+            bound: |b| {
+                b.scalings = 1;
+                b.autoscaler = Autoscaler::IgnoresSkipRules;
+                b.crd_rules = false;
+            },
+            ..case(
+                "Correct, beside a MonoVertex autoscaler without skip rules and no CRD rule",
+                &Correct,
+                &[],
+                any_shape,
+                Invariant::ResumeRestoresReplicas,
+            )
+        },
     ]
 }
 
