@@ -337,3 +337,38 @@ fn every_broken_controller_fails_the_model_check() {
         eprintln!("{row}");
     }
 }
+
+/// A Pipeline controller that ignores a pause: it breaks no safety invariant on the way,
+/// but the pipeline never gets where the user asked.
+struct IgnoresPause;
+impl Controllers for IgnoresPause {
+    fn pipeline(&self, p: &Pipeline, vertices: &[Vertex], o: &Observations) -> Requests {
+        match p.spec.desired_phase() {
+            DesiredPhase::Paused => Requests::default(),
+            DesiredPhase::Running => reconcile_pipeline(p, vertices, o).requests(),
+        }
+    }
+}
+
+/// The liveness property fails on its own: no invariant breaks on the way, and the
+/// counterexample ends where the pipeline stays Running.
+#[test]
+fn a_pause_that_never_settles_fails_the_liveness_property() {
+    let bounds = Bounds {
+        ops: vec![Op::Pause],
+        ..Bounds::smallest().without_faults()
+    };
+    let outcome = check_shortest(&bounds, &IgnoresPause);
+    let failure = outcome
+        .failures
+        .iter()
+        .find(|f| f.property == numaflow_sim::check::SETTLES)
+        .unwrap_or_else(|| panic!("liveness not broken: {outcome}"));
+    assert!(failure.violation.is_none(), "{failure}");
+    assert!(
+        failure
+            .actions
+            .contains(&numaflow_sim::check::Action::User(Op::Pause)),
+        "{failure}"
+    );
+}
