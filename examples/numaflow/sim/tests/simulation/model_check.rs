@@ -84,6 +84,20 @@ struct Case {
 
 fn no_change<T>(_: &mut T) {}
 
+/// An autoscaler without skip rules, on a server without the CRDs' replicas rules.
+fn rule_off_world(config: &mut SimConfig) {
+    config.scaling = 1.0;
+    config.autoscaler = Autoscaler::IgnoresSkipRules;
+    config.crd_rules = false;
+}
+
+/// The model's bound for [`rule_off_world`]: one scaling.
+fn rule_off_bound(bounds: &mut Bounds) {
+    bounds.scalings = 1;
+    bounds.autoscaler = Autoscaler::IgnoresSkipRules;
+    bounds.crd_rules = false;
+}
+
 fn cases() -> Vec<Case> {
     let case = |name, broken, ops, shows, invariant| Case {
         name,
@@ -215,16 +229,8 @@ fn cases() -> Vec<Case> {
             )
         },
         Case {
-            world: |c| {
-                c.scaling = 1.0;
-                c.autoscaler = Autoscaler::IgnoresSkipRules;
-                c.crd_rules = false;
-            },
-            bound: |b| {
-                b.scalings = 1;
-                b.autoscaler = Autoscaler::IgnoresSkipRules;
-                b.crd_rules = false;
-            },
+            world: rule_off_world,
+            bound: rule_off_bound,
             ..case(
                 "Correct, beside an autoscaler without skip rules and no CRD rule",
                 &Correct,
@@ -255,16 +261,8 @@ fn cases() -> Vec<Case> {
         },
         Case {
             mono_ops: mono::MONO_PAUSE_THEN_RESUME,
-            world: |c| {
-                c.scaling = 1.0;
-                c.autoscaler = Autoscaler::IgnoresSkipRules;
-                c.crd_rules = false;
-            },
-            bound: |b| {
-                b.scalings = 1;
-                b.autoscaler = Autoscaler::IgnoresSkipRules;
-                b.crd_rules = false;
-            },
+            world: rule_off_world,
+            bound: rule_off_bound,
             ..case(
                 "Correct, beside a MonoVertex autoscaler without skip rules and no CRD rule",
                 &Correct,
