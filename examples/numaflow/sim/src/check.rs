@@ -100,9 +100,7 @@ impl State {
     /// random source, which no action reads.
     fn key(&self) -> String {
         let sim = &self.sim;
-        let mut queue: Vec<&Key> = sim.queue.iter().map(|(_, k)| k).collect();
-        queue.sort();
-        queue.dedup();
+        let queue = queued(sim);
         format!(
             "{:?}|{:?}|{}|{:?}|{:?}|{:?}|{}|{}|{}|{:?}|{}|{:?}|{:?}|{}|{:?}|{:?}|{}|{:?}",
             sim.store.pipeline,
@@ -185,6 +183,20 @@ fn holds<const N: u8>(_: &SystemModel, state: &State) -> bool {
 /// A path that ends in a broken invariant is reported by that invariant's property.
 fn settles(_: &SystemModel, state: &State) -> bool {
     state.settled || state.violation.is_some()
+}
+
+/// The keys in the work queue, each once, in order.
+fn queued<'s>(sim: &'s Sim<'_>) -> Vec<&'s Key> {
+    let mut keys: Vec<&Key> = sim.queue.iter().map(|(_, k)| k).collect();
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+/// The replicas the model's autoscaler tries: the two ends of the bounds (every value
+/// between acts alike), those that differ from `now`.
+fn other_ends((min, max): (i32, i32), now: Option<i32>) -> impl Iterator<Item = i32> {
+    [min, max].into_iter().filter(move |r| Some(*r) != now)
 }
 
 /// The system under the model check: the simulation with the given controllers.
@@ -298,11 +310,8 @@ impl Model for SystemModel {
         if !self.bounds.mono_ops.is_empty() {
             actions.push(Action::MonoReconcile);
             if state.used.scalings < self.bounds.scalings && sim.mono_may_scale() {
-                let (min, max) = sim.mono_scale_range();
                 let now = sim.mono.object.spec.replicas;
-                for replicas in [min, max].into_iter().filter(|r| Some(*r) != now) {
-                    actions.push(Action::MonoScale(replicas));
-                }
+                actions.extend(other_ends(sim.mono_scale_range(), now).map(Action::MonoScale));
             }
         }
         if sim.down_until.is_some() {
@@ -311,21 +320,16 @@ impl Model for SystemModel {
         }
         if state.used.scalings < self.bounds.scalings {
             for name in sim.scale_candidates() {
-                let (min, max) = sim.scale_range(&name);
                 let now = sim.store.vertices[&name].spec.replicas;
-                // Its bounds' two ends: every value between acts alike.
-                for replicas in [min, max].into_iter().filter(|r| Some(*r) != now) {
-                    actions.push(Action::Scale(name.clone(), replicas));
-                }
+                let ends = other_ends(sim.scale_range(&name), now);
+                actions.extend(ends.map(|replicas| Action::Scale(name.clone(), replicas)));
             }
         }
         let daemon_here = sim.daemon_down_until.is_none_or(|until| sim.tick >= until);
         if state.used.daemon_outages < self.bounds.daemon_outages && daemon_here {
             actions.push(Action::DaemonGone);
         }
-        let mut keys: Vec<&Key> = sim.queue.iter().map(|(_, k)| k).collect();
-        keys.sort();
-        keys.dedup();
+        let keys = queued(sim);
         for key in &keys {
             for luck in self.lucks(state, key) {
                 actions.push(Action::Reconcile(Key::clone(key), luck));
