@@ -18,7 +18,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::CryptoProvider;
+use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
 use serde::Deserialize;
@@ -104,7 +104,9 @@ impl Daemon {
             .with_safe_default_protocol_versions()
             .map_err(DaemonError::Tls)?
             .dangerous()
-            .with_custom_certificate_verifier(Arc::new(SelfSigned(provider)))
+            .with_custom_certificate_verifier(Arc::new(SelfSigned(
+                provider.signature_verification_algorithms,
+            )))
             .with_no_client_auth();
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(tls)
@@ -234,9 +236,24 @@ pub fn parse_buffers(body: &[u8]) -> Result<Vec<BufferDepth>, String> {
 }
 
 /// Accepts the daemon's self-signed certificate, as NumaFlow's daemon client does;
-/// handshake signatures are still checked.
+/// handshake signatures are still checked, with the provider's algorithms.
 #[derive(Debug)]
-struct SelfSigned(Arc<CryptoProvider>);
+struct SelfSigned(WebPkiSupportedAlgorithms);
+
+/// A [`ServerCertVerifier`] method that checks a handshake signature with rustls' own
+/// function of the same name: TLS 1.2's and 1.3's differ in that function alone.
+macro_rules! check_signature_with {
+    ($method:ident) => {
+        fn $method(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::$method(message, cert, dss, &self.0)
+        }
+    };
+}
 
 impl ServerCertVerifier for SelfSigned {
     fn verify_server_cert(
@@ -250,36 +267,11 @@ impl ServerCertVerifier for SelfSigned {
         Ok(ServerCertVerified::assertion())
     }
 
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
+    check_signature_with!(verify_tls12_signature);
+    check_signature_with!(verify_tls13_signature);
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
+        self.0.supported_schemes()
     }
 }
 
@@ -375,16 +367,60 @@ mod tests {
         assert_eq!(buffers[0].pending, 4);
     }
 
+    /// What asking the daemon at `template` for pipeline `simple`'s buffers fails with.
+    async fn failure_from(template: impl Into<String>) -> DaemonError {
+        Daemon::new(template)
+            .unwrap()
+            .buffers("default", "simple")
+            .await
+            .unwrap_err()
+    }
+
+    /// Serves one connection with `response` over TLS, with a self-signed certificate
+    /// for `simple-daemon-svc.default.svc` as NumaFlow's daemon has, and returns the
+    /// address.
+    fn serve_once_over_tls(response: &'static str) -> std::net::SocketAddr {
+        use rustls::pki_types::PrivateKeyDer;
+        use rustls::pki_types::pem::PemObject;
+        let fixture = |file: &str| format!("{}/tests/fixtures/{file}", env!("CARGO_MANIFEST_DIR"));
+        let cert = CertificateDer::from_pem_file(fixture("daemon-tls.crt")).unwrap();
+        let key = PrivateKeyDer::from_pem_file(fixture("daemon-tls.key")).unwrap();
+        let config = rustls::ServerConfig::builder()
+            .with_no_client_auth()
+            .with_single_cert(vec![cert], key)
+            .unwrap();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            let (tcp, _) = listener.accept().unwrap();
+            let session = rustls::ServerConnection::new(Arc::new(config)).unwrap();
+            let mut stream = rustls::StreamOwned::new(session, tcp);
+            let mut request = [0u8; 1024];
+            if stream.read(&mut request).is_ok() {
+                let _ = stream.write_all(response.as_bytes());
+                stream.conn.send_close_notify();
+                let _ = stream.flush();
+            }
+        });
+        addr
+    }
+
+    #[tokio::test]
+    async fn a_daemon_with_a_self_signed_certificate_is_read_over_tls() {
+        let addr = serve_once_over_tls(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 69\r\nconnection: close\r\n\r\n{\"buffers\":[{\"bufferName\":\"b\",\"pendingCount\":2,\"ackPendingCount\":0}]}",
+        );
+        let daemon = Daemon::new(format!("https://{addr}")).unwrap();
+        let buffers = daemon.buffers("default", "simple").await.unwrap();
+        assert_eq!(buffers[0].pending, 2);
+    }
+
     #[tokio::test]
     async fn failures_say_where_and_what() {
         let addr = serve_once(
             "HTTP/1.1 503 Service Unavailable\r\ncontent-length: 7\r\nconnection: close\r\n\r\nno isbs",
         );
-        let error = Daemon::new(format!("http://{addr}"))
-            .unwrap()
-            .buffers("default", "simple")
-            .await
-            .unwrap_err();
+        let error = failure_from(format!("http://{addr}")).await;
         assert_eq!(
             error.to_string(),
             format!(
@@ -394,22 +430,14 @@ mod tests {
 
         let garbage =
             serve_once("HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}");
-        let error = Daemon::new(format!("http://{garbage}"))
-            .unwrap()
-            .buffers("default", "simple")
-            .await
-            .unwrap_err();
+        let error = failure_from(format!("http://{garbage}")).await;
         assert!(matches!(error, DaemonError::Garbage { .. }), "{error}");
 
         let closed = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap();
-        let error = Daemon::new(format!("http://{closed}"))
-            .unwrap()
-            .buffers("default", "simple")
-            .await
-            .unwrap_err();
+        let error = failure_from(format!("http://{closed}")).await;
         assert!(matches!(error, DaemonError::Unreachable { .. }), "{error}");
         assert_eq!(
             error.to_string(),
@@ -418,11 +446,7 @@ mod tests {
             )
         );
 
-        let error = Daemon::new("http://{pipeline} bad")
-            .unwrap()
-            .buffers("default", "simple")
-            .await
-            .unwrap_err();
+        let error = failure_from("http://{pipeline} bad").await;
         assert!(matches!(error, DaemonError::Url { .. }), "{error}");
     }
 }

@@ -139,58 +139,39 @@ pub(crate) async fn reconcile_vertex_object(
     vertex: Arc<Vertex>,
     rt: Arc<Runtime>,
 ) -> Result<Action> {
-    let ctx = &rt.ctx;
-    let (namespace, name) = rt.ready_for(&*vertex).await;
-    let owner = PodOwner::new("Vertex", &namespace, &name);
     let selector = pod_selector(&vertex.spec.pipeline_name, &vertex.spec.name);
-    let existing = rt.caches.pods_of(&owner.key, &namespace, &selector);
-    let plan = plan_pods(&vertex, &existing);
-    let now_there = sync_pods(&rt, &owner, existing, &plan).await?;
-    let seen = PodsSeen::of(&now_there);
+    let (namespace, seen) =
+        sync_pods(&rt, &*vertex, &selector, |pods| plan_pods(&vertex, pods)).await?;
     if let Some(mut patch) = reconcile_vertex(&vertex, Some(&seen), Timestamp::now()) {
         patch.body["metadata"]["resourceVersion"] = json!(vertex.resource_version());
-        send_patch(&ctx.client, &namespace, &patch, &ctx.field_manager).await?;
+        send_patch(&rt.ctx.client, &namespace, &patch, &rt.ctx.field_manager).await?;
     }
     Ok(Action::await_change())
 }
 
-/// An object that runs pods, for logs and for the pod writes it waits to see.
-pub(crate) struct PodOwner {
-    /// `Kind/name`, for messages.
-    pub(crate) display: String,
-    /// `Kind/namespace/name`, the key of its expectations.
-    pub(crate) key: String,
-    pub(crate) namespace: String,
-}
-
-impl PodOwner {
-    pub(crate) fn new(kind: &str, namespace: &str, name: &str) -> Self {
-        PodOwner {
-            display: format!("{kind}/{name}"),
-            key: format!("{kind}/{namespace}/{name}"),
-            namespace: namespace.to_owned(),
-        }
-    }
-}
-
-/// Makes `plan` true of `owner`'s pods, `existing` as seen: deletes the doomed, then
-/// creates the missing as the field manager, each write remembered until the cache shows
-/// it; the pods there now.
-pub(crate) async fn sync_pods(
+/// Makes the pods of `owner` (a Vertex or a MonoVertex), those `selector` picks from the
+/// pod cache, what `plan` asks of them: deletes the doomed, then creates the missing as
+/// the field manager, each write remembered until the cache shows it. Returns the
+/// owner's namespace and the pods there now.
+pub(crate) async fn sync_pods<K: Resource<DynamicType = ()>>(
     rt: &Runtime,
-    owner: &PodOwner,
-    existing: Vec<Pod>,
-    plan: &PodPlan,
-) -> Result<Vec<Pod>> {
-    let pods: Api<Pod> = Api::namespaced(rt.ctx.client.clone(), &owner.namespace);
+    owner: &K,
+    selector: &str,
+    plan: impl FnOnce(&[Pod]) -> PodPlan,
+) -> Result<(String, PodsSeen)> {
+    let (namespace, name) = rt.ready_for(owner).await;
+    // `Kind/namespace/name`: the key of the owner's expected pod writes.
+    let key = format!("{}/{namespace}/{name}", K::kind(&()));
+    let existing = rt.caches.pods_of(&key, &namespace, selector);
+    let plan = plan(&existing);
+    let pods: Api<Pod> = Api::namespaced(rt.ctx.client.clone(), &namespace);
     for doomed in &plan.delete {
         match pods.delete(doomed, &DeleteParams::default()).await {
             Ok(_) => info!(pod = %doomed, "pod deleted"),
             Err(kube::Error::Api(status)) if status.code == 404 => {}
             Err(e) => return Err(Error::request(format!("deleting Pod/{doomed}"))(e)),
         }
-        rt.caches
-            .expect(&owner.key, &[], std::slice::from_ref(doomed));
+        rt.caches.expect(&key, &[], std::slice::from_ref(doomed));
     }
     let create = PostParams {
         field_manager: Some(rt.ctx.field_manager.clone()),
@@ -210,15 +191,14 @@ pub(crate) async fn sync_pods(
             .create(&create, pod)
             .await
             .map_err(Error::request(format!(
-                "creating a pod of {}",
-                owner.display
+                "creating a pod of {}/{name}",
+                K::kind(&())
             )))?;
         info!(pod = %created.name_any(), "pod created");
-        rt.caches
-            .expect(&owner.key, std::slice::from_ref(&created), &[]);
+        rt.caches.expect(&key, std::slice::from_ref(&created), &[]);
         now_there.push(created);
     }
-    Ok(now_there)
+    Ok((namespace, PodsSeen::of(&now_there)))
 }
 
 pub(crate) fn retry<K: Resource>(object: Arc<K>, error: &Error, _: Arc<Runtime>) -> Action {

@@ -191,10 +191,7 @@ impl Timeline {
     fn draw_lanes<DB: DrawingBackend>(
         &self,
         area: &DrawingArea<DB, plotters::coord::Shift>,
-    ) -> Result<(), DrawError>
-    where
-        DB::ErrorType: 'static,
-    {
+    ) -> Result<(), DrawError> {
         let n = self.lanes.len();
         // Lane i (from the top) is centred on y = n - 1 - i; its name is written beside
         // it, in the label area, below. A strip above the lanes holds the steps' names.
@@ -301,10 +298,7 @@ impl Timeline {
     fn draw_backlog<DB: DrawingBackend>(
         &self,
         area: &DrawingArea<DB, plotters::coord::Shift>,
-    ) -> Result<(), DrawError>
-    where
-        DB::ErrorType: 'static,
-    {
+    ) -> Result<(), DrawError> {
         let max = self.backlog.iter().copied().max().unwrap_or(0).max(1) as f64;
         let mut chart = ChartBuilder::on(area)
             .caption(
