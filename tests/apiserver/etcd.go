@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"path/filepath"
 	"time"
@@ -12,23 +11,18 @@ import (
 	"go.uber.org/zap"
 )
 
-// startEtcd starts a single-member etcd on two free loopback ports with its
-// data under dir, registering its teardown on cleanups.
-func startEtcd(cleanups *cleanupStack, dir string) (*embed.Etcd, string, error) {
-	clientPort, err := freeLoopbackPort()
-	if err != nil {
-		return nil, "", err
-	}
-	peerPort, err := freeLoopbackPort()
-	if err != nil {
-		return nil, "", err
-	}
+// startEtcd starts a single-member etcd on the given loopback ports with its
+// data in dir/etcd, reusing what an earlier start left there, and registers its
+// teardown on cleanups.
+func startEtcd(cleanups *cleanupStack, dir string, clientPort, peerPort int) (*embed.Etcd, string, error) {
 	clientURL := url.URL{Scheme: "http", Host: fmt.Sprintf("127.0.0.1:%d", clientPort)}
 	peerURL := url.URL{Scheme: "http", Host: fmt.Sprintf("127.0.0.1:%d", peerPort)}
 
 	cfg := embed.NewConfig()
 	cfg.Dir = filepath.Join(dir, "etcd")
-	cfg.UnsafeNoFsync = true // the data is thrown away at exit anyway
+	// Writes still reach the page cache, so a restart finds them: only a
+	// machine crash would lose them, and test data need not survive that.
+	cfg.UnsafeNoFsync = true
 	// etcd reports its own listeners closing as errors; silence it before
 	// Close so that a clean shutdown prints nothing.
 	logLevel := zap.NewAtomicLevelAt(zap.ErrorLevel)
@@ -62,15 +56,4 @@ func startEtcd(cleanups *cleanupStack, dir string) (*embed.Etcd, string, error) 
 	case <-time.After(time.Minute):
 		return nil, "", errors.New("etcd not ready after a minute")
 	}
-}
-
-// freeLoopbackPort asks the kernel for an unused port. Another process could
-// take it before it is bound again, but on a test machine that is unlikely.
-func freeLoopbackPort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
 	authenticationv1 "k8s.io/api/authentication/v1"
@@ -20,7 +18,7 @@ import (
 const (
 	clusterName  = "lifecycle-e2e"
 	adminContext = "admin"
-	// Long enough for any test run; the server lives no longer.
+	// Long enough for any test run, restarts in a data directory included.
 	serviceAccountTokenLifetime = 24 * time.Hour
 	readyTimeout                = 2 * time.Minute
 )
@@ -59,9 +57,12 @@ func waitHealthy(ctx context.Context, client *kubernetes.Clientset) error {
 	return nil
 }
 
-// issueServiceAccountToken creates the namespace and the ServiceAccount and
-// asks the TokenRequest API for a token, as `kubectl create token` does: the
-// server authenticates it as system:serviceaccount:NAMESPACE:NAME.
+// issueServiceAccountToken creates the namespace and the ServiceAccount
+// unless they exist (a restart in a data directory finds them) and asks the
+// TokenRequest API for a token, as `kubectl create token` does: the server
+// authenticates it as system:serviceaccount:NAMESPACE:NAME. A token issued by
+// an earlier start stays valid: the signing key and the ServiceAccount are the
+// same.
 func issueServiceAccountToken(ctx context.Context, client *kubernetes.Clientset, sa serviceAccountName) (string, error) {
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: sa.Namespace}}
 	if _, err := client.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
@@ -105,19 +106,7 @@ func writeKubeconfig(path, url string, p *pki, sa serviceAccountName, saToken st
 		return fmt.Errorf("encoding kubeconfig: %w", err)
 	}
 
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("writing kubeconfig: %w", err)
-	}
-	_, err = tmp.Write(data)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
+	if err := writeFileAtomically(path, data); err != nil {
 		return fmt.Errorf("writing kubeconfig: %w", err)
 	}
 	return nil

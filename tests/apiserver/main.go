@@ -4,7 +4,8 @@
 // 127.0.0.1 with TLS. It issues named identities (an admin client
 // certificate, a static-token user, a ServiceAccount token), writes a
 // kubeconfig with one context per identity, prints "READY <url>" on stdout
-// and serves until it is signalled or its parent goes away.
+// and serves until it is signalled or its parent goes away. With --data-dir it
+// can be stopped and started again on the same data, URL and credentials.
 //
 // There is no controller-manager, scheduler or kubelet: pods stay Pending,
 // namespaces never finish deleting, ClusterRole aggregation does not happen.
@@ -39,6 +40,7 @@ const shutdownGrace = 30 * time.Second
 // kube-apiserver and override the defaults.
 type options struct {
 	kubeconfig     string
+	dataDir        string
 	parentPID      int
 	stdinEOF       bool
 	verbose        bool
@@ -49,13 +51,14 @@ type options struct {
 func main() {
 	var o options
 	flag.StringVar(&o.kubeconfig, "kubeconfig", "", "path to write the kubeconfig to (required)")
+	flag.StringVar(&o.dataDir, "data-dir", "", "keep etcd's data, the certificates, the tokens and the ports in this directory, reuse them on the next start, and keep it and the kubeconfig at exit")
 	flag.IntVar(&o.parentPID, "parent-pid", 0, "exit once the process with this pid is gone")
 	flag.BoolVar(&o.stdinEOF, "exit-on-stdin-eof", false, "exit once standard input reaches EOF")
 	flag.BoolVar(&o.verbose, "verbose", false, "keep the server's info and warning logs on stderr")
 	o.serviceAccount = serviceAccountName{Namespace: "lifecycle-system", Name: "numaflow-controller"}
 	flag.Var(&o.serviceAccount, "service-account", "NAMESPACE/NAME of the ServiceAccount to create and issue a token for")
 	flag.Usage = func() {
-		fmt.Fprintln(flag.CommandLine.Output(), "usage: lifecycle-apiserver --kubeconfig PATH [flags] [-- kube-apiserver flags]")
+		fmt.Fprintln(flag.CommandLine.Output(), "usage: lifecycle-apiserver --kubeconfig PATH [--data-dir DIR] [flags] [-- kube-apiserver flags]")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -119,24 +122,23 @@ func run(cleanups *cleanupStack, logs *serverLogs, o options) error {
 		}()
 	}
 
-	dir, err := os.MkdirTemp("", "lifecycle-apiserver-")
+	dir, err := stateDir(cleanups, o.dataDir)
 	if err != nil {
 		return err
 	}
-	cleanups.Push(func() { os.RemoveAll(dir) })
-
-	etcd, etcdURL, err := startEtcd(cleanups, dir)
+	ports, err := choosePorts(o.dataDir)
+	if err != nil {
+		return err
+	}
+	etcd, etcdURL, err := startEtcd(cleanups, dir, ports.EtcdClient, ports.EtcdPeer)
 	if err != nil {
 		return fmt.Errorf("starting etcd: %w", err)
 	}
-	pki, err := writePKI(dir)
+	pki, err := openPKI(dir)
 	if err != nil {
-		return fmt.Errorf("writing certificates and keys: %w", err)
+		return fmt.Errorf("certificates and keys: %w", err)
 	}
-	port, err := freeLoopbackPort()
-	if err != nil {
-		return err
-	}
+	port := ports.APIServer
 	if ctx.Err() != nil {
 		return nil
 	}
@@ -174,8 +176,12 @@ func run(cleanups *cleanupStack, logs *serverLogs, o options) error {
 			if err != nil {
 				return err
 			}
-			// The kubeconfig points at a server that is about to disappear.
-			cleanups.Push(func() { os.Remove(o.kubeconfig) })
+			// The kubeconfig points at a server that is about to disappear,
+			// unless it comes back from its data directory, on the same URL
+			// with the same credentials.
+			if o.dataDir == "" {
+				cleanups.Push(func() { os.Remove(o.kubeconfig) })
+			}
 			logs.Ready()
 			if ctx.Err() == nil {
 				fmt.Printf("READY %s\n", url)

@@ -1,14 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/csv"
 	"encoding/hex"
 	"encoding/pem"
+	"errors"
 	"fmt"
+	"io/fs"
 	"math/big"
 	"net"
 	"os"
@@ -28,7 +32,7 @@ var tokenUsers = []struct {
 	{name: "carol", groups: []string{"widget-operators"}},
 }
 
-// pki holds the certificates, keys and tokens of one server run, as PEM in
+// pki holds the certificates, keys and tokens of one server, as PEM in
 // memory for the kubeconfig and as files for kube-apiserver's flags.
 type pki struct {
 	caCert                []byte
@@ -37,27 +41,46 @@ type pki struct {
 	caCertFile            string
 	servingCertFile       string
 	servingKeyFile        string
+	adminCertFile         string
+	adminKeyFile          string
 	serviceAccountKeyFile string
 	tokenFile             string
 }
 
-// writePKI creates a CA, a serving certificate for 127.0.0.1, an admin client
-// certificate in group system:masters, the ServiceAccount signing key and the
-// static token file, all under dir.
-func writePKI(dir string) (*pki, error) {
-	dir = filepath.Join(dir, "pki")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, err
-	}
-	p := &pki{
+// pkiFiles names the files of a PKI in dir.
+func pkiFiles(dir string) *pki {
+	return &pki{
 		caCertFile:            filepath.Join(dir, "ca.crt"),
 		servingCertFile:       filepath.Join(dir, "apiserver.crt"),
 		servingKeyFile:        filepath.Join(dir, "apiserver.key"),
+		adminCertFile:         filepath.Join(dir, "admin.crt"),
+		adminKeyFile:          filepath.Join(dir, "admin.key"),
 		serviceAccountKeyFile: filepath.Join(dir, "service-account.key"),
 		tokenFile:             filepath.Join(dir, "tokens.csv"),
 		tokens:                map[string]string{},
 	}
+}
 
+// openPKI reads back the PKI in dir/pki that an earlier start wrote, so that
+// the certificates and tokens issued then stay valid, or writes a new one.
+func openPKI(dir string) (*pki, error) {
+	dir = filepath.Join(dir, "pki")
+	_, err := os.Stat(dir)
+	switch {
+	case err == nil:
+		return readPKI(dir)
+	case errors.Is(err, fs.ErrNotExist):
+		return writePKI(dir)
+	default:
+		return nil, err
+	}
+}
+
+// writePKI creates a CA, a serving certificate for 127.0.0.1, an admin client
+// certificate in group system:masters, the ServiceAccount signing key and the
+// static token file in dir, which appears whole or not at all.
+func writePKI(dir string) (*pki, error) {
+	p := pkiFiles(dir)
 	caKey, err := newKey()
 	if err != nil {
 		return nil, err
@@ -122,18 +145,92 @@ func writePKI(dir string) (*pki, error) {
 		tokens = append(tokens, '\n')
 	}
 
+	// Written beside dir and renamed: a start cut short leaves no half PKI
+	// for the next start to read back.
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), ".pki-*")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
 	for path, data := range map[string][]byte{
 		p.caCertFile:            p.caCert,
 		p.servingCertFile:       servingCert,
 		p.servingKeyFile:        servingKey,
+		p.adminCertFile:         p.adminCert,
+		p.adminKeyFile:          p.adminKey,
 		p.serviceAccountKeyFile: saKeyPEM,
 		p.tokenFile:             tokens,
 	} {
-		if err := os.WriteFile(path, data, 0o600); err != nil {
+		if err := os.WriteFile(filepath.Join(tmp, filepath.Base(path)), data, 0o600); err != nil {
 			return nil, err
 		}
 	}
+	if err := os.Rename(tmp, dir); err != nil {
+		return nil, err
+	}
 	return p, nil
+}
+
+// readPKI reads back what writePKI wrote in dir: the files kube-apiserver
+// reads are only checked for, the rest goes into memory for the kubeconfig.
+func readPKI(dir string) (*pki, error) {
+	p := pkiFiles(dir)
+	for _, path := range []string{p.servingCertFile, p.servingKeyFile, p.serviceAccountKeyFile} {
+		if _, err := os.Stat(path); err != nil {
+			return nil, err
+		}
+	}
+	var err error
+	for path, data := range map[string]*[]byte{
+		p.caCertFile:    &p.caCert,
+		p.adminCertFile: &p.adminCert,
+		p.adminKeyFile:  &p.adminKey,
+	} {
+		if *data, err = os.ReadFile(path); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkNotExpired(p.caCertFile, p.caCert); err != nil {
+		return nil, err
+	}
+	tokens, err := os.ReadFile(p.tokenFile)
+	if err != nil {
+		return nil, err
+	}
+	reader := csv.NewReader(bytes.NewReader(tokens))
+	reader.FieldsPerRecord = -1 // the groups column is optional
+	records, err := reader.ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", p.tokenFile, err)
+	}
+	for _, record := range records {
+		if len(record) >= 2 {
+			p.tokens[record[1]] = record[0]
+		}
+	}
+	for _, user := range tokenUsers {
+		if p.tokens[user.name] == "" {
+			return nil, fmt.Errorf("%s has no token for %s", p.tokenFile, user.name)
+		}
+	}
+	return p, nil
+}
+
+// checkNotExpired refuses a certificate read back after its validity ended:
+// everything written with it is as old, and clients would be refused.
+func checkNotExpired(path string, certPEM []byte) error {
+	block, _ := pem.Decode(certPEM)
+	if block == nil {
+		return fmt.Errorf("%s holds no PEM certificate", path)
+	}
+	cert, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if time.Now().After(cert.NotAfter) {
+		return fmt.Errorf("%s expired at %v: start in a new data directory", path, cert.NotAfter)
+	}
+	return nil
 }
 
 func newKey() (*ecdsa.PrivateKey, error) {

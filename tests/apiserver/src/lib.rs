@@ -12,7 +12,10 @@
 //!
 //! The server exits by itself when its standard input closes, and the test process holds
 //! the only writer: when the process ends, however it ends, panics and aborts included,
-//! the pipe closes and the server stops and cleans up.
+//! the pipe closes and the server stops and cleans up. A server started in a data
+//! directory ([`ApiServer::start_in`]) leaves its state there instead, so that a test can
+//! stop it ([`ApiServer::stop`]) and start it again on the same objects, URL and
+//! credentials.
 //!
 //! Beside the server, the helpers every end-to-end suite needs: [`eventually`] for what
 //! the server does in the background, [`status_of`] for a request's answer,
@@ -24,19 +27,16 @@ mod checks;
 mod kubectl;
 mod process;
 mod rbac;
+mod server;
 mod setup;
 mod tools;
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, OnceLock, mpsc};
+use std::path::PathBuf;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
-use kube::config::{KubeConfigOptions, Kubeconfig};
-use kube::{Client, Config};
+use kube::Client;
 
 pub use build::{build, kubernetes_release};
 pub use checks::{eventually, status_of};
@@ -45,6 +45,7 @@ pub use process::{KillOnDrop, run_without_cluster, stderr_of, stdout_of};
 pub use rbac::{
     aggregate_cluster_role, bind_cluster_role, create_cluster_role, editor_role, grant_edit,
 };
+pub use server::ApiServer;
 pub use setup::{bind_policy_in_namespace, create_namespace, install_crd};
 pub use tools::{ArgoHealth, Computed, Kstatus, KubeStateMetrics, RunningKubeStateMetrics};
 
@@ -136,6 +137,12 @@ pub enum Error {
         /// What it said, or what was wrong with its answer.
         why: String,
     },
+    /// The server did not exit cleanly when stopped.
+    #[error("the API server did not stop cleanly (exit: {status})")]
+    NotStopped {
+        /// How the server ended.
+        status: String,
+    },
     /// The shared server's setup thread panicked.
     #[error("the setup thread panicked")]
     SetupPanicked,
@@ -197,123 +204,6 @@ impl Identity {
                 format!("system:serviceaccount:{CONTROLLER_NAMESPACE}:{CONTROLLER_SERVICE_ACCOUNT}")
             }
         }
-    }
-}
-
-/// A running API server and the kubeconfig that reaches it.
-pub struct ApiServer {
-    kubeconfig: PathBuf,
-    url: String,
-    child: Mutex<Child>,
-    // Held open for the life of the process; its closing stops the server.
-    _stdin: Mutex<ChildStdin>,
-}
-
-static NEXT_SERVER: AtomicUsize = AtomicUsize::new(0);
-
-impl ApiServer {
-    /// Builds the server if needed and starts a new one; prefer a [`SharedApiServer`].
-    pub fn start() -> Result<ApiServer> {
-        ApiServer::start_with(&[])
-    }
-
-    /// Starts a new server, as [`ApiServer::start`] does, passing `args` on to
-    /// kube-apiserver (`--audit-log-path=...`).
-    pub fn start_with(args: &[String]) -> Result<ApiServer> {
-        let binary = build()?;
-        // The server writes this file when ready and removes it when it stops.
-        let kubeconfig = std::env::temp_dir().join(format!(
-            "lifecycle-e2e-{}-{}.kubeconfig",
-            std::process::id(),
-            NEXT_SERVER.fetch_add(1, Ordering::Relaxed)
-        ));
-        let mut child = Command::new(&binary)
-            .arg("--kubeconfig")
-            .arg(&kubeconfig)
-            .arg("--exit-on-stdin-eof")
-            .arg("--parent-pid")
-            .arg(std::process::id().to_string())
-            .arg("--service-account")
-            .arg(format!(
-                "{CONTROLLER_NAMESPACE}/{CONTROLLER_SERVICE_ACCOUNT}"
-            ))
-            .arg("--")
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .map_err(|source| Error::Spawn {
-                binary: binary.clone(),
-                source,
-            })?;
-        let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
-            unreachable!("both pipes were asked for");
-        };
-        let (ready_tx, ready_rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(url) = line.strip_prefix("READY ") {
-                    let _ = ready_tx.send(url.to_owned());
-                }
-            }
-        });
-        let url = match ready_rx.recv_timeout(START_TIMEOUT) {
-            Ok(url) => url,
-            Err(_) => {
-                let _ = child.kill();
-                let status = child.wait().map(|s| s.to_string()).unwrap_or_default();
-                return Err(Error::NotReady { status });
-            }
-        };
-        Ok(ApiServer {
-            kubeconfig,
-            url,
-            child: Mutex::new(child),
-            _stdin: Mutex::new(stdin),
-        })
-    }
-
-    /// The kubeconfig file that reaches the server: one context per [`Identity`], the
-    /// admin's current.
-    pub fn kubeconfig(&self) -> &Path {
-        &self.kubeconfig
-    }
-
-    /// The server's URL.
-    pub fn url(&self) -> &str {
-        &self.url
-    }
-
-    /// The server's process id.
-    pub fn pid(&self) -> u32 {
-        self.child.lock().map(|c| c.id()).unwrap_or(0)
-    }
-
-    /// A client speaking as `identity`, bound to the calling task's runtime.
-    pub async fn client(&self, identity: Identity) -> Result<Client> {
-        let context = identity.context();
-        let kubeconfig =
-            Kubeconfig::read_from(&self.kubeconfig).map_err(|source| Error::Kubeconfig {
-                path: self.kubeconfig.clone(),
-                source,
-            })?;
-        let options = KubeConfigOptions {
-            context: Some(context.to_owned()),
-            ..KubeConfigOptions::default()
-        };
-        let config = Config::from_custom_kubeconfig(kubeconfig, &options)
-            .await
-            .map_err(|source| Error::Kubeconfig {
-                path: self.kubeconfig.clone(),
-                source,
-            })?;
-        Client::try_from(config).map_err(|source| Error::Client { context, source })
-    }
-
-    /// A client speaking as the admin.
-    pub async fn admin(&self) -> Result<Client> {
-        self.client(Identity::Admin).await
     }
 }
 
