@@ -74,18 +74,26 @@ fn condition(
     }
 }
 
-/// Whether a vertex is healthy, as the pipeline judges it: its status reflects its
-/// current generation, its phase is the one its spec asks for, and `PodsHealthy` holds.
-pub fn vertex_healthy(vertex: &Vertex) -> bool {
+/// Whether a vertex's controller has caught up with its spec: its status reflects its
+/// current generation, in the phase the spec asks for. One that has not is on its way
+/// (NumaFlow's `Progressing`).
+pub fn vertex_caught_up(vertex: &Vertex) -> bool {
     let Some(status) = vertex.status.as_ref() else {
         return false;
     };
     let observed = vertex.metadata.generation.is_none()
         || status.observed_generation == vertex.metadata.generation;
-    let phase = status.phase == Some(VertexStatusPhase::from(vertex.spec.desired_phase()));
-    let pods = find_condition(&status.conditions, PODS_HEALTHY)
-        .is_some_and(|c| c.status == ConditionStatus::True);
-    observed && phase && pods
+    observed && status.phase == Some(VertexStatusPhase::from(vertex.spec.desired_phase()))
+}
+
+/// Whether a vertex is healthy, as the pipeline judges it: it has caught up with its
+/// spec ([`vertex_caught_up`]) and `PodsHealthy` holds.
+pub fn vertex_healthy(vertex: &Vertex) -> bool {
+    vertex_caught_up(vertex)
+        && vertex.status.as_ref().is_some_and(|status| {
+            find_condition(&status.conditions, PODS_HEALTHY)
+                .is_some_and(|c| c.status == ConditionStatus::True)
+        })
 }
 
 /// The conditions of `pipeline` in `phase`, with `vertices` its vertices as listed: the

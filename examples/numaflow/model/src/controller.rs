@@ -15,7 +15,7 @@ use lifecycle_model::conditions::{ConditionType, merge_conditions};
 use lifecycle_model::{Lifecycle, RoleMarker, StateMarker, Typed};
 use serde_json::{Map, Value, json};
 
-use crate::conditions::{condition_time, pipeline_conditions, vertex_conditions};
+use crate::conditions::{condition_time, pipeline_conditions, vertex_caught_up, vertex_conditions};
 use crate::patch::merge_patch_between;
 pub use crate::pipeline::vertex_object_name;
 use crate::pipeline::{Pipeline, PipelinePhase};
@@ -38,7 +38,20 @@ pub struct PipelineActions {
     pub writes: Vec<Write>,
     /// Vertices the pipeline no longer declares, by object name, to delete.
     pub delete: Vec<String>,
+    /// A status write that moves no phase, held back while the vertices catch up with
+    /// what was asked of them, goes out by this time at the latest: look again then
+    /// ([`CONDITIONS_SETTLE`]).
+    pub recheck_at: Option<Timestamp>,
 }
+
+/// How long a status write that moves no phase (the first one, or one of conditions and
+/// counts alone) waits for the pipeline's vertices to catch up with their specs: while
+/// one is missing or has not yet reported the phase and generation asked of it, the
+/// conditions would say `Progressing` for a moment and change back. Such a write goes out
+/// once they have caught up, or this long after the status was last written (or the
+/// pipeline created) at the latest, so a vertex that never catches up is reported. A
+/// write that moves the phase goes out at once, with the conditions as they stand.
+pub const CONDITIONS_SETTLE: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl PipelineActions {
     /// Whether there is nothing to do.
@@ -78,7 +91,8 @@ pub struct Requests {
 /// changed ones updated in place ([`spec_update`]), undeclared ones deleted. Then the
 /// lifecycle is planned, and the pipeline's conditions ([`pipeline_conditions`]) kept in
 /// step: they ride on the status write the plan makes, or on one of their own when only
-/// they changed.
+/// they changed; a write that moves no phase waits for the vertices to catch up
+/// ([`CONDITIONS_SETTLE`]).
 pub fn reconcile_pipeline(
     pipeline: &Pipeline,
     vertices: &[Vertex],
@@ -109,8 +123,36 @@ pub fn reconcile_pipeline(
     actions
         .writes
         .extend(plan::plan(pipeline, vertices, observed));
-    with_conditions(pipeline, vertices, observed, &mut actions.writes);
+    actions.recheck_at = with_conditions(pipeline, vertices, observed, &mut actions.writes);
     actions
+}
+
+/// While a declared vertex of a pipeline with a valid spec is missing or has not caught
+/// up with its spec ([`vertex_caught_up`]), and less than [`CONDITIONS_SETTLE`] has
+/// passed since the status was last written (or the pipeline created): until when.
+fn settling_until(pipeline: &Pipeline, vertices: &[Vertex], now: Timestamp) -> Option<Timestamp> {
+    if pipeline.spec.validate().is_err() {
+        return None;
+    }
+    let name = pipeline.metadata.name.as_deref().unwrap_or_default();
+    let catching_up = pipeline.spec.vertices.iter().any(|declared| {
+        let object = vertex_object_name(name, &declared.name);
+        vertices
+            .iter()
+            .find(|v| v.metadata.name.as_deref() == Some(object.as_str()))
+            .is_none_or(|v| !vertex_caught_up(v))
+    });
+    if !catching_up {
+        return None;
+    }
+    let last_written = pipeline
+        .status
+        .as_ref()
+        .and_then(|s| s.last_updated.as_deref())
+        .and_then(|t| t.parse::<Timestamp>().ok())
+        .or_else(|| pipeline.metadata.creation_timestamp.as_ref().map(|t| t.0))?;
+    let until = last_written.checked_add(CONDITIONS_SETTLE).ok()?;
+    (now < until).then_some(until)
 }
 
 /// A new vertex `object` of `pipeline` with `spec`, labelled with its pipeline and name
@@ -219,23 +261,33 @@ pub fn spec_update(existing: &Vertex, declared: VertexSpec) -> Option<Write> {
 /// Puts the pipeline's conditions, merged into the ones it has, on the status write in
 /// `writes`, or adds a status write when they changed and there is none; a status write
 /// that goes out says when (`lastUpdated`). While a pause or deletion waits on buffers
-/// nobody could read, `Reconciling` says so.
+/// nobody could read, `Reconciling` says so. A status write that moves no phase is held
+/// back while the vertices catch up ([`CONDITIONS_SETTLE`]): when it is, until when.
 fn with_conditions(
     pipeline: &Pipeline,
     vertices: &[Vertex],
     observed: &Observations,
     writes: &mut Vec<Write>,
-) {
+) -> Option<Timestamp> {
+    let released = writes.iter().any(|w| matches!(w, Write::Finalizers { .. }));
+    let settling = settling_until(pipeline, vertices, observed.now);
+    // A planned first status write, which moves no phase, waits like the rest.
+    if let Some(until) = settling
+        && let Some(first) = writes.iter().position(|w| {
+            matches!(w, Write::PipelineStatus(status)
+                if status.moved.is_none() && status.phase.is_some() && pipeline.phase().is_none())
+        })
+    {
+        writes.remove(first);
+        return Some(until);
+    }
     let planned = writes.iter_mut().find_map(|w| match w {
         Write::PipelineStatus(status) => Some(status),
         _ => None,
     });
-    let Some(phase) = planned
+    let phase = planned
         .as_ref()
-        .map_or(pipeline.phase(), |status| status.phase)
-    else {
-        return;
-    };
+        .map_or(pipeline.phase(), |status| status.phase)?;
     let mut conditions = pipeline
         .status
         .as_ref()
@@ -283,6 +335,9 @@ fn with_conditions(
             status.counts = counts;
             status.last_updated = last_updated;
         }
+        // A pipeline whose finalizer goes is about to be gone: nothing more to say of it.
+        None if released => {}
+        None if (changed || !counts.is_empty()) && settling.is_some() => return settling,
         None if changed || !counts.is_empty() => {
             writes.push(Write::PipelineStatus(PipelineStatusWrite {
                 conditions: Some(conditions),
@@ -294,6 +349,7 @@ fn with_conditions(
         }
         None => {}
     }
+    None
 }
 
 /// The status the Vertex controller wants for `spec`.

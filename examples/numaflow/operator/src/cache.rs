@@ -7,12 +7,15 @@
 //! be woken by a change that cache has not seen yet; if nothing changes after it, the
 //! stale read stands. Here each event is in the cache before any controller hears of it.
 //!
-//! A cache lags the controllers' own writes. A vertex created a moment ago and missing
-//! from the cache is created again and meets a 409, and a patch planned from a stale
-//! vertex meets one too; both are retried. Pods are another matter: a pod created and
-//! not yet cached would be created twice. So each owner's pod creations and deletions are
-//! remembered as expectations until the cache shows them, or for [`EXPECTATION_TTL`] at
-//! most, and the pods a reconcile sees are the cache's with the expectations applied.
+//! A cache lags the controllers' own writes. A plan made from an object older than the
+//! controllers' last write of it would write again what was written, and meet a 409 (every
+//! patch carries the `resourceVersion` it was planned from). So the version each write
+//! leaves is remembered until the cache shows it, and a reconcile that would read an
+//! object the cache holds older waits for the watch event the write makes, which wakes it
+//! again. Pods are another matter: a pod created and not yet cached would be created
+//! twice. So each owner's pod creations and deletions are remembered as expectations
+//! until the cache shows them, and the pods a reconcile sees are the cache's with the
+//! expectations applied. Either memory lasts [`EXPECTATION_TTL`] at most.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Mutex;
@@ -40,7 +43,15 @@ pub(crate) struct Caches {
     vertices: Store<Vertex>,
     pods: Store<Pod>,
     expected: Mutex<HashMap<String, Expected>>,
+    /// The version each of the controllers' writes left, by `Kind/namespace/name`, until
+    /// the cache shows it.
+    written: Mutex<HashMap<String, (u64, Instant)>>,
     ready: AtomicBool,
+}
+
+/// The key of an object in [`Caches::wrote`] and [`Caches::behind`]: `Kind/namespace/name`.
+pub(crate) fn object_key(kind: &str, namespace: &str, name: &str) -> String {
+    format!("{kind}/{namespace}/{name}")
 }
 
 /// How often a reconcile looks again whether the caches are ready.
@@ -67,6 +78,7 @@ impl Caches {
             vertices,
             pods,
             expected: Mutex::new(HashMap::new()),
+            written: Mutex::new(HashMap::new()),
             ready: AtomicBool::new(false),
         }
     }
@@ -138,6 +150,43 @@ impl Caches {
             expected.remove(owner);
         }
         pods
+    }
+
+    /// Remembers that a write of the controllers' left `object` (an [`object_key`]) at
+    /// `version`. A version that is not a number (the API server's are) is not kept:
+    /// nothing is then waited for.
+    pub(crate) fn wrote(&self, object: String, version: Option<&str>) {
+        if let Some(version) = version.and_then(|v| v.parse().ok()) {
+            let mut written = self.written.lock().unwrap_or_else(|e| e.into_inner());
+            written.insert(object, (version, Instant::now()));
+        }
+    }
+
+    /// Remembers that a write of the controllers' released `object` (an [`object_key`])
+    /// for deletion: whatever version the cache still holds of it is behind. (The server
+    /// answers the write that deletes an object with its version before.)
+    pub(crate) fn released(&self, object: String) {
+        let mut written = self.written.lock().unwrap_or_else(|e| e.into_inner());
+        written.insert(object, (u64::MAX, Instant::now()));
+    }
+
+    /// Whether the cache holds `object` (an [`object_key`]) at `cached`, or not at all,
+    /// older than the controllers' last write of it left it. Once the cache has caught up,
+    /// or [`EXPECTATION_TTL`] has passed, the write is forgotten.
+    pub(crate) fn behind(&self, object: &str, cached: Option<&str>) -> bool {
+        let mut written = self.written.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(&(version, at)) = written.get(object) else {
+            return false;
+        };
+        let older = match cached {
+            None => true,
+            Some(cached) => cached.parse::<u64>().is_ok_and(|c| c < version),
+        };
+        let behind = at.elapsed() < EXPECTATION_TTL && older;
+        if !behind {
+            written.remove(object);
+        }
+        behind
     }
 
     /// Remembers that `owner` created `created` and deleted `deleted` just now.

@@ -68,6 +68,30 @@ impl Runtime {
         let namespace = object.namespace().unwrap_or_else(|| "default".to_owned());
         (namespace, object.name_any())
     }
+
+    /// Whether `object`, as a controller was handed it, is older than a write of ours
+    /// left it ([`Caches::behind`]).
+    pub(crate) fn behind<K: kube::Resource<DynamicType = ()>>(&self, object: &K) -> bool {
+        let key = cache::object_key(
+            &K::kind(&()),
+            &object.namespace().unwrap_or_default(),
+            &object.name_any(),
+        );
+        self.caches
+            .behind(&key, object.meta().resource_version.as_deref())
+    }
+
+    /// Remembers the version a write of ours left `K` `namespace/name` at, as the server
+    /// `returned` it ([`Caches::wrote`]).
+    pub(crate) fn wrote<K: kube::Resource<DynamicType = ()>>(
+        &self,
+        namespace: &str,
+        name: &str,
+        returned: &kube::api::ObjectMeta,
+    ) {
+        let key = cache::object_key(&K::kind(&()), namespace, name);
+        self.caches.wrote(key, returned.resource_version.as_deref());
+    }
 }
 
 /// What the controllers share: the client, the field manager, Events, telemetry and the

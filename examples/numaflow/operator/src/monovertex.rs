@@ -24,6 +24,9 @@ pub(crate) async fn reconcile_mono_vertex_object(
     mvtx: Arc<MonoVertex>,
     rt: Arc<Runtime>,
 ) -> Result<Action> {
+    if rt.behind(&*mvtx) {
+        return Ok(Action::await_change());
+    }
     let selector = MonoVertexStatus::selector_for(&mvtx.name_any());
     let (namespace, seen) =
         sync_pods(&rt, &*mvtx, &selector, |pods| plan_pods(&mvtx, pods)).await?;
@@ -31,13 +34,14 @@ pub(crate) async fn reconcile_mono_vertex_object(
         return Ok(Action::await_change());
     };
     write.patch.body["metadata"]["resourceVersion"] = json!(mvtx.resource_version());
-    send_patch(
+    let written = send_patch(
         &rt.ctx.client,
         &namespace,
         &write.patch,
         &rt.ctx.field_manager,
     )
     .await?;
+    rt.wrote::<MonoVertex>(&namespace, &mvtx.name_any(), &written.metadata);
     if let Some(change) = write.change {
         rt.ctx
             .telemetry

@@ -9,14 +9,17 @@ use kube::{Resource, ResourceExt};
 use numaflow_model::controller::{reconcile_pipeline, reconcile_vertex};
 use numaflow_model::pipeline::{
     DesiredPhase, FINALIZER, Pipeline, PipelinePhase, RESUME_STRATEGY_ANNOTATION, ResumeStrategy,
+    vertex_object_name,
 };
 use numaflow_model::plan::Observations;
 use numaflow_model::pods::{PodPlan, PodsSeen, plan_pods, pod_selector};
 use numaflow_model::vertex::{Vertex, VertexRole};
 use serde_json::json;
 use std::sync::Arc;
+use std::time::Duration;
 use tracing::{debug, info, instrument, warn};
 
+use crate::cache::object_key;
 use crate::write::{patch_params, send_planned};
 use crate::{Error, REQUEUE_WHILE_CHANGING, RETRY, Result, Runtime, error_chain, send_patch};
 
@@ -28,6 +31,11 @@ pub(crate) async fn reconcile_pipeline_object(
 ) -> Result<Action> {
     let ctx = &rt.ctx;
     let (namespace, name) = rt.ready_for(&*pipeline).await;
+    let ours = rt.caches.vertices_of(&namespace, &name);
+    if cache_behind(&rt, &pipeline, &ours) {
+        debug!("the cache has yet to show a write of ours; its watch event wakes us again");
+        return Ok(Action::await_change());
+    }
     let pipelines: Api<Pipeline> = Api::namespaced(ctx.client.clone(), &namespace);
     let vertices: Api<Vertex> = Api::namespaced(ctx.client.clone(), &namespace);
     if pipeline.metadata.deletion_timestamp.is_none()
@@ -39,7 +47,7 @@ pub(crate) async fn reconcile_pipeline_object(
             "finalizers": finalizers,
             "resourceVersion": pipeline.resource_version(),
         } });
-        pipelines
+        let written = pipelines
             .patch(
                 &name,
                 &patch_params(&ctx.field_manager),
@@ -49,6 +57,7 @@ pub(crate) async fn reconcile_pipeline_object(
             .map_err(Error::request(format!(
                 "adding the finalizer to Pipeline/{name}"
             )))?;
+        rt.wrote::<Pipeline>(&namespace, &name, &written.metadata);
         // The write wakes the next reconcile, which plans from the object with it.
         return Ok(Action::await_change());
     }
@@ -57,7 +66,6 @@ pub(crate) async fn reconcile_pipeline_object(
     {
         warn!(%error, "resuming fast, as NumaFlow does");
     }
-    let ours = rt.caches.vertices_of(&namespace, &name);
     let source_pods: usize = ours
         .iter()
         .filter(|v| v.spec.role() == Some(VertexRole::Source))
@@ -100,12 +108,15 @@ pub(crate) async fn reconcile_pipeline_object(
         let vertex_name = vertex.name_any();
         vertex.metadata.owner_references = owner.clone().map(|o| vec![o]);
         match vertices.create(&create, &vertex).await {
-            Ok(_) => info!(vertex = %vertex_name, "vertex created"),
+            Ok(created) => {
+                info!(vertex = %vertex_name, "vertex created");
+                rt.wrote::<Vertex>(&namespace, &vertex_name, &created.metadata);
+            }
             Err(kube::Error::Api(status)) if status.code == 409 => {}
             Err(e) => return Err(Error::request(format!("creating Vertex/{vertex_name}"))(e)),
         }
     }
-    send_planned(ctx, &namespace, &pipeline, &ours, &actions.writes).await?;
+    send_planned(&rt, &namespace, &pipeline, &ours, &actions.writes).await?;
     for stale in &actions.delete {
         match vertices.delete(stale, &DeleteParams::default()).await {
             Ok(_) => info!(vertex = %stale, "vertex no longer declared; deleted"),
@@ -113,7 +124,32 @@ pub(crate) async fn reconcile_pipeline_object(
             Err(e) => return Err(Error::request(format!("deleting Vertex/{stale}"))(e)),
         }
     }
+    // A status write held back while the vertices catch up goes out by `recheck_at`,
+    // sooner than any other look.
+    if let Some(at) = actions.recheck_at {
+        let wait = Duration::try_from(Timestamp::now().duration_until(at)).unwrap_or_default();
+        return Ok(Action::requeue(wait.min(REQUEUE_WHILE_CHANGING)));
+    }
     Ok(next_look(&pipeline))
+}
+
+/// Whether the cache holds `pipeline`, or one of the vertices it declares (`ours` as
+/// cached), older than a write of ours left it: a plan from it would repeat that write.
+fn cache_behind(rt: &Runtime, pipeline: &Pipeline, ours: &[Vertex]) -> bool {
+    if rt.behind(pipeline) {
+        return true;
+    }
+    let namespace = pipeline.namespace().unwrap_or_default();
+    let name = pipeline.name_any();
+    pipeline.spec.vertices.iter().any(|declared| {
+        let object = vertex_object_name(&name, &declared.name);
+        let cached = ours
+            .iter()
+            .find(|v| v.metadata.name.as_deref() == Some(&*object));
+        let version = cached.and_then(|v| v.metadata.resource_version.as_deref());
+        rt.caches
+            .behind(&object_key("Vertex", &namespace, &object), version)
+    })
 }
 
 /// When to reconcile `pipeline` again though nothing changed: while it pauses, is
@@ -139,12 +175,17 @@ pub(crate) async fn reconcile_vertex_object(
     vertex: Arc<Vertex>,
     rt: Arc<Runtime>,
 ) -> Result<Action> {
+    if rt.behind(&*vertex) {
+        debug!("the cache has yet to show our status write; its watch event wakes us again");
+        return Ok(Action::await_change());
+    }
     let selector = pod_selector(&vertex.spec.pipeline_name, &vertex.spec.name);
     let (namespace, seen) =
         sync_pods(&rt, &*vertex, &selector, |pods| plan_pods(&vertex, pods)).await?;
     if let Some(mut patch) = reconcile_vertex(&vertex, Some(&seen), Timestamp::now()) {
         patch.body["metadata"]["resourceVersion"] = json!(vertex.resource_version());
-        send_patch(&rt.ctx.client, &namespace, &patch, &rt.ctx.field_manager).await?;
+        let written = send_patch(&rt.ctx.client, &namespace, &patch, &rt.ctx.field_manager).await?;
+        rt.wrote::<Vertex>(&namespace, &vertex.name_any(), &written.metadata);
     }
     Ok(Action::await_change())
 }

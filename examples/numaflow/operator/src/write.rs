@@ -16,7 +16,8 @@ use serde_json::json;
 use std::collections::BTreeMap;
 use tracing::{debug, info, warn};
 
-use crate::{Context, Error, Result, error_chain};
+use crate::cache::object_key;
+use crate::{Context, Error, Result, Runtime, error_chain};
 
 pub(crate) fn patch_params(field_manager: &str) -> PatchParams {
     PatchParams {
@@ -51,12 +52,13 @@ pub async fn send_patch(
 /// again, rather than repeating a transition. Each transition a write makes is counted
 /// and published as an Event once the write is made.
 pub(crate) async fn send_planned(
-    ctx: &Context,
+    rt: &Runtime,
     namespace: &str,
     pipeline: &Pipeline,
     vertices: &[Vertex],
     writes: &[Write],
 ) -> Result<()> {
+    let ctx = &rt.ctx;
     let mut versions: BTreeMap<PatchTarget, Option<String>> = BTreeMap::new();
     versions.insert(
         PatchTarget::object_of(pipeline),
@@ -89,7 +91,18 @@ pub(crate) async fn send_planned(
                 }
                 Err(error) => return Err(error),
             };
-        versions.insert(key, written.resource_version());
+        versions.insert(key.clone(), written.resource_version());
+        let object = object_key(&key.resource.kind, namespace, &key.name);
+        match write {
+            Write::Finalizers { kept, .. }
+                if kept.is_empty() && pipeline.metadata.deletion_timestamp.is_some() =>
+            {
+                rt.caches.released(object);
+            }
+            _ => rt
+                .caches
+                .wrote(object, written.metadata.resource_version.as_deref()),
+        }
         if let Some(transition) = write.transition() {
             report(ctx, pipeline, vertices, &transition).await;
         }

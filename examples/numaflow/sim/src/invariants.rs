@@ -264,8 +264,14 @@ impl Checker {
         now: Timestamp,
     ) -> Check {
         if writer == Writer::User {
+            // A pause asked for again before the resume between took effect (the status
+            // never left `Pausing`) goes on with the pause under way: its grace period runs
+            // from that pause's request, as NumaFlow's pause timestamp does.
+            let continued =
+                before.phase() == Some(PipelinePhase::Pausing) && self.pause_requested.is_some();
             if before.spec.desired_phase() != DesiredPhase::Paused
                 && after.spec.desired_phase() == DesiredPhase::Paused
+                && !continued
             {
                 self.pause_requested = Some(now);
             }

@@ -1,6 +1,7 @@
 //! The reconcile functions around the planner.
 
 use super::*;
+use numaflow_model::controller::CONDITIONS_SETTLE;
 
 fn names(vertices: &[Vertex]) -> Vec<String> {
     vertices
@@ -164,14 +165,80 @@ fn vertices_healthy_waits_for_every_vertex_to_report_its_generation() {
         Some(("True".into(), "All vertices are healthy".into()))
     );
 
-    // A new generation of one vertex, not yet seen by its controller: unhealthy again.
+    // A new generation of one vertex, not yet seen by its controller: the write that
+    // would say so for a moment waits for it, ten seconds after the last one at most.
     vertices[1].metadata.generation = Some(3);
-    let actions = reconcile_pipeline(&p, &vertices, &busy(now()));
+    let held = reconcile_pipeline(&p, &vertices, &busy(now()));
+    assert!(held.patches().is_empty(), "{:?}", held.patches());
+    let settle = jiff::SignedDuration::try_from(CONDITIONS_SETTLE).unwrap();
+    assert_eq!(held.recheck_at, Some(now() + settle));
+    let actions = reconcile_pipeline(&p, &vertices, &busy(now() + settle));
+    assert_eq!(actions.recheck_at, None);
     plan::apply(&mut p, &mut vertices, &actions.patches());
     assert_eq!(
         healthy(&p),
         Some(("False".into(), "Vertices not healthy yet: cat".into()))
     );
+
+    // Caught up within the ten seconds, it is never reported unhealthy.
+    let patch = reconcile_vertex(&vertices[1], None, now()).expect("its new generation seen");
+    let _ = patch.merge_into(&mut vertices[1]);
+    let later = now() + settle;
+    let actions = reconcile_pipeline(&p, &vertices, &busy(later));
+    plan::apply(&mut p, &mut vertices, &actions.patches());
+    assert_eq!(
+        healthy(&p),
+        Some(("True".into(), "All vertices are healthy".into()))
+    );
+    vertices[2].metadata.generation = Some(3);
+    let held = reconcile_pipeline(&p, &vertices, &busy(later));
+    assert!(held.patches().is_empty() && held.recheck_at.is_some());
+    let patch = reconcile_vertex(&vertices[2], None, later).expect("its new generation seen");
+    let _ = patch.merge_into(&mut vertices[2]);
+    let settled = reconcile_pipeline(&p, &vertices, &busy(later));
+    assert!(settled.patches().is_empty(), "{:?}", settled.patches());
+    assert_eq!(settled.recheck_at, None);
+}
+
+#[test]
+fn a_new_pipeline_writes_its_first_status_once_its_vertices_have_caught_up() {
+    let mut p = pl(
+        "Running",
+        None,
+        json!({ "creationTimestamp": NOW }),
+        json!({}),
+    );
+    let mut vertices = Vec::new();
+    let first = reconcile_pipeline(&p, &vertices, &busy(now()));
+    assert_eq!(first.create.len(), 3);
+    assert!(first.patches().is_empty(), "{:?}", first.patches());
+    let settle = jiff::SignedDuration::try_from(CONDITIONS_SETTLE).unwrap();
+    assert_eq!(first.recheck_at, Some(now() + settle));
+    // The vertices are created and their controllers report them: one write, healthy.
+    vertices = first.create.clone();
+    for v in &mut vertices {
+        let patch = reconcile_vertex(v, None, now()).expect("a fresh vertex gets a status");
+        let _ = patch.merge_into(v);
+    }
+    let actions = reconcile_pipeline(&p, &vertices, &busy(now()));
+    assert_eq!(actions.patches().len(), 1, "{:?}", actions.patches());
+    plan::apply(&mut p, &mut vertices, &actions.patches());
+    assert_eq!(p.phase(), Some(PipelinePhase::Running));
+    let status = &actions.patches()[0].body["status"];
+    assert_eq!(condition(status, "VerticesHealthy")["status"], "True");
+
+    // Vertices that never report: the first status says so, ten seconds on.
+    let q = pl(
+        "Running",
+        None,
+        json!({ "creationTimestamp": NOW }),
+        json!({}),
+    );
+    let missing = reconcile_pipeline(&q, &[], &busy(now() + settle));
+    assert_eq!(missing.recheck_at, None);
+    let status = &missing.patches()[0].body["status"];
+    assert_eq!(status["phase"], "Running");
+    assert_eq!(condition(status, "VerticesHealthy")["status"], "False");
 }
 
 #[test]
