@@ -7,12 +7,12 @@ use numaflow_model::pipeline::{DesiredPhase, Pipeline, PipelinePhase};
 use numaflow_model::vertex::{Vertex, VertexPhase};
 use serde_json::json;
 
-use super::{FakeDaemon, client, namespace, start_controller, three_vertex_pipeline};
+use super::{StandInDaemon, client, namespace, start_controller, three_vertex_pipeline};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_controller_binary_pauses_and_resumes_a_pipeline() {
     let namespace = &namespace("controller-test").await;
-    let _controller = start_controller(namespace, &FakeDaemon::start().url, &[]);
+    let _controller = start_controller(namespace, &StandInDaemon::start().url, &[]);
     let client = client().await;
     let pipelines: Api<Pipeline> = Api::namespaced(client.clone(), namespace);
     let vertices: Api<Vertex> = Api::namespaced(client.clone(), namespace);

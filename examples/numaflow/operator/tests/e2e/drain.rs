@@ -18,7 +18,7 @@ use numaflow_model::vertex::{PIPELINE_NAME_LABEL, VERTEX_NAME_LABEL, Vertex};
 use serde_json::json;
 
 use super::controller::set_desired_in;
-use super::{FakeDaemon, abstract_vertex, client, namespace, start_controller};
+use super::{StandInDaemon, abstract_vertex, client, namespace, start_controller};
 
 /// Pods per vertex of the pipeline `name`.
 async fn pods_by_vertex(pods: &Api<Pod>, name: &str) -> BTreeMap<String, usize> {
@@ -47,7 +47,7 @@ fn counts(pairs: &[(&str, usize)]) -> BTreeMap<String, usize> {
 #[tokio::test(flavor = "multi_thread")]
 async fn pausing_drains_in_order_and_resuming_brings_the_pods_back() {
     let namespace = &namespace("drain-test").await;
-    let daemon = FakeDaemon::start();
+    let daemon = StandInDaemon::start();
     let _controller = start_controller(namespace, &daemon.url, &[]);
     let client = client().await;
     let pipelines: Api<Pipeline> = Api::namespaced(client.clone(), namespace);

@@ -11,7 +11,7 @@ use numaflow_model::plan::phase_message;
 use numaflow_model::vertex::Scale;
 
 use super::controller::set_desired_in;
-use super::{FakeDaemon, client, namespace, start_controller, three_vertex_pipeline};
+use super::{StandInDaemon, client, namespace, start_controller, three_vertex_pipeline};
 
 const CROSSED: &str = "spec.vertices[1].scale: min 3 is greater than max 2";
 
@@ -34,7 +34,7 @@ pub(super) async fn cross_bounds(pipelines: &Api<Pipeline>, name: &str, crossed:
 #[tokio::test(flavor = "multi_thread")]
 async fn an_invalid_pipeline_fails_and_recovers_once_fixed() {
     let namespace = &namespace("failed-test").await;
-    let _controller = start_controller(namespace, &FakeDaemon::start().url, &[]);
+    let _controller = start_controller(namespace, &StandInDaemon::start().url, &[]);
     let client = client().await;
     let pipelines: Api<Pipeline> = Api::namespaced(client.clone(), namespace);
     let events: Api<Event> = Api::namespaced(client.clone(), namespace);

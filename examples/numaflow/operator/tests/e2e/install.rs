@@ -28,7 +28,7 @@ use serde_json::{Value, json};
 
 use super::controller::set_desired_in;
 use super::{
-    FakeDaemon, account, controller_command, grant_edit_on, running_source_vertex,
+    StandInDaemon, account, controller_command, grant_edit_on, running_source_vertex,
     three_vertex_pipeline,
 };
 
@@ -267,7 +267,7 @@ async fn crdgen_output_installed_whole_runs_the_controller_with_exactly_its_role
     })
     .await;
 
-    let daemon = FakeDaemon::start();
+    let daemon = StandInDaemon::start();
     let controller_started = jiff::Timestamp::now();
     let controller_log = dir.join("controller.log");
     let controller = KillOnDrop(

@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 use super::controller::set_desired_in;
 use super::failed::cross_bounds;
-use super::{FakeDaemon, client, namespace, start_controller, three_vertex_pipeline};
+use super::{StandInDaemon, client, namespace, start_controller, three_vertex_pipeline};
 
 /// Another controller's finalizer, which holds a deleted object so that it is seen
 /// deleting.
@@ -82,7 +82,7 @@ async fn kstatus_reads_each_step_of_a_pipeline_and_its_vertices_as_users_expect(
         .unwrap()
         .expect("kstatus builds with Go");
     let namespace = &namespace("kstatus-test").await;
-    let _controller = start_controller(namespace, &FakeDaemon::start().url, &[]);
+    let _controller = start_controller(namespace, &StandInDaemon::start().url, &[]);
     let client = client().await;
     let dynamic = |resource: ApiResource| {
         Api::<DynamicObject>::namespaced_with(client.clone(), namespace, &resource)

@@ -9,7 +9,6 @@
 
 mod audit;
 mod controller;
-mod daemon;
 mod drain;
 mod failed;
 mod install;
@@ -18,6 +17,7 @@ mod kstatus;
 mod monovertex;
 mod operator;
 mod propagation;
+mod restart;
 mod writers;
 
 use k8s_openapi::api::rbac::v1::ClusterRole;
@@ -28,11 +28,10 @@ use lifecycle_apiserver::{
     SharedApiServer, editor_role, error_chain,
 };
 use numaflow_model::crd::{ServiceAccountRef, crds};
-use numaflow_model::pipeline::{AbstractVertex, Pipeline, PipelinePhase};
-use numaflow_model::vertex::Udf;
+use numaflow_model::pipeline::{Pipeline, PipelinePhase};
 use serde_json::{Value, json};
 
-use daemon::FakeDaemon;
+use numaflow_scale::{StandInDaemon, abstract_vertex, three_vertex_pipeline};
 
 /// The server this binary's tests share, with NumaFlow's CRDs installed.
 static SERVER: SharedApiServer = SharedApiServer::new(crds);
@@ -76,31 +75,6 @@ async fn grant_edit_on(admin: &Client, namespace: &str, identity: Identity) {
     if let Err(e) = lifecycle_apiserver::grant_edit(admin, namespace, identity, &role).await {
         panic!("granting {identity:?} edit: {}", error_chain(&e));
     }
-}
-
-/// A pipeline's vertex of `role`: `source`, `sink`, or a map UDF otherwise.
-fn abstract_vertex(name: &str, role: &str) -> AbstractVertex {
-    let mut v = AbstractVertex {
-        name: name.to_owned(),
-        ..AbstractVertex::default()
-    };
-    match role {
-        "source" => v.source = serde_json::from_value(json!({ "generator": {} })).ok(),
-        "sink" => v.sink = serde_json::from_value(json!({ "log": {} })).ok(),
-        _ => v.udf = Some(Udf::default()),
-    }
-    v
-}
-
-/// A pipeline `name` of three vertices: the source `in`, the map `cat`, the sink `out`.
-fn three_vertex_pipeline(name: &str) -> Pipeline {
-    let mut pipeline = Pipeline::new(name, Default::default());
-    pipeline.spec.vertices = vec![
-        abstract_vertex("in", "source"),
-        abstract_vertex("cat", "map"),
-        abstract_vertex("out", "sink"),
-    ];
-    pipeline
 }
 
 /// The status phases a pipeline walks through to be paused.

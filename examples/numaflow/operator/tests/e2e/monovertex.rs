@@ -19,7 +19,7 @@ use numaflow_model::monovertex::{
 };
 use serde_json::{Value, json};
 
-use super::{FakeDaemon, SERVER, account, client, client_as, namespace, start_controller};
+use super::{SERVER, StandInDaemon, account, client, client_as, namespace, start_controller};
 
 /// A MonoVertex `name` with `replicas`, a generator source and a log sink.
 fn mono_vertex(name: &str, replicas: i32) -> MonoVertex {
@@ -78,7 +78,7 @@ async fn a_paused_mono_vertex_runs_no_pods_refuses_scale_and_resumes_with_its_re
     let admin = client().await;
     let mvtxs: Api<MonoVertex> = Api::namespaced(admin.clone(), namespace);
     let pods: Api<Pod> = Api::namespaced(admin.clone(), namespace);
-    let daemon = FakeDaemon::start();
+    let daemon = StandInDaemon::start();
     let _controller = start_controller(namespace, &daemon.url, &[]);
     mvtxs
         .create(&PostParams::default(), &mono_vertex("mvtx", 2))

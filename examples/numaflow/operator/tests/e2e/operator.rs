@@ -27,7 +27,8 @@ use serde_json::json;
 
 use super::controller::set_desired_in;
 use super::{
-    FakeDaemon, SERVER, abstract_vertex, client, namespace, start_controller, three_vertex_pipeline,
+    SERVER, StandInDaemon, abstract_vertex, client, namespace, start_controller,
+    three_vertex_pipeline,
 };
 
 /// A finalizer of another controller, which holds a deleted pipeline after ours is gone.
@@ -165,7 +166,7 @@ async fn each_step_shows_in_conditions_events_and_metrics() {
     let metrics = free_addr();
     let _controller = start_controller(
         namespace,
-        &FakeDaemon::start().url,
+        &StandInDaemon::start().url,
         &["--metrics-addr", &metrics.to_string()],
     );
     let client = client().await;
@@ -471,7 +472,7 @@ async fn only_the_leader_writes_and_its_successor_finishes_the_pause() {
                 .and_then(|l| l.spec?.holder_identity)
         }
     };
-    let daemon = FakeDaemon::start();
+    let daemon = StandInDaemon::start();
     let mut leader = replica(namespace, "a", &daemon.url);
     eventually("replica a leads", || async {
         holder().await.as_deref() == Some("a")

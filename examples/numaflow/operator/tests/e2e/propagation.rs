@@ -16,7 +16,7 @@ use numaflow_model::vertex::{HASH_ANNOTATION, Udf, Vertex, VertexPhase};
 use serde_json::json;
 
 use super::{
-    FakeDaemon, abstract_vertex, client, namespace, start_controller, three_vertex_pipeline,
+    StandInDaemon, abstract_vertex, client, namespace, start_controller, three_vertex_pipeline,
 };
 
 fn hash(vertex: &Vertex) -> Option<String> {
@@ -51,7 +51,7 @@ async fn a_pipeline_created_paused_never_starts_a_pod() {
     });
     let seen = || added.lock().unwrap_or_else(|e| e.into_inner()).clone();
 
-    let _controller = start_controller(namespace, &FakeDaemon::start().url, &[]);
+    let _controller = start_controller(namespace, &StandInDaemon::start().url, &[]);
     let pipelines: Api<Pipeline> = Api::namespaced(client.clone(), namespace);
     let vertices: Api<Vertex> = Api::namespaced(client.clone(), namespace);
     let name = "asleep";
@@ -105,7 +105,7 @@ async fn a_pipeline_created_paused_never_starts_a_pod() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_edited_pipeline_updates_its_vertices_in_place_and_deletes_the_undeclared() {
     let namespace = &namespace("propagation-test").await;
-    let _controller = start_controller(namespace, &FakeDaemon::start().url, &[]);
+    let _controller = start_controller(namespace, &StandInDaemon::start().url, &[]);
     let client = client().await;
     let pipelines: Api<Pipeline> = Api::namespaced(client.clone(), namespace);
     let vertices: Api<Vertex> = Api::namespaced(client.clone(), namespace);

@@ -16,8 +16,8 @@ use numaflow_model::vertex::{Vertex, VertexPhase};
 use serde_json::{Value, json};
 
 use super::{
-    FakeDaemon, account, client, client_as, namespace, numaflow_editor_role, running_source_vertex,
-    start_controller,
+    StandInDaemon, account, client, client_as, namespace, numaflow_editor_role,
+    running_source_vertex, start_controller,
 };
 
 /// Grants `identity` the ClusterRole `role` in `namespace`.
@@ -116,7 +116,7 @@ async fn nobody_but_the_controller_creates_a_vertex() {
     }
     // The controller makes the pipeline's own vertices, paused; nothing of alice's is
     // there for it to run.
-    let daemon = FakeDaemon::start();
+    let daemon = StandInDaemon::start();
     let _controller = start_controller(namespace, &daemon.url, &[]);
     let admin_vertices: Api<Vertex> = Api::namespaced(client().await, namespace);
     eventually(
@@ -189,7 +189,7 @@ async fn the_controller_needs_no_more_than_the_role_crdgen_renders() {
     })
     .await;
 
-    let daemon = FakeDaemon::start();
+    let daemon = StandInDaemon::start();
     let _controller = start_controller(
         namespace,
         &daemon.url,

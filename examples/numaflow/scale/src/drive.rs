@@ -1,0 +1,534 @@
+//! A whole run: the server, the controller, the four changes, the fault and the checks.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use futures::{StreamExt, TryStreamExt};
+use jiff::Timestamp;
+use k8s_openapi::api::coordination::v1::Lease;
+use k8s_openapi::api::events::v1::Event;
+use kube::Client;
+use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
+use lifecycle_apiserver::{self as apiserver, ApiServer, Identity, Kubectl};
+use numaflow_model::crd::{ServiceAccountRef, manifests_yaml};
+use numaflow_model::pipeline::{AbstractVertex, Pipeline};
+use numaflow_model::vertex::{Udf, Vertex};
+use serde_json::json;
+
+use crate::observe::{Goal, Marks, Tracker};
+use crate::process::{ControllerProcess, Usage};
+use crate::{Checks, Config, Error, Fault, NAMESPACE, Phase, Report, StandInDaemon, audit};
+
+/// A pipeline's vertex `name` of `role`: `source` (a generator), `sink` (a log), or a
+/// map UDF otherwise.
+pub fn abstract_vertex(name: &str, role: &str) -> AbstractVertex {
+    let mut v = AbstractVertex {
+        name: name.to_owned(),
+        ..AbstractVertex::default()
+    };
+    match role {
+        "source" => v.source = serde_json::from_value(json!({ "generator": {} })).ok(),
+        "sink" => v.sink = serde_json::from_value(json!({ "log": {} })).ok(),
+        _ => v.udf = Some(Udf::default()),
+    }
+    v
+}
+
+/// A pipeline `name` of three vertices: the source `in`, the map `cat`, the sink `out`.
+pub fn three_vertex_pipeline(name: &str) -> Pipeline {
+    let mut pipeline = Pipeline::new(name, Default::default());
+    pipeline.spec.vertices = vec![
+        abstract_vertex("in", "source"),
+        abstract_vertex("cat", "map"),
+        abstract_vertex("out", "sink"),
+    ];
+    pipeline
+}
+
+/// Each pipeline's vertices.
+const VERTICES: usize = 3;
+
+/// The controller's ServiceAccount, as the test server issues its token.
+fn account() -> ServiceAccountRef {
+    ServiceAccountRef {
+        namespace: apiserver::CONTROLLER_NAMESPACE.to_owned(),
+        name: apiserver::CONTROLLER_SERVICE_ACCOUNT.to_owned(),
+    }
+}
+
+/// What a run holds while it drives: the server, the controllers and what they used.
+struct Run {
+    config: Config,
+    /// `None` only while it restarts.
+    server: Option<ApiServer>,
+    server_args: Vec<String>,
+    admin: Client,
+    daemon: StandInDaemon,
+    controllers: Vec<ControllerProcess>,
+    started: usize,
+    /// What killed controllers used.
+    retired: Usage,
+}
+
+/// Runs the benchmark as `config` says and reports it.
+pub async fn run(config: Config) -> Result<Report, Error> {
+    let dir = config.dir.clone();
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Error::Other(format!("creating {}: {e}", dir.display())))?;
+    let policy = dir.join("audit-policy.yaml");
+    let log = dir.join("audit.log");
+    let _ = std::fs::remove_file(&log);
+    std::fs::write(
+        &policy,
+        audit::policy(&Identity::Controller.username(), config.audit_bodies),
+    )
+    .map_err(|e| Error::Other(format!("writing {}: {e}", policy.display())))?;
+    let server_args = vec![
+        format!("--audit-policy-file={}", policy.display()),
+        format!("--audit-log-path={}", log.display()),
+        // A stop waits for requests in flight, not for watches: the restart takes
+        // seconds, not the minute a watch may hold it.
+        "--shutdown-send-retry-after=true".to_owned(),
+    ];
+    let server = start_server(&dir, &server_args)?;
+    install(&server)?;
+    let admin = server
+        .admin()
+        .await
+        .map_err(|e| Error::Server(e.to_string()))?;
+    for namespace in [NAMESPACE, crate::limit::NAMESPACE] {
+        apiserver::create_namespace(&admin, namespace)
+            .await
+            .map_err(|e| Error::Server(apiserver::error_chain(&e)))?;
+    }
+    let as_controller: Api<Vertex> = Api::namespaced(
+        server
+            .client(Identity::Controller)
+            .await
+            .map_err(|e| Error::Server(e.to_string()))?,
+        NAMESPACE,
+    );
+    apiserver::eventually(
+        "the controller's ClusterRoleBinding takes effect",
+        || async { as_controller.list(&ListParams::default()).await.is_ok() },
+    )
+    .await;
+    let mut run = Run {
+        config: config.clone(),
+        server: Some(server),
+        server_args,
+        admin: admin.clone(),
+        daemon: StandInDaemon::start(),
+        controllers: Vec::new(),
+        started: 0,
+        retired: Usage::default(),
+    };
+    let replicas = if config.fault == Fault::LeaderKilled {
+        2
+    } else {
+        1
+    };
+    for _ in 0..replicas {
+        run.start_controller()?;
+    }
+    for controller in &mut run.controllers {
+        controller
+            .ready(Duration::from_secs(60))
+            .await
+            .map_err(Error::Other)?;
+    }
+    let tracker = Tracker::start(&admin, NAMESPACE, VERTICES).await;
+    // The controllers' watches have listed by now; every read from here on is counted.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let started = Timestamp::now();
+
+    let names: Vec<String> = (0..config.pipelines).map(|i| format!("p{i:04}")).collect();
+    let mut phases = Vec::new();
+    let mut windows = Vec::new();
+    let mut checks = Checks::default();
+    let mut reported = event_counts(&admin).await?;
+    for goal in Goal::ALL {
+        windows.push((goal, Timestamp::now()));
+        let (phase, marks_unsettled) = run.change(goal, &names, &tracker, &mut checks).await?;
+        checks.unsettled.push((goal, marks_unsettled));
+        if goal == Goal::Pause {
+            checks.out_of_order = tracker.paused_out_of_order();
+            checks.not_drained = tracker.not_drained();
+        }
+        phases.push(phase);
+        // The Events of the last writes are published just after them.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let now = event_counts(&admin).await?;
+        for ((who, note), n) in &now {
+            let more = n - reported
+                .get(&(who.clone(), note.clone()))
+                .copied()
+                .unwrap_or(0);
+            if more > 1 {
+                let name = goal.name();
+                checks
+                    .duplicate_events
+                    .push(format!("{name}: {who}: {note} ({more})"));
+            }
+        }
+        reported = now;
+    }
+    // Requests sent just before the last pipeline went away still reach the log.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let ended = Timestamp::now();
+    let usage = run.usage();
+
+    let limit = if config.limit {
+        let limit = crate::limit::run(run.server()?, &names, names.len()).await?;
+        Some(limit)
+    } else {
+        None
+    };
+
+    let requests = audit::settled(&log).await.map_err(Error::Other)?;
+    for (i, (goal, from)) in windows.iter().enumerate() {
+        let to = windows.get(i + 1).map_or(ended, |w| w.1);
+        let phase = phases
+            .iter_mut()
+            .find(|p| p.goal == *goal)
+            .expect("a phase per window");
+        phase.requests = audit::count(&requests, NAMESPACE, *from, to)
+            .into_iter()
+            .filter(|(kind, _)| !kind.ends_with(" leases"))
+            .collect();
+    }
+    let mut leases = BTreeMap::new();
+    for r in requests.iter().filter(|r| r.resource == "leases") {
+        *leases.entry(r.kind()).or_default() += 1;
+    }
+    for r in audit::outside_watches(&requests).into_iter().filter(|r| {
+        r.resource != "leases"
+            && r.namespace != crate::limit::NAMESPACE
+            && r.at >= started
+            && r.at < ended
+    }) {
+        *checks.reads.entry(r.kind()).or_default() += 1;
+    }
+    let limit = limit.map(|(wall, from, to)| crate::Limit {
+        wall,
+        requests: audit::count(&requests, crate::limit::NAMESPACE, from, to),
+    });
+    Ok(Report {
+        config,
+        phases,
+        limit,
+        checks,
+        usage,
+        leases,
+    })
+}
+
+/// Starts the test server keeping its data in `dir/server`.
+fn start_server(dir: &Path, args: &[String]) -> Result<ApiServer, Error> {
+    ApiServer::start_in(&dir.join("server"), args)
+        .map_err(|e| Error::Server(apiserver::error_chain(&e)))
+}
+
+/// Installs `numaflow-crdgen`'s manifests for the controller's ServiceAccount, as an
+/// operator's user would: `kubectl apply --server-side`.
+fn install(server: &ApiServer) -> Result<(), Error> {
+    let kubectl = Kubectl::for_server(server)
+        .ok_or_else(|| Error::Other("kubectl is needed to install the manifests".to_owned()))?;
+    let manifests = manifests_yaml(Some(&account()))
+        .map_err(|e| Error::Other(format!("rendering the manifests: {e}")))?;
+    kubectl.ok(&["apply", "--server-side", "-f", "-"], Some(&manifests));
+    kubectl.ok(
+        &[
+            "wait",
+            "--for=condition=Established",
+            "--timeout=60s",
+            "crd/pipelines.numaflow.numaproj.io",
+            "crd/vertices.numaflow.numaproj.io",
+            "crd/monovertices.numaflow.numaproj.io",
+        ],
+        None,
+    );
+    Ok(())
+}
+
+impl Run {
+    /// The server, unless it is restarting.
+    fn server(&self) -> Result<&ApiServer, Error> {
+        self.server
+            .as_ref()
+            .ok_or_else(|| Error::Server("not running".to_owned()))
+    }
+
+    /// Starts one more `numaflow-controller`, as the ServiceAccount, watching
+    /// [`NAMESPACE`]; with leader election when the fault is the leader's death.
+    fn start_controller(&mut self) -> Result<(), Error> {
+        self.started += 1;
+        let identity = format!("replica-{}", self.started);
+        let mut args: Vec<String> = [
+            "--kubeconfig",
+            &self.server()?.kubeconfig().display().to_string(),
+            "--context",
+            Identity::Controller.context(),
+            "--namespace",
+            NAMESPACE,
+            "--daemon-url",
+            &self.daemon.url,
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        if self.config.fault == Fault::LeaderKilled {
+            args.extend([
+                "--leader-elect".to_owned(),
+                "--identity".to_owned(),
+                identity.clone(),
+            ]);
+        }
+        let log = self
+            .config
+            .dir
+            .join(format!("controller-{}.log", self.started));
+        let process = ControllerProcess::start(
+            &self.config.controller,
+            &args,
+            &identity,
+            &log,
+            &self.config.controller_log,
+        )
+        .map_err(|e| {
+            Error::Other(format!(
+                "starting {}: {e}",
+                self.config.controller.display()
+            ))
+        })?;
+        self.controllers.push(process);
+        Ok(())
+    }
+
+    /// The controllers' usage: the largest peak, and all CPU time, killed ones included.
+    fn usage(&mut self) -> Usage {
+        self.controllers
+            .iter_mut()
+            .fold(self.retired, |sum, c| sum.plus(c.usage()))
+    }
+
+    /// Asks `goal` of every pipeline and waits until all have settled, striking the
+    /// fault once a quarter of a pause has settled. The change measured, and the
+    /// pipelines that did not settle in time.
+    async fn change(
+        &mut self,
+        goal: Goal,
+        names: &[String],
+        tracker: &Tracker,
+        checks: &mut Checks,
+    ) -> Result<(Phase, Vec<String>), Error> {
+        tracker.begin(goal, names);
+        let begun = Instant::now();
+        let limit = Duration::from_secs(120).max(Duration::from_secs(names.len() as u64));
+        let client = self.admin.clone();
+        let concurrency = self.config.concurrency;
+        let send = send_all(goal, client, names, concurrency, tracker);
+        let mut struck = self.config.fault == Fault::None || goal != Goal::Pause;
+        let wait = async {
+            loop {
+                let settled = names.len() - tracker.unsettled().len();
+                if !struck && settled * 4 >= names.len() {
+                    struck = true;
+                    checks.fault_at = Some((settled, names.len()));
+                    self.strike().await?;
+                }
+                if settled == names.len() || begun.elapsed() > limit {
+                    return Ok::<(), Error>(());
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        };
+        let (sent, waited) = tokio::join!(send, wait);
+        sent?;
+        waited?;
+        let marks = tracker.marks();
+        let wall = marks
+            .values()
+            .filter_map(|m| m.settled)
+            .max()
+            .map_or(begun.elapsed(), |last| last - begun);
+        let phase = Phase {
+            goal,
+            wall,
+            to_written: percentiles(&marks, |m| m.written),
+            to_settled: percentiles(&marks, |m| m.settled),
+            requests: BTreeMap::new(),
+            usage: self.usage(),
+        };
+        Ok((phase, tracker.unsettled()))
+    }
+
+    /// The run's fault, struck now.
+    async fn strike(&mut self) -> Result<(), Error> {
+        match self.config.fault {
+            Fault::None => {}
+            Fault::ControllerRestart => {
+                let mut old = self.controllers.remove(0);
+                self.retired = self.retired.plus(old.kill());
+                self.start_controller()?;
+            }
+            Fault::LeaderKilled => {
+                let leases: Api<Lease> = Api::namespaced(self.admin.clone(), NAMESPACE);
+                let lease = leases
+                    .get(LEASE_NAME)
+                    .await
+                    .map_err(|source| Error::Request {
+                        what: "reading the leader's Lease".to_owned(),
+                        source,
+                    })?;
+                let holder = lease
+                    .spec
+                    .and_then(|s| s.holder_identity)
+                    .unwrap_or_default();
+                let Some(i) = self.controllers.iter().position(|c| c.identity == holder) else {
+                    return Err(Error::Other(format!(
+                        "no replica holds the Lease ({holder:?})"
+                    )));
+                };
+                let mut leader = self.controllers.remove(i);
+                self.retired = self.retired.plus(leader.kill());
+            }
+            Fault::ApiserverRestart => {
+                if let Some(old) = self.server.take() {
+                    tokio::task::spawn_blocking(move || old.stop())
+                        .await
+                        .map_err(|e| Error::Other(format!("stopping the API server: {e}")))?
+                        .map_err(|e| Error::Server(apiserver::error_chain(&e)))?;
+                }
+                self.server = Some(start_server(&self.config.dir, &self.server_args)?);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The Lease `numaflow-controller` elects its leader on unless told otherwise
+/// (`numaflow_operator::operator::LEASE_NAME`).
+const LEASE_NAME: &str = "numaflow-controller-lock";
+
+/// Sends the request of `goal` for each of `names`, `concurrency` at a time, noting
+/// when each was sent. A request that cannot reach the server is tried again for a
+/// minute (the server may be restarting); one the server refuses is an error.
+async fn send_all(
+    goal: Goal,
+    client: Client,
+    names: &[String],
+    concurrency: usize,
+    tracker: &Tracker,
+) -> Result<(), Error> {
+    let pipelines: Api<Pipeline> = Api::namespaced(client, NAMESPACE);
+    futures::stream::iter(names)
+        .map(|name| {
+            let pipelines = pipelines.clone();
+            async move {
+                tracker.requested(name, Instant::now());
+                let mut tries = 0;
+                loop {
+                    tries += 1;
+                    match request(goal, &pipelines, name).await {
+                        Ok(()) => return Ok(()),
+                        Err(kube::Error::Api(status))
+                            if goal == Goal::Create && status.code == 409 =>
+                        {
+                            return Ok(());
+                        }
+                        Err(e @ kube::Error::Api(_)) => {
+                            return Err(Error::Request {
+                                what: format!("{} {name}", goal.name()),
+                                source: e,
+                            });
+                        }
+                        Err(e) if tries >= 60 => {
+                            return Err(Error::Request {
+                                what: format!("{} {name}", goal.name()),
+                                source: e,
+                            });
+                        }
+                        Err(_) => tokio::time::sleep(Duration::from_secs(1)).await,
+                    }
+                }
+            }
+        })
+        .buffer_unordered(concurrency.max(1))
+        .try_collect::<Vec<()>>()
+        .await
+        .map(|_| ())
+}
+
+/// The user's request of `goal` for pipeline `name`.
+async fn request(goal: Goal, pipelines: &Api<Pipeline>, name: &str) -> Result<(), kube::Error> {
+    let desired =
+        |phase: &str| Patch::Merge(json!({ "spec": { "lifecycle": { "desiredPhase": phase } } }));
+    match goal {
+        Goal::Create => pipelines
+            .create(&PostParams::default(), &three_vertex_pipeline(name))
+            .await
+            .map(|_| ()),
+        Goal::Pause => pipelines
+            .patch(name, &PatchParams::default(), &desired("Paused"))
+            .await
+            .map(|_| ()),
+        Goal::Resume => pipelines
+            .patch(name, &PatchParams::default(), &desired("Running"))
+            .await
+            .map(|_| ()),
+        Goal::Delete => pipelines
+            .delete(name, &DeleteParams::default())
+            .await
+            .map(|_| ()),
+    }
+}
+
+/// The median and the 99th percentile (nearest rank) of request-to-`mark` over the
+/// pipelines that reached it.
+fn percentiles(
+    marks: &std::collections::HashMap<String, Marks>,
+    mark: impl Fn(&Marks) -> Option<Instant>,
+) -> (Duration, Duration) {
+    let mut spans: Vec<Duration> = marks
+        .values()
+        .filter_map(|m| Some(mark(m)? - m.requested?))
+        .collect();
+    spans.sort();
+    let rank = |q: f64| {
+        if spans.is_empty() {
+            return Duration::ZERO;
+        }
+        let i = ((q * spans.len() as f64).ceil() as usize).clamp(1, spans.len()) - 1;
+        spans[i]
+    };
+    (rank(0.50), rank(0.99))
+}
+
+/// How many times each transition Event in [`NAMESPACE`] was reported, by the object it
+/// regards and its note, counted over Event objects and their series.
+async fn event_counts(admin: &Client) -> Result<BTreeMap<(String, String), i32>, Error> {
+    let events: Api<Event> = Api::namespaced(admin.clone(), NAMESPACE);
+    let list = events
+        .list(&ListParams::default())
+        .await
+        .map_err(|source| Error::Request {
+            what: "listing Events".to_owned(),
+            source,
+        })?;
+    let mut seen: BTreeMap<(String, String), i32> = BTreeMap::new();
+    for event in list.items {
+        let regarding = event.regarding.unwrap_or_default();
+        let who = format!(
+            "{}/{}",
+            regarding.kind.unwrap_or_default(),
+            regarding.name.unwrap_or_default()
+        );
+        let count = event.series.map_or(1, |s| s.count);
+        *seen
+            .entry((who, event.note.unwrap_or_default()))
+            .or_default() += count;
+    }
+    Ok(seen)
+}
