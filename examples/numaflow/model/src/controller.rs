@@ -15,7 +15,10 @@ use lifecycle_model::conditions::{ConditionType, merge_conditions};
 use lifecycle_model::{Lifecycle, RoleMarker, StateMarker, Typed};
 use serde_json::{Map, Value, json};
 
-use crate::conditions::{condition_time, pipeline_conditions, vertex_caught_up, vertex_conditions};
+use crate::conditions::{
+    DEPLOYED, VERTICES_HEALTHY, condition_time, pipeline_conditions, vertex_caught_up,
+    vertex_conditions, vertex_healthy,
+};
 use crate::patch::merge_patch_between;
 pub use crate::pipeline::vertex_object_name;
 use crate::pipeline::{Pipeline, PipelinePhase};
@@ -38,19 +41,19 @@ pub struct PipelineActions {
     pub writes: Vec<Write>,
     /// Vertices the pipeline no longer declares, by object name, to delete.
     pub delete: Vec<String>,
-    /// A status write that moves no phase, held back while the vertices catch up with
-    /// what was asked of them, goes out by this time at the latest: look again then
+    /// While the vertices are on their way to what was asked of them, the pipeline's
+    /// status says so from this time at the latest: look again then
     /// ([`CONDITIONS_SETTLE`]).
     pub recheck_at: Option<Timestamp>,
 }
 
-/// How long a status write that moves no phase (the first one, or one of conditions and
-/// counts alone) waits for the pipeline's vertices to catch up with their specs: while
-/// one is missing or has not yet reported the phase and generation asked of it, the
-/// conditions would say `Progressing` for a moment and change back. Such a write goes out
-/// once they have caught up, or this long after the status was last written (or the
-/// pipeline created) at the latest, so a vertex that never catches up is reported. A
-/// write that moves the phase goes out at once, with the conditions as they stand.
+/// How long the pipeline's vertices may be on their way to what was asked of them (one
+/// missing, or yet to report the phase and generation asked of it) before the pipeline's
+/// status says so. Until then `Deployed` and `VerticesHealthy` stay as they were written,
+/// where they would say `Progressing` for a moment and change back, and the first status
+/// write waits; a vertex still on its way this long after the status was last written
+/// (or the pipeline created) is reported. A vertex whose pods are unhealthy is reported
+/// at once, and a write that moves the phase goes out at once.
 pub const CONDITIONS_SETTLE: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl PipelineActions {
@@ -261,8 +264,9 @@ pub fn spec_update(existing: &Vertex, declared: VertexSpec) -> Option<Write> {
 /// Puts the pipeline's conditions, merged into the ones it has, on the status write in
 /// `writes`, or adds a status write when they changed and there is none; a status write
 /// that goes out says when (`lastUpdated`). While a pause or deletion waits on buffers
-/// nobody could read, `Reconciling` says so. A status write that moves no phase is held
-/// back while the vertices catch up ([`CONDITIONS_SETTLE`]): when it is, until when.
+/// nobody could read, `Reconciling` says so. While the vertices are on their way
+/// ([`CONDITIONS_SETTLE`]), the first status write waits and `Deployed` and
+/// `VerticesHealthy` stay as written: then, until when.
 fn with_conditions(
     pipeline: &Pipeline,
     vertices: &[Vertex],
@@ -294,6 +298,15 @@ fn with_conditions(
         .map(|s| s.conditions.clone())
         .unwrap_or_default();
     let mut wanted = pipeline_conditions(pipeline, phase, vertices, &condition_time(observed.now));
+    // Vertices on their way to what was asked of them leave `Deployed` and
+    // `VerticesHealthy` as they were written, for CONDITIONS_SETTLE at most.
+    let mut recheck = None;
+    if let Some(until) = settling
+        && only_on_their_way(pipeline, vertices)
+    {
+        wanted.retain(|c| c.type_ != DEPLOYED && c.type_ != VERTICES_HEALTHY);
+        recheck = Some(until);
+    }
     // Stalled says what failed.
     let failure = match &planned {
         Some(status) => status.message.clone().flatten(),
@@ -337,7 +350,6 @@ fn with_conditions(
         }
         // A pipeline whose finalizer goes is about to be gone: nothing more to say of it.
         None if released => {}
-        None if (changed || !counts.is_empty()) && settling.is_some() => return settling,
         None if changed || !counts.is_empty() => {
             writes.push(Write::PipelineStatus(PipelineStatusWrite {
                 conditions: Some(conditions),
@@ -349,7 +361,20 @@ fn with_conditions(
         }
         None => {}
     }
-    None
+    recheck
+}
+
+/// Whether every declared vertex of `pipeline` that is not healthy is only on its way:
+/// missing, or yet to catch up with its spec ([`vertex_caught_up`]).
+fn only_on_their_way(pipeline: &Pipeline, vertices: &[Vertex]) -> bool {
+    let name = pipeline.metadata.name.as_deref().unwrap_or_default();
+    pipeline.spec.vertices.iter().all(|declared| {
+        let object = vertex_object_name(name, &declared.name);
+        vertices
+            .iter()
+            .find(|v| v.metadata.name.as_deref() == Some(object.as_str()))
+            .is_none_or(|v| vertex_healthy(v) || !vertex_caught_up(v))
+    })
 }
 
 /// The status the Vertex controller wants for `spec`.

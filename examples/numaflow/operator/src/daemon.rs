@@ -343,28 +343,57 @@ mod tests {
         }
     }
 
-    /// Serves one connection on 127.0.0.1 with `response`, and returns the address.
-    fn serve_once(response: &'static str) -> std::net::SocketAddr {
+    /// Serves one connection on 127.0.0.1 with `response`, over TLS with a self-signed
+    /// certificate for `simple-daemon-svc.default.svc` (as NumaFlow's daemon has) when
+    /// `tls`, and returns the address.
+    fn serve_once(response: impl Into<String>, tls: bool) -> std::net::SocketAddr {
+        let response = response.into();
+        let config = tls.then(self_signed);
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         std::thread::spawn(move || {
-            if let Ok((mut stream, _)) = listener.accept() {
-                let mut request = [0u8; 1024];
-                let _ = stream.read(&mut request);
-                let _ = stream.write_all(response.as_bytes());
-            }
+            let Ok((tcp, _)) = listener.accept() else {
+                return;
+            };
+            let Some(config) = config else {
+                return answer(tcp, &response);
+            };
+            let session = rustls::ServerConnection::new(Arc::new(config)).unwrap();
+            let mut stream = rustls::StreamOwned::new(session, tcp);
+            answer(&mut stream, &response);
+            stream.conn.send_close_notify();
+            let _ = stream.flush();
         });
         addr
     }
 
-    #[tokio::test]
-    async fn a_daemon_that_answers_is_read() {
-        let addr = serve_once(
-            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 69\r\nconnection: close\r\n\r\n{\"buffers\":[{\"bufferName\":\"b\",\"pendingCount\":4,\"ackPendingCount\":1}]}",
-        );
-        let daemon = Daemon::new(format!("http://{addr}")).unwrap();
-        let buffers = daemon.buffers("default", "simple").await.unwrap();
-        assert_eq!(buffers[0].pending, 4);
+    /// Reads a request from `stream` and writes `response`.
+    fn answer(mut stream: impl Read + Write, response: &str) {
+        let mut request = [0u8; 1024];
+        if stream.read(&mut request).is_ok() {
+            let _ = stream.write_all(response.as_bytes());
+        }
+    }
+
+    /// A TLS server's configuration with the self-signed certificate in
+    /// `tests/fixtures/`.
+    fn self_signed() -> rustls::ServerConfig {
+        use rustls::pki_types::PrivateKeyDer;
+        use rustls::pki_types::pem::PemObject;
+        let fixture = |file: &str| format!("{}/tests/fixtures/{file}", env!("CARGO_MANIFEST_DIR"));
+        let cert = CertificateDer::from_pem_file(fixture("daemon-tls.crt")).unwrap();
+        let key = PrivateKeyDer::from_pem_file(fixture("daemon-tls.key")).unwrap();
+        rustls::ServerConfig::builder()
+            .with_no_client_auth()
+            .with_single_cert(vec![cert], key)
+            .unwrap()
+    }
+
+    /// The pending messages of the one buffer the daemon at `template` reports for
+    /// pipeline `simple`.
+    async fn pending_at(template: String) -> u64 {
+        let daemon = Daemon::new(template).unwrap();
+        daemon.buffers("default", "simple").await.unwrap()[0].pending
     }
 
     /// What asking the daemon at `template` for pipeline `simple`'s buffers fails with.
@@ -376,49 +405,26 @@ mod tests {
             .unwrap_err()
     }
 
-    /// Serves one connection with `response` over TLS, with a self-signed certificate
-    /// for `simple-daemon-svc.default.svc` as NumaFlow's daemon has, and returns the
-    /// address.
-    fn serve_once_over_tls(response: &'static str) -> std::net::SocketAddr {
-        use rustls::pki_types::PrivateKeyDer;
-        use rustls::pki_types::pem::PemObject;
-        let fixture = |file: &str| format!("{}/tests/fixtures/{file}", env!("CARGO_MANIFEST_DIR"));
-        let cert = CertificateDer::from_pem_file(fixture("daemon-tls.crt")).unwrap();
-        let key = PrivateKeyDer::from_pem_file(fixture("daemon-tls.key")).unwrap();
-        let config = rustls::ServerConfig::builder()
-            .with_no_client_auth()
-            .with_single_cert(vec![cert], key)
-            .unwrap();
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        std::thread::spawn(move || {
-            let (tcp, _) = listener.accept().unwrap();
-            let session = rustls::ServerConnection::new(Arc::new(config)).unwrap();
-            let mut stream = rustls::StreamOwned::new(session, tcp);
-            let mut request = [0u8; 1024];
-            if stream.read(&mut request).is_ok() {
-                let _ = stream.write_all(response.as_bytes());
-                stream.conn.send_close_notify();
-                let _ = stream.flush();
-            }
-        });
-        addr
-    }
-
     #[tokio::test]
-    async fn a_daemon_with_a_self_signed_certificate_is_read_over_tls() {
-        let addr = serve_once_over_tls(
-            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 69\r\nconnection: close\r\n\r\n{\"buffers\":[{\"bufferName\":\"b\",\"pendingCount\":2,\"ackPendingCount\":0}]}",
-        );
-        let daemon = Daemon::new(format!("https://{addr}")).unwrap();
-        let buffers = daemon.buffers("default", "simple").await.unwrap();
-        assert_eq!(buffers[0].pending, 2);
+    async fn a_daemon_is_read_over_http_and_over_tls_with_a_self_signed_certificate() {
+        for (tls, scheme, pending) in [(false, "http", 4), (true, "https", 2)] {
+            let body = format!(
+                r#"{{"buffers":[{{"bufferName":"b","pendingCount":{pending},"ackPendingCount":1}}]}}"#
+            );
+            let response = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let addr = serve_once(response, tls);
+            assert_eq!(pending_at(format!("{scheme}://{addr}")).await, pending);
+        }
     }
 
     #[tokio::test]
     async fn failures_say_where_and_what() {
         let addr = serve_once(
             "HTTP/1.1 503 Service Unavailable\r\ncontent-length: 7\r\nconnection: close\r\n\r\nno isbs",
+            false,
         );
         let error = failure_from(format!("http://{addr}")).await;
         assert_eq!(
@@ -428,8 +434,10 @@ mod tests {
             )
         );
 
-        let garbage =
-            serve_once("HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}");
+        let garbage = serve_once(
+            "HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}",
+            false,
+        );
         let error = failure_from(format!("http://{garbage}")).await;
         assert!(matches!(error, DaemonError::Garbage { .. }), "{error}");
 

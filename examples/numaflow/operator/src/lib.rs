@@ -168,24 +168,31 @@ pub async fn run_controllers(
         Some(ns) => Api::namespaced(client.clone(), ns),
         None => Api::all(client.clone()),
     };
-    // One watch of vertices and one of NumaFlow's pods, each feeding the cache the
-    // controllers read and waking the controllers that care.
+    // One watch of each kind, each feeding the cache the controllers read and waking the
+    // controllers that care. Pods are kept without their spec, which no controller reads.
+    let mut pipeline_watch = SharedWatch::new(pipelines, watcher::Config::default());
     let mut vertex_watch = SharedWatch::new(vertices, watcher::Config::default());
+    let mut mono_vertex_watch = SharedWatch::new(mono_vertices, watcher::Config::default());
     let mut pod_watch = SharedWatch::new(
         pods,
         watcher::Config::default().labels("app.kubernetes.io/part-of=numaflow"),
-    );
-    let pipeline_controller = Controller::new(pipelines, watcher::Config::default())
-        .owns_stream(vertex_watch.subscribe());
+    )
+    .trimmed(|pod| pod.spec = None);
+    let pipeline_controller =
+        Controller::for_stream(pipeline_watch.subscribe(), pipeline_watch.store())
+            .owns_stream(vertex_watch.subscribe());
     let vertex_controller = Controller::for_stream(vertex_watch.subscribe(), vertex_watch.store())
         .owns_stream(pod_watch.subscribe());
-    let mono_vertex_controller = Controller::new(mono_vertices, watcher::Config::default())
-        .owns_stream(pod_watch.subscribe());
+    let mono_vertex_controller =
+        Controller::for_stream(mono_vertex_watch.subscribe(), mono_vertex_watch.store())
+            .owns_stream(pod_watch.subscribe());
     let context = Arc::new(Runtime {
         caches: Caches::new(vertex_watch.store(), pod_watch.store()),
         ctx: context,
     });
+    let pipeline_watch = pipeline_watch.run(stopped(stop_rx.clone()));
     let vertex_watch = vertex_watch.run(stopped(stop_rx.clone()));
+    let mono_vertex_watch = mono_vertex_watch.run(stopped(stop_rx.clone()));
     let pod_watch = pod_watch.run(stopped(stop_rx.clone()));
     let telemetry = &context.ctx.telemetry;
     telemetry.count_objects::<Pipeline, PipelinePhase>(pipeline_controller.store());
@@ -212,7 +219,9 @@ pub async fn run_controllers(
         pipeline_controller,
         vertex_controller,
         mono_vertex_controller,
+        pipeline_watch,
         vertex_watch,
+        mono_vertex_watch,
         pod_watch,
         trigger
     );

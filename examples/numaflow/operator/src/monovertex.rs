@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use jiff::Timestamp;
+use k8s_openapi::api::core::v1::Pod;
 use kube::runtime::controller::Action;
 
 use kube::{Resource, ResourceExt};
@@ -24,12 +25,11 @@ pub(crate) async fn reconcile_mono_vertex_object(
     mvtx: Arc<MonoVertex>,
     rt: Arc<Runtime>,
 ) -> Result<Action> {
-    if rt.behind(&*mvtx) {
-        return Ok(Action::await_change());
-    }
     let selector = MonoVertexStatus::selector_for(&mvtx.name_any());
-    let (namespace, seen) =
-        sync_pods(&rt, &*mvtx, &selector, |pods| plan_pods(&mvtx, pods)).await?;
+    let plan = |pods: &[Pod]| plan_pods(&mvtx, pods);
+    let Some((namespace, seen)) = sync_pods(&rt, &*mvtx, &selector, plan).await? else {
+        return Ok(Action::await_change());
+    };
     let Some(mut write) = reconcile(&mvtx, Some(&seen), Timestamp::now()) else {
         return Ok(Action::await_change());
     };
@@ -49,7 +49,7 @@ pub(crate) async fn reconcile_mono_vertex_object(
             .transition(change.event, change.from, change.to);
         let regarding = mvtx.object_ref(&());
         let (note, action) = (change.note(), change.event.name());
-        publish_transition(&rt.ctx, &regarding, PHASE_EVENT_REASON, note, action, None).await;
+        publish_transition(&rt.ctx, &regarding, PHASE_EVENT_REASON, note, action, None);
     }
     Ok(Action::await_change())
 }

@@ -175,13 +175,11 @@ pub(crate) async fn reconcile_vertex_object(
     vertex: Arc<Vertex>,
     rt: Arc<Runtime>,
 ) -> Result<Action> {
-    if rt.behind(&*vertex) {
-        debug!("the cache has yet to show our status write; its watch event wakes us again");
-        return Ok(Action::await_change());
-    }
     let selector = pod_selector(&vertex.spec.pipeline_name, &vertex.spec.name);
-    let (namespace, seen) =
-        sync_pods(&rt, &*vertex, &selector, |pods| plan_pods(&vertex, pods)).await?;
+    let plan = |pods: &[Pod]| plan_pods(&vertex, pods);
+    let Some((namespace, seen)) = sync_pods(&rt, &*vertex, &selector, plan).await? else {
+        return Ok(Action::await_change());
+    };
     if let Some(mut patch) = reconcile_vertex(&vertex, Some(&seen), Timestamp::now()) {
         patch.body["metadata"]["resourceVersion"] = json!(vertex.resource_version());
         let written = send_patch(&rt.ctx.client, &namespace, &patch, &rt.ctx.field_manager).await?;
@@ -193,14 +191,20 @@ pub(crate) async fn reconcile_vertex_object(
 /// Makes the pods of `owner` (a Vertex or a MonoVertex), those `selector` picks from the
 /// pod cache, what `plan` asks of them: deletes the doomed, then creates the missing as
 /// the field manager, each write remembered until the cache shows it. Returns the
-/// owner's namespace and the pods there now.
+/// owner's namespace and the pods there now; or nothing, and does nothing, while the
+/// cache holds `owner` older than our last status write left it: the watch event of that
+/// write wakes the owner's reconcile again.
 pub(crate) async fn sync_pods<K: Resource<DynamicType = ()>>(
     rt: &Runtime,
     owner: &K,
     selector: &str,
     plan: impl FnOnce(&[Pod]) -> PodPlan,
-) -> Result<(String, PodsSeen)> {
+) -> Result<Option<(String, PodsSeen)>> {
     let (namespace, name) = rt.ready_for(owner).await;
+    if rt.behind(owner) {
+        debug!("the cache has yet to show our status write; its watch event wakes us again");
+        return Ok(None);
+    }
     // `Kind/namespace/name`: the key of the owner's expected pod writes.
     let key = format!("{}/{namespace}/{name}", K::kind(&()));
     let existing = rt.caches.pods_of(&key, &namespace, selector);
@@ -239,7 +243,7 @@ pub(crate) async fn sync_pods<K: Resource<DynamicType = ()>>(
         rt.caches.expect(&key, std::slice::from_ref(&created), &[]);
         now_there.push(created);
     }
-    Ok((namespace, PodsSeen::of(&now_there)))
+    Ok(Some((namespace, PodsSeen::of(&now_there))))
 }
 
 pub(crate) fn retry<K: Resource>(object: Arc<K>, error: &Error, _: Arc<Runtime>) -> Action {

@@ -14,7 +14,7 @@ use numaflow_model::vertex::Vertex;
 use numaflow_model::write::Write;
 use serde_json::json;
 use std::collections::BTreeMap;
-use tracing::{debug, info, warn};
+use tracing::{Instrument, debug, info, warn};
 
 use crate::cache::object_key;
 use crate::{Context, Error, Result, Runtime, error_chain};
@@ -104,7 +104,7 @@ pub(crate) async fn send_planned(
                 .wrote(object, written.metadata.resource_version.as_deref()),
         }
         if let Some(transition) = write.transition() {
-            report(ctx, pipeline, vertices, &transition).await;
+            report(ctx, pipeline, vertices, &transition);
         }
     }
     Ok(())
@@ -113,7 +113,7 @@ pub(crate) async fn send_planned(
 /// Counts `transition` and publishes it as an Event on the pipeline, the vertex it moved
 /// (if any) as the related object. A failed Event is logged, not retried: the write it
 /// reports was made.
-async fn report(ctx: &Context, pipeline: &Pipeline, vertices: &[Vertex], transition: &Transition) {
+fn report(ctx: &Context, pipeline: &Pipeline, vertices: &[Vertex], transition: &Transition) {
     let metrics = ctx.telemetry.metrics();
     let (action, related) = match transition {
         Transition::Pipeline { event, from, to } => {
@@ -136,13 +136,14 @@ async fn report(ctx: &Context, pipeline: &Pipeline, vertices: &[Vertex], transit
     };
     let regarding = pipeline.object_ref(&());
     let (reason, note) = (transition.reason(), transition.note());
-    publish_transition(ctx, &regarding, reason, note, action, related).await;
+    publish_transition(ctx, &regarding, reason, note, action, related);
 }
 
 /// Publishes a transition already written and counted as a `Normal` Event regarding
-/// `regarding`, with `related` beside it. A failed Event is logged, not retried: the
-/// write it reports was made.
-pub(crate) async fn publish_transition(
+/// `regarding`, with `related` beside it, on a task of its own: the Event reports a write
+/// already made, and does not hold up the next one. A failed Event is logged, not
+/// retried: the write it reports was made.
+pub(crate) fn publish_transition(
     ctx: &Context,
     regarding: &ObjectReference,
     reason: &str,
@@ -158,7 +159,11 @@ pub(crate) async fn publish_transition(
         action: action.to_owned(),
         secondary: related,
     };
-    if let Err(error) = ctx.recorder.publish(&event, regarding).await {
-        warn!(error = %error_chain(&error), "cannot publish the transition Event");
-    }
+    let (recorder, regarding) = (ctx.recorder.clone(), regarding.clone());
+    let publish = async move {
+        if let Err(error) = recorder.publish(&event, &regarding).await {
+            warn!(error = %error_chain(&error), "cannot publish the transition Event");
+        }
+    };
+    tokio::spawn(publish.in_current_span());
 }

@@ -87,6 +87,8 @@ pub async fn run(config: Config) -> Result<Report, Error> {
     let server_args = vec![
         format!("--audit-policy-file={}", policy.display()),
         format!("--audit-log-path={}", log.display()),
+        // One file, however long the run: the server rotates at 100 MB unless told.
+        "--audit-log-maxsize=100000".to_owned(),
         // A stop waits for requests in flight, not for watches: the restart takes
         // seconds, not the minute a watch may hold it.
         "--shutdown-send-retry-after=true".to_owned(),

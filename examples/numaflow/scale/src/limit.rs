@@ -5,9 +5,9 @@
 //! each), untimed. Then, as the controller's ServiceAccount, so that the same admission
 //! policies and RBAC apply, it sends exactly the pause's ideal writes
 //! ([`crate::ideal::per_pipeline`] of [`crate::Goal::Pause`]) with no reads: for each
-//! pipeline in turn, `Pausing`, then each vertex from the source down (its desired phase,
-//! its pod deleted, its status), then `Paused`, with the transition Events; as many
-//! pipelines at a time as it is told.
+//! pipeline in turn, `Pausing` and the pause timestamp, then each vertex from the source
+//! down (its desired phase, its pod deleted, its status), then `Paused`, with the
+//! transition Events; as many pipelines at a time as it is told.
 
 use std::time::{Duration, Instant};
 
@@ -20,7 +20,7 @@ use kube::api::{Api, DeleteParams, ObjectMeta, Patch, PatchParams, PostParams};
 use kube::{Client, Resource, ResourceExt};
 use lifecycle_apiserver::{ApiServer, Identity};
 use numaflow_model::controller::reconcile_pipeline;
-use numaflow_model::pipeline::Pipeline;
+use numaflow_model::pipeline::{PAUSE_TIMESTAMP_ANNOTATION, Pipeline};
 use numaflow_model::plan::Observations;
 use numaflow_model::pods::plan_pods;
 use numaflow_model::vertex::{Vertex, VertexRole};
@@ -157,7 +157,14 @@ async fn pause(client: &Client, p: &Prepared) -> Result<(), Error> {
         .patch_status(&name, &params(), &pipeline_status("Pausing", None))
         .await
         .map_err(refused(format!("pausing Pipeline/{name}")))?;
-    publish(&events, &p.pipeline, "Running -> Pausing (pause)").await?;
+    let mut published = vec![publish(&events, &p.pipeline, "Running -> Pausing (pause)")];
+    let stamp = json!({ "metadata": { "annotations": {
+        PAUSE_TIMESTAMP_ANNOTATION: Timestamp::now().to_string(),
+    } } });
+    pipelines
+        .patch(&name, &params(), &Patch::Merge(stamp))
+        .await
+        .map_err(refused(format!("stamping Pipeline/{name}'s pause")))?;
     for (vertex, pod) in &p.vertices {
         let vertex_name = vertex.name_any();
         let desired = json!({ "spec": { "lifecycle": { "desiredPhase": "Paused" } } });
@@ -174,21 +181,28 @@ async fn pause(client: &Client, p: &Prepared) -> Result<(), Error> {
             .patch_status(&vertex_name, &params(), &Patch::Merge(status))
             .await
             .map_err(refused(format!("writing Vertex/{vertex_name}'s status")))?;
-        publish(&events, vertex, "Running -> Paused (pause)").await?;
+        published.push(publish(&events, vertex, "Running -> Paused (pause)"));
     }
     pipelines
         .patch_status(&name, &params(), &pipeline_status("Paused", Some(true)))
         .await
         .map_err(refused(format!("pausing Pipeline/{name}")))?;
-    publish(&events, &p.pipeline, "Pausing -> Paused (paused)").await
+    published.push(publish(&events, &p.pipeline, "Pausing -> Paused (paused)"));
+    for event in published {
+        event
+            .await
+            .map_err(|e| Error::Other(format!("publishing an Event: {e}")))??;
+    }
+    Ok(())
 }
 
-/// Posts a transition Event about `regarding`.
-async fn publish<K: Resource<DynamicType = ()>>(
+/// Posts a transition Event about `regarding` on a task of its own, as the controller
+/// does: the Event does not hold up the next write.
+fn publish<K: Resource<DynamicType = ()>>(
     events: &Api<Event>,
     regarding: &K,
     note: &str,
-) -> Result<(), Error> {
+) -> tokio::task::JoinHandle<Result<(), Error>> {
     let object: ObjectReference = regarding.object_ref(&());
     let event = Event {
         metadata: ObjectMeta {
@@ -208,11 +222,14 @@ async fn publish<K: Resource<DynamicType = ()>>(
         type_: Some("Normal".to_owned()),
         ..Event::default()
     };
-    events
-        .create(&PostParams::default(), &event)
-        .await
-        .map(|_| ())
-        .map_err(refused(format!("publishing an Event: {note}")))
+    let (events, what) = (events.clone(), format!("publishing an Event: {note}"));
+    tokio::spawn(async move {
+        events
+            .create(&PostParams::default(), &event)
+            .await
+            .map(|_| ())
+            .map_err(refused(what))
+    })
 }
 
 fn params() -> PatchParams {
