@@ -15,7 +15,7 @@ use cache::{Caches, SharedWatch};
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::Api;
-use kube::runtime::controller::Controller;
+use kube::runtime::controller::{self, Controller};
 use kube::runtime::events::{Recorder, Reporter};
 use kube::runtime::watcher;
 use kube::{Client, ResourceExt};
@@ -134,13 +134,30 @@ impl Context {
     }
 }
 
+/// How many reconciles each controller runs at once unless told otherwise: enough to
+/// keep the API server busy, few enough that its priority and fairness limits do not
+/// turn requests away (429) when a thousand pipelines change at once.
+pub const DEFAULT_CONCURRENCY: u16 = 32;
+
 /// Runs the Pipeline, Vertex and MonoVertex controllers in `namespace` (all namespaces
-/// when `None`) until `shutdown` completes, with what `context` holds. They read vertices
+/// when `None`) until `shutdown` completes, with what `context` holds, each running
+/// [`DEFAULT_CONCURRENCY`] reconciles at once. They read pipelines, vertices, MonoVertices
 /// and pods from caches fed by one watch of each ([`cache::SharedWatch`]), not from
 /// lists, and the same watches wake them.
 pub async fn run_controllers(
     context: Context,
     namespace: Option<&str>,
+    shutdown: impl std::future::Future<Output = ()> + Send + Sync + 'static,
+) {
+    run_controllers_with(context, namespace, DEFAULT_CONCURRENCY, shutdown).await;
+}
+
+/// [`run_controllers`], each controller running `concurrency` reconciles at once (0 for
+/// no bound).
+pub async fn run_controllers_with(
+    context: Context,
+    namespace: Option<&str>,
+    concurrency: u16,
     shutdown: impl std::future::Future<Output = ()> + Send + Sync + 'static,
 ) {
     let client = context.client.clone();
@@ -199,15 +216,19 @@ pub async fn run_controllers(
     telemetry
         .count_objects::<Vertex, numaflow_model::vertex::VertexPhase>(vertex_controller.store());
     telemetry.count_objects::<MonoVertex, MonoVertexPhase>(mono_vertex_controller.store());
+    let config = || controller::Config::default().concurrency(concurrency);
     let pipeline_controller = pipeline_controller
+        .with_config(config())
         .graceful_shutdown_on(stopped(stop_rx.clone()))
         .run(reconcile_pipeline_object, retry, context.clone())
         .for_each(|_| futures::future::ready(()));
     let vertex_controller = vertex_controller
+        .with_config(config())
         .graceful_shutdown_on(stopped(stop_rx.clone()))
         .run(reconcile_vertex_object, retry, context.clone())
         .for_each(|_| futures::future::ready(()));
     let mono_vertex_controller = mono_vertex_controller
+        .with_config(config())
         .graceful_shutdown_on(stopped(stop_rx))
         .run(reconcile_mono_vertex_object, retry, context)
         .for_each(|_| futures::future::ready(()));

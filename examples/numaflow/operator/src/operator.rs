@@ -12,7 +12,7 @@ use lifecycle_model::runtime;
 pub use lifecycle_model::runtime::LeaderElection;
 
 use crate::daemon::{Daemon, DaemonError};
-use crate::{Context, run_controllers};
+use crate::{Context, run_controllers_with};
 
 /// The Lease's name unless told otherwise.
 pub const LEASE_NAME: &str = "numaflow-controller-lock";
@@ -41,6 +41,9 @@ pub struct Operator {
     pub leader_election: Option<LeaderElection>,
     /// Where pipelines' daemons listen, `{pipeline}` and `{namespace}` filled in.
     pub daemon_url: String,
+    /// How many reconciles each controller runs at once; 0 for no bound
+    /// ([`crate::DEFAULT_CONCURRENCY`]).
+    pub concurrency: u16,
 }
 
 impl Operator {
@@ -67,8 +70,10 @@ impl Operator {
             daemon,
         );
         let namespace = self.namespace.as_deref();
-        let controllers =
-            |stop: runtime::Shutdown| run_controllers(context, namespace, stop.signalled());
+        let concurrency = self.concurrency;
+        let controllers = |stop: runtime::Shutdown| {
+            run_controllers_with(context, namespace, concurrency, stop.signalled())
+        };
         Ok(operator.run(client, controllers, shutdown).await?)
     }
 }
@@ -91,6 +96,7 @@ mod tests {
             metrics_addr,
             leader_election: None,
             daemon_url: daemon_url.to_owned(),
+            concurrency: crate::DEFAULT_CONCURRENCY,
         }
     }
 

@@ -12,7 +12,7 @@ use kube::Client;
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use lifecycle_apiserver::{self as apiserver, ApiServer, Identity, Kubectl};
 use numaflow_model::crd::{ServiceAccountRef, manifests_yaml};
-use numaflow_model::pipeline::{AbstractVertex, Pipeline};
+use numaflow_model::pipeline::{AbstractVertex, Pipeline, PipelineLifecycle};
 use numaflow_model::vertex::{Udf, Vertex};
 use serde_json::json;
 
@@ -43,6 +43,22 @@ pub fn three_vertex_pipeline(name: &str) -> Pipeline {
         abstract_vertex("cat", "map"),
         abstract_vertex("out", "sink"),
     ];
+    pipeline
+}
+
+/// How long the benchmark's pauses and deletions may wait for their drain: long enough
+/// that the daemon's answer, not the grace period, ends each of them, however loaded the
+/// server; `drainedOnPause` is then checked on every pipeline.
+const GRACE_SECONDS: i64 = 600;
+
+/// A pipeline the benchmark drives: [`three_vertex_pipeline`], with [`GRACE_SECONDS`].
+fn benched_pipeline(name: &str) -> Pipeline {
+    let mut pipeline = three_vertex_pipeline(name);
+    pipeline.spec.lifecycle = Some(PipelineLifecycle {
+        pause_grace_period_seconds: Some(GRACE_SECONDS),
+        deletion_grace_period_seconds: Some(GRACE_SECONDS),
+        ..PipelineLifecycle::default()
+    });
     pipeline
 }
 
@@ -182,7 +198,12 @@ pub async fn run(config: Config) -> Result<Report, Error> {
     let usage = run.usage();
 
     let limit = if config.limit {
-        let limit = crate::limit::run(run.server()?, &names, names.len()).await?;
+        // As many pipelines at once as the controller reconciles at once.
+        let at_once = match config.controller_concurrency {
+            0 => names.len(),
+            n => usize::from(n),
+        };
+        let limit = crate::limit::run(run.server()?, &names, at_once).await?;
         Some(limit)
     } else {
         None
@@ -199,6 +220,10 @@ pub async fn run(config: Config) -> Result<Report, Error> {
             .into_iter()
             .filter(|(kind, _)| !kind.ends_with(" leases"))
             .collect();
+        phase.rejected = requests
+            .iter()
+            .filter(|r| r.code == 429 && r.namespace == NAMESPACE && r.at >= *from && r.at < to)
+            .count() as u64;
     }
     let mut leases = BTreeMap::new();
     for r in requests.iter().filter(|r| r.resource == "leases") {
@@ -276,6 +301,8 @@ impl Run {
             NAMESPACE,
             "--daemon-url",
             &self.daemon.url,
+            "--concurrency",
+            &self.config.controller_concurrency.to_string(),
         ]
         .iter()
         .map(|s| (*s).to_owned())
@@ -361,6 +388,7 @@ impl Run {
             to_written: percentiles(&marks, |m| m.written),
             to_settled: percentiles(&marks, |m| m.settled),
             requests: BTreeMap::new(),
+            rejected: 0,
             usage: self.usage(),
         };
         Ok((phase, tracker.unsettled()))
@@ -469,7 +497,7 @@ async fn request(goal: Goal, pipelines: &Api<Pipeline>, name: &str) -> Result<()
         |phase: &str| Patch::Merge(json!({ "spec": { "lifecycle": { "desiredPhase": phase } } }));
     match goal {
         Goal::Create => pipelines
-            .create(&PostParams::default(), &three_vertex_pipeline(name))
+            .create(&PostParams::default(), &benched_pipeline(name))
             .await
             .map(|_| ()),
         Goal::Pause => pipelines

@@ -45,6 +45,9 @@ pub struct Config {
     pub pipelines: usize,
     /// How many of the driver's requests are in flight at once.
     pub concurrency: usize,
+    /// The controller's `--concurrency`: how many reconciles each of its controllers
+    /// runs at once (0 for no bound); the minimal client pauses as many pipelines at once.
+    pub controller_concurrency: u16,
     /// What goes wrong mid-pause.
     pub fault: Fault,
     /// Whether the minimal client sends the pause's ideal writes after the controller's
@@ -85,6 +88,9 @@ pub struct Phase {
     pub to_settled: (Duration, Duration),
     /// The controller's requests in this change's window, by kind (`PATCH pipelines/status`).
     pub requests: BTreeMap<String, u64>,
+    /// How many of them the server turned away with 429 (its priority and fairness
+    /// limits), to be sent again.
+    pub rejected: u64,
     /// The controller's usage at the change's end.
     pub usage: Usage,
 }

@@ -43,20 +43,20 @@ impl Report {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "{n} pipelines of 3 vertices, {} requests in flight, fault: {:?}\n",
-            self.config.concurrency, self.config.fault
+            "{n} pipelines of 3 vertices, {} user requests in flight, controller concurrency {}, fault: {:?}\n",
+            self.config.concurrency, self.config.controller_concurrency, self.config.fault
         );
         let _ = writeln!(
             out,
-            "| change | wall | to status written p50 / p99 | to settled p50 / p99 | writes per pipeline | ideal | ratio | controller CPU (cumulative) |"
+            "| change | wall | to status written p50 / p99 | to settled p50 / p99 | writes per pipeline | ideal | ratio | turned away (429) | controller CPU (cumulative) |"
         );
-        let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|");
+        let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         for phase in &self.phases {
             let writes = self.writes_per_pipeline(phase.goal);
             let ideal = ideal::total(phase.goal) as f64;
             let _ = writeln!(
                 out,
-                "| {} | {} | {} / {} | {} / {} | {writes:.2} | {ideal:.0} | {:.2} | {:.1} s |",
+                "| {} | {} | {} / {} | {} / {} | {writes:.2} | {ideal:.0} | {:.2} | {} | {:.1} s |",
                 phase.goal.name(),
                 secs(phase.wall),
                 secs(phase.to_written.0),
@@ -64,6 +64,7 @@ impl Report {
                 secs(phase.to_settled.0),
                 secs(phase.to_settled.1),
                 writes / ideal,
+                phase.rejected,
                 phase.usage.cpu_seconds,
             );
         }

@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use numaflow_operator::daemon::DEFAULT_DAEMON_URL;
 use numaflow_operator::operator::{LEASE_NAME, LeaderElection, Operator};
-use numaflow_operator::{FIELD_MANAGER, client, error_chain};
+use numaflow_operator::{DEFAULT_CONCURRENCY, FIELD_MANAGER, client, error_chain};
 
 /// Runs the NumaFlow Pipeline and Vertex controllers against a cluster until
 /// interrupted (Ctrl-C or SIGTERM).
@@ -60,6 +60,9 @@ struct Args {
     /// are filled in.
     #[arg(long, value_name = "URL", default_value = DEFAULT_DAEMON_URL)]
     daemon_url: String,
+    /// How many reconciles each controller runs at once; 0 for no bound.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_CONCURRENCY)]
+    concurrency: u16,
     /// Run no controller: list the stored pipelines, vertices and MonoVertices that the
     /// lifecycles of the CRDs in FILE (the version about to be installed, as
     /// numaflow-crdgen prints it) would strand, and exit 1 when there is one.
@@ -89,6 +92,7 @@ impl Args {
             metrics_addr: self.metrics_addr,
             leader_election,
             daemon_url: self.daemon_url.clone(),
+            concurrency: self.concurrency,
         }
     }
 }

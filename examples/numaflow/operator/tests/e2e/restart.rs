@@ -21,6 +21,7 @@ async fn an_api_server_restarted_mid_pause_loses_nothing() {
         controller: CONTROLLER.into(),
         pipelines: 12,
         concurrency: 12,
+        controller_concurrency: numaflow_operator::DEFAULT_CONCURRENCY,
         fault: Fault::ApiserverRestart,
         limit: false,
         controller_log: "warn".to_owned(),

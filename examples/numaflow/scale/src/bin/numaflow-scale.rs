@@ -22,6 +22,10 @@ struct Cli {
     /// How many of the driver's requests are in flight at once.
     #[arg(long, default_value_t = 64)]
     concurrency: usize,
+    /// The controller's `--concurrency`; the minimal client pauses as many pipelines at
+    /// once (all of them for 0).
+    #[arg(long, value_name = "N", default_value_t = 32)]
+    controller_concurrency: u16,
     /// What goes wrong once a quarter of the pause has settled.
     #[arg(long, value_enum, default_value_t = Fault::None)]
     fault: Fault,
@@ -51,6 +55,7 @@ async fn main() -> ExitCode {
         controller: cli.controller,
         pipelines: cli.pipelines,
         concurrency: cli.concurrency,
+        controller_concurrency: cli.controller_concurrency,
         fault: cli.fault,
         limit: cli.limit,
         audit_bodies: cli.audit_bodies,
