@@ -157,6 +157,7 @@ pub async fn run(config: Config) -> Result<Report, Error> {
             .map_err(Error::Other)?;
     }
     let tracker = Tracker::start(&admin, NAMESPACE, VERTICES).await;
+    let _kubelet = crate::StandInKubelet::start(&admin, NAMESPACE);
     // The controllers' watches have listed by now; every read from here on is counted.
     tokio::time::sleep(Duration::from_secs(2)).await;
     let started = Timestamp::now();

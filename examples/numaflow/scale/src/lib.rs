@@ -23,6 +23,7 @@ pub mod audit;
 mod daemon;
 mod drive;
 pub mod ideal;
+mod kubelet;
 pub mod limit;
 pub mod observe;
 pub mod process;
@@ -30,6 +31,7 @@ mod report;
 
 pub use daemon::StandInDaemon;
 pub use drive::{abstract_vertex, run, three_vertex_pipeline};
+pub use kubelet::StandInKubelet;
 pub use observe::Goal;
 pub use process::Usage;
 
