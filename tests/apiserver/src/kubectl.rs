@@ -1,6 +1,7 @@
 //! Real kubectl as a second client of a server: found on `PATH` or at
 //! `/usr/bin/kubectl`, and skipped, with the reason printed, where the machine has none.
 
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
@@ -68,6 +69,18 @@ impl Kubectl {
             String::from_utf8_lossy(&out.stderr)
         );
         String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Waits, a minute at most, until each of `crds` is `Established`; fails the test
+    /// otherwise.
+    pub fn wait_established(&self, crds: &[CustomResourceDefinition]) {
+        let names: Vec<String> = crds
+            .iter()
+            .map(|crd| format!("crd/{}", crd.metadata.name.as_deref().unwrap_or_default()))
+            .collect();
+        let mut args = vec!["wait", "--for=condition=Established", "--timeout=60s"];
+        args.extend(names.iter().map(String::as_str));
+        self.ok(&args, None);
     }
 
     /// Runs kubectl, whatever its exit code says, and returns its stdout, trimmed: for

@@ -24,9 +24,7 @@ use k8s_openapi::api::rbac::v1::ClusterRole;
 use kube::Client;
 use lifecycle_apiserver::{Identity, SharedApiServer, editor_role};
 use lifecycle_examples::numaflow::crd::crds;
-use lifecycle_examples::numaflow::pipeline::AbstractVertex;
-use lifecycle_examples::numaflow::vertex::Udf;
-use serde_json::json;
+use numaflow_scale::abstract_vertex;
 
 const NAMESPACE: &str = "default";
 
@@ -52,18 +50,4 @@ async fn namespace(name: &str) -> String {
 /// `scale` subresources, labelled to aggregate into the built-in `edit` ClusterRole.
 fn numaflow_editor_role() -> ClusterRole {
     editor_role("numaflow-edit", &crds())
-}
-
-/// A pipeline's vertex of `role`: `source`, `sink`, or a map UDF otherwise.
-fn abstract_vertex(name: &str, role: &str) -> AbstractVertex {
-    let mut v = AbstractVertex {
-        name: name.to_owned(),
-        ..AbstractVertex::default()
-    };
-    match role {
-        "source" => v.source = serde_json::from_value(json!({ "generator": {} })).ok(),
-        "sink" => v.sink = serde_json::from_value(json!({ "log": {} })).ok(),
-        _ => v.udf = Some(Udf::default()),
-    }
-    v
 }

@@ -28,12 +28,14 @@ pub mod limit;
 pub mod observe;
 pub mod process;
 mod report;
+mod user;
 
 pub use daemon::StandInDaemon;
-pub use drive::{abstract_vertex, run, three_vertex_pipeline};
+pub use drive::run;
 pub use kubelet::StandInKubelet;
 pub use observe::Goal;
 pub use process::Usage;
+pub use user::{abstract_vertex, three_vertex_pipeline};
 
 /// The namespace the controller watches and the driver's pipelines live in.
 pub const NAMESPACE: &str = "scale";

@@ -27,7 +27,7 @@ use numaflow_model::vertex::{Vertex, VertexRole};
 use serde_json::json;
 
 use crate::Error;
-use crate::drive::three_vertex_pipeline;
+use crate::user::three_vertex_pipeline;
 
 /// The minimal client's namespace, which no controller watches.
 pub const NAMESPACE: &str = "scale-limit";

@@ -206,17 +206,7 @@ async fn crdgen_output_installed_whole_runs_the_controller_with_exactly_its_role
         3 + 2 * 4 + 4,
         "{applied}"
     );
-    kubectl.ok(
-        &[
-            "wait",
-            "--for=condition=Established",
-            "--timeout=60s",
-            "crd/pipelines.numaflow.numaproj.io",
-            "crd/vertices.numaflow.numaproj.io",
-            "crd/monovertices.numaflow.numaproj.io",
-        ],
-        None,
-    );
+    kubectl.wait_established(&numaflow_model::crd::crds());
 
     let admin = server.admin().await.unwrap();
     // The lifecycles travel with the CRDs: read back from the server, each CRD carries
