@@ -17,6 +17,7 @@ use k8s_openapi::api::core::v1::Pod;
 use kube::api::Api;
 use kube::runtime::controller::{self, Controller};
 use kube::runtime::events::{Recorder, Reporter};
+use kube::runtime::reflector::ObjectRef;
 use kube::runtime::watcher;
 use kube::{Client, ResourceExt};
 use tracing::info;
@@ -26,7 +27,7 @@ pub use error::{Error, Result};
 use monovertex::reconcile_mono_vertex_object;
 use numaflow_model::monovertex::{MonoVertex, MonoVertexPhase};
 use numaflow_model::pipeline::{Pipeline, PipelinePhase};
-use numaflow_model::vertex::Vertex;
+use numaflow_model::vertex::{PIPELINE_NAME_LABEL, Vertex};
 pub use reconcile::next_look;
 use reconcile::{reconcile_pipeline_object, reconcile_vertex_object, retry};
 pub use write::send_patch;
@@ -195,9 +196,16 @@ pub async fn run_controllers_with(
         watcher::Config::default().labels("app.kubernetes.io/part-of=numaflow"),
     )
     .trimmed(|pod| pod.spec = None);
+    // A drain waits for the sources' pods to be gone, as the pod cache shows them: each
+    // change of a pipeline's pods wakes it too, for the vertex that wakes it can be seen
+    // before the pod cache has caught up.
     let pipeline_controller =
         Controller::for_stream(pipeline_watch.subscribe(), pipeline_watch.store())
-            .owns_stream(vertex_watch.subscribe());
+            .owns_stream(vertex_watch.subscribe())
+            .watches_stream(pod_watch.subscribe(), |pod: Pod| {
+                let pipeline = pod.labels().get(PIPELINE_NAME_LABEL)?.clone();
+                Some(ObjectRef::<Pipeline>::new(&pipeline).within(&pod.namespace()?))
+            });
     let vertex_controller = Controller::for_stream(vertex_watch.subscribe(), vertex_watch.store())
         .owns_stream(pod_watch.subscribe());
     let mono_vertex_controller =
