@@ -31,7 +31,7 @@ use jiff::Timestamp;
 use lifecycle_model::Lifecycle;
 use lifecycle_model::conditions::{Condition, ConditionStatus, find_condition};
 
-use crate::pipeline::{Pipeline, PipelinePhase, vertex_object_name};
+use crate::pipeline::{Pipeline, PipelinePhase, declared_vertices};
 use crate::pods::PodsSeen;
 use crate::replicas::ReplicaStatus;
 use crate::vertex::{Vertex, VertexStatusPhase};
@@ -106,17 +106,8 @@ pub fn pipeline_conditions(
     now: &str,
 ) -> Vec<Condition> {
     let generation = pipeline.metadata.generation;
-    let name = pipeline.metadata.name.as_deref().unwrap_or_default();
-    let declared: Vec<Option<&Vertex>> = pipeline
-        .spec
-        .vertices
-        .iter()
-        .map(|d| {
-            let object = vertex_object_name(name, &d.name);
-            vertices
-                .iter()
-                .find(|v| v.metadata.name.as_deref() == Some(object.as_str()))
-        })
+    let declared: Vec<Option<&Vertex>> = declared_vertices(pipeline, vertices)
+        .map(|(_, v)| v)
         .collect();
     let missing = declared.iter().filter(|v| v.is_none()).count();
     let unhealthy: Vec<&str> = declared

@@ -21,7 +21,7 @@ use crate::conditions::{
 };
 use crate::patch::merge_patch_between;
 pub use crate::pipeline::vertex_object_name;
-use crate::pipeline::{Pipeline, PipelinePhase};
+use crate::pipeline::{Pipeline, PipelinePhase, declared_vertices};
 use crate::plan::{self, Observations, Patch, PatchTarget};
 use crate::pods::PodsSeen;
 use crate::vertex::{
@@ -137,14 +137,8 @@ fn settling_until(pipeline: &Pipeline, vertices: &[Vertex], now: Timestamp) -> O
     if pipeline.spec.validate().is_err() {
         return None;
     }
-    let name = pipeline.metadata.name.as_deref().unwrap_or_default();
-    let catching_up = pipeline.spec.vertices.iter().any(|declared| {
-        let object = vertex_object_name(name, &declared.name);
-        vertices
-            .iter()
-            .find(|v| v.metadata.name.as_deref() == Some(object.as_str()))
-            .is_none_or(|v| !vertex_caught_up(v))
-    });
+    let catching_up = declared_vertices(pipeline, vertices)
+        .any(|(_, found)| found.is_none_or(|v| !vertex_caught_up(v)));
     if !catching_up {
         return None;
     }
@@ -367,14 +361,8 @@ fn with_conditions(
 /// Whether every declared vertex of `pipeline` that is not healthy is only on its way:
 /// missing, or yet to catch up with its spec ([`vertex_caught_up`]).
 fn only_on_their_way(pipeline: &Pipeline, vertices: &[Vertex]) -> bool {
-    let name = pipeline.metadata.name.as_deref().unwrap_or_default();
-    pipeline.spec.vertices.iter().all(|declared| {
-        let object = vertex_object_name(name, &declared.name);
-        vertices
-            .iter()
-            .find(|v| v.metadata.name.as_deref() == Some(object.as_str()))
-            .is_none_or(|v| vertex_healthy(v) || !vertex_caught_up(v))
-    })
+    declared_vertices(pipeline, vertices)
+        .all(|(_, found)| found.is_none_or(|v| vertex_healthy(v) || !vertex_caught_up(v)))
 }
 
 /// The status the Vertex controller wants for `spec`.

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use serde_with::skip_serializing_none;
 
 use crate::Unknown;
-use crate::vertex::VertexSpec;
+use crate::vertex::{Vertex, VertexSpec};
 
 mod graph;
 mod resume;
@@ -123,6 +123,22 @@ pub struct PipelineLifecycle {
 /// The object name of the vertex `vertex` of `pipeline`: `{pipeline}-{vertex}`.
 pub fn vertex_object_name(pipeline: &str, vertex: &str) -> String {
     format!("{pipeline}-{vertex}")
+}
+
+/// Each vertex `pipeline` declares, in order: its object name, and the object of that
+/// name among `vertices`, if there is one.
+pub fn declared_vertices<'a>(
+    pipeline: &'a Pipeline,
+    vertices: &'a [Vertex],
+) -> impl Iterator<Item = (String, Option<&'a Vertex>)> + 'a {
+    let name = pipeline.metadata.name.as_deref().unwrap_or_default();
+    pipeline.spec.vertices.iter().map(move |declared| {
+        let object = vertex_object_name(name, &declared.name);
+        let found = vertices
+            .iter()
+            .find(|v| v.metadata.name.as_deref() == Some(object.as_str()));
+        (object, found)
+    })
 }
 
 /// The spec of a NumaFlow Pipeline; fields the lifecycle does not use are kept by the CRD

@@ -9,7 +9,7 @@ use kube::{Resource, ResourceExt};
 use numaflow_model::controller::{reconcile_pipeline, reconcile_vertex};
 use numaflow_model::pipeline::{
     DesiredPhase, FINALIZER, Pipeline, PipelinePhase, RESUME_STRATEGY_ANNOTATION, ResumeStrategy,
-    vertex_object_name,
+    declared_vertices,
 };
 use numaflow_model::plan::Observations;
 use numaflow_model::pods::{PodPlan, PodsSeen, plan_pods, pod_selector};
@@ -140,12 +140,7 @@ fn cache_behind(rt: &Runtime, pipeline: &Pipeline, ours: &[Vertex]) -> bool {
         return true;
     }
     let namespace = pipeline.namespace().unwrap_or_default();
-    let name = pipeline.name_any();
-    pipeline.spec.vertices.iter().any(|declared| {
-        let object = vertex_object_name(&name, &declared.name);
-        let cached = ours
-            .iter()
-            .find(|v| v.metadata.name.as_deref() == Some(&*object));
+    declared_vertices(pipeline, ours).any(|(object, cached)| {
         let version = cached.and_then(|v| v.metadata.resource_version.as_deref());
         rt.caches
             .behind(&object_key("Vertex", &namespace, &object), version)
