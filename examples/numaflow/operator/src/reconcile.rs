@@ -200,8 +200,8 @@ pub(crate) async fn sync_pods<K: Resource<DynamicType = ()>>(
         debug!("the cache has yet to show our status write; its watch event wakes us again");
         return Ok(None);
     }
-    // `Kind/namespace/name`: the key of the owner's expected pod writes.
-    let key = format!("{}/{namespace}/{name}", K::kind(&()));
+    // The key of the owner's expected pod writes.
+    let key = object_key(&K::kind(&()), &namespace, &name);
     let existing = rt.caches.pods_of(&key, &namespace, selector);
     let plan = plan(&existing);
     let pods: Api<Pod> = Api::namespaced(rt.ctx.client.clone(), &namespace);
