@@ -16,22 +16,28 @@
 //! twice. So each owner's pod creations and deletions are remembered as expectations
 //! until the cache shows them, and the pods a reconcile sees are the cache's with the
 //! expectations applied. Either memory lasts [`EXPECTATION_TTL`] at most.
+//!
+//! Each cache is indexed by label as its watch fills it ([`index`]): a reconcile finds a
+//! pipeline's vertices and pods without reading every cached object.
+
+mod index;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures::channel::mpsc;
 use futures::{Stream, StreamExt};
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::Api;
-use kube::core::Selector;
 use kube::runtime::reflector::{self, Store};
 use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Resource, ResourceExt};
 use lifecycle_model::runtime::error_chain;
 use numaflow_model::vertex::{Vertex, pipeline_selector};
+
+use index::{Indexed, LabelIndex};
 
 /// How long a pod creation or deletion is expected before the cache must show it: long
 /// enough for a watch event to arrive, short enough that a pod removed by someone else
@@ -40,8 +46,8 @@ pub const EXPECTATION_TTL: Duration = Duration::from_secs(15);
 
 /// The reflectors the controllers read, and the pod writes they wait to see.
 pub(crate) struct Caches {
-    vertices: Store<Vertex>,
-    pods: Store<Pod>,
+    vertices: Indexed<Vertex>,
+    pods: Indexed<Pod>,
     expected: Mutex<HashMap<String, Expected>>,
     /// The version each of the controllers' writes left, by `Kind/namespace/name`, until
     /// the cache shows it.
@@ -64,16 +70,8 @@ struct Expected {
     deleted: BTreeMap<String, Instant>,
 }
 
-/// A label selector written `key=value,...`.
-fn selector(text: &str) -> Selector {
-    text.split(',')
-        .filter_map(|pair| pair.split_once('='))
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect()
-}
-
 impl Caches {
-    pub(crate) fn new(vertices: Store<Vertex>, pods: Store<Pod>) -> Self {
+    pub(crate) fn new(vertices: Indexed<Vertex>, pods: Indexed<Pod>) -> Self {
         Caches {
             vertices,
             pods,
@@ -93,18 +91,16 @@ impl Caches {
         if self.ready.load(Ordering::Acquire) {
             return;
         }
-        until_ready(&self.vertices).await;
-        until_ready(&self.pods).await;
+        until_ready(self.vertices.store()).await;
+        until_ready(self.pods.store()).await;
         self.ready.store(true, Ordering::Release);
     }
 
     /// The vertices of `pipeline` in `namespace`, as cached.
     pub(crate) fn vertices_of(&self, namespace: &str, pipeline: &str) -> Vec<Vertex> {
-        let selector = selector(&pipeline_selector(pipeline));
         self.vertices
-            .state_filter_selector(&selector)
+            .select(namespace, &pipeline_selector(pipeline))
             .into_iter()
-            .filter(|v| v.namespace().as_deref() == Some(namespace))
             .map(|v| Vertex::clone(&v))
             .collect()
     }
@@ -112,9 +108,8 @@ impl Caches {
     /// The pods in `namespace` that `labels` select, as cached.
     fn cached_pods(&self, namespace: &str, labels: &str) -> Vec<Pod> {
         self.pods
-            .state_filter_selector(&selector(labels))
+            .select(namespace, labels)
             .into_iter()
-            .filter(|p| p.namespace().as_deref() == Some(namespace))
             .map(|p| Pod::clone(&p))
             .collect()
     }
@@ -122,11 +117,7 @@ impl Caches {
     /// How many pods in `namespace` that `labels` select the cache holds, terminating
     /// ones included: a drain counts a pod until it is gone.
     pub(crate) fn count_pods(&self, namespace: &str, labels: &str) -> usize {
-        self.pods
-            .state_filter_selector(&selector(labels))
-            .iter()
-            .filter(|p| p.namespace().as_deref() == Some(namespace))
-            .count()
+        self.pods.select(namespace, labels).len()
     }
 
     /// The pods of `owner` (`namespace/name`) in `namespace` that `labels` select: the
@@ -218,6 +209,7 @@ pub struct SharedWatch<K: Resource<DynamicType = ()> + Clone + 'static> {
     trim: fn(&mut K),
     store: Store<K>,
     writer: reflector::store::Writer<K>,
+    index: Arc<Mutex<LabelIndex>>,
     subscribers: Vec<mpsc::UnboundedSender<K>>,
 }
 
@@ -241,6 +233,7 @@ where
             trim: |object| object.meta_mut().managed_fields = None,
             store,
             writer,
+            index: Arc::new(Mutex::new(LabelIndex::new(&[]))),
             subscribers: Vec::new(),
         }
     }
@@ -255,6 +248,18 @@ where
     /// The cache this watch fills.
     pub fn store(&self) -> Store<K> {
         self.store.clone()
+    }
+
+    /// Indexes the cache by the labels with `keys` ([`index`]), so that a selector with
+    /// one of them reads only the objects that carry it.
+    pub fn indexed_by(self, keys: &'static [&'static str]) -> Self {
+        *index::lock(&self.index) = LabelIndex::new(keys);
+        self
+    }
+
+    /// The cache with its label index, as the controllers' reads use it.
+    pub(crate) fn indexed(&self) -> Indexed<K> {
+        Indexed::new(self.store.clone(), self.index.clone())
     }
 
     /// A stream of the objects this watch sees change, each already in [`Self::store`]:
@@ -273,6 +278,7 @@ where
             config,
             trim,
             writer,
+            index,
             subscribers,
             ..
         } = self;
@@ -283,18 +289,19 @@ where
                 trim(object);
             })
             .take_until(stop);
-        share(writer, events, subscribers).await;
+        share(writer, &index, events, subscribers).await;
     }
 }
 
-/// Applies each of `events` to `writer`'s cache, then hands the object it names to every
-/// subscriber; failures are logged.
+/// Applies each of `events` to `writer`'s cache and to its `index`, then hands the object
+/// it names to every subscriber; failures are logged.
 ///
 /// A listing (after a start, or when a watch had to start over) is handed on only once
 /// it is complete, when the cache holds it, and so are the objects it no longer shows:
 /// they were deleted while the watch was away, and their owners must hear of it.
 async fn share<K>(
     writer: reflector::store::Writer<K>,
+    index: &Mutex<LabelIndex>,
     events: impl Stream<Item = Result<watcher::Event<K>, watcher::Error>>,
     subscribers: Vec<mpsc::UnboundedSender<K>>,
 ) where
@@ -312,6 +319,9 @@ async fn share<K>(
     let mut listed = Vec::new();
     let mut events = std::pin::pin!(reflector::reflector(writer, events));
     while let Some(event) = events.next().await {
+        if let Ok(event) = &event {
+            index_event(index, &store, event);
+        }
         match event {
             Ok(watcher::Event::Apply(object) | watcher::Event::Delete(object)) => send(&object),
             Ok(watcher::Event::Init) => {
@@ -330,6 +340,19 @@ async fn share<K>(
                 tracing::warn!(%kind, error = %error_chain(&error), "a watch failed; retrying");
             }
         }
+    }
+}
+
+/// Brings `index` up to `event`, which `store` already holds.
+fn index_event<K>(index: &Mutex<LabelIndex>, store: &Store<K>, event: &watcher::Event<K>)
+where
+    K: Resource<DynamicType = ()> + Clone + 'static,
+{
+    match event {
+        watcher::Event::Apply(object) => index::lock(index).apply(object),
+        watcher::Event::Delete(object) => index::lock(index).remove(object),
+        watcher::Event::InitDone => index::lock(index).rebuild(store.state()),
+        watcher::Event::Init | watcher::Event::InitApply(_) => {}
     }
 }
 
@@ -352,7 +375,8 @@ mod tests {
     use kube::runtime::reflector::store;
     use kube::runtime::watcher::Event;
 
-    fn pod(name: &str, labels: &[(&str, &str)]) -> Pod {
+    /// A pod `name` in the namespace `ns` with `labels`.
+    pub(super) fn pod(name: &str, labels: &[(&str, &str)]) -> Pod {
         let mut pod = Pod::default();
         pod.metadata.name = Some(name.to_owned());
         pod.metadata.namespace = Some("ns".to_owned());
@@ -373,12 +397,20 @@ mod tests {
     fn a_reconcile_sees_its_own_writes_before_the_cache_does() {
         let (pods, mut writer) = store::<Pod>();
         let (vertices, _) = store::<Vertex>();
+        let index = Arc::new(Mutex::new(LabelIndex::new(&["app"])));
+        let mut watched = |event: Event<Pod>| {
+            writer.apply_watcher_event(&event);
+            index_event(&index, &writer.as_reader(), &event);
+        };
         let mine = [("app", "m")];
-        writer.apply_watcher_event(&Event::Init);
-        writer.apply_watcher_event(&Event::InitApply(pod("m-0-a", &mine)));
-        writer.apply_watcher_event(&Event::InitApply(pod("other", &[("app", "x")])));
-        writer.apply_watcher_event(&Event::InitDone);
-        let caches = Caches::new(vertices, pods);
+        watched(Event::Init);
+        watched(Event::InitApply(pod("m-0-a", &mine)));
+        watched(Event::InitApply(pod("other", &[("app", "x")])));
+        watched(Event::InitDone);
+        let caches = Caches::new(
+            Indexed::new(vertices, Arc::new(Mutex::new(LabelIndex::new(&[])))),
+            Indexed::new(pods, index.clone()),
+        );
         assert_eq!(names(&caches.pods_of("ns/m", "ns", "app=m")), ["m-0-a"]);
 
         // Created and deleted, not yet watched: the view has the new pod, not the old.
@@ -387,8 +419,8 @@ mod tests {
         assert_eq!(caches.count_pods("ns", "app=m"), 1, "the cache alone lags");
 
         // The watch catches up: the expectations are met and dropped.
-        writer.apply_watcher_event(&Event::Apply(pod("m-1-b", &mine)));
-        writer.apply_watcher_event(&Event::Delete(pod("m-0-a", &mine)));
+        watched(Event::Apply(pod("m-1-b", &mine)));
+        watched(Event::Delete(pod("m-0-a", &mine)));
         assert_eq!(names(&caches.pods_of("ns/m", "ns", "app=m")), ["m-1-b"]);
         assert!(caches.expected.lock().unwrap().is_empty());
     }
@@ -432,7 +464,7 @@ mod tests {
                 .chain([Err(watcher::Error::NoResourceVersion)]),
         )
         .inspect(|_| look());
-        share(writer, events, vec![tx]).await;
+        share(writer, &Mutex::new(LabelIndex::new(&[])), events, vec![tx]).await;
         look();
         let v = |name: &str, version: Option<&str>| (name.to_owned(), version.map(str::to_owned));
         assert_eq!(
@@ -445,17 +477,5 @@ mod tests {
                 v("q", None),
             ]
         );
-    }
-
-    #[test]
-    fn selectors_read_key_value_pairs() {
-        use kube::core::SelectorExt;
-        let s = selector("a=b,c=d");
-        let labels = BTreeMap::from([
-            ("a".to_owned(), "b".to_owned()),
-            ("c".to_owned(), "d".to_owned()),
-        ]);
-        assert!(s.matches(&labels));
-        assert!(!selector("a=x").matches(&labels));
     }
 }

@@ -25,7 +25,7 @@ use tracing::info;
 pub use daemon::Daemon;
 pub use error::{Error, Result};
 use monovertex::reconcile_mono_vertex_object;
-use numaflow_model::monovertex::{MonoVertex, MonoVertexPhase};
+use numaflow_model::monovertex::{MONO_VERTEX_NAME_LABEL, MonoVertex, MonoVertexPhase};
 use numaflow_model::pipeline::{Pipeline, PipelinePhase};
 use numaflow_model::vertex::{PIPELINE_NAME_LABEL, Vertex};
 pub use reconcile::next_look;
@@ -189,13 +189,17 @@ pub async fn run_controllers_with(
     // One watch of each kind, each feeding the cache the controllers read and waking the
     // controllers that care. Pods are kept without their spec, which no controller reads.
     let mut pipeline_watch = SharedWatch::new(pipelines, watcher::Config::default());
-    let mut vertex_watch = SharedWatch::new(vertices, watcher::Config::default());
+    // The caches a reconcile reads by owner are indexed by the label that names it.
+    let owners = &[PIPELINE_NAME_LABEL, MONO_VERTEX_NAME_LABEL];
+    let mut vertex_watch =
+        SharedWatch::new(vertices, watcher::Config::default()).indexed_by(owners);
     let mut mono_vertex_watch = SharedWatch::new(mono_vertices, watcher::Config::default());
     let mut pod_watch = SharedWatch::new(
         pods,
         watcher::Config::default().labels("app.kubernetes.io/part-of=numaflow"),
     )
-    .trimmed(|pod| pod.spec = None);
+    .trimmed(|pod| pod.spec = None)
+    .indexed_by(owners);
     // A drain waits for the sources' pods to be gone, as the pod cache shows them: each
     // change of a pipeline's pods wakes it too, for the vertex that wakes it can be seen
     // before the pod cache has caught up.
@@ -212,7 +216,7 @@ pub async fn run_controllers_with(
         Controller::for_stream(mono_vertex_watch.subscribe(), mono_vertex_watch.store())
             .owns_stream(pod_watch.subscribe());
     let context = Arc::new(Runtime {
-        caches: Caches::new(vertex_watch.store(), pod_watch.store()),
+        caches: Caches::new(vertex_watch.indexed(), pod_watch.indexed()),
         ctx: context,
     });
     let pipeline_watch = pipeline_watch.run(stopped(stop_rx.clone()));
