@@ -49,12 +49,17 @@ pub struct PipelineActions {
 
 /// How long the pipeline's vertices may be on their way to what was asked of them (one
 /// missing, or yet to report the phase and generation asked of it) before the pipeline's
-/// status says so. Until then `Deployed` and `VerticesHealthy` stay as they were written,
-/// where they would say `Progressing` for a moment and change back, and the first status
-/// write waits; a vertex still on its way this long after the status was last written
-/// (or the pipeline created) is reported. A vertex whose pods are unhealthy is reported
-/// at once, and a write that moves the phase goes out at once.
-pub const CONDITIONS_SETTLE: std::time::Duration = std::time::Duration::from_secs(10);
+/// status says so: a progress deadline, as a Deployment's `progressDeadlineSeconds` is
+/// one. Until then `Deployed` and `VerticesHealthy` stay as they were written, where they
+/// would say `Progressing` for a moment and change back, and the first status write
+/// waits; a vertex still on its way this long after the status was last written (or the
+/// pipeline created) is reported. A vertex whose pods are unhealthy is reported at once,
+/// and a write that moves the phase goes out at once.
+///
+/// A minute: with a thousand pipelines pausing at once on a busy API server, a vertex can
+/// queue behind the others for more than ten seconds before its controller reaches it,
+/// and the pipeline's status would say so twice for nothing.
+pub const CONDITIONS_SETTLE: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl PipelineActions {
     /// Whether there is nothing to do.
