@@ -160,6 +160,13 @@ pub async fn run(config: Config) -> Result<Report, Error> {
             0 => names.len(),
             n => usize::from(n),
         };
+        // Under the same observers as the controller's changes: the driver's watches and
+        // the stand-in kubelet, each of the minimal client's namespace.
+        let limit_namespace = crate::limit::NAMESPACE;
+        let _observers = (
+            Tracker::start(&admin, limit_namespace, VERTICES).await,
+            crate::StandInKubelet::start(&admin, limit_namespace),
+        );
         let limit = crate::limit::run(run.server()?, &names, at_once).await?;
         Some(limit)
     } else {
