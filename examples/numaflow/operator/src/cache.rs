@@ -17,8 +17,8 @@
 //! until the cache shows them, and the pods a reconcile sees are the cache's with the
 //! expectations applied. Either memory lasts [`EXPECTATION_TTL`] at most.
 //!
-//! Each cache is indexed by label as its watch fills it ([`index`]): a reconcile finds a
-//! pipeline's vertices and pods without reading every cached object.
+//! Each cache is indexed by label as its watch fills it (`cache/index.rs`): a reconcile
+//! finds a pipeline's vertices and pods without reading every cached object.
 
 mod index;
 
@@ -250,7 +250,7 @@ where
         self.store.clone()
     }
 
-    /// Indexes the cache by the labels with `keys` ([`index`]), so that a selector with
+    /// Indexes the cache by the labels with `keys`, so that a selector with
     /// one of them reads only the objects that carry it.
     pub fn indexed_by(self, keys: &'static [&'static str]) -> Self {
         *index::lock(&self.index) = LabelIndex::new(keys);
