@@ -297,8 +297,10 @@ impl Run {
     }
 
     /// Asks `goal` of every pipeline and waits until all have settled, striking the
-    /// fault once a quarter of a pause has settled. The change measured, and the
-    /// pipelines that did not settle in time.
+    /// fault once a quarter of a pause has settled. The last quarter's pauses are asked
+    /// only after the fault has struck, so that it always finds the pause under way,
+    /// however fast the rest went. The change measured, and the pipelines that did not
+    /// settle in time.
     async fn change(
         &mut self,
         goal: Goal,
@@ -311,8 +313,10 @@ impl Run {
         let limit = Duration::from_secs(120).max(Duration::from_secs(names.len() as u64));
         let client = self.admin.clone();
         let concurrency = self.config.concurrency;
-        let send = send_all(goal, client, names, concurrency, tracker);
         let mut struck = self.config.fault == Fault::None || goal != Goal::Pause;
+        let held = if struck { 0 } else { names.len() / 4 };
+        let (first, last) = names.split_at(names.len() - held);
+        let send = send_all(goal, client.clone(), first, concurrency, tracker);
         let wait = async {
             loop {
                 let settled = names.len() - tracker.unsettled().len();
@@ -320,6 +324,7 @@ impl Run {
                     struck = true;
                     checks.fault_at = Some((settled, names.len()));
                     self.strike().await?;
+                    send_all(goal, client.clone(), last, concurrency, tracker).await?;
                 }
                 if settled == names.len() || begun.elapsed() > limit {
                     return Ok::<(), Error>(());
