@@ -83,6 +83,8 @@ struct State {
     /// Each vertex object's pipeline.
     vertex_pipeline: HashMap<String, String>,
     seq: u64,
+    /// Whether the vertex watch is listing.
+    listing: bool,
     goal: Option<Goal>,
     marks: HashMap<String, Marks>,
     vertices_per_pipeline: usize,
@@ -180,7 +182,11 @@ impl State {
     }
 
     fn vertex_seen(&mut self, v: &Vertex) {
-        self.seq += 1;
+        // A listing cannot tell in which order its objects changed: all it shows at once
+        // count as seen at once.
+        if !self.listing {
+            self.seq += 1;
+        }
         let name = v.name_any();
         let desired = v.spec.desired_phase();
         let pipeline = v.spec.pipeline_name.clone();
@@ -250,6 +256,7 @@ impl Tracker {
             ready_tx.clone(),
             |s, p| s.pipeline_seen(p),
             |s, name| s.pipeline_gone(name),
+            |_, _| {},
         ));
         let vertex_watch = tokio::spawn(follow(
             vertices,
@@ -257,6 +264,10 @@ impl Tracker {
             ready_tx,
             |s, v| s.vertex_seen(v),
             |s, name| s.vertex_gone(name),
+            |s, on| {
+                s.seq += u64::from(on);
+                s.listing = on;
+            },
         ));
         for _ in 0..2 {
             ready_rx.recv().await;
@@ -370,6 +381,7 @@ async fn follow<K>(
     ready: tokio::sync::mpsc::Sender<()>,
     seen: fn(&mut State, &K),
     gone: fn(&mut State, &str),
+    listing: fn(&mut State, bool),
 ) where
     K: kube::Resource<DynamicType = ()> + Clone + std::fmt::Debug + Send + 'static,
     K: serde::de::DeserializeOwned,
@@ -384,7 +396,10 @@ async fn follow<K>(
         let Ok(event) = event else { continue };
         let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
         match event {
-            Event::Init => listed = Some(HashSet::new()),
+            Event::Init => {
+                listed = Some(HashSet::new());
+                listing(&mut state, true);
+            }
             Event::InitApply(object) => {
                 let name = object.name_any();
                 seen(&mut state, &object);
@@ -394,6 +409,7 @@ async fn follow<K>(
                 }
             }
             Event::InitDone => {
+                listing(&mut state, false);
                 if let Some(listed) = listed.take() {
                     for name in known.difference(&listed) {
                         gone(&mut state, name);
