@@ -172,14 +172,11 @@ async fn pause(client: &Client, mut p: Prepared) -> Result<(), Error> {
         let writes = reconcile_pipeline(&p.pipeline, &p.vertices, &observed).writes;
         let mut sent = false;
         for write in &writes {
-            let written = send_raw(client, &with_version(&p, write.patch())).await?;
-            if write.patch().target.targets(&p.pipeline) {
+            let patch = with_version(&p, write.patch());
+            let written = send_raw(client, &patch).await?;
+            if patch.target.targets(&p.pipeline) {
                 p.pipeline = serde_json::from_value(written).map_err(decode)?;
-            } else if let Some(v) = p
-                .vertices
-                .iter_mut()
-                .find(|v| write.patch().target.targets(&**v))
-            {
+            } else if let Some(v) = p.vertices.iter_mut().find(|v| patch.target.targets(&**v)) {
                 *v = serde_json::from_value(written).map_err(decode)?;
             }
             if let Some(transition) = write.transition() {
