@@ -23,10 +23,11 @@
 //! ```
 
 use std::fmt::Debug;
+use std::sync::{Arc, Mutex, PoisonError};
 
-use ::kube::Resource;
 use ::kube::api::{Api, Patch, PatchParams};
-use ::kube::runtime::events::{Event, EventType, Recorder};
+use ::kube::runtime::events::{Event, EventType, Recorder, Reporter};
+use ::kube::{Client, Resource};
 use k8s_openapi::api::core::v1::ObjectReference;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::de::DeserializeOwned;
@@ -64,6 +65,109 @@ pub async fn publish_transition<L: Lifecycle>(
     recorder
         .publish(&transition_event(event, from, to), reference)
         .await
+}
+
+/// kube-runtime's [`Recorder`], started afresh after every `capacity` Events, so that
+/// what it remembers has a bound.
+///
+/// A `Recorder` remembers each distinct Event it published (by object, reason, action,
+/// type and related object) for six minutes, to fold a repeat into the first one's
+/// series; it keeps no bound on how many. When a thousand objects change at once, that is
+/// thousands of Events, each some 2 KB in the recorder's table: most of a controller's
+/// memory. client-go bounds its own correlator's cache (at 4,096 Events); this bounds
+/// kube-runtime's by handing each Event to a fresh `Recorder` once `capacity` have gone
+/// through the current one. A repeat still folds into its series unless a fresh start
+/// falls between the two.
+///
+/// Clones share the current `Recorder` and the count.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use kube::runtime::events::Reporter;
+/// use lifecycle_model::kube::BoundedRecorder;
+///
+/// let config = kube::Config::new("http://127.0.0.1:8001".parse().unwrap());
+/// let client = kube::Client::try_from(config).unwrap();
+/// let events = BoundedRecorder::new(client, Reporter::from("my-controller")).with_capacity(2);
+/// for _ in 0..5 {
+///     let _recorder = events.recorder(); // the Recorder to publish the next Event with
+/// }
+/// // Five Events, two to a Recorder: the third and the fifth each started a fresh one.
+/// assert_eq!(events.fresh_starts(), 2);
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct BoundedRecorder {
+    client: Client,
+    reporter: Reporter,
+    capacity: usize,
+    current: Arc<Mutex<Current>>,
+}
+
+/// The `Recorder` Events go through now, how many have, and how many it replaced.
+struct Current {
+    recorder: Recorder,
+    published: usize,
+    fresh_starts: u64,
+}
+
+impl BoundedRecorder {
+    /// How many Events go through one `Recorder` unless told otherwise: about 4 MB of
+    /// its table at most.
+    pub const DEFAULT_CAPACITY: usize = 1024;
+
+    /// Publishes as `reporter` through `client`, [`Self::DEFAULT_CAPACITY`] Events to a
+    /// `Recorder`.
+    pub fn new(client: Client, reporter: Reporter) -> Self {
+        let recorder = Recorder::new(client.clone(), reporter.clone());
+        BoundedRecorder {
+            client,
+            reporter,
+            capacity: Self::DEFAULT_CAPACITY,
+            current: Arc::new(Mutex::new(Current {
+                recorder,
+                published: 0,
+                fresh_starts: 0,
+            })),
+        }
+    }
+
+    /// `capacity` Events to a `Recorder` (at least one).
+    pub fn with_capacity(mut self, capacity: usize) -> Self {
+        self.capacity = capacity.max(1);
+        self
+    }
+
+    /// The `Recorder` to publish the next Event with, counted as one: the current one, or
+    /// a fresh one when `capacity` Events have gone through the current.
+    pub fn recorder(&self) -> Recorder {
+        let mut current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
+        if current.published >= self.capacity {
+            current.recorder = Recorder::new(self.client.clone(), self.reporter.clone());
+            current.published = 0;
+            current.fresh_starts += 1;
+        }
+        current.published += 1;
+        current.recorder.clone()
+    }
+
+    /// Publishes `event` on the object `reference`, as [`Recorder::publish`] does.
+    pub async fn publish(
+        &self,
+        event: &Event,
+        reference: &ObjectReference,
+    ) -> Result<(), ::kube::Error> {
+        self.recorder().publish(event, reference).await
+    }
+
+    /// How many times a fresh `Recorder` replaced a full one.
+    pub fn fresh_starts(&self) -> u64 {
+        self.current
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .fresh_starts
+    }
 }
 
 /// The status a lifecycle owns: `phase`, `conditions` and `observedGeneration`, as the

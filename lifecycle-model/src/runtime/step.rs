@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use ::kube::api::Api;
 use ::kube::runtime::controller::Action;
-use ::kube::runtime::events::{EventType, Recorder, Reporter};
+use ::kube::runtime::events::{EventType, Reporter};
 use ::kube::{Client, Resource, ResourceExt};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -16,7 +16,7 @@ use tracing::{debug, info, warn};
 
 use super::{Error, error_chain};
 use crate::conditions::Condition;
-use crate::kube::{StatusPatch, is_conflict};
+use crate::kube::{BoundedRecorder, StatusPatch, is_conflict};
 use crate::metrics::LifecycleMetrics;
 use crate::{HasPhase, Lifecycle, Moved, Transition};
 
@@ -130,14 +130,14 @@ pub const STALE_RETRY: Duration = Duration::from_secs(1);
 
 /// Writes steps for one kind of object: the status as one merge patch of the status
 /// subresource, guarded by the `resourceVersion` it was planned from, then the
-/// transition's Event and metric.
+/// transition's Event (through a [`BoundedRecorder`]) and metric.
 ///
 /// The controller in this module uses it; a loop of your own can too.
 #[derive(Clone)]
 pub struct StatusWriter {
     client: Client,
     field_manager: String,
-    recorder: Recorder,
+    recorder: BoundedRecorder,
     metrics: Option<LifecycleMetrics>,
 }
 
@@ -151,7 +151,7 @@ impl StatusWriter {
             instance: std::env::var("HOSTNAME").ok(),
         };
         StatusWriter {
-            recorder: Recorder::new(client.clone(), reporter),
+            recorder: BoundedRecorder::new(client.clone(), reporter),
             client,
             field_manager,
             metrics: None,

@@ -1,7 +1,8 @@
 //! The lifecycle's status on a real API server: phase, conditions and
 //! `observedGeneration` in one server-side apply, another writer's condition kept beside
 //! ours, transition times that move only with the status, a move the CEL rule refuses,
-//! each transition as an Event, and a transition planned from a stale read refused,
+//! each transition as an Event (repeats folded into a series by a recorder whose memory
+//! has a bound), and a transition planned from a stale read refused,
 //! planned again and never repeated, with the task's own status fields kept.
 
 use k8s_openapi::api::events::v1::Event as K8sEvent;
@@ -12,7 +13,7 @@ use lifecycle_apiserver::{eventually, install_crd};
 use lifecycle_model::Lifecycle;
 use lifecycle_model::conditions::{Condition, ConditionStatus, find_condition, merge_conditions};
 use lifecycle_model::kube::{
-    StatusPatch, apply_status, is_conflict, publish_transition, status_body,
+    BoundedRecorder, StatusPatch, apply_status, is_conflict, publish_transition, status_body,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -204,6 +205,40 @@ async fn each_transition_is_published_as_an_event_on_the_object() {
         }
     })
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bounded_recorder_folds_repeats_until_it_starts_afresh() {
+    let (client, _, task) = new_task("status-bounded-events", "t4").await;
+    let ns = task.metadata.namespace.clone().unwrap_or_default();
+    let events = BoundedRecorder::new(client.clone(), Reporter::from(MANAGER)).with_capacity(2);
+    for _ in 0..3 {
+        publish_transition(
+            &events.recorder(),
+            &task.object_ref(&()),
+            TaskPhaseEvent::Fail,
+            TaskPhase::Running,
+            TaskPhase::Failed,
+        )
+        .await
+        .expect("publish the event");
+    }
+    assert_eq!(events.fresh_starts(), 1);
+
+    // The first two are one Event with a series of two; the third, through a fresh
+    // Recorder, an Event of its own.
+    let api: Api<K8sEvent> = Api::namespaced(client.clone(), &ns);
+    let mut counts: Vec<i32> = api
+        .list(&ListParams::default())
+        .await
+        .expect("list the events")
+        .items
+        .iter()
+        .filter(|e| e.reason.as_deref() == Some("Fail"))
+        .map(|e| e.series.as_ref().map_or(1, |s| s.count))
+        .collect();
+    counts.sort_unstable();
+    assert_eq!(counts, [1, 2]);
 }
 
 /// The task's conditions as read.

@@ -16,10 +16,11 @@ use futures::StreamExt;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::Api;
 use kube::runtime::controller::{self, Controller};
-use kube::runtime::events::{Recorder, Reporter};
+use kube::runtime::events::Reporter;
 use kube::runtime::reflector::ObjectRef;
 use kube::runtime::watcher;
 use kube::{Client, ResourceExt};
+use lifecycle_model::kube::BoundedRecorder;
 use tracing::info;
 
 pub use daemon::Daemon;
@@ -103,8 +104,9 @@ pub struct Context {
     pub client: Client,
     /// The field manager of every write, so that `managedFields` tell who wrote what.
     pub field_manager: String,
-    /// Publishes the transitions as Events.
-    pub recorder: Recorder,
+    /// Publishes the transitions as Events, remembering a bounded number of them to fold
+    /// repeats.
+    pub recorder: BoundedRecorder,
     /// Counts the transitions and serves the metrics.
     pub telemetry: Arc<Telemetry>,
     /// Reads the pipelines' buffer depths.
@@ -126,7 +128,7 @@ impl Context {
             instance: std::env::var("HOSTNAME").ok(),
         };
         Context {
-            recorder: Recorder::new(client.clone(), reporter),
+            recorder: BoundedRecorder::new(client.clone(), reporter),
             client,
             field_manager,
             telemetry,
