@@ -215,6 +215,39 @@ impl State {
         self.evaluate(&pipeline);
     }
 
+    /// The vertex watch starts (`true`) or ends (`false`) a listing: the objects it lists
+    /// count as seen at once, after all seen before.
+    fn listing(&mut self, on: bool) {
+        self.seq += u64::from(on);
+        self.listing = on;
+    }
+
+    /// Pipelines with a vertex other than a source whose desired phase turned `Paused`
+    /// before one of the pipeline's sources did, in the last pause.
+    fn paused_out_of_order(&self) -> Vec<String> {
+        let mut out = HashSet::new();
+        for pipeline in self.marks.keys() {
+            let (sources, others): (Vec<_>, Vec<_>) =
+                self.vertices_of(pipeline).partition(|v| v.source);
+            let last_source = sources.iter().filter_map(|v| v.paused_at).max();
+            let first_other = others.iter().filter_map(|v| v.paused_at).min();
+            if let (Some(source), Some(other)) = (last_source, first_other)
+                && other < source
+            {
+                out.insert(pipeline.clone());
+            }
+            if sources
+                .iter()
+                .any(|v| v.desired == VertexPhase::Paused && v.paused_at.is_none())
+            {
+                out.insert(pipeline.clone());
+            }
+        }
+        let mut out: Vec<String> = out.into_iter().collect();
+        out.sort();
+        out
+    }
+
     fn vertex_gone(&mut self, name: &str) {
         if let Some(pipeline) = self.vertex_pipeline.remove(name) {
             if let Some(of) = self.vertices.get_mut(&pipeline) {
@@ -264,10 +297,7 @@ impl Tracker {
             ready_tx,
             |s, v| s.vertex_seen(v),
             |s, name| s.vertex_gone(name),
-            |s, on| {
-                s.seq += u64::from(on);
-                s.listing = on;
-            },
+            State::listing,
         ));
         for _ in 0..2 {
             ready_rx.recv().await;
@@ -330,28 +360,7 @@ impl Tracker {
     /// Pipelines with a vertex other than a source whose desired phase turned `Paused`
     /// before one of the pipeline's sources did, in the last pause.
     pub fn paused_out_of_order(&self) -> Vec<String> {
-        let state = self.lock();
-        let mut out = HashSet::new();
-        for pipeline in state.marks.keys() {
-            let (sources, others): (Vec<_>, Vec<_>) =
-                state.vertices_of(pipeline).partition(|v| v.source);
-            let last_source = sources.iter().filter_map(|v| v.paused_at).max();
-            let first_other = others.iter().filter_map(|v| v.paused_at).min();
-            if let (Some(source), Some(other)) = (last_source, first_other)
-                && other < source
-            {
-                out.insert(pipeline.clone());
-            }
-            if sources
-                .iter()
-                .any(|v| v.desired == VertexPhase::Paused && v.paused_at.is_none())
-            {
-                out.insert(pipeline.clone());
-            }
-        }
-        let mut out: Vec<String> = out.into_iter().collect();
-        out.sort();
-        out
+        self.lock().paused_out_of_order()
     }
 
     /// Pipelines of the change under way that are `Paused` without `drainedOnPause`.
@@ -431,5 +440,68 @@ async fn follow<K>(
                 gone(&mut state, &name);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Vertex `name` of pipeline `p` in role `role`, its desired phase `desired`.
+    fn vertex(name: &str, role: &str, desired: &str) -> Vertex {
+        let mut spec = serde_json::json!({
+            "name": name, "pipelineName": "p", "lifecycle": { "desiredPhase": desired },
+        });
+        spec[role] = serde_json::json!({});
+        Vertex::new(&format!("p-{name}"), serde_json::from_value(spec).unwrap())
+    }
+
+    /// A state pausing pipeline `p`, its three vertices seen running.
+    fn pausing() -> State {
+        let mut state = State {
+            vertices_per_pipeline: 3,
+            ..State::default()
+        };
+        for (name, role) in [("in", "source"), ("cat", "udf"), ("out", "sink")] {
+            state.vertex_seen(&vertex(name, role, "Running"));
+        }
+        state.goal = Some(Goal::Pause);
+        state.marks.insert("p".to_owned(), Marks::default());
+        state
+    }
+
+    #[test]
+    fn a_vertex_paused_before_its_source_is_out_of_order() {
+        let mut in_order = pausing();
+        for (name, role) in [("in", "source"), ("cat", "udf"), ("out", "sink")] {
+            in_order.vertex_seen(&vertex(name, role, "Paused"));
+        }
+        assert!(in_order.paused_out_of_order().is_empty());
+
+        let mut out_of_order = pausing();
+        for (name, role) in [("cat", "udf"), ("in", "source"), ("out", "sink")] {
+            out_of_order.vertex_seen(&vertex(name, role, "Paused"));
+        }
+        assert_eq!(out_of_order.paused_out_of_order(), ["p"]);
+    }
+
+    #[test]
+    fn vertices_first_seen_paused_in_one_listing_count_as_seen_at_once() {
+        // A relist shows the three paused at once, in name order: `cat` before `in`.
+        let mut relisted = pausing();
+        relisted.listing(true);
+        for (name, role) in [("cat", "udf"), ("in", "source"), ("out", "sink")] {
+            relisted.vertex_seen(&vertex(name, role, "Paused"));
+        }
+        relisted.listing(false);
+        assert!(relisted.paused_out_of_order().is_empty());
+
+        // After the listing, a vertex seen paused is later than all it listed.
+        let mut after = pausing();
+        after.listing(true);
+        after.vertex_seen(&vertex("cat", "udf", "Paused"));
+        after.listing(false);
+        after.vertex_seen(&vertex("in", "source", "Paused"));
+        assert_eq!(after.paused_out_of_order(), ["p"]);
     }
 }
