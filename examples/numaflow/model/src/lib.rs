@@ -27,14 +27,19 @@ use serde::{Deserialize, Serialize};
 /// Declares the spec of a NumaFlow kind that runs one pod per replica (Vertex,
 /// MonoVertex) with the kube-derive attributes those kinds share: the scale subresource,
 /// the printer columns, the CEL rules of the lifecycle `phase`, and unknown fields kept.
-/// The kind's name, plural, short name and status type are its own.
+/// The kind's type (`object`), name, plural, short name and status type are its own.
+/// The spec has a field `lifecycle: Option<DesiredLifecycle<phase>>`, whose desired
+/// phase is the object's phase ([`HasPhase`](lifecycle_model::HasPhase)); its `role`,
+/// where given, is the spec's `role()`.
 macro_rules! replica_resource {
     (
+        object = $object:ident,
         kind = $kind:tt,
         plural = $plural:tt,
         shortname = $shortname:tt,
         status = $status:tt,
-        phase = $phase:ty;
+        phase = $phase:ty
+        $(, role = $role:ty)?;
         $(#[$meta:meta])*
         pub struct $spec:ident $body:tt
     ) => {
@@ -91,6 +96,32 @@ macro_rules! replica_resource {
         #[serde(rename_all = "camelCase")]
         #[schemars(transform = ::lifecycle_model::schema::action_rules::<$phase>)]
         pub struct $spec $body
+
+        impl $spec {
+            /// The desired phase; missing means `Running`.
+            pub fn desired_phase(&self) -> $phase {
+                $crate::replicas::DesiredLifecycle::phase_of(self.lifecycle.as_ref())
+            }
+
+            /// Sets the desired phase field.
+            pub fn set_desired_phase(&mut self, phase: $phase) {
+                $crate::replicas::DesiredLifecycle::set(&mut self.lifecycle, phase);
+            }
+        }
+
+        impl ::lifecycle_model::HasPhase<$phase> for $object {
+            fn phase(&self) -> Option<$phase> {
+                Some(self.spec.desired_phase())
+            }
+            fn set_phase(&mut self, phase: $phase) {
+                self.spec.set_desired_phase(phase);
+            }
+            $(
+                fn role(&self) -> Option<$role> {
+                    self.spec.role()
+                }
+            )?
+        }
     };
 }
 

@@ -31,16 +31,15 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use k8s_openapi::api::core::v1::Pod;
 use lifecycle_model::conditions::{Condition, merge_conditions};
-use lifecycle_model::{HasPhase, Lifecycle, NoRole, StateMarker, Typed};
+use lifecycle_model::{Lifecycle, NoRole, StateMarker, Typed};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
-use serde_with::skip_serializing_none;
 
 use crate::conditions::{condition_time, replica_conditions};
 use crate::patch::{Patch, PatchTarget};
 use crate::pods::{PodPlan, PodsSeen, owned_replica_pod, plan_replicas};
-use crate::vertex::{ReplicaStatus, Scale, spec_hash};
+use crate::vertex::{DesiredLifecycle, ReplicaStatus, Scale, spec_hash};
 use crate::{Opaque, Unknown};
 
 /// The label that names a MonoVertex on its pods.
@@ -100,18 +99,11 @@ impl From<MonoVertexPhase> for MonoVertexStatusPhase {
     }
 }
 
-/// `spec.lifecycle` of a MonoVertex.
-#[skip_serializing_none]
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct MonoVertexLifecycle {
-    /// The desired phase; missing means `Running`, which the CRD also defaults.
-    #[serde(default)]
-    #[schemars(with = "MonoVertexPhase", extend("default" = "Running"))]
-    pub desired_phase: Option<MonoVertexPhase>,
-}
+/// `spec.lifecycle` of a MonoVertex, which its users move.
+pub type MonoVertexLifecycle = DesiredLifecycle<MonoVertexPhase>;
 
 replica_resource! {
+    object = MonoVertex,
     kind = "MonoVertex",
     plural = "monovertices",
     shortname = "mvtx",
@@ -145,21 +137,6 @@ replica_resource! {
 pub type MonoVertexStatus = ReplicaStatus<MonoVertexStatusPhase>;
 
 impl MonoVertexSpec {
-    /// The desired phase; missing means `Running`.
-    pub fn desired_phase(&self) -> MonoVertexPhase {
-        self.lifecycle
-            .as_ref()
-            .and_then(|l| l.desired_phase)
-            .unwrap_or_default()
-    }
-
-    /// Sets the desired phase field.
-    pub fn set_desired_phase(&mut self, phase: MonoVertexPhase) {
-        self.lifecycle
-            .get_or_insert_with(MonoVertexLifecycle::default)
-            .desired_phase = Some(phase);
-    }
-
     /// The replicas the MonoVertex should run, from the spec alone, as NumaFlow decides
     /// them: `Paused` gives 0; otherwise `replicas` (1 when unset), clamped into the
     /// scale bounds (min first, the ceiling 50 when unset) unless scaling is disabled.
@@ -194,15 +171,6 @@ impl MonoVertexStatus {
     /// The label selector of the pods of the MonoVertex `name`.
     pub fn selector_for(name: &str) -> String {
         format!("{MONO_VERTEX_NAME_LABEL}={name}")
-    }
-}
-
-impl HasPhase<MonoVertexPhase> for MonoVertex {
-    fn phase(&self) -> Option<MonoVertexPhase> {
-        Some(self.spec.desired_phase())
-    }
-    fn set_phase(&mut self, phase: MonoVertexPhase) {
-        self.spec.set_desired_phase(phase);
     }
 }
 

@@ -1,6 +1,6 @@
-//! What vertices and MonoVertices share: the autoscaling bounds and their clamp, the
-//! status of an object that runs one pod per replica, and the hash of a spec that
-//! scaling and pausing leave alone.
+//! What vertices and MonoVertices share: `spec.lifecycle`, the autoscaling bounds and
+//! their clamp, the status of an object that runs one pod per replica, and the hash of a
+//! spec that scaling and pausing leave alone.
 
 use lifecycle_model::conditions::Condition;
 use schemars::JsonSchema;
@@ -9,6 +9,43 @@ use serde_with::skip_serializing_none;
 use sha2::{Digest, Sha256};
 
 use crate::Unknown;
+
+/// `spec.lifecycle` of a vertex or a MonoVertex: the phase `P` asked of it.
+///
+/// ```
+/// use numaflow_model::replicas::DesiredLifecycle;
+/// use numaflow_model::vertex::VertexPhase;
+///
+/// let mut lifecycle = None;
+/// assert_eq!(DesiredLifecycle::phase_of(lifecycle.as_ref()), VertexPhase::Running);
+/// DesiredLifecycle::set(&mut lifecycle, VertexPhase::Paused);
+/// assert_eq!(DesiredLifecycle::phase_of(lifecycle.as_ref()), VertexPhase::Paused);
+/// ```
+#[skip_serializing_none]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(bound = "P: JsonSchema + Default + Serialize")]
+pub struct DesiredLifecycle<P> {
+    /// The desired phase; missing means the phase's default (`Running`), which the CRDs
+    /// also default, as NumaFlow's do.
+    #[serde(default)]
+    #[schemars(with = "P", extend("default" = P::default()))]
+    // optional, never null: the enum is closed
+    pub desired_phase: Option<P>,
+}
+
+impl<P: Copy + Default> DesiredLifecycle<P> {
+    /// The phase `lifecycle` asks for: its desired phase, or the default where either is
+    /// missing.
+    pub fn phase_of(lifecycle: Option<&Self>) -> P {
+        lifecycle.and_then(|l| l.desired_phase).unwrap_or_default()
+    }
+
+    /// Sets `lifecycle`'s desired phase to `phase`, adding the lifecycle where missing.
+    pub fn set(lifecycle: &mut Option<Self>, phase: P) {
+        lifecycle.get_or_insert_with(Self::default).desired_phase = Some(phase);
+    }
+}
 
 /// The replica ceiling when `scale.max` is unset.
 pub const DEFAULT_MAX_REPLICAS: i32 = 50;

@@ -27,7 +27,7 @@
 
 use std::collections::BTreeMap;
 
-use lifecycle_model::{HasPhase, Lifecycle, RoleMarker, StateMarker, Typed};
+use lifecycle_model::{Lifecycle, RoleMarker, StateMarker, Typed};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_with::skip_serializing_none;
@@ -35,7 +35,9 @@ use serde_with::skip_serializing_none;
 use crate::Unknown;
 use crate::pipeline::AbstractVertex;
 
-pub use crate::replicas::{DEFAULT_MAX_REPLICAS, ReplicaStatus, Scale, spec_hash};
+pub use crate::replicas::{
+    DEFAULT_MAX_REPLICAS, DesiredLifecycle, ReplicaStatus, Scale, spec_hash,
+};
 
 /// The label that names a vertex's pipeline, on the vertex and on its pods.
 pub const PIPELINE_NAME_LABEL: &str = "numaflow.numaproj.io/pipeline-name";
@@ -119,15 +121,7 @@ impl From<VertexPhase> for VertexStatusPhase {
 }
 
 /// `spec.lifecycle` of a vertex; written only by the Pipeline controller.
-#[skip_serializing_none]
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct VertexLifecycle {
-    /// The desired phase; missing means `Running`.
-    #[serde(default)]
-    #[schemars(with = "VertexPhase")] // optional, never null: the enum is closed
-    pub desired_phase: Option<VertexPhase>,
-}
+pub type VertexLifecycle = DesiredLifecycle<VertexPhase>;
 
 /// `udf.groupBy`: present on reduce vertices.
 #[skip_serializing_none]
@@ -154,11 +148,13 @@ pub struct Udf {
 }
 
 replica_resource! {
+    object = Vertex,
     kind = "Vertex",
     plural = "vertices",
     shortname = "vtx",
     status = "VertexStatus",
-    phase = VertexPhase;
+    phase = VertexPhase,
+    role = VertexRole;
     /// The spec of a NumaFlow Vertex. It reads NumaFlow's own JSON and ignores the fields the
     /// lifecycle does not use; the CRD keeps them.
     pub struct VertexSpec {
@@ -195,14 +191,6 @@ impl std::ops::DerefMut for VertexSpec {
 pub type VertexStatus = ReplicaStatus<VertexStatusPhase>;
 
 impl VertexSpec {
-    /// The desired phase; missing means `Running`.
-    pub fn desired_phase(&self) -> VertexPhase {
-        self.lifecycle
-            .as_ref()
-            .and_then(|l| l.desired_phase)
-            .unwrap_or_default()
-    }
-
     /// The role, checked in NumaFlow's order: source, sink, map, reduce.
     pub fn role(&self) -> Option<VertexRole> {
         if self.source.is_some() {
@@ -296,31 +284,12 @@ impl VertexSpec {
     pub fn hash(&self) -> String {
         spec_hash(self)
     }
-
-    /// Sets the desired phase field.
-    pub fn set_desired_phase(&mut self, phase: VertexPhase) {
-        self.lifecycle
-            .get_or_insert_with(VertexLifecycle::default)
-            .desired_phase = Some(phase);
-    }
 }
 
 impl VertexStatus {
     /// The label selector of a vertex's pods.
     pub fn selector_for(pipeline: &str, vertex: &str) -> String {
         format!("{PIPELINE_NAME_LABEL}={pipeline},{VERTEX_NAME_LABEL}={vertex}")
-    }
-}
-
-impl HasPhase<VertexPhase> for Vertex {
-    fn phase(&self) -> Option<VertexPhase> {
-        Some(self.spec.desired_phase())
-    }
-    fn set_phase(&mut self, phase: VertexPhase) {
-        self.spec.set_desired_phase(phase);
-    }
-    fn role(&self) -> Option<VertexRole> {
-        self.spec.role()
     }
 }
 
