@@ -202,7 +202,8 @@ impl Caches {
 ///
 /// Every event is applied to the cache first and then handed to each subscriber, so a
 /// controller woken by a change reads the cache with that change in it. Deletions wake
-/// subscribers too: an owner whose pod was deleted is reconciled.
+/// subscribers too: an owner whose pod was deleted is reconciled. Subscribers share the
+/// cache's own copy of each object (`Arc`), not a copy each.
 pub struct SharedWatch<K: Resource<DynamicType = ()> + Clone + 'static> {
     api: Api<K>,
     config: watcher::Config,
@@ -210,7 +211,7 @@ pub struct SharedWatch<K: Resource<DynamicType = ()> + Clone + 'static> {
     store: Store<K>,
     writer: reflector::store::Writer<K>,
     index: Arc<Mutex<LabelIndex>>,
-    subscribers: Vec<mpsc::UnboundedSender<K>>,
+    subscribers: Vec<mpsc::UnboundedSender<Arc<K>>>,
 }
 
 impl<K> SharedWatch<K>
@@ -263,11 +264,12 @@ where
     }
 
     /// A stream of the objects this watch sees change, each already in [`Self::store`]:
-    /// a controller's trigger (`Controller::for_stream`, `Controller::owns_stream`).
-    pub fn subscribe(&mut self) -> impl Stream<Item = Result<K, watcher::Error>> + Send + use<K> {
+    /// a controller's trigger (`Controller::for_shared_stream`,
+    /// `Controller::owns_shared_stream`, `Controller::watches_shared_stream`).
+    pub fn subscribe(&mut self) -> impl Stream<Item = Arc<K>> + Send + use<K> {
         let (tx, rx) = mpsc::unbounded();
         self.subscribers.push(tx);
-        rx.map(Ok)
+        rx
     }
 
     /// Runs the watch until `stop` completes, retrying with backoff when it fails and
@@ -303,34 +305,38 @@ async fn share<K>(
     writer: reflector::store::Writer<K>,
     index: &Mutex<LabelIndex>,
     events: impl Stream<Item = Result<watcher::Event<K>, watcher::Error>>,
-    subscribers: Vec<mpsc::UnboundedSender<K>>,
+    subscribers: Vec<mpsc::UnboundedSender<Arc<K>>>,
 ) where
     K: Resource<DynamicType = ()> + Clone + 'static,
 {
     let kind = K::kind(&());
     let store = writer.as_reader();
-    let send = |object: &K| {
+    let send = |object: &Arc<K>| {
         for subscriber in &subscribers {
             // A subscriber gone means its controller has stopped.
             let _ = subscriber.unbounded_send(object.clone());
         }
     };
     let mut before_listing = Vec::new();
-    let mut listed = Vec::new();
     let mut events = std::pin::pin!(reflector::reflector(writer, events));
     while let Some(event) = events.next().await {
         if let Ok(event) = &event {
             index_event(index, &store, event);
         }
         match event {
-            Ok(watcher::Event::Apply(object) | watcher::Event::Delete(object)) => send(&object),
-            Ok(watcher::Event::Init) => {
-                before_listing = store.state();
-                listed.clear();
+            Ok(watcher::Event::Apply(object)) => {
+                // The cache's copy, which the reflector has just stored.
+                let cached = store.get(&reflector::ObjectRef::from_obj(&object));
+                send(&cached.unwrap_or_else(|| Arc::new(object)));
             }
-            Ok(watcher::Event::InitApply(object)) => listed.push(object),
+            Ok(watcher::Event::Delete(object)) => send(&Arc::new(object)),
+            Ok(watcher::Event::Init) => before_listing = store.state(),
+            // The reflector keeps the listing beside the cache until it is complete; a
+            // third copy here would hold a whole listing more at once.
+            Ok(watcher::Event::InitApply(_)) => {}
             Ok(watcher::Event::InitDone) => {
-                listed.drain(..).for_each(|object| send(&object));
+                // The cache is the listing now.
+                store.state().iter().for_each(send);
                 before_listing
                     .drain(..)
                     .filter(|old| store.get(&reflector::ObjectRef::from_obj(&**old)).is_none())
@@ -432,7 +438,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_subscriber_hears_of_a_change_only_once_the_cache_holds_it() {
-        let (tx, rx) = mpsc::unbounded();
+        let (tx, rx) = mpsc::unbounded::<Arc<Pod>>();
         let writer = kube::runtime::reflector::store::Writer::<Pod>::default();
         let store = writer.as_reader();
         let (p, q) = (pod("p", &[]), pod("q", &[]));
@@ -453,7 +459,7 @@ mod tests {
         let look = || {
             let (rx, seen) = &mut *heard.borrow_mut();
             while let Ok(object) = rx.try_recv() {
-                let cached = store.get(&reflector::ObjectRef::from_obj(&object));
+                let cached = store.get(&reflector::ObjectRef::from_obj(&*object));
                 seen.push((object.name_any(), cached.and_then(|c| c.resource_version())));
             }
         };

@@ -206,17 +206,18 @@ pub async fn run_controllers_with(
     // change of a pipeline's pods wakes it too, for the vertex that wakes it can be seen
     // before the pod cache has caught up.
     let pipeline_controller =
-        Controller::for_stream(pipeline_watch.subscribe(), pipeline_watch.store())
-            .owns_stream(vertex_watch.subscribe())
-            .watches_stream(pod_watch.subscribe(), |pod: Pod| {
+        Controller::for_shared_stream(pipeline_watch.subscribe(), pipeline_watch.store())
+            .owns_shared_stream(vertex_watch.subscribe())
+            .watches_shared_stream(pod_watch.subscribe(), |pod: Arc<Pod>| {
                 let pipeline = pod.labels().get(PIPELINE_NAME_LABEL)?.clone();
                 Some(ObjectRef::<Pipeline>::new(&pipeline).within(&pod.namespace()?))
             });
-    let vertex_controller = Controller::for_stream(vertex_watch.subscribe(), vertex_watch.store())
-        .owns_stream(pod_watch.subscribe());
+    let vertex_controller =
+        Controller::for_shared_stream(vertex_watch.subscribe(), vertex_watch.store())
+            .owns_shared_stream(pod_watch.subscribe());
     let mono_vertex_controller =
-        Controller::for_stream(mono_vertex_watch.subscribe(), mono_vertex_watch.store())
-            .owns_stream(pod_watch.subscribe());
+        Controller::for_shared_stream(mono_vertex_watch.subscribe(), mono_vertex_watch.store())
+            .owns_shared_stream(pod_watch.subscribe());
     let context = Arc::new(Runtime {
         caches: Caches::new(vertex_watch.indexed(), pod_watch.indexed()),
         ctx: context,
