@@ -319,6 +319,7 @@ impl Run {
         let send = send_all(goal, client.clone(), first, concurrency, tracker);
         let wait = async {
             loop {
+                self.replace_exited(checks)?;
                 let settled = names.len() - tracker.unsettled().len();
                 if !struck && settled * 4 >= names.len() {
                     struck = true;
@@ -351,6 +352,23 @@ impl Run {
             usage: self.usage(),
         };
         Ok((phase, tracker.unsettled()))
+    }
+
+    /// Starts a controller in the place of each that has exited on its own, as a
+    /// Deployment would, noting it in `checks`: a replica that loses its Lease stops.
+    fn replace_exited(&mut self, checks: &mut Checks) -> Result<(), Error> {
+        let mut i = 0;
+        while i < self.controllers.len() {
+            let Some(status) = self.controllers[i].exited() else {
+                i += 1;
+                continue;
+            };
+            let mut gone = self.controllers.remove(i);
+            self.retired = self.retired.plus(gone.usage());
+            checks.exited.push(format!("{} ({status})", gone.identity));
+            self.start_controller()?;
+        }
+        Ok(())
     }
 
     /// The run's fault, struck now.

@@ -125,6 +125,10 @@ pub struct Checks {
     pub reads: BTreeMap<String, u64>,
     /// How far the pause had got when the fault struck: pipelines settled of all.
     pub fault_at: Option<(usize, usize)>,
+    /// Controllers that exited on their own (a replica that lost its Lease stops), each
+    /// started again in its place as its Deployment would: `identity (status)`. Not a
+    /// failed check.
+    pub exited: Vec<String>,
 }
 
 impl Checks {

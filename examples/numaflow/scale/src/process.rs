@@ -122,6 +122,11 @@ impl ControllerProcess {
         Err(format!("numaflow-controller not ready after {limit:?}"))
     }
 
+    /// How it ended, if it has exited on its own.
+    pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().ok().flatten()
+    }
+
     /// What it has used so far; once killed, what it had used.
     pub fn usage(&mut self) -> Usage {
         if let Some(now) = Usage::of(self.pid()) {
@@ -178,6 +183,24 @@ mod tests {
         assert_eq!(cpu_ticks(stat), Some(300));
         assert_eq!(peak_rss_kib("Name:\tcat\n"), None);
         assert_eq!(cpu_ticks("garbage"), None);
+    }
+
+    #[test]
+    fn a_process_that_exits_on_its_own_says_how() {
+        let log = std::env::temp_dir().join(format!("exits-{}.log", std::process::id()));
+        let script = ["-c".to_owned(), "exit 3".to_owned()];
+        let mut process =
+            ControllerProcess::start(Path::new("/bin/sh"), &script, "r", &log, "info").unwrap();
+        let started = std::time::Instant::now();
+        let status = loop {
+            if let Some(status) = process.exited() {
+                break status;
+            }
+            assert!(started.elapsed() < Duration::from_secs(10), "still running");
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        assert_eq!(status.code(), Some(3));
+        let _ = std::fs::remove_file(log);
     }
 
     #[test]

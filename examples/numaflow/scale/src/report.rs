@@ -126,6 +126,14 @@ impl Report {
                 "- the fault struck with {settled} of {all} pipelines paused"
             );
         }
+        if !c.exited.is_empty() {
+            let _ = writeln!(
+                out,
+                "- controllers that exited on their own, each started again: {}{}",
+                c.exited.len(),
+                list(&c.exited)
+            );
+        }
         for (goal, unsettled) in &c.unsettled {
             let _ = writeln!(
                 out,
