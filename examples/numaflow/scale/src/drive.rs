@@ -48,6 +48,14 @@ pub async fn run(config: Config) -> Result<Report, Error> {
     let dir = config.dir.clone();
     std::fs::create_dir_all(&dir)
         .map_err(|e| Error::Other(format!("creating {}: {e}", dir.display())))?;
+    // A run starts on an empty store: the data directory is kept only for the server's
+    // restart within the run.
+    match std::fs::remove_dir_all(dir.join("server")) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(Error::Other(format!("emptying {}: {e}", dir.display())));
+        }
+        _ => {}
+    }
     let policy = dir.join("audit-policy.yaml");
     let log = dir.join("audit.log");
     let _ = std::fs::remove_file(&log);
