@@ -460,6 +460,14 @@ mod tests {
             let (rx, seen) = &mut *heard.borrow_mut();
             while let Ok(object) = rx.try_recv() {
                 let cached = store.get(&reflector::ObjectRef::from_obj(&*object));
+                // What the subscriber holds is the cache's own copy, not a clone.
+                if let Some(cached) = &cached {
+                    assert!(
+                        Arc::ptr_eq(cached, &object),
+                        "a copy of {}",
+                        object.name_any()
+                    );
+                }
                 seen.push((object.name_any(), cached.and_then(|c| c.resource_version())));
             }
         };
