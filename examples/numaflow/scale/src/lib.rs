@@ -151,12 +151,12 @@ pub struct Report {
     pub phases: Vec<Phase>,
     /// The minimal client's pause, when asked for.
     pub limit: Option<Limit>,
-    /// Whether anything was lost.
-    pub checks: Checks,
-    /// The controllers' peak RSS and CPU time over the whole run (all replicas).
-    pub usage: Usage,
     /// The Lease requests of the controllers, by kind, over the whole run.
     pub leases: BTreeMap<String, u64>,
+    /// The controllers' peak RSS and CPU time over the whole run (all replicas).
+    pub usage: Usage,
+    /// Whether anything was lost.
+    pub checks: Checks,
 }
 
 /// What went wrong setting up or driving a run.
