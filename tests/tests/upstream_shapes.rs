@@ -26,10 +26,20 @@ fn every_upstream_shape_is_a_valid_pipeline_whose_vertices_all_have_a_role() {
         let pipeline = typed(what, &object);
         assert_eq!(pipeline.spec.validate(), Ok(()), "{what}");
         let declared = object["spec"]["vertices"].as_array().unwrap().len() as u32;
-        let counts = pipeline.spec.counts();
-        assert_eq!(counts[0], ("vertexCount", declared), "{what}");
-        let (sources, sinks, udfs) = (counts[1].1, counts[2].1, counts[3].1);
-        assert_eq!(sources + sinks + udfs, declared, "{what}: {counts:?}");
+        let counts = pipeline.spec.vertex_counts();
+        assert_eq!(counts.vertex_count, Some(declared), "{what}");
+        let (sources, sinks, udfs) = (counts.source_count, counts.sink_count, counts.udf_count);
+        assert_eq!(
+            sources.unwrap() + sinks.unwrap() + udfs.unwrap(),
+            declared,
+            "{what}: {counts:?}"
+        );
+        let (maps, reduces) = (counts.map_udf_count, counts.reduce_udf_count);
+        assert_eq!(
+            maps.unwrap() + reduces.unwrap(),
+            udfs.unwrap(),
+            "{what}: {counts:?}"
+        );
         for vertex in &pipeline.spec.vertices {
             let spec = pipeline.vertex_spec(vertex);
             assert!(spec.role().is_some(), "{what}: {} has no role", vertex.name);

@@ -333,13 +333,8 @@ fn with_conditions(
     }
     let changed = merge_conditions(&mut conditions, wanted);
     // The vertex counts follow the spec.
-    let current = pipeline.status.clone().unwrap_or_default();
-    let counts: Vec<(&str, u32)> = pipeline
-        .spec
-        .counts()
-        .into_iter()
-        .filter(|(field, n)| current.count(field) != Some(*n))
-        .collect();
+    let counts = Some(pipeline.spec.vertex_counts())
+        .filter(|counts| pipeline.status.as_ref().map(|s| s.counts) != Some(*counts));
     let last_updated = Some(condition_time(observed.now));
     match planned {
         Some(status) => {
@@ -349,7 +344,7 @@ fn with_conditions(
         }
         // A pipeline whose finalizer goes is about to be gone: nothing more to say of it.
         None if released => {}
-        None if changed || !counts.is_empty() => {
+        None if changed || counts.is_some() => {
             writes.push(Write::PipelineStatus(PipelineStatusWrite {
                 conditions: Some(conditions),
                 counts,

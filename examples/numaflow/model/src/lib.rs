@@ -73,23 +73,11 @@ macro_rules! replica_resource {
                 label_selector_path = ".status.selector"
             ),
             printcolumn(name = "Phase", type_ = "string", json_path = ".status.phase"),
-            printcolumn(
-                name = "Desired Phase",
-                type_ = "string",
-                json_path = ".spec.lifecycle.desiredPhase"
-            ),
-            printcolumn(
-                name = "Desired",
-                type_ = "integer",
-                json_path = ".status.desiredReplicas"
-            ),
+            printcolumn(name = "Desired Phase", type_ = "string", json_path = ".spec.lifecycle.desiredPhase"),
+            printcolumn(name = "Desired", type_ = "integer", json_path = ".status.desiredReplicas"),
             printcolumn(name = "Current", type_ = "integer", json_path = ".status.replicas"),
             printcolumn(name = "Ready", type_ = "integer", json_path = ".status.readyReplicas"),
-            printcolumn(
-                name = "Age",
-                type_ = "date",
-                json_path = ".metadata.creationTimestamp"
-            ),
+            printcolumn(name = "Age", type_ = "date", json_path = ".metadata.creationTimestamp"),
             printcolumn(name = "Reason", type_ = "string", json_path = ".status.reason"),
             printcolumn(name = "Message", type_ = "string", json_path = ".status.message")
         )]
@@ -121,6 +109,53 @@ macro_rules! replica_resource {
                     self.spec.role()
                 }
             )?
+        }
+    };
+}
+
+/// Declares the phase a kind that runs one pod per replica reports in `status.phase`, as
+/// NumaFlow spells it: `Unknown` (the empty string, the default), the desired phases
+/// `Running` and `Paused` of the `desired` lifecycle, which its controller copies there
+/// once it has acted on them (`From<desired>`), and the kind's own variants after them.
+macro_rules! status_phase {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident reports $desired:ident {
+            $($(#[$variant_meta:meta])* $variant:ident,)*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(
+            Clone,
+            Copy,
+            Debug,
+            Default,
+            PartialEq,
+            Eq,
+            Hash,
+            ::serde::Serialize,
+            ::serde::Deserialize,
+            ::schemars::JsonSchema,
+        )]
+        pub enum $name {
+            /// Not known yet; NumaFlow writes the empty string.
+            #[default]
+            #[serde(rename = "")]
+            Unknown,
+            /// Running: the controller has seen the desired phase `Running`.
+            Running,
+            /// Paused: the controller has seen the desired phase `Paused`.
+            Paused,
+            $($(#[$variant_meta])* $variant,)*
+        }
+
+        impl From<$desired> for $name {
+            fn from(phase: $desired) -> Self {
+                match phase {
+                    $desired::Running => $name::Running,
+                    $desired::Paused => $name::Paused,
+                }
+            }
         }
     };
 }

@@ -32,15 +32,14 @@ use jiff::Timestamp;
 use k8s_openapi::api::core::v1::Pod;
 use lifecycle_model::conditions::{Condition, merge_conditions};
 use lifecycle_model::{Lifecycle, NoRole, StateMarker, Typed};
-use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+use crate::Unknown;
 use crate::conditions::{condition_time, replica_conditions};
 use crate::patch::{Patch, PatchTarget};
 use crate::pods::{PodPlan, PodsSeen, owned_replica_pod, plan_replicas};
 use crate::vertex::{DesiredLifecycle, ReplicaStatus, Scale, spec_hash};
-use crate::{Opaque, Unknown};
 
 /// The label that names a MonoVertex on its pods.
 pub const MONO_VERTEX_NAME_LABEL: &str = "numaflow.numaproj.io/mono-vertex-name";
@@ -70,35 +69,6 @@ pub enum MonoVertexPhase {
     Paused,
 }
 
-/// The phase a MonoVertex reports in `status.phase`, as NumaFlow spells it; its
-/// controller copies the desired phase there.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
-pub enum MonoVertexStatusPhase {
-    /// Not known yet; NumaFlow writes the empty string.
-    #[default]
-    #[serde(rename = "")]
-    Unknown,
-    /// Running.
-    Running,
-    /// Something went wrong.
-    Failed,
-    /// On its way to `Paused` (NumaFlow's enum has it; its controller never writes it).
-    Pausing,
-    /// Paused.
-    Paused,
-    /// Being deleted (in NumaFlow's enum; never written).
-    Deleting,
-}
-
-impl From<MonoVertexPhase> for MonoVertexStatusPhase {
-    fn from(phase: MonoVertexPhase) -> Self {
-        match phase {
-            MonoVertexPhase::Running => MonoVertexStatusPhase::Running,
-            MonoVertexPhase::Paused => MonoVertexStatusPhase::Paused,
-        }
-    }
-}
-
 /// `spec.lifecycle` of a MonoVertex, which its users move.
 pub type MonoVertexLifecycle = DesiredLifecycle<MonoVertexPhase>;
 
@@ -110,8 +80,8 @@ replica_resource! {
     status = "MonoVertexStatus",
     phase = MonoVertexPhase;
     /// The spec of a NumaFlow MonoVertex. It reads NumaFlow's own JSON; the fields the
-    /// lifecycle does not use (containers, limits, bypass, the daemon's template, ...) are
-    /// kept as they are, and the CRD preserves them.
+    /// lifecycle does not use (the source, UDF and sink, containers, limits, the daemon's
+    /// template, ...) are kept as they are, and the CRD preserves them.
     pub struct MonoVertexSpec {
         /// The replicas asked for; unset reads as 1, which the CRD also defaults.
         #[schemars(extend("default" = 1))]
@@ -120,12 +90,6 @@ replica_resource! {
         pub scale: Option<Scale>,
         /// The desired phase, which users move.
         pub lifecycle: Option<MonoVertexLifecycle>,
-        /// Where messages come from (and their transformer).
-        pub source: Option<Opaque>,
-        /// Where they go.
-        pub sink: Option<Opaque>,
-        /// The function between them, if any.
-        pub udf: Option<Opaque>,
         /// Fields this model does not read, kept as they are ([`Unknown`]).
         #[serde(flatten)]
         pub extra: Unknown,
@@ -135,6 +99,19 @@ replica_resource! {
 /// The status of a MonoVertex: its phase (`MonoVertex paused` is its message while
 /// paused), its replicas and its conditions (`Ready`, `Deployed`, `PodsHealthy`).
 pub type MonoVertexStatus = ReplicaStatus<MonoVertexStatusPhase>;
+
+status_phase! {
+    /// The phase a MonoVertex reports in `status.phase`, as NumaFlow spells it; its
+    /// controller copies the desired phase there.
+    pub enum MonoVertexStatusPhase reports MonoVertexPhase {
+        /// Something went wrong.
+        Failed,
+        /// On its way to `Paused` (NumaFlow's enum has it; its controller never writes it).
+        Pausing,
+        /// Being deleted (in NumaFlow's enum; never written).
+        Deleting,
+    }
+}
 
 impl MonoVertexSpec {
     /// The replicas the MonoVertex should run, from the spec alone, as NumaFlow decides

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use serde_with::skip_serializing_none;
 
 use crate::Unknown;
-use crate::vertex::{Vertex, VertexSpec};
+use crate::vertex::{Vertex, VertexRole, VertexSpec};
 
 mod graph;
 mod resume;
@@ -234,11 +234,25 @@ pub struct PipelineStatus {
     pub last_updated: Option<String>,
     /// The `metadata.generation` of the spec this status reflects.
     pub observed_generation: Option<i64>,
+    /// The vertex counts, which follow the spec.
+    #[serde(flatten)]
+    pub counts: VertexCounts,
     /// The standard conditions (`Ready`, `Reconciling`, `Stalled`) and NumaFlow's own
     /// (`Configured`, `Deployed`, `VerticesHealthy`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(schema_with = "lifecycle_model::schema::conditions_schema")]
     pub conditions: Vec<Condition>,
+    /// Fields this model does not read, kept as they are ([`Unknown`]).
+    #[serde(flatten)]
+    pub extra: Unknown,
+}
+
+/// The vertex counts NumaFlow reports in a pipeline's status (`vertexCount`,
+/// `sourceCount`, ...): how many vertices its spec declares, and how many of each role.
+#[skip_serializing_none]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct VertexCounts {
     /// How many vertices the spec declares.
     pub vertex_count: Option<u32>,
     /// How many of them are sources.
@@ -253,61 +267,22 @@ pub struct PipelineStatus {
     /// How many are reduces.
     #[serde(rename = "reduceUDFCount")]
     pub reduce_udf_count: Option<u32>,
-    /// Fields this model does not read, kept as they are ([`Unknown`]).
-    #[serde(flatten)]
-    pub extra: Unknown,
 }
 
 impl PipelineSpec {
-    /// The vertex counts NumaFlow reports in the status, by `status` field name:
-    /// `vertexCount`, `sourceCount`, `sinkCount`, `udfCount`, `mapUDFCount`,
-    /// `reduceUDFCount`.
-    pub fn counts(&self) -> [(&'static str, u32); 6] {
-        let count = |f: fn(&AbstractVertex) -> bool| {
-            u32::try_from(self.vertices.iter().filter(|v| f(v)).count()).unwrap_or(u32::MAX)
+    /// The vertex counts NumaFlow reports for this spec in the status.
+    pub fn vertex_counts(&self) -> VertexCounts {
+        let count = |f: fn(Option<VertexRole>) -> bool| {
+            let n = self.vertices.iter().filter(|v| f(v.role())).count();
+            Some(u32::try_from(n).unwrap_or(u32::MAX))
         };
-        [
-            ("vertexCount", count(|_| true)),
-            ("sourceCount", count(|v| v.source.is_some())),
-            (
-                "sinkCount",
-                count(|v| v.source.is_none() && v.sink.is_some()),
-            ),
-            (
-                "udfCount",
-                count(|v| v.source.is_none() && v.sink.is_none() && v.udf.is_some()),
-            ),
-            (
-                "mapUDFCount",
-                count(|v| {
-                    v.source.is_none()
-                        && v.sink.is_none()
-                        && v.udf.as_ref().is_some_and(|u| u.group_by.is_none())
-                }),
-            ),
-            (
-                "reduceUDFCount",
-                count(|v| {
-                    v.source.is_none()
-                        && v.sink.is_none()
-                        && v.udf.as_ref().is_some_and(|u| u.group_by.is_some())
-                }),
-            ),
-        ]
-    }
-}
-
-impl PipelineStatus {
-    /// The count reported under `field` (see [`PipelineSpec::counts`]).
-    pub fn count(&self, field: &str) -> Option<u32> {
-        match field {
-            "vertexCount" => self.vertex_count,
-            "sourceCount" => self.source_count,
-            "sinkCount" => self.sink_count,
-            "udfCount" => self.udf_count,
-            "mapUDFCount" => self.map_udf_count,
-            "reduceUDFCount" => self.reduce_udf_count,
-            _ => None,
+        VertexCounts {
+            vertex_count: count(|_| true),
+            source_count: count(|r| r == Some(VertexRole::Source)),
+            sink_count: count(|r| r == Some(VertexRole::Sink)),
+            udf_count: count(|r| matches!(r, Some(VertexRole::MapUdf | VertexRole::ReduceUdf))),
+            map_udf_count: count(|r| r == Some(VertexRole::MapUdf)),
+            reduce_udf_count: count(|r| r == Some(VertexRole::ReduceUdf)),
         }
     }
 }

@@ -94,32 +94,6 @@ pub enum VertexPhase {
     Paused,
 }
 
-/// The phase a vertex reports in `status.phase`, as NumaFlow spells it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
-pub enum VertexStatusPhase {
-    /// Not known yet; NumaFlow writes the empty string.
-    #[default]
-    #[serde(rename = "")]
-    Unknown,
-    /// Being set up.
-    Pending,
-    /// Running.
-    Running,
-    /// Paused by its pipeline.
-    Paused,
-    /// Something went wrong.
-    Failed,
-}
-
-impl From<VertexPhase> for VertexStatusPhase {
-    fn from(phase: VertexPhase) -> Self {
-        match phase {
-            VertexPhase::Running => VertexStatusPhase::Running,
-            VertexPhase::Paused => VertexStatusPhase::Paused,
-        }
-    }
-}
-
 /// `spec.lifecycle` of a vertex; written only by the Pipeline controller.
 pub type VertexLifecycle = DesiredLifecycle<VertexPhase>;
 
@@ -190,22 +164,15 @@ impl std::ops::DerefMut for VertexSpec {
 /// The status of a vertex.
 pub type VertexStatus = ReplicaStatus<VertexStatusPhase>;
 
-impl VertexSpec {
-    /// The role, checked in NumaFlow's order: source, sink, map, reduce.
-    pub fn role(&self) -> Option<VertexRole> {
-        if self.source.is_some() {
-            Some(VertexRole::Source)
-        } else if self.sink.is_some() {
-            Some(VertexRole::Sink)
-        } else {
-            let udf = self.udf.as_ref()?;
-            Some(match udf.group_by {
-                None => VertexRole::MapUdf,
-                Some(_) => VertexRole::ReduceUdf,
-            })
-        }
+status_phase! {
+    /// The phase a vertex reports in `status.phase`, as NumaFlow spells it.
+    pub enum VertexStatusPhase reports VertexPhase {
+        /// Something went wrong.
+        Failed,
     }
+}
 
+impl VertexSpec {
     /// Whether the vertex is a keyed reduce.
     pub fn is_keyed_reduce(&self) -> bool {
         self.udf

@@ -23,7 +23,9 @@ use lifecycle_model::conditions::Condition;
 use serde_json::{Map, Value, json};
 
 use crate::patch::{Patch, PatchTarget};
-use crate::pipeline::{PAUSE_TIMESTAMP_ANNOTATION, Pipeline, PipelinePhase, PipelinePhaseEvent};
+use crate::pipeline::{
+    PAUSE_TIMESTAMP_ANNOTATION, Pipeline, PipelinePhase, PipelinePhaseEvent, VertexCounts,
+};
 use crate::vertex::{HASH_ANNOTATION, Vertex, VertexPhase, VertexPhaseEvent};
 
 /// One write a pipeline reconcile plans.
@@ -79,8 +81,8 @@ pub struct PipelineStatusWrite {
     pub observed_generation: Option<i64>,
     /// `status.conditions`, whole.
     pub conditions: Option<Vec<Condition>>,
-    /// The vertex counts that change (`vertexCount`, `sourceCount`, ...).
-    pub counts: Vec<(&'static str, u32)>,
+    /// The vertex counts (`vertexCount`, `sourceCount`, ...), where they change.
+    pub counts: Option<VertexCounts>,
     /// `status.lastUpdated`.
     pub last_updated: Option<String>,
 }
@@ -120,8 +122,10 @@ impl PipelineStatusWrite {
             self.observed_generation.map(Value::from),
         );
         put("conditions", self.conditions.as_ref().map(|c| json!(c)));
-        for (field, n) in &self.counts {
-            put(field, Some(json!(n)));
+        if let Some(Value::Object(counts)) = self.counts.map(|c| json!(c)) {
+            for (field, n) in counts {
+                put(&field, Some(n));
+            }
         }
         put("lastUpdated", self.last_updated.as_ref().map(|t| json!(t)));
         json!({ "status": status })

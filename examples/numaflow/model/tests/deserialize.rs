@@ -2,7 +2,9 @@
 //! the model: unknown fields are ignored, the modelled ones are read right, and phase
 //! values outside the closed enums are errors that name the allowed values.
 
-use numaflow_model::pipeline::{DesiredPhase, Pipeline, PipelinePhase, ResumeStrategy};
+use numaflow_model::pipeline::{
+    DesiredPhase, Pipeline, PipelinePhase, PipelineStatus, ResumeStrategy, VertexCounts,
+};
 use numaflow_model::vertex::{Vertex, VertexPhase, VertexRole, VertexStatus, VertexStatusPhase};
 use serde_json::json;
 
@@ -437,8 +439,35 @@ fn unknown_pipeline_fields_are_kept_whole() {
     assert_eq!(written["status"], original["status"]);
     let status = p.status.as_ref().unwrap();
     assert_eq!(status.message.as_deref(), Some("Pipeline paused"));
-    assert_eq!(status.vertex_count, Some(3));
+    assert_eq!(status.counts.vertex_count, Some(3));
     assert_eq!(status.conditions.len(), 1);
+}
+
+/// The vertex counts read into their own type, flattened into the status as NumaFlow
+/// writes them, and only the fields the model does not read stay unknown.
+#[test]
+fn the_vertex_counts_read_typed_beside_unknown_status_fields() {
+    let status = json!({
+        "phase": "Running",
+        "vertexCount": 4, "sourceCount": 1, "sinkCount": 1, "udfCount": 2,
+        "mapUDFCount": 1, "reduceUDFCount": 1,
+        "observedGeneration": 2,
+        "runtimeVersion": "v1.8"
+    });
+    let read: PipelineStatus = serde_json::from_value(status.clone()).unwrap();
+    assert_eq!(
+        read.counts,
+        VertexCounts {
+            vertex_count: Some(4),
+            source_count: Some(1),
+            sink_count: Some(1),
+            udf_count: Some(2),
+            map_udf_count: Some(1),
+            reduce_udf_count: Some(1),
+        }
+    );
+    assert_eq!(read.extra.keys().collect::<Vec<_>>(), ["runtimeVersion"]);
+    assert_eq!(serde_json::to_value(&read).unwrap(), status);
 }
 
 #[test]
@@ -630,8 +659,8 @@ fn objects_survive_a_round_trip() {
     assert!(text.contains(r#""desiredPhase":"Running""#), "{text}");
 }
 
-/// A Vertex's `status.phase` is NumaFlow's own enum, `"" | Pending | Running | Paused |
-/// Failed`, so a vertex whose pods failed, or one not yet reconciled, stays readable.
+/// A Vertex's `status.phase` is NumaFlow's own enum, `"" | Running | Paused | Failed`,
+/// so a vertex whose pods failed, or one not yet reconciled, stays readable.
 #[test]
 fn a_failed_vertex_still_deserializes() {
     for phase in ["Failed", ""] {

@@ -5,7 +5,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_with::skip_serializing_none;
 
-use crate::vertex::{Scale, Udf};
+use crate::vertex::{Scale, Udf, VertexRole};
 use crate::{Opaque, Unknown};
 
 /// A vertex as the pipeline declares it.
@@ -53,6 +53,23 @@ fn name_required(schema: &mut schemars::Schema) {
         && !required.iter().any(|r| r == "name")
     {
         required.push("name".into());
+    }
+}
+
+impl AbstractVertex {
+    /// The role, checked in NumaFlow's order: source, sink, map, reduce.
+    pub fn role(&self) -> Option<VertexRole> {
+        if self.source.is_some() {
+            Some(VertexRole::Source)
+        } else if self.sink.is_some() {
+            Some(VertexRole::Sink)
+        } else {
+            let udf = self.udf.as_ref()?;
+            Some(match udf.group_by {
+                None => VertexRole::MapUdf,
+                Some(_) => VertexRole::ReduceUdf,
+            })
+        }
     }
 }
 

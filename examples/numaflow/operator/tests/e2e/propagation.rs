@@ -199,7 +199,7 @@ async fn an_edited_pipeline_updates_its_vertices_in_place_and_deletes_the_undecl
     assert_eq!(hash(&after), Some(after.spec.hash()));
     eventually("the pipeline counts three vertices", || async {
         pipelines.get(name).await.is_ok_and(|p| {
-            p.status.as_ref().and_then(|s| s.vertex_count) == Some(3)
+            p.status.as_ref().and_then(|s| s.counts.vertex_count) == Some(3)
                 && p.phase() == Some(PipelinePhase::Running)
         })
     })
