@@ -270,7 +270,26 @@ pub struct VertexCounts {
 }
 
 impl PipelineSpec {
-    /// The vertex counts NumaFlow reports for this spec in the status.
+    /// The vertex counts NumaFlow reports for this spec in the status, each vertex
+    /// counted by its [role](AbstractVertex::role).
+    ///
+    /// ```
+    /// use numaflow_model::pipeline::PipelineSpec;
+    ///
+    /// let spec: PipelineSpec = serde_json::from_value(serde_json::json!({
+    ///     "vertices": [
+    ///         { "name": "in", "source": { "generator": {} } },
+    ///         { "name": "sum", "udf": { "groupBy": {} } },
+    ///         { "name": "out", "sink": { "log": {} } }
+    ///     ]
+    /// }))
+    /// .unwrap();
+    /// let counts = spec.vertex_counts();
+    /// assert_eq!(counts.vertex_count, Some(3));
+    /// assert_eq!((counts.source_count, counts.sink_count), (Some(1), Some(1)));
+    /// assert_eq!(counts.udf_count, Some(1));
+    /// assert_eq!((counts.map_udf_count, counts.reduce_udf_count), (Some(0), Some(1)));
+    /// ```
     pub fn vertex_counts(&self) -> VertexCounts {
         let count = |f: fn(Option<VertexRole>) -> bool| {
             let n = self.vertices.iter().filter(|v| f(v.role())).count();
